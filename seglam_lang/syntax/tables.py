@@ -1,0 +1,104 @@
+"""Locating the grammar and building the LALR parser once.
+
+Owns: where `grammar/sgl.lark` is (in the wheel as `seglam_lang/_grammar/`, in a checkout
+at the top of the repo) and the cached parse tables.
+
+Invariants:
+- the tables are built with `strict=True` (a conflict in the grammar is an error);
+- built tables are kept in a private directory (`$SGL_PARSER_CACHE`, else
+  `$XDG_CACHE_HOME/seglam`, else `~/.cache/seglam`), mode 0700, under a name that hashes
+  the grammar text, the Lark version and the Python version, written atomically; they
+  are `marshal` data (never pickle), so a stale or foreign file cannot run code;
+- if the directory cannot be written, the tables are built in memory: slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import lark
+
+from seglam_lang.syntax.indenter import SglIndenter
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+START_SYMBOLS = ["start", "fstring_expr"]
+
+
+def resource_dir(name: str) -> Path:
+    """`grammar` or `stdlib`: inside the installed package, else at the repo's top level."""
+    shipped = PACKAGE_DIR / f"_{name}"
+    if shipped.is_dir():
+        return shipped
+    return PACKAGE_DIR.parent / name
+
+
+def grammar_text() -> str:
+    return (resource_dir("grammar") / "sgl.lark").read_text(encoding="utf-8")
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("SGL_PARSER_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "seglam"
+
+
+def _build(text: str) -> lark.Lark:
+    return lark.Lark(
+        text,
+        parser="lalr",
+        lexer="contextual",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start=START_SYMBOLS,
+        postlex=SglIndenter(),
+    )
+
+
+def _load(blob: bytes) -> lark.Lark:
+    d = marshal.loads(blob)
+    return lark.Lark._load_from_dict(d["data"], d["memo"], postlex=SglIndenter())
+
+
+@cache
+def parser() -> lark.Lark:
+    """The SGL parser, from the private table cache when it is there."""
+    text = grammar_text()
+    key = hashlib.sha256(
+        f"{text}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
+    ).hexdigest()[:24]
+    path = _cache_dir() / f"sgl-parser-{key}.marshal"
+    try:
+        return _load(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        pass
+    built = _build(text)
+    _save(built, path)
+    return built
+
+
+def _save(built: lark.Lark, path: Path) -> None:
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = built.memo_serialize([TerminalDef, Rule])
+    # Options given again at load time (the post-lexer object) are not data.
+    data["options"] = {k: v for k, v in data["options"].items() if k not in ("postlex", "lexer_callbacks", "transformer")}
+    blob: Any = marshal.dumps({"data": data, "memo": memo})
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tables-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs speed
