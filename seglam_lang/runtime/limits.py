@@ -1,0 +1,84 @@
+"""Run limits: what bounds every SGL run, and the per-run budget that enforces them.
+
+Owns: `Limits` (the knobs, with their defaults) and `RunContext` (one run's budget:
+steps left, deadline, call depth), plus the size checks natives call *before* they
+allocate (`check_str_len`, `check_collection_len`, `check_int_bits`).
+
+Invariants:
+- every limit has a finite default; a run that exceeds one raises `LimitExceeded`
+  naming the limit and how to raise it;
+- size checks are done on the size a result *would* have, never after building it;
+- steps are charged at calls and loop back-edges (by the interpreter), not per node.
+"""
+
+from __future__ import annotations
+
+import time
+
+import attrs
+
+from seglam_lang.errors import LimitExceeded
+
+
+@attrs.frozen
+class Limits:
+    """Bounds for one run. Every field can be overridden: `Limits(steps=10**7)`."""
+
+    steps: int = 5_000_000            # calls + loop iterations
+    call_depth: int = 200             # nested SGL calls
+    int_bits: int = 16_384            # ~4,900 decimal digits
+    str_len: int = 1_000_000          # characters in one string
+    collection_len: int = 1_000_000   # items in one list / map / set / tuple
+    timeout: float = 10.0             # wall-clock seconds for one run
+
+    def replace(self, **changes: object) -> Limits:
+        return attrs.evolve(self, **changes)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class RunContext:
+    """The budget of one run (one top-level call). Not shared between threads."""
+
+    __slots__ = ("deadline", "depth", "limits", "steps_left")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.steps_left = limits.steps
+        self.depth = 0
+        self.deadline = time.monotonic() + limits.timeout
+
+    def out_of_steps(self) -> LimitExceeded:
+        return LimitExceeded(
+            f"step limit exceeded ({self.limits.steps:,} calls and loop iterations)",
+            code="E0401", hint="raise it with Limits(steps=...) or --steps",
+        )
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded(
+                f"time limit exceeded ({self.limits.timeout:g} s)", code="E0402",
+                hint="raise it with Limits(timeout=...) or --timeout",
+            )
+
+    def check_str_len(self, n: int) -> None:
+        if n > self.limits.str_len:
+            raise LimitExceeded(
+                f"string too long ({n:,} characters; limit {self.limits.str_len:,})", code="E0403",
+                hint="raise it with Limits(str_len=...)",
+            )
+
+    def check_collection_len(self, n: int) -> None:
+        if n > self.limits.collection_len:
+            raise LimitExceeded(
+                f"collection too large ({n:,} items; limit {self.limits.collection_len:,})", code="E0404",
+                hint="raise it with Limits(collection_len=...)",
+            )
+
+    def check_int_bits(self, bits: int) -> None:
+        if bits > self.limits.int_bits:
+            raise LimitExceeded(
+                f"integer too large (about {bits:,} bits; limit {self.limits.int_bits:,})", code="E0405",
+                hint="raise it with Limits(int_bits=...)",
+            )
