@@ -88,6 +88,21 @@ class TupleT(Type):
 
 
 @attrs.frozen
+class IterT(Type):
+    """A one-shot iterable: `range`, `enumerate`, `zip`, `reversed`, generator expressions.
+
+    It can be iterated (`for`, comprehensions, `list()`, `sorted()`, `sum()`...) and
+    nothing else: Python gives `range(3) == [0, 1, 2]` False, so SGL rejects comparing it.
+    It cannot be written in an annotation.
+    """
+
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"Iter[{self.elem}]"
+
+
+@attrs.frozen
 class OptionalT(Type):
     inner: Type
 
