@@ -26,7 +26,27 @@ def _span_field() -> Span:
     return attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
 
 
-node = attrs.frozen(slots=True, weakref_slot=False)
+class _Node:
+    """Shared base: one hand-written repr instead of a generated one per class (start-up cost)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{a.name}={getattr(self, a.name)!r}" for a in self.__attrs_attrs__ if a.repr  # type: ignore[attr-defined]
+        )
+        return f"{type(self).__name__}({fields})"
+
+
+def node(cls: type) -> type:
+    """Make `cls` a frozen, slotted AST node class (generated repr/pickling omitted for start-up speed)."""
+    body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    based = type(cls.__name__, (_Node,), body)
+    based.__qualname__ = cls.__qualname__
+    return attrs.define(
+        based, frozen=True, slots=True, weakref_slot=False, repr=False,
+        getstate_setstate=False, match_args=False,
+    )
 
 
 # ---------------------------------------------------------------- types
