@@ -1,0 +1,113 @@
+"""The `sgl` command: a click group whose sub-commands are imported only when run.
+
+Owns: the table of sub-commands (`COMMANDS`: name -> "module:attribute" + one line of
+help), the lazy group that lists them without importing them, and the last line of
+defence that turns any escaping exception into a clear message and an exit code.
+
+Invariants:
+- importing this module imports click, attrs and `seglam_lang.errors` only; a command's
+  module (and whatever it needs: the runtime, Hypothesis, the LLM SDK) is imported only
+  when that command is invoked, so `sgl exec` never pays for `sgl test` or `sgl ask`;
+- `sgl --help` lists every command from the table, without importing any of them;
+- a command whose module is not there (not written yet, or a broken install) fails with
+  a one-line message naming the missing module, never with a traceback;
+- exit codes: 0 success, 1 the program or its run failed (syntax, type, runtime, limit,
+  not applicable, a check or test failed), 2 usage error (bad command line, no such proc,
+  bad argument literal), 3 internal error (a bug in sgl; `SGL_DEBUG=1` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any, NoReturn
+
+import click
+
+from seglam_lang.errors import SglError, SglUsageError
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+# name -> ("module:attribute", short help). The order here is the order `sgl --help` shows.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "exec": ("seglam_lang.cli.lang:exec_command", "Run a procedure of an SGL file and print its result."),
+    "check": ("seglam_lang.cli.lang:check_command", "Parse and type-check SGL files; print diagnostics."),
+    "fmt": ("seglam_lang.cli.lang:fmt_command", "Format SGL files in place (or check that they are formatted)."),
+    "test": ("seglam_lang.cli.test:test_command", "Run the examples and properties of SGL files."),
+    "ask": ("seglam_lang.cli.cache:ask_command", "Answer a request through the reasoning cache."),
+    "cache": ("seglam_lang.cli.cache:cache_group", "Inspect and manage a reasoning cache."),
+}
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """Print `sgl: message` to stderr and exit with `code`."""
+    click.echo(f"sgl: {message}", err=True)
+    sys.exit(code)
+
+
+def _unavailable(name: str, target: str, error: ImportError) -> click.Command:
+    """A stand-in for a command whose module cannot be imported."""
+
+    def run() -> NoReturn:
+        fail(f"`sgl {name}` is not available: cannot import {target.split(':')[0]} ({error})")
+
+    return click.Command(name, callback=run, help=COMMANDS[name][1],
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+class LazyGroup(click.Group):
+    """A click group that resolves sub-commands from `COMMANDS` on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        target = entry[0]
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as e:
+            # Only a missing command module is "unavailable"; a missing dependency of a
+            # present module is reported the same way, as it is just as fatal and as clear.
+            return _unavailable(cmd_name, target, e)
+        command = getattr(module, attr, None)
+        if not isinstance(command, click.Command):
+            return _unavailable(cmd_name, target, ImportError(f"{target} is not a click command"))
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The short help comes from the table, so listing commands imports none of them.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SglUsageError as e:
+            fail(str(e), EXIT_USAGE)
+        except SglError as e:
+            fail(str(e), EXIT_FAILURE)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                KeyboardInterrupt, SystemExit, EOFError):
+            raise
+        except Exception as e:  # the last line of defence: a bug, reported without a traceback
+            if os.environ.get("SGL_DEBUG"):
+                traceback.print_exc()
+            fail(f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)",
+                 EXIT_INTERNAL)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="seglam-lang", prog_name="sgl")
+def main() -> None:
+    """SEGLAM's SGL language and reasoning cache.
+
+    Run `sgl COMMAND --help` for the options of one command.
+    """

@@ -1,0 +1,324 @@
+"""The language commands of `sgl`: `exec`, `check` and `fmt`.
+
+Owns: choosing the procedure and binding command-line arguments to its parameters
+(`exec`), walking files and reporting diagnostics (`check`), and rewriting files
+atomically (`fmt`).
+
+Invariants:
+- every failure is a message on stderr and an exit code (see `seglam_lang.cli`): 1 when
+  the program or its run fails, 2 for usage errors; never a Python traceback;
+- results go to stdout, diagnostics to stderr;
+- `fmt` never leaves a half-written file: it writes a temporary file in the same
+  directory and renames it over the original (`os.replace`), keeping the file's mode;
+- the runtime is imported inside the commands that need it (`fmt` needs only the printer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
+from seglam_lang.cli.args import ArgError, load_json_object, read_json, read_literal, to_json
+from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError
+
+if TYPE_CHECKING:
+    from seglam_lang.check.types import ParamSig
+
+_IDENT = re.compile(r"[^\W\d]\w*\Z")
+_KEYWORD_ARG = re.compile(r"([^\W\d]\w*)\s*=(?!=)(.*)\Z", re.S)
+_NOT_PROC_NAMES = {"True", "False", "None"}
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such file", EXIT_USAGE)
+    except IsADirectoryError:
+        fail(f"{path}: is a directory", EXIT_USAGE)
+    except UnicodeDecodeError as e:
+        fail(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})")
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror})", EXIT_USAGE)
+
+
+class _Sources:
+    """Source text by file name, for rendering diagnostics (stdlib files are read on demand)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str | None] = {}
+
+    def add(self, file: str, text: str) -> None:
+        self._texts[file] = text
+
+    def get(self, file: str) -> str | None:
+        if file not in self._texts:
+            try:
+                self._texts[file] = Path(file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[file] = None
+        return self._texts[file]
+
+    def render(self, err: SglError) -> str:
+        """Every diagnostic with its source line and caret; runtime errors with the SGL traceback."""
+        lines: list[str] = []
+        if isinstance(err, SglRuntimeError) and err.frames:
+            lines.append("SGL traceback (most recent call last):")
+            lines.extend(str(f) for f in err.frames)
+        lines.extend(self.render_diagnostic(d) for d in err.diagnostics)
+        return "\n".join(lines)
+
+    def render_diagnostic(self, d: Diagnostic) -> str:
+        return d.render(self.get(d.file))
+
+
+def _sgl_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given; directories walked for `*.sgl`, in sorted order."""
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*.sgl") if x.is_file())
+        else:
+            yield p
+
+
+# ---------------------------------------------------------------- sgl exec
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("words", nargs=-1, metavar="[PROC] [ARG]...")
+@click.option("--args-json", metavar="JSON", help='Named arguments as a JSON object, e.g. \'{"start": "2024-01-03"}\'.')
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of an SGL literal.")
+@click.option("--steps", type=click.IntRange(min=1), help="Step limit (calls and loop iterations).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Wall-clock limit in seconds.")
+def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_json: bool,
+                 steps: int | None, timeout: float | None) -> None:
+    """Run PROC of FILE (default: `main`, or the file's only proc) and print its result.
+
+    Each ARG is an SGL literal read as its parameter's type: 42, -1.5, '"text"',
+    '[1, 2]', 'date("2024-01-03")', 'Decimal("1.10")', 'Item(name="pen", qty=3)'.
+    Arguments may be named: 'qty=3'.
+    """
+    import seglam_lang
+    from seglam_lang.runtime.values import format_value, to_python
+
+    source = _read_source(file)
+    sources = _Sources()
+    sources.add(str(file), source)
+    try:
+        module = seglam_lang.load(file)
+    except SglError as e:
+        fail_with(sources.render(e))
+
+    words = tuple(words)
+    for w in words:
+        if re.match(r"--?[A-Za-z]", w):
+            fail(f"no such option: {w} (see `sgl exec --help`; write -- before an argument that starts with '-')",
+                 EXIT_USAGE)
+    proc, words = _choose_proc(module, file, words)
+    sig = module.procs[proc].sig
+    try:
+        args, kwargs = _bind(sig.params, words, args_json)
+    except ArgError as e:
+        fail(f"{proc}: {e}", EXIT_USAGE)
+
+    limits = seglam_lang.Limits()
+    if steps is not None:
+        limits = limits.replace(steps=steps)
+    if timeout is not None:
+        limits = limits.replace(timeout=timeout)
+    try:
+        result = module.call_sgl(proc, args, kwargs, limits=limits)
+    except SglError as e:
+        fail_with(sources.render(e))
+    if as_json:
+        click.echo(json.dumps(to_json(to_python(result)), ensure_ascii=False))
+    else:
+        click.echo(format_value(result))
+
+
+def fail_with(text: str) -> None:
+    click.echo(text, err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+def _choose_proc(module: Any, file: Path, words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The proc to run and the remaining words: PROC if given, else `main`, else the only proc."""
+    procs = list(module.procs)
+    if words and _IDENT.match(words[0]) and words[0] not in _NOT_PROC_NAMES:
+        if words[0] not in module.procs:
+            listing = ", ".join(procs) or "none"
+            fail(f"{file}: no proc named {words[0]!r} (procs: {listing})", EXIT_USAGE)
+        return words[0], words[1:]
+    if "main" in module.procs:
+        return "main", words
+    if len(procs) == 1:
+        return procs[0], words
+    if not procs:
+        fail(f"{file}: has no procs to run", EXIT_USAGE)
+    fail(f"{file}: has {len(procs)} procs and no `main`; name one: {', '.join(procs)}", EXIT_USAGE)
+
+
+def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str | None) -> tuple[list[Any], dict[str, Any]]:
+    """Positional ARGs, then `name=value` ARGs, then --args-json, each read by its parameter's type."""
+    from seglam_lang.runtime.values import from_python
+
+    by_name = {p.name: p for p in params}
+    given: dict[str, Any] = {}
+    positional = 0
+    for w in words:
+        m = _KEYWORD_ARG.match(w)
+        if m:
+            name, text = m.group(1), m.group(2).strip()
+        elif given:
+            raise ArgError(f"positional argument {w!r} follows a named one")
+        else:
+            if positional >= len(params):
+                raise ArgError(f"takes {len(params)} argument(s), got more ({_signature(params)})")
+            name, text = params[positional].name, w
+            positional += 1
+        if name not in by_name:
+            raise ArgError(f"no parameter named {name!r} ({_signature(params)})")
+        if name in given:
+            raise ArgError(f"argument {name!r} given twice")
+        try:
+            given[name] = from_python(read_literal(text, by_name[name].type), by_name[name].type)
+        except ArgError as e:
+            raise ArgError(f"argument {name!r}: {e}") from None
+    if args_json is not None:
+        for name, value in load_json_object(args_json).items():
+            if name not in by_name:
+                raise ArgError(f"--args-json: no parameter named {name!r} ({_signature(params)})")
+            if name in given:
+                raise ArgError(f"argument {name!r} given twice")
+            try:
+                given[name] = from_python(read_json(value, by_name[name].type), by_name[name].type)
+            except ArgError as e:
+                raise ArgError(f"argument {name!r}: {e}") from None
+    missing = [p.name for p in params if not p.has_default and p.name not in given]
+    if missing:
+        raise ArgError(f"missing argument(s): {', '.join(missing)} ({_signature(params)})")
+    return [], given
+
+
+def _signature(params: tuple[ParamSig, ...]) -> str:
+    return "expects " + (", ".join(f"{p.name}: {p.type}" + (" = ..." if p.has_default else "") for p in params)
+                         or "no arguments")
+
+
+# ---------------------------------------------------------------- sgl check
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print diagnostics as a JSON list (for tools).")
+def check_command(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Parse and type-check FILES (directories are searched for *.sgl).
+
+    Exit 0 when every file is clean, 1 with every diagnostic otherwise.
+    """
+    import seglam_lang
+
+    sources = _Sources()
+    found: list[Diagnostic] = []
+    files = list(_sgl_files(paths))
+    for path in files:
+        sources.add(str(path), _read_source(path))
+        try:
+            module = seglam_lang.load(path)
+        except SglError as e:
+            found.extend(e.diagnostics)
+            continue
+        # Warnings do not fail a check, but they are shown.
+        found.extend(getattr(module.checked, "diagnostics", ()))
+    errors = [d for d in found if d.severity == "error"]
+    if as_json:
+        click.echo(json.dumps([d.to_json() for d in found], indent=2))
+    else:
+        for d in found:
+            click.echo(sources.render_diagnostic(d), err=True)
+        if errors:
+            click.echo(f"{len(errors)} error(s) in {len({d.file for d in errors})} of {len(files)} file(s)", err=True)
+        else:
+            click.echo(f"ok: {len(files)} file(s)")
+    sys.exit(EXIT_FAILURE if errors else 0)
+
+
+# ---------------------------------------------------------------- sgl fmt
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 listing files that would change.")
+def fmt_command(paths: tuple[Path, ...], check_only: bool) -> None:
+    """Format FILES in the canonical SGL layout, in place (`-`: stdin to stdout).
+
+    Directories are searched for *.sgl. Comments are kept.
+    """
+    from seglam_lang.syntax.printer import format_source
+
+    if any(str(p) == "-" for p in paths):
+        if len(paths) != 1:
+            fail("`-` (stdin) cannot be combined with files", EXIT_USAGE)
+        source = sys.stdin.read()
+        try:
+            formatted = format_source(source, file="<stdin>")
+        except SglError as e:
+            fail_with(e.render(source))
+        if check_only:
+            sys.exit(EXIT_FAILURE if formatted != source else 0)
+        sys.stdout.write(formatted)
+        return
+
+    sources = _Sources()
+    changed: list[Path] = []
+    failed = False
+    for path in _sgl_files(paths):
+        source = _read_source(path)
+        sources.add(str(path), source)
+        try:
+            formatted = format_source(source, file=str(path))
+        except SglError as e:
+            click.echo(sources.render(e), err=True)
+            failed = True
+            continue
+        if formatted == source:
+            continue
+        changed.append(path)
+        if check_only:
+            click.echo(f"would reformat {path}")
+        else:
+            _write_atomically(path, formatted)
+            click.echo(f"reformatted {path}")
+    sys.exit(EXIT_FAILURE if failed or (check_only and changed) else 0)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` so a reader sees the old file or the new one, never half of one."""
+    mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
