@@ -103,6 +103,20 @@ class IterT(Type):
 
 
 @attrs.frozen
+class ViewT(Type):
+    """A live view of a Map: `keys()`, `values()`, `items()` (as Python's dict views).
+
+    It can be iterated (more than once), tested with `in` and measured with `len()`;
+    nothing else (no indexing, no comparison). It cannot be written in an annotation.
+    """
+
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"View[{self.elem}]"
+
+
+@attrs.frozen
 class OptionalT(Type):
     inner: Type
 
