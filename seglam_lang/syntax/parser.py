@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import ast as pyast
+import keyword
 import re
 from typing import Any
 
@@ -50,6 +51,12 @@ _NOT_SGL = {
     "await": "SGL has no `await`",
     "del": "SGL has no `del`; build a new collection without the item",
 }
+
+# Python's keywords stay reserved (a valid SGL name is a valid Python name), plus SGL's
+# statement keywords. The declaration words (use, record, proc, example, property, origin)
+# are soft: keywords only at the start of a top-level line, names everywhere else.
+RESERVED = frozenset(keyword.kwlist) | {"require", "fail"}
+SOFT_KEYWORDS = frozenset({"use", "record", "proc", "example", "property", "origin"})
 
 _TERMINAL_TEXT = {
     "_NEWLINE": "a new line", "_INDENT": "an indented block", "_DEDENT": "the end of a block",
@@ -90,6 +97,14 @@ class _Builder:
     def error(self, message: str, span: Span, code: str = "E0101", hint: str | None = None) -> SglSyntaxError:
         return SglSyntaxError(message, span=span, file=self.file, code=code, hint=hint)
 
+    def ident(self, t: Token) -> str:
+        """A NAME token used as an identifier; reserved words are rejected."""
+        name = str(t)
+        if name in RESERVED:
+            raise self.error(f"'{name}' is a reserved word and cannot be used as a name", self.tspan(t),
+                             code="E0106", hint=_NOT_SGL.get(name, "choose another name"))
+        return name
+
     def target(self, e: Any) -> Any:
         """Validate an expression used as an assignment target."""
         if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
@@ -118,6 +133,8 @@ class _Builder:
         span = self.tspan(t)
         if prefix == "re":
             return (pyast.literal_eval("r" + body), True)
+        if "b" in prefix:
+            raise self.error("bytes literals are not supported", span, hint="use a plain string")
         if "f" in prefix:
             return self.fstring(body, raw="r" in prefix, tok=t, span=span)
         try:
@@ -144,7 +161,16 @@ class _Builder:
 
         while i < len(inner):
             c = inner[i]
-            if c == "{" and inner.startswith("{{", i):
+            if c == "\\" and not raw:
+                # An escape is literal text (`\\` pairs, `\N{NAME}` whose braces are no field);
+                # a backslash before a brace stays alone, as in Python.
+                if inner.startswith("N{", i + 1):
+                    end = (inner.find("}", i) + 1) or len(inner)
+                else:
+                    end = i + 2 if inner[i + 1: i + 2] not in ("{", "}", "") else i + 1
+                chunk.append(inner[i:end])
+                i = end
+            elif c == "{" and inner.startswith("{{", i):
                 chunk.append("{")
                 i += 2
             elif c == "}" and inner.startswith("}}", i):
@@ -236,16 +262,16 @@ class _Builder:
         return c[0]
 
     def use_decl(self, meta: Any, c: list[Any]) -> ast.Use:
-        return ast.Use(tuple(c[0]), str(c[1]) if c[1] is not None else None, span=self.span(meta))
+        return ast.Use(tuple(c[0]), self.ident(c[1]) if c[1] is not None else None, span=self.span(meta))
 
     def dotted_name(self, meta: Any, c: list[Any]) -> list[str]:
-        return [str(t) for t in c]
+        return [self.ident(t) for t in c]
 
     def record_decl(self, meta: Any, c: list[Any]) -> ast.RecordDecl:
-        return ast.RecordDecl(str(c[0]), tuple(c[2:]), c[1], span=self.span(meta))
+        return ast.RecordDecl(self.ident(c[0]), tuple(c[2:]), c[1], span=self.span(meta))
 
     def field(self, meta: Any, c: list[Any]) -> ast.Field:
-        return ast.Field(str(c[0]), c[1], c[2], span=self.span(meta))
+        return ast.Field(self.ident(c[0]), c[1], c[2], span=self.span(meta))
 
     def docstring(self, meta: Any, c: list[Any]) -> str:
         s = self.decode_string(c[0])
@@ -254,11 +280,11 @@ class _Builder:
         return s.value
 
     def const_decl(self, meta: Any, c: list[Any]) -> ast.ConstDecl:
-        return ast.ConstDecl(str(c[0]), c[1], c[2], span=self.span(meta))
+        return ast.ConstDecl(self.ident(c[0]), c[1], c[2], span=self.span(meta))
 
     def proc_decl(self, meta: Any, c: list[Any]) -> ast.ProcDecl:
         *triggers, name, params, returns, (body, doc) = c
-        return ast.ProcDecl(str(name), tuple(params or ()), returns, body, doc, tuple(triggers), span=self.span(meta))
+        return ast.ProcDecl(self.ident(name), tuple(params or ()), returns, body, doc, tuple(triggers), span=self.span(meta))
 
     def trigger(self, meta: Any, c: list[Any]) -> ast.Trigger:
         name, tok = c
@@ -275,14 +301,14 @@ class _Builder:
         return [x for x in c if x is not None]
 
     def param(self, meta: Any, c: list[Any]) -> ast.Param:
-        return ast.Param(str(c[0]), c[1], c[2], span=self.span(meta))
+        return ast.Param(self.ident(c[0]), c[1], c[2], span=self.span(meta))
 
     def example_decl(self, meta: Any, c: list[Any]) -> ast.ExampleDecl:
         return ast.ExampleDecl(c[0], span=self.span(meta))
 
     def property_decl(self, meta: Any, c: list[Any]) -> ast.PropertyDecl:
         name, params, (body, doc) = c
-        return ast.PropertyDecl(str(name), tuple(params or ()), body, doc, span=self.span(meta))
+        return ast.PropertyDecl(self.ident(name), tuple(params or ()), body, doc, span=self.span(meta))
 
     def origin_decl(self, meta: Any, c: list[Any]) -> ast.OriginDecl:
         return ast.OriginDecl(tuple(c), span=self.span(meta))
@@ -293,7 +319,7 @@ class _Builder:
         return (str(c[0]), c[1].value)
 
     def simple_type(self, meta: Any, c: list[Any]) -> ast.TypeName:
-        return ast.TypeName(str(c[0]), tuple(x for x in c[1:] if x is not None), span=self.span(meta))
+        return ast.TypeName(self.ident(c[0]), tuple(x for x in c[1:] if x is not None), span=self.span(meta))
 
     def none_type(self, meta: Any, c: list[Any]) -> ast.TypeName:
         return ast.TypeName("None", span=self.span(meta))
@@ -317,7 +343,7 @@ class _Builder:
         return ast.Assign(self.target(c[0]), c[1], span=self.span(meta))
 
     def annassign_stmt(self, meta: Any, c: list[Any]) -> ast.AnnAssign:
-        return ast.AnnAssign(ast.Name(str(c[0]), span=self.tspan(c[0])), c[1], c[2], span=self.span(meta))
+        return ast.AnnAssign(ast.Name(self.ident(c[0]), span=self.tspan(c[0])), c[1], c[2], span=self.span(meta))
 
     def augassign_stmt(self, meta: Any, c: list[Any]) -> ast.AugAssign:
         target = self.target(c[0])
@@ -371,7 +397,7 @@ class _Builder:
         return ast.Lambda(tuple(c[0] or ()), c[1], span=self.span(meta))
 
     def lambda_params(self, meta: Any, c: list[Any]) -> list[str]:
-        names = [str(t) for t in c]
+        names = [self.ident(t) for t in c]
         if len(set(names)) != len(names):
             raise self.error("duplicate parameter in lambda", self.span(meta))
         return names
@@ -419,7 +445,7 @@ class _Builder:
         return [ast.GeneratorExp(c[0], c[1], span=self.span(meta))]
 
     def keyword_arg(self, meta: Any, c: list[Any]) -> ast.Keyword:
-        return ast.Keyword(str(c[0]), c[1], span=self.span(meta))
+        return ast.Keyword(self.ident(c[0]), c[1], span=self.span(meta))
 
     def subscript(self, meta: Any, c: list[Any]) -> ast.Subscript:
         return ast.Subscript(c[0], c[1], span=self.span(meta))
@@ -428,10 +454,10 @@ class _Builder:
         return ast.Slice(c[0], c[1], c[2], span=self.span(meta))
 
     def attribute(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return ast.Attribute(c[0], str(c[1]), span=self.span(meta))
+        return ast.Attribute(c[0], self.ident(c[1]), span=self.span(meta))
 
     def name(self, meta: Any, c: list[Any]) -> ast.Name:
-        return ast.Name(str(c[0]), span=self.span(meta))
+        return ast.Name(self.ident(c[0]), span=self.span(meta))
 
     def int_lit(self, meta: Any, c: list[Any]) -> ast.IntLit:
         text = str(c[0])
@@ -590,10 +616,20 @@ def parse(source: str, file: str = "<input>") -> ast.Module:
     if len(source) > MAX_SOURCE_CHARS:
         raise SglSyntaxError(f"source too large ({len(source)} characters; limit {MAX_SOURCE_CHARS})",
                              file=file, code="E0103")
-    if "\0" in source:
-        line = source.count("\n", 0, source.index("\0")) + 1
-        raise SglSyntaxError("NUL character in source", span=Span.point(line, 1), file=file)
-    text = source if source.endswith("\n") else source + "\n"
+    # A leading byte-order mark is not text; CRLF and lone CR end lines, as in Python
+    # (also inside triple-quoted strings). Spans refer to this normalized text, whose
+    # lines and columns are those of the original.
+    text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    nul = text.find("\0")
+    if nul >= 0:
+        line, col = text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul)
+        raise SglSyntaxError("NUL character in source", span=Span.point(line, col), file=file, code="E0101")
+    if not text.endswith("\n"):
+        text += "\n"
+    first = text[: text.index("\n")]
+    if first[:1] in (" ", "\t") and first.strip() and not first.lstrip().startswith("#"):
+        raise SglSyntaxError("unexpected indent", span=Span.point(1, 1), file=file, code="E0102",
+                             hint="top-level declarations start in column 1")
     comments: list[tuple[str, int, int]] = []
     try:
         with parse_context(file, comments):
