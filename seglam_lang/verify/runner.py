@@ -1,0 +1,244 @@
+"""Running a module's `example`s and `property`s: `verify(module) -> Report`.
+
+Owns: evaluating each example and explaining a failure (the expression, both sides of a
+comparison, file:line); running each property under Hypothesis on arguments drawn from
+its parameters' types, with `require` as `assume`; shrinking a failure to a minimal
+counterexample printed as SGL literals; the per-property time budget; and the rules
+that turn Hypothesis' outcomes into a check status.
+
+Invariants:
+- deterministic by default: `seed=0` fixes every draw, so the same module gives the same
+  report on every run and machine; `seed=None` draws a fresh random seed;
+- no example database is read or written unless `database` names a directory;
+- one check never stops the others: any error in a check (even a bug in SGL) becomes that
+  check's status "error";
+- a property "passes" only if enough inputs satisfied its `require`s; if Hypothesis gives up
+  (health check `filter_too_much`, `Unsatisfiable`) or fewer than `MIN_ACCEPTED` inputs
+  were accepted while most were rejected, it is "unsatisfiable", which is a failure;
+- the time budget bounds the search for a failure and, separately, the shrinking of one:
+  a property stopped by it reports how many examples it ran (status "passed", with a note).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Verbosity, assume, given, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
+
+from seglam_lang.errors import NotApplicable, SglError, SglRuntimeError
+from seglam_lang.runtime.limits import Limits
+from seglam_lang.runtime.values import format_value
+from seglam_lang.verify import report as R
+from seglam_lang.verify.strategies import params_strategy
+
+MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
+
+OnStart = Callable[[str], None]
+OnResult = Callable[[R.CheckResult], None]
+
+
+class _BudgetSpent(BaseException):
+    """Raised inside the Hypothesis test when the time budget is over.
+
+    A BaseException (like KeyboardInterrupt) so Hypothesis does not take it for a failure
+    of the property to shrink, but stops and lets it through.
+    """
+
+
+def verify(
+    module: Any,
+    *,
+    max_examples: int = 100,
+    seed: int | None = 0,
+    time_budget: float = 5.0,
+    database: str | None = None,
+    limits: Limits | None = None,
+    allow_nan: bool = False,
+    on_start: OnStart | None = None,
+    on_result: OnResult | None = None,
+) -> R.Report:
+    """Run every example and property of a loaded `Module`; return the report.
+
+    `max_examples` bounds the inputs tried per property, `time_budget` (seconds) its
+    search and its shrinking; `limits` bounds each single run; `on_start(label)` and
+    `on_result(check)` are called around each check (for progress output).
+    """
+    t0 = time.perf_counter()
+    checks: list[R.CheckResult] = []
+    jobs: list[tuple[str, Callable[[], R.CheckResult], R.CheckResult]] = []
+    for ex in module.examples:
+        base = R.CheckResult("example", ex.text, module.file, ex.span.line, R.ERROR)
+        jobs.append((f"example {ex.text}", lambda ex=ex: _run_example(module, ex, limits), base))
+    for name, case in module.properties.items():
+        base = R.CheckResult("property", name, module.file, case.span.line, R.ERROR)
+        runner = _PropertyRun(module, case, max_examples=max_examples, seed=seed, time_budget=time_budget,
+                              database=database, limits=limits, allow_nan=allow_nan)
+        jobs.append((f"property {name}", runner.run, base))
+    for label, job, base in jobs:
+        if on_start:
+            on_start(label)
+        result = _guarded(job, base)
+        checks.append(result)
+        if on_result:
+            on_result(result)
+    return R.Report(tuple(checks), seed=seed, seconds=time.perf_counter() - t0)
+
+
+def _guarded(job: Callable[[], R.CheckResult], base: R.CheckResult) -> R.CheckResult:
+    """Run one check; an exception escaping it (a bug, not an SGL failure) becomes status "error"."""
+    t0 = time.perf_counter()
+    try:
+        return job()
+    except SglError as e:
+        message = describe_error(e)
+    except Exception as e:  # a bug in SGL itself: report it on this check, keep verifying the rest
+        message = f"internal error (a bug in SGL, please report it): {type(e).__name__}: {e}"
+    return R.CheckResult(base.kind, base.name, base.file, base.line, R.ERROR, message,
+                         seconds=time.perf_counter() - t0)
+
+
+def describe_error(e: SglError) -> str:
+    """An SGL error as text: the SGL stack trace for runtime errors, the headline otherwise."""
+    text = e.traceback() if isinstance(e, SglRuntimeError) else str(e)
+    if isinstance(e, NotApplicable):
+        text += "\n(a `require` failed: the procedure does not apply to these arguments)"
+    return text
+
+
+# ---------------------------------------------------------------- examples
+
+
+def _run_example(module: Any, ex: Any, limits: Limits | None) -> R.CheckResult:
+    t0 = time.perf_counter()
+    outcome = ex.run(limits=limits)
+    seconds = time.perf_counter() - t0
+    if outcome.passed:
+        return R.CheckResult("example", ex.text, module.file, ex.span.line, R.PASSED, seconds=seconds)
+    if outcome.error is not None:
+        return R.CheckResult("example", ex.text, module.file, ex.span.line, R.ERROR,
+                             describe_error(outcome.error), seconds=seconds)
+    return R.CheckResult("example", ex.text, module.file, ex.span.line, R.FAILED,
+                         explain_false(ex.text, outcome.op, outcome.left, outcome.right), seconds=seconds)
+
+
+def explain_false(text: str, op: str | None, left: object, right: object) -> str:
+    """Why an expression was False: for a comparison `a OP b`, the values of both sides."""
+    if op is None:
+        return f"`{text}` is False"
+    return "\n".join([
+        f"`{text}` is False:",
+        f"  left:  {format_value(left)}",
+        f"  right: {format_value(right)}",
+        f"  ({format_value(left)} {op} {format_value(right)} does not hold)",
+    ])
+
+
+# ---------------------------------------------------------------- properties
+
+
+class _PropertyRun:
+    """The state of one property's Hypothesis run: counts, the budget, the last failure."""
+
+    def __init__(self, module: Any, case: Any, *, max_examples: int, seed: int | None, time_budget: float,
+                 database: str | None, limits: Limits | None, allow_nan: bool) -> None:
+        self.module = module
+        self.case = case
+        self.max_examples = max_examples
+        self.seed = seed
+        self.time_budget = time_budget
+        self.database = database
+        self.limits = limits
+        self.allow_nan = allow_nan
+        self.accepted = 0
+        self.rejected = 0
+        self.stop_at = 0.0
+        self.failure: tuple[dict[str, object], BaseException] | None = None
+
+    def result(self, status: str, message: str = "", counterexample: dict[str, str] | None = None,
+               *, seconds: float) -> R.CheckResult:
+        return R.CheckResult("property", self.case.name, self.module.file, self.case.span.line, status, message,
+                             counterexample, self.accepted + self.rejected, seconds)
+
+    def test(self, kwargs: dict[str, object]) -> None:
+        """One Hypothesis test case: run the property body on `kwargs`."""
+        if time.monotonic() > self.stop_at:
+            raise _BudgetSpent
+        try:
+            self.case.run(kwargs, limits=self.limits)
+        except NotApplicable:
+            self.rejected += 1
+            assume(False)
+        except Exception as e:
+            self.accepted += 1
+            if self.failure is None:
+                # Shrinking gets a budget of its own, so a late failure is still minimised.
+                self.stop_at = time.monotonic() + self.time_budget
+            # Hypothesis replays the minimal failing input last, so this ends as the shrunk one.
+            self.failure = (kwargs, e)
+            raise
+        self.accepted += 1
+
+    def run(self) -> R.CheckResult:
+        t0 = time.perf_counter()
+        strategy = params_strategy(self.case.params, self.case.defaults(), allow_nan=self.allow_nan)
+        test = given(strategy)(self.test)
+        test = settings(
+            max_examples=self.max_examples,
+            database=DirectoryBasedExampleDatabase(self.database) if self.database else None,
+            deadline=None,
+            derandomize=False,
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+            report_multiple_bugs=False,
+            # SGL runs are slower than Python and records make big inputs; only a `require`
+            # that filters out nearly everything is worth a health-check failure.
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                   HealthCheck.large_base_example],
+        )(test)
+        if self.seed is not None:
+            test = hypothesis.seed(self.seed)(test)
+        # The same hook `hypothesis.find` uses: every property gets its own database key
+        # (the wrapped function is the same code for all of them).
+        key = f"{self.module.file}::{self.case.name}".encode()
+        test._hypothesis_internal_database_key = hashlib.sha256(key).digest()  # type: ignore[attr-defined]
+        self.stop_at = time.monotonic() + self.time_budget
+        note = ""
+        try:
+            test()
+        except _BudgetSpent:
+            note = (f"time budget of {self.time_budget:g}s reached after {self.accepted + self.rejected} examples"
+                    + (" (while shrinking a failure)" if self.failure else ""))
+        except (FailedHealthCheck, Unsatisfiable):
+            return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=time.perf_counter() - t0)
+        except Flaky as e:
+            return self.result(R.ERROR, f"the property gave different results on the same input: {e}",
+                               seconds=time.perf_counter() - t0)
+        except Exception:
+            # The property failed: reported from self.failure below (the shrunk input).
+            pass
+        seconds = time.perf_counter() - t0
+        if self.failure is not None:
+            kwargs, error = self.failure
+            counterexample = {name: format_value(v) for name, v in kwargs.items()}
+            return self.result(R.FAILED, self._failure_message(error, note), counterexample, seconds=seconds)
+        if self.accepted < min(MIN_ACCEPTED, self.max_examples) and self.rejected > self.accepted:
+            return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
+        return self.result(R.PASSED, note, seconds=seconds)
+
+    def _failure_message(self, error: BaseException, note: str) -> str:
+        if isinstance(error, SglError):
+            text = describe_error(error)
+        else:
+            text = f"internal error (a bug in SGL, please report it): {type(error).__name__}: {error}"
+        return text + (f"\n({note})" if note else "")
+
+    def _unsatisfiable_message(self) -> str:
+        return (f"its `require`s rejected {self.rejected} of {self.accepted + self.rejected} generated inputs; "
+                "too few were tested for the property to mean anything\n"
+                "(loosen the `require`, or give the parameters narrower types)")
