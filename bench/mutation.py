@@ -1,0 +1,401 @@
+"""Mutation score of SGL modules: how many small bugs do a module's own checks catch?
+
+Usage:
+    python bench/mutation.py examples/ stdlib/ [--json] [--max-examples N] [--time-budget S]
+                             [--limit-per-file N] [--no-diff]
+
+For every `.sgl` file whose own examples and properties pass, each *procedure* is mutated
+one small change at a time by rewriting its AST (`attrs.evolve`) and printing it back
+with the SGL printer:
+
+    compare   flip a comparison: `<` to `<=` / `>=`, `==` to `!=`, `in` to `not in`...
+    const     off-by-one an int constant: `n` to `n + 1` and `n - 1`
+    boolop    swap `and` / `or`
+    arith     replace an arithmetic operator: `+` to `-`, `*` to `+`, `//` to `%`...
+    unary     drop a unary `not` / `-`
+    negate-if negate an `if` / `while` condition
+    drop      drop one statement of a block that has more than one
+    minmax    swap the built-ins `min` / `max`, `any` / `all`
+    return    return a different value: `0`/`1`, `""`, `[]`, `None`, `not e`, `-e`
+
+Each mutant is loaded (the parser and checker run on its printed text) and verified with
+the module's own checks (`seglam_lang.verify`, small `--max-examples`, a time budget):
+
+    killed-by-checker  the mutant does not parse or check
+    killed             an example or property fails on the mutant (or a run errors)
+    equivalent         provably the same program (rule below); excluded from the score
+    survived           everything passed
+
+Equivalence rule (documented, deliberately conservative): a mutant is *equivalent* when
+its printed text is identical to the original's, or to the text of a mutant already
+tried (a duplicate is counted once). Survivors are then run against the original on
+generated arguments (`--no-diff` skips this): those where some argument gives a
+different result or error are reported as *distinguishable* (a test gap the report
+lists); the rest are *no difference found* (likely, not provably, equivalent).
+
+Score = (killed + killed-by-checker) / (mutants - equivalent), per file and overall;
+a second figure also excludes the "no difference found" survivors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from seglam_lang import loads
+from seglam_lang.errors import SglError, SglSyntaxError, SglTypeError
+from seglam_lang.runtime.limits import Limits
+from seglam_lang.syntax import ast
+from seglam_lang.syntax.parser import parse
+from seglam_lang.syntax.printer import print_module
+from seglam_lang.verify.runner import verify
+
+# A mutant that loops forever must not stall the run: each call gets a short timeout.
+MUTANT_LIMITS = Limits(timeout=2.0)
+
+# ---------------------------------------------------------------- AST paths
+
+# A path from the module to a node: (field name, index in a tuple field or None) steps.
+Path_ = tuple[tuple[str, int | None], ...]
+
+
+def _fields(n: object) -> Iterator[tuple[str, int | None, object]]:
+    for a in n.__attrs_attrs__:  # type: ignore[attr-defined]
+        if a.name == "span":
+            continue
+        v = getattr(n, a.name)
+        if isinstance(v, tuple):
+            for i, item in enumerate(v):
+                if hasattr(item, "__attrs_attrs__"):
+                    yield a.name, i, item
+        elif hasattr(v, "__attrs_attrs__"):
+            yield a.name, None, v
+
+
+def nodes_with_paths(root: object, path: Path_ = ()) -> Iterator[tuple[Path_, object]]:
+    """Every node under `root` with its path, pre-order (trees are shallow enough to recurse)."""
+    yield path, root
+    for name, index, child in _fields(root):
+        yield from nodes_with_paths(child, (*path, (name, index)))
+
+
+def replace_at(root: Any, path: Path_, new: object) -> Any:
+    """A copy of `root` with the node at `path` replaced by `new` (None in a tuple removes it)."""
+    if not path:
+        return new
+    (name, index), rest = path[0], path[1:]
+    child = getattr(root, name)
+    if index is None:
+        return attrs.evolve(root, **{name: replace_at(child, rest, new)})
+    replaced = replace_at(child[index], rest, new)
+    items = child[:index] + ((replaced,) if replaced is not None else ()) + child[index + 1:]
+    return attrs.evolve(root, **{name: items})
+
+
+# ---------------------------------------------------------------- mutation operators
+
+_COMPARE = {
+    "<": ("<=", ">="), "<=": ("<", ">"), ">": (">=", "<="), ">=": (">", "<"),
+    "==": ("!=",), "!=": ("==",), "in": ("not in",), "not in": ("in",), "is": ("is not",), "is not": ("is",),
+}
+_ARITH = {"+": ("-",), "-": ("+",), "*": ("+", "//"), "/": ("*",), "//": ("%", "*"), "%": ("//",), "**": ("*",)}
+_SWAP_NAMES = {"min": "max", "max": "min", "any": "all", "all": "any"}
+
+Mutation = tuple[str, str, object]  # (operator, description, replacement node or None to drop)
+
+
+def _mutations_of(n: object, parent_block_len: int | None) -> Iterator[Mutation]:
+    """The mutations of one node. `parent_block_len` is the length of the statement block it is in."""
+    if isinstance(n, ast.Compare):
+        for i, op in enumerate(n.ops):
+            for new in _COMPARE.get(op, ()):
+                ops = (*n.ops[:i], new, *n.ops[i + 1:])
+                yield "compare", f"{op} -> {new}", attrs.evolve(n, ops=ops)
+    elif isinstance(n, ast.IntLit):
+        for d in (1, -1):
+            yield "const", f"{n.value} -> {n.value + d}", attrs.evolve(n, value=n.value + d)
+    elif isinstance(n, ast.BoolOp):
+        new = "or" if n.op == "and" else "and"
+        yield "boolop", f"{n.op} -> {new}", attrs.evolve(n, op=new)
+    elif isinstance(n, ast.BinOp):
+        for new in _ARITH.get(n.op, ()):
+            yield "arith", f"{n.op} -> {new}", attrs.evolve(n, op=new)
+    elif isinstance(n, ast.UnaryOp) and n.op in ("not", "-"):
+        yield "unary", f"drop unary {n.op}", n.operand
+    elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _SWAP_NAMES:
+        new = _SWAP_NAMES[n.func.id]
+        yield "minmax", f"{n.func.id} -> {new}", attrs.evolve(n, func=attrs.evolve(n.func, id=new))
+    elif isinstance(n, ast.Return) and n.value is not None:
+        for desc, value in _other_returns(n.value):
+            yield "return", desc, attrs.evolve(n, value=value)
+    if isinstance(n, (ast.If, ast.While)):
+        yield "negate-if", f"negate {type(n).__name__.lower()} condition", attrs.evolve(
+            n, test=ast.UnaryOp("not", n.test, span=n.test.span))
+    if parent_block_len is not None and parent_block_len > 1:
+        yield "drop", f"drop {type(n).__name__} statement", None
+
+
+def _other_returns(e: object) -> Iterator[tuple[str, object]]:
+    """Different values to return instead of `e`, chosen by the shape of `e` (no types needed:
+    a replacement of the wrong type is simply killed by the checker)."""
+    if isinstance(e, ast.IntLit):
+        yield f"return {e.value + 1}", ast.IntLit(e.value + 1)
+        return
+    if isinstance(e, ast.BoolLit):
+        yield f"return {not e.value}", ast.BoolLit(not e.value)
+        return
+    if isinstance(e, ast.Compare | ast.BoolOp) or (isinstance(e, ast.UnaryOp) and e.op == "not"):
+        yield "return not e", ast.UnaryOp("not", e)
+        return
+    if isinstance(e, ast.StrLit) and e.value == "":
+        yield 'return "x"', ast.StrLit("x")
+        return
+    if isinstance(e, ast.StrLit | ast.FString):
+        yield 'return ""', ast.StrLit("")
+        return
+    if isinstance(e, ast.ListExpr | ast.ListComp):
+        yield "return []", ast.ListExpr(())
+        return
+    if isinstance(e, ast.NoneLit):
+        return
+    # An expression of unknown type: try the common zero values; the checker kills the ill-typed.
+    yield "return 0", ast.IntLit(0)
+    yield "return -e", ast.UnaryOp("-", e)
+    yield "return None", ast.NoneLit()
+
+
+_BLOCK_FIELDS = ("body", "orelse")
+
+
+def mutants(tree: ast.Module) -> Iterator[tuple[str, str, int, ast.Module]]:
+    """(operator, description, source line, mutated module) for every mutation inside a procedure."""
+    for di, decl in enumerate(tree.decls):
+        if not isinstance(decl, ast.ProcDecl):
+            continue
+        for path, n in nodes_with_paths(decl, (("decls", di),)):
+            last = path[-1] if len(path) > 1 else None
+            block_len = None
+            if last is not None and last[0] in _BLOCK_FIELDS and last[1] is not None:
+                parent = _node_at(tree, path[:-1])
+                block_len = len(getattr(parent, last[0]))
+            for op, desc, new in _mutations_of(n, block_len):
+                yield op, f"{decl.name}: {desc}", n.span.line, replace_at(tree, path, new)
+
+
+def _node_at(root: Any, path: Path_) -> Any:
+    for name, index in path:
+        root = getattr(root, name) if index is None else getattr(root, name)[index]
+    return root
+
+
+# ---------------------------------------------------------------- running
+
+
+@attrs.frozen
+class MutantResult:
+    operator: str
+    description: str
+    line: int
+    status: str  # killed-by-checker | killed | equivalent | survived
+    detail: str = ""
+
+
+@attrs.frozen
+class FileResult:
+    file: str
+    status: str  # "ok", or why the file was skipped
+    mutants: tuple[MutantResult, ...] = ()
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for m in self.mutants if m.status == status)
+
+    @property
+    def killed(self) -> int:
+        return self.count("killed") + self.count("killed-by-checker")
+
+    @property
+    def non_equivalent(self) -> int:
+        return len(self.mutants) - self.count("equivalent")
+
+    @property
+    def likely_equivalent(self) -> int:
+        return sum(1 for m in self.mutants if m.status == "survived" and m.detail.startswith("no difference found"))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file, "status": self.status, "seconds": round(self.seconds, 2),
+            "mutants": len(self.mutants), "killed": self.count("killed"),
+            "killed_by_checker": self.count("killed-by-checker"), "equivalent": self.count("equivalent"),
+            "survived": self.count("survived"), "likely_equivalent": self.likely_equivalent,
+            "score": _score(self.killed, self.non_equivalent),
+            "score_excluding_likely_equivalent": _score(self.killed, self.non_equivalent - self.likely_equivalent),
+            "survivors": [attrs.asdict(m) for m in self.mutants if m.status == "survived"],
+        }
+
+
+def _score(killed: int, total: int) -> float | None:
+    return round(killed / total, 4) if total else None
+
+
+def _differs(original: Any, mutant: Any, n_inputs: int) -> str | None:
+    """Run each procedure of both modules on generated arguments; describe the first difference."""
+    from hypothesis import HealthCheck, Verbosity, given, settings
+    from hypothesis import seed as hseed
+
+    from seglam_lang.runtime.values import format_value
+    from seglam_lang.verify.strategies import params_strategy
+
+    found: list[str] = []
+    for name, info in original.procs.items():
+        if name not in mutant.procs:
+            continue
+        try:
+            strategy = params_strategy(info.sig.params, info.defaults())
+        except SglError:
+            continue  # a parameter type that cannot be generated (functions, type variables)
+
+        def outcome(module: Any, kwargs: dict[str, object], name: str = name) -> str:
+            try:
+                return "value " + format_value(module.call_sgl(name, [], dict(kwargs)))
+            except SglError as e:
+                return f"error {type(e).__name__}"
+
+        def compare(kwargs: dict[str, object], name: str = name) -> None:
+            a, b = outcome(original, kwargs), outcome(mutant, kwargs)
+            if a != b and not found:
+                args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
+                found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
+
+        test = settings(max_examples=n_inputs, database=None, deadline=None, verbosity=Verbosity.quiet,
+                        suppress_health_check=list(HealthCheck))(given(strategy)(compare))
+        hseed(0)(test)()
+        if found:
+            return found[0]
+    return None
+
+
+def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | None,
+             diff_inputs: int) -> FileResult:
+    t0 = time.perf_counter()
+    source = path.read_text(encoding="utf-8")
+    try:
+        original = loads(source, name=path.stem)
+    except SglError as e:
+        return FileResult(str(path), f"skipped: does not load ({e})")
+    base = verify(original, max_examples=max_examples, time_budget=time_budget)
+    if not base.passed:
+        return FileResult(str(path), f"skipped: its own checks fail ({base.summary()})")
+    tree = parse(source, str(path))
+    seen = {print_module(tree)}
+    results: list[MutantResult] = []
+    for i, (op, desc, line, mutated) in enumerate(mutants(tree)):
+        if limit is not None and i >= limit:
+            break
+        text = print_module(mutated)
+        if text in seen:
+            results.append(MutantResult(op, desc, line, "equivalent", "same printed program"))
+            continue
+        seen.add(text)
+        results.append(_run_mutant(original, text, path, op, desc, line, max_examples, time_budget, diff_inputs))
+    return FileResult(str(path), "ok", tuple(results), time.perf_counter() - t0)
+
+
+def _run_mutant(original: Any, text: str, path: Path, op: str, desc: str, line: int,
+                max_examples: int, time_budget: float, diff_inputs: int) -> MutantResult:
+    try:
+        module = loads(text, name=path.stem)
+    except (SglSyntaxError, SglTypeError) as e:
+        return MutantResult(op, desc, line, "killed-by-checker", str(e))
+    report = verify(module, max_examples=max_examples, time_budget=time_budget, limits=MUTANT_LIMITS)
+    if not report.passed:
+        first = report.failures[0]
+        return MutantResult(op, desc, line, "killed", f"{first.kind} {first.name}: {first.status}")
+    if diff_inputs <= 0:
+        return MutantResult(op, desc, line, "survived")
+    difference = _differs(original, module, diff_inputs)
+    if difference is None:
+        return MutantResult(op, desc, line, "survived", f"no difference found on {diff_inputs} inputs per procedure")
+    return MutantResult(op, desc, line, "survived", f"distinguishable: {difference}")
+
+
+def _collect(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(sorted(p.rglob("*.sgl")) if p.is_dir() else [p])
+    return files
+
+
+def _render(results: list[FileResult], seconds: float) -> str:
+    lines = []
+    for r in results:
+        if r.status != "ok":
+            lines.append(f"{r.file}: {r.status}")
+            continue
+        j = r.to_json()
+        score = "n/a" if j["score"] is None else f"{j['score']:.0%}"
+        lines.append(f"{r.file}: {score} killed ({r.killed}/{r.non_equivalent}; by checker "
+                     f"{j['killed_by_checker']}, equivalent {j['equivalent']}, survived {j['survived']}, "
+                     f"of which no difference found {j['likely_equivalent']})")
+        for m in r.mutants:
+            if m.status == "survived":
+                lines.append(f"    survived line {m.line}: {m.description}  [{m.detail}]")
+    total = _overall(results)
+    lines.append(f"overall: {total['score_text']} of {total['non_equivalent']} non-equivalent mutants killed "
+                 f"({total['killed']} killed, {total['killed_by_checker']} of them by the checker; "
+                 f"{total['likely_equivalent']} survivors showed no difference: "
+                 f"{total['score_excluding_text']} excluding them) in {seconds:.0f}s")
+    return "\n".join(lines)
+
+
+def _overall(results: list[FileResult]) -> dict[str, Any]:
+    ok = [r for r in results if r.status == "ok"]
+    killed = sum(r.killed for r in ok)
+    non_eq = sum(r.non_equivalent for r in ok)
+    likely = sum(r.likely_equivalent for r in ok)
+    score, score_ex = _score(killed, non_eq), _score(killed, non_eq - likely)
+    return {
+        "files": len(results), "files_tested": len(ok), "mutants": sum(len(r.mutants) for r in ok),
+        "non_equivalent": non_eq, "killed": killed,
+        "killed_by_checker": sum(r.count("killed-by-checker") for r in ok), "likely_equivalent": likely,
+        "score": score, "score_excluding_likely_equivalent": score_ex,
+        "score_text": "n/a" if score is None else f"{score:.1%}",
+        "score_excluding_text": "n/a" if score_ex is None else f"{score_ex:.1%}",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="+")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--max-examples", type=int, default=50)
+    ap.add_argument("--time-budget", type=float, default=2.0)
+    ap.add_argument("--limit-per-file", type=int, default=None, help="stop after N mutants per file")
+    ap.add_argument("--diff-inputs", type=int, default=200, help="inputs per procedure for the survivor diff")
+    ap.add_argument("--no-diff", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    progress: Callable[[str], None] = (lambda s: print(s, file=sys.stderr)) if sys.stderr.isatty() else (lambda s: None)
+    results = []
+    for f in _collect(args.paths):
+        progress(f"mutating {f} ...")
+        results.append(run_file(f, max_examples=args.max_examples, time_budget=args.time_budget,
+                                limit=args.limit_per_file, diff_inputs=0 if args.no_diff else args.diff_inputs))
+    seconds = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"overall": _overall(results), "seconds": round(seconds, 1),
+                          "files": [r.to_json() for r in results]}, indent=2))
+    else:
+        print(_render(results, seconds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
