@@ -134,10 +134,9 @@ class _Builder:
 
     def _record_now(self, rt: T.RecordT) -> st.SearchStrategy[object]:
         defaults = dict(self.record_defaults(rt)) if self.record_defaults else {}
-        fields = {
-            f.name: _with_default(self.build(f.type), f.name, defaults) for f in rt.fields
-        }
-        return st.fixed_dictionaries(fields).map(lambda kw: Record(rt, kw))
+        fields = [_with_default(self.build(f.type), f.name, defaults) for f in rt.fields]
+        # A Record holds its field values in declaration order.
+        return st.tuples(*fields).map(lambda vals: Record(rt, vals))
 
 
 def _with_default(s: st.SearchStrategy[object], name: str, defaults: Mapping[str, object]) -> st.SearchStrategy[object]:
