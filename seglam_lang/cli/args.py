@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from seglam_lang.check.builtins import DURATION_KEYWORDS
 from seglam_lang.check.types import (
     BOOL,
     DATE,
@@ -96,6 +97,7 @@ def _describe(e: ast.Expr) -> str:
 _EXAMPLES: dict[Type, str] = {
     INT: "42", FLOAT: "1.5", DECIMAL: 'Decimal("1.10")', BOOL: "True", STR: '"text"',
     DATE: 'date("2024-01-03")', DATETIME: 'datetime("2024-01-03T10:30:00")', NONE: "None",
+    DURATION: "duration(days=1, hours=2)",
 }
 
 
@@ -220,7 +222,17 @@ class _LiteralReader:
         return _construct(dt.datetime, [_int_arg(a, "datetime") for a in args])
 
     def duration_(self, e: ast.Expr) -> Any:
-        raise ArgError("a Duration argument cannot be written as a literal yet; use --args-json with seconds")
+        if not _is_call(e, "duration"):
+            return _MISMATCH
+        if e.args or not e.keywords:
+            raise ArgError(f"write duration(...) with keyword arguments: {', '.join(DURATION_KEYWORDS)}")
+        parts: dict[str, int | float] = {}
+        for kw in e.keywords:
+            n = _number(kw.value)
+            if kw.name not in DURATION_KEYWORDS or n is None:
+                raise ArgError(f"duration(...) takes numbers for {', '.join(DURATION_KEYWORDS)}")
+            parts[kw.name] = n
+        return _construct(dt.timedelta, [], parts)
 
 
 _MISMATCH = object()
@@ -266,9 +278,9 @@ def _str_arg(e: ast.Expr, fn: str) -> str:
     return e.value
 
 
-def _construct(cls: Any, parts: list[int]) -> Any:
+def _construct(cls: Any, parts: list[int], named: dict[str, int | float] | None = None) -> Any:
     try:
-        return cls(*parts)
+        return cls(*parts, **(named or {}))
     except (ValueError, OverflowError) as e:
         raise ArgError(f"invalid {cls.__name__}: {e}") from None
 
