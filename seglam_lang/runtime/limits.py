@@ -36,18 +36,43 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+TIME_CHECK_EVERY = 1024  # steps between two reads of the clock
 
 
 class RunContext:
     """The budget of one run (one top-level call). Not shared between threads."""
 
-    __slots__ = ("deadline", "depth", "limits", "steps_left")
+    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "steps_left")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.steps_left = limits.steps
         self.depth = 0
+        self.max_depth = limits.call_depth
         self.deadline = time.monotonic() + limits.timeout
+        # `tick()` runs when `steps_left` falls to `checkpoint`: the clock is read once
+        # per TIME_CHECK_EVERY steps, not at every step.
+        self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+
+    def charge(self, n: int) -> None:
+        """Spend `n` steps (loops charge in chunks); raises when the budget or the time is out."""
+        s = self.steps_left - n
+        self.steps_left = s
+        if s <= self.checkpoint:
+            self.tick()
+
+    def tick(self) -> None:
+        """The slow path of step charging: check the budget and the clock, set the next checkpoint."""
+        if self.steps_left < 0:
+            raise self.out_of_steps()
+        self.check_time()
+        self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+
+    def out_of_depth(self) -> LimitExceeded:
+        return LimitExceeded(
+            f"call depth limit exceeded ({self.limits.call_depth:,} nested calls)", code="E0406",
+            hint="look for unbounded recursion, or raise it with Limits(call_depth=...)",
+        )
 
     def out_of_steps(self) -> LimitExceeded:
         return LimitExceeded(

@@ -1,0 +1,702 @@
+"""Expressions to closures: each checked expression node becomes `code(frame) -> value`, once, at load.
+
+Owns: the translation of every expression construct (names, literals, operators,
+comparisons, calls of procs / natives / methods / records / host functions / function
+values, comprehensions, generator expressions, lambdas, f-strings, subscripts, slices).
+
+Frames: a frame is a Python list `[slot 0, ..., slot n-1, ret, parent, ctx]`: the slots
+of the function (`Resolution.functions`), the return value, the frame a lambda was
+created in (`parent`, for FREE names) and the run's `RunContext`. So `f[-1]` is always
+the context and reading a local is `f[i]` (an `itemgetter`, a C call).
+
+Invariants:
+- no name is looked up by string at run time: LOCAL/FREE names are slots, GLOBAL names
+  are resolved to their proc / record / constant cell / host function at load;
+- a node that can raise converts Python exceptions at itself (`frames.convert`) and
+  locates SGL errors (`frames.locate`), so every error carries the position of the node;
+- steps are charged at calls (`ctx.steps_left`, with the clock read at checkpoints) and at
+  loop iterations (counted in a local and charged every `CHUNK` iterations).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from seglam_lang.check.scope import Kind
+from seglam_lang.check.types import (
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DURATION,
+    FLOAT,
+    INT,
+    STR,
+    ListT,
+    MapT,
+    OptionalT,
+    RecordT,
+    SetT,
+    TupleT,
+    Type,
+)
+from seglam_lang.errors import SglRuntimeError
+from seglam_lang.runtime import ops, values
+from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.syntax import ast
+
+if TYPE_CHECKING:
+    from seglam_lang.runtime.compiler import FunctionCompiler
+
+Code = Callable[[list], Any]
+
+RET, PARENT, CTX = -3, -2, -1
+EXTRA = 3  # ret, parent, ctx after the slots
+CHUNK = 256  # loop iterations counted locally between two charges to the run's budget
+
+_TYPE_NAMES: dict[type, str] = {}
+
+
+def runtime_type_name(v: object) -> str:
+    """The SGL type name of a value, for method dispatch when the static type is unknown."""
+    name = _TYPE_NAMES.get(type(v))
+    if name is None:
+        name = values.type_name(v)
+        _TYPE_NAMES[type(v)] = name
+    return name
+
+
+def static_type_name(t: Type | None) -> str | None:
+    """The name of the method table of a static type (None when it is not known)."""
+    if isinstance(t, OptionalT):
+        t = t.inner
+    if t in (STR, INT, FLOAT, DECIMAL, BOOL, DATE, DATETIME, DURATION):
+        return t.name  # type: ignore[union-attr]
+    for cls, name in ((ListT, "List"), (MapT, "Map"), (SetT, "Set"), (TupleT, "Tuple"), (RecordT, "Record")):
+        if isinstance(t, cls):
+            return name
+    return None
+
+
+def const(v: object) -> Code:
+    return lambda f: v
+
+
+def _guard(code: Code, where: Where) -> Code:
+    """Wrap a node that may raise: convert Python errors and locate SGL ones here."""
+
+    def guarded(f: list) -> Any:
+        try:
+            return code(f)
+        except SglRuntimeError as e:
+            locate(e, where)
+            raise
+        except PY_ERRORS as e:
+            raise convert(e, where) from None
+
+    return guarded
+
+
+class ExprCompiler:
+    """Mixin of `FunctionCompiler`: `expr(node) -> Code`."""
+
+    # ------------------------------------------------------------------ helpers
+
+    def where(self: FunctionCompiler, node: Any) -> Where:
+        return Where(self.fn_name, self.module.file, node.span)
+
+    def type_of(self: FunctionCompiler, node: Any) -> Type | None:
+        return self.module.types.get(id(node))
+
+    def expr(self: FunctionCompiler, e: Any) -> Code:
+        method = getattr(self, "x_" + type(e).__name__)
+        return method(e)
+
+    # ------------------------------------------------------------------ names and literals
+
+    def x_Name(self: FunctionCompiler, e: ast.Name) -> Code:
+        b = self.module.binding(e)
+        if b.kind is Kind.LOCAL:
+            return itemgetter(b.index)
+        if b.kind is Kind.FREE:
+            return _free_reader(b.index, b.depth)
+        if b.kind is Kind.GLOBAL:
+            return self.module.global_value(b.name, self.where(e))
+        if b.kind is Kind.BUILTIN:
+            fn = self.module.natives.builtin(b.name)
+            return lambda f: functools.partial(fn, f[CTX])
+        raise self.internal(e, f"module `{b.name}` used as a value")
+
+    def x_IntLit(self, e: ast.IntLit) -> Code:
+        return const(e.value)
+
+    x_FloatLit = x_StrLit = x_BoolLit = x_IntLit
+
+    def x_NoneLit(self, e: ast.NoneLit) -> Code:
+        return const(None)
+
+    def x_FString(self: FunctionCompiler, e: ast.FString) -> Code:
+        fmt = self.module.natives.format_field
+        parts: list[Code] = []
+        for p in e.parts:
+            if isinstance(p, str):
+                parts.append(const(p))
+            else:
+                v = self.expr(p.value)
+                conv, spec = p.conversion, p.spec
+
+                def field(f: list, v: Code = v, conv: str | None = conv, spec: str | None = spec) -> str:
+                    return fmt(f[CTX], v(f), conv, spec)
+
+                parts.append(_guard(field, Where(self.fn_name, self.module.file, p.span)))
+        if len(parts) == 1:
+            return parts[0]
+        where = self.where(e)
+
+        def fstring(f: list) -> str:
+            s = "".join([p(f) for p in parts])
+            f[CTX].check_str_len(len(s))
+            return s
+
+        return _guard(fstring, where)
+
+    # ------------------------------------------------------------------ displays
+
+    def x_TupleExpr(self: FunctionCompiler, e: ast.TupleExpr) -> Code:
+        elts = [self.expr(x) for x in e.elts]
+        if len(elts) == 2:
+            a, b = elts
+            return lambda f: (a(f), b(f))
+        return lambda f: tuple([c(f) for c in elts])
+
+    def x_ListExpr(self: FunctionCompiler, e: ast.ListExpr) -> Code:
+        elts = [self.expr(x) for x in e.elts]
+        if not elts:
+            return lambda f: []
+        return lambda f: [c(f) for c in elts]
+
+    def x_SetExpr(self: FunctionCompiler, e: ast.SetExpr) -> Code:
+        elts = [self.expr(x) for x in e.elts]
+        make = values.SglSet
+        return _guard(lambda f: make([c(f) for c in elts]), self.where(e))
+
+    def x_DictExpr(self: FunctionCompiler, e: ast.DictExpr) -> Code:
+        pairs = [(self.expr(k), self.expr(v)) for k, v in zip(e.keys, e.values)]
+
+        def display(f: list) -> dict:
+            d = {}
+            for k, v in pairs:
+                d[k(f)] = v(f)
+            return d
+
+        return _guard(display, self.where(e))
+
+    # ------------------------------------------------------------------ comprehensions
+
+    def _clauses(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...]) -> list[tuple[Code, Callable, list[Code]]]:
+        return [(self.expr(g.iter), self.store(g.target), [self.expr(c) for c in g.ifs]) for g in gens]
+
+    def _loop_nest(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...],
+                   emit: Callable[[list, Any], None]) -> Callable[[list, Any], None]:
+        """`run(frame, out)`: the nested `for ... if ...` clauses, calling `emit(frame, out)` per item."""
+        clauses = self._clauses(gens)
+
+        def level(k: int) -> Callable[[list, Any], None]:
+            it, store, conds = clauses[k]
+            inner = emit if k == len(clauses) - 1 else level(k + 1)
+            cond = _all_of(conds)
+
+            def run(f: list, out: Any) -> None:
+                ctx = f[CTX]
+                n = 0
+                for x in it(f):
+                    store(f, x)
+                    if cond is None or cond(f):
+                        inner(f, out)
+                    n += 1
+                    if n >= CHUNK:
+                        ctx.charge(n)
+                        ctx.check_collection_len(len(out))
+                        n = 0
+                ctx.charge(n)
+
+            return run
+
+        return level(0)
+
+    def _single_clause(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...]) -> tuple[Code, int, Code | None] | None:
+        """(iter, slot, cond) when the comprehension is one `for name in it [if c]`: the fast path."""
+        if len(gens) != 1 or not isinstance(gens[0].target, ast.Name) or len(gens[0].ifs) > 1:
+            return None
+        g = gens[0]
+        b = self.module.binding(g.target)
+        cond = self.expr(g.ifs[0]) if g.ifs else None
+        return self.expr(g.iter), b.index, cond
+
+    def x_ListComp(self: FunctionCompiler, e: ast.ListComp) -> Code:
+        elt = self.expr(e.elt)
+        where = self.where(e)
+        fast = self._single_clause(e.generators)
+        if fast is not None:
+            it, slot, cond = fast
+
+            def listcomp(f: list) -> list:
+                ctx = f[CTX]
+                out: list = []
+                append = out.append
+                n = 0
+                for x in it(f):
+                    f[slot] = x
+                    if cond is None or cond(f):
+                        append(elt(f))
+                    n += 1
+                    if n >= CHUNK:
+                        ctx.charge(n)
+                        ctx.check_collection_len(len(out))
+                        n = 0
+                ctx.charge(n)
+                ctx.check_collection_len(len(out))
+                return out
+
+            return _guard(listcomp, where)
+        return self._collect(e.generators, lambda out, f: out.append(elt(f)), list, where)
+
+    def _collect(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...], add: Callable[[Any, list], None],
+                 make: Callable[[], Any], where: Where) -> Code:
+        """The general comprehension: nested clauses, adding each item to a fresh `make()`."""
+        nest = self._loop_nest(gens, lambda f, out: add(out, f))
+
+        def comp(f: list) -> Any:
+            out = make()
+            nest(f, out)
+            f[CTX].check_collection_len(len(out))
+            return out
+
+        return _guard(comp, where)
+
+    def x_SetComp(self: FunctionCompiler, e: ast.SetComp) -> Code:
+        elt = self.expr(e.elt)
+        return self._collect(e.generators, lambda out, f: out.add(elt(f)), values.SglSet, self.where(e))
+
+    def x_DictComp(self: FunctionCompiler, e: ast.DictComp) -> Code:
+        key, val = self.expr(e.key), self.expr(e.value)
+
+        def add(out: dict, f: list) -> None:
+            out[key(f)] = val(f)
+
+        return self._collect(e.generators, add, dict, self.where(e))
+
+    def x_GeneratorExp(self: FunctionCompiler, e: ast.GeneratorExp) -> Code:
+        elt = self.expr(e.elt)
+        clauses = [(it, store, _all_of(conds)) for it, store, conds in self._clauses(e.generators)]
+        last = len(clauses) - 1
+        where = self.where(e)
+
+        def run(f: list, src: Any, k: int) -> Iterator[Any]:
+            _, store, cond = clauses[k]
+            ctx = f[CTX]
+            for x in src:
+                ctx.charge(1)
+                store(f, x)
+                if cond is None or cond(f):
+                    if k == last:
+                        yield elt(f)
+                    else:
+                        yield from run(f, clauses[k + 1][0](f), k + 1)
+
+        def items(f: list, src: Any) -> Iterator[Any]:
+            # The consumer is a native: errors raised while it pulls items are located here.
+            try:
+                yield from run(f, src, 0)
+            except SglRuntimeError as err:
+                locate(err, where)
+                raise
+            except PY_ERRORS as err:
+                raise convert(err, where) from None
+
+        first = clauses[0][0]  # evaluated where the generator is written, as in Python
+        return _guard(lambda f: items(f, first(f)), where)
+
+    # ------------------------------------------------------------------ operators
+
+    def x_UnaryOp(self: FunctionCompiler, e: ast.UnaryOp) -> Code:
+        v = self.expr(e.operand)
+        if e.op == "not":
+            return lambda f: not v(f)
+        if e.op == "-":
+            if self.type_of(e.operand) in (INT, FLOAT, DECIMAL):
+                return lambda f: -v(f)
+            return _guard(lambda f: -v(f), self.where(e))
+        if e.op == "+":
+            return _guard(lambda f: +v(f), self.where(e))
+        return _guard(lambda f: ~v(f), self.where(e))
+
+    def x_BinOp(self: FunctionCompiler, e: ast.BinOp) -> Code:
+        left, right = self.expr(e.left), self.expr(e.right)
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        where = self.where(e)
+        fast = _numeric_fast_path(e, left, right, lt, rt)
+        if fast is not None:
+            return fast if e.op in ("+", "-") else _guard(fast, where)
+        op = ops.binary(e.op)
+
+        def binop(f: list) -> Any:
+            return op(f[CTX], left(f), right(f))
+
+        return _guard(binop, where)
+
+    def x_BoolOp(self: FunctionCompiler, e: ast.BoolOp) -> Code:
+        left, right = self.expr(e.left), self.expr(e.right)
+        if e.op == "and":
+            return lambda f: left(f) and right(f)
+        return lambda f: left(f) or right(f)
+
+    def x_Compare(self: FunctionCompiler, e: ast.Compare) -> Code:
+        codes = [self.expr(e.left), *(self.expr(c) for c in e.comparators)]
+        where = self.where(e)
+        if len(e.ops) == 1:
+            a, b = codes
+            return _guard(_compare2(e.ops[0], a, b), where)
+        tests = [ops.compare(op) for op in e.ops]
+
+        def chain(f: list) -> bool:
+            x = codes[0](f)
+            for test, code in zip(tests, codes[1:]):
+                y = code(f)
+                if not test(x, y):
+                    return False
+                x = y
+            return True
+
+        return _guard(chain, where)
+
+    def x_IfExp(self: FunctionCompiler, e: ast.IfExp) -> Code:
+        test, body, orelse = self.expr(e.test), self.expr(e.body), self.expr(e.orelse)
+        return lambda f: body(f) if test(f) else orelse(f)
+
+    # ------------------------------------------------------------------ lambdas
+
+    def x_Lambda(self: FunctionCompiler, e: ast.Lambda) -> Code:
+        scope = self.module.function_scope(e)
+        sub = self.sub_compiler("<lambda>")
+        body = sub.expr(e.body)
+        nparams = len(e.params)
+        pad = [None] * (scope.nslots - nparams + 1)  # the rest of the slots, then `ret`
+
+        def make(f: list) -> Callable[..., Any]:
+            ctx = f[CTX]
+
+            def lam(*args: Any) -> Any:
+                if len(args) != nparams:
+                    raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code="E0310")
+                d = ctx.depth + 1
+                if d > ctx.max_depth:
+                    raise ctx.out_of_depth()
+                ctx.depth = d
+                s = ctx.steps_left - 1
+                ctx.steps_left = s
+                if s <= ctx.checkpoint:
+                    ctx.tick()
+                try:
+                    r = body([*args, *pad, f, ctx])
+                except SglRuntimeError as err:
+                    leaving(err)
+                    raise
+                ctx.depth = d - 1
+                return r
+
+            return lam
+
+        return make
+
+    # ------------------------------------------------------------------ subscripts and attributes
+
+    def x_Subscript(self: FunctionCompiler, e: ast.Subscript) -> Code:
+        obj = self.expr(e.value)
+        where = self.where(e)
+        if isinstance(e.index, ast.Slice):
+            lo, hi, st = (self.expr(x) if x is not None else None for x in (e.index.lower, e.index.upper, e.index.step))
+
+            def slicer(f: list) -> Any:
+                o = obj(f)
+                return o[slice(lo(f) if lo else None, hi(f) if hi else None, st(f) if st else None)]
+
+            return _guard(slicer, where)
+        if isinstance(e.index, ast.IntLit) and isinstance(self.type_of(e.value), TupleT):
+            return itemgetter_of(obj, e.index.value)
+        idx = self.expr(e.index)
+        return _guard(lambda f: obj(f)[idx(f)], where)
+
+    def x_Attribute(self: FunctionCompiler, e: ast.Attribute) -> Code:
+        where = self.where(e)
+        if isinstance(e.value, ast.Name) and self.module.binding(e.value).kind is Kind.MODULE:
+            return self.module.module_member_value(self.module.binding(e.value).name, e.attr, where)
+        obj = self.expr(e.value)
+        t = self.type_of(e.value)
+        if isinstance(t, OptionalT):
+            t = t.inner
+        if isinstance(t, RecordT):
+            get = values.field_getter(t, e.attr)
+            return lambda f: get(obj(f))
+        tname = static_type_name(t)
+        natives = self.module.natives
+        if tname is not None:
+            getter = natives.field(tname, e.attr)
+            return _guard(lambda f: getter(obj(f)), where)
+        attr = e.attr
+
+        def dynamic(f: list) -> Any:
+            v = obj(f)
+            if isinstance(v, values.Record):
+                return values.field_getter(v.type, attr)(v)
+            return natives.field(runtime_type_name(v), attr)(v)
+
+        return _guard(dynamic, where)
+
+    # ------------------------------------------------------------------ calls
+
+    def x_Call(self: FunctionCompiler, e: ast.Call) -> Code:
+        func = e.func
+        mod = self.module
+        if isinstance(func, ast.Name):
+            b = mod.binding(func)
+            if b.kind is Kind.GLOBAL:
+                target = mod.global_callable(b.name)
+                if target is not None:
+                    return self.call_target(target, e)
+            elif b.kind is Kind.BUILTIN:
+                return self.native_call(mod.natives.builtin(b.name), e)
+        elif isinstance(func, ast.Attribute):
+            if isinstance(func.value, ast.Name) and mod.binding(func.value).kind is Kind.MODULE:
+                target = mod.module_member_callable(mod.binding(func.value).name, func.attr, self.where(func))
+                return self.call_target(target, e)
+            return self.method_call(func, e)
+        return self.value_call(e)
+
+    def args_of(self: FunctionCompiler, e: ast.Call) -> tuple[list[Code], dict[str, Code]]:
+        return [self.expr(a) for a in e.args], {k.name: self.expr(k.value) for k in e.keywords}
+
+    def call_target(self: FunctionCompiler, target: Any, e: ast.Call) -> Code:
+        """A call of something known at load: a proc, a record, a host function or a native."""
+        from seglam_lang.runtime.compiler import HostFunction, ProcCode, RecordCtor
+
+        if isinstance(target, ProcCode):
+            return self.proc_call(target, e)
+        if isinstance(target, RecordCtor):
+            return self.record_call(target, e)
+        if isinstance(target, HostFunction):
+            args, kwargs = self.args_of(e)
+            codes = target.bind_codes(args, kwargs, self.where(e))
+            return _guard(lambda f: target.call(f[CTX], [c(f) for c in codes]), self.where(e))
+        return self.native_call(target, e)
+
+    def proc_call(self: FunctionCompiler, proc: Any, e: ast.Call) -> Code:
+        args, kwargs = self.args_of(e)
+        codes = proc.bind_codes(args, kwargs, self.where(e))
+        return proc.call_code(codes, self.where(e))
+
+    def record_call(self: FunctionCompiler, ctor: Any, e: ast.Call) -> Code:
+        args, kwargs = self.args_of(e)
+        codes = ctor.bind_codes(args, kwargs, self.where(e))
+        make = values.Record
+        rtype = ctor.type
+        return _guard(lambda f: make(rtype, tuple([c(f) for c in codes])), self.where(e))
+
+    def native_call(self: FunctionCompiler, fn: Callable[..., Any], e: ast.Call) -> Code:
+        args, kwargs = self.args_of(e)
+        where = self.where(e)
+        if kwargs:
+            names = list(kwargs)
+            kcodes = list(kwargs.values())
+
+            def call_kw(f: list) -> Any:
+                return fn(f[CTX], *[a(f) for a in args], **{n: c(f) for n, c in zip(names, kcodes)})
+
+            return _guard(call_kw, where)
+        if len(args) == 1:
+            (a,) = args
+            return _guard(lambda f: fn(f[CTX], a(f)), where)
+        if len(args) == 2:
+            a, b = args
+            return _guard(lambda f: fn(f[CTX], a(f), b(f)), where)
+        return _guard(lambda f: fn(f[CTX], *[a(f) for a in args]), where)
+
+    def method_call(self: FunctionCompiler, func: ast.Attribute, e: ast.Call) -> Code:
+        obj = self.expr(func.value)
+        t = self.type_of(func.value)
+        if isinstance(t, OptionalT):
+            t = t.inner
+        args, kwargs = self.args_of(e)
+        where = self.where(e)
+        name = func.attr
+        if isinstance(t, RecordT) or (t is None and name == "replace" and kwargs and not args):
+            names = list(kwargs)
+            kcodes = list(kwargs.values())
+
+            def replace(f: list) -> Any:
+                return values.record_replace(obj(f), {n: c(f) for n, c in zip(names, kcodes)})
+
+            return _guard(replace, where)
+        tname = static_type_name(t)
+        natives = self.module.natives
+        if tname is not None:
+            fn = natives.method(tname, name)
+            bound = lambda f: fn(f[CTX], obj(f), *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()})
+            if not kwargs and len(args) == 1:
+                (a,) = args
+                bound = lambda f: fn(f[CTX], obj(f), a(f))
+            elif not kwargs and not args:
+                bound = lambda f: fn(f[CTX], obj(f))
+            return _guard(bound, where)
+
+        def dynamic(f: list) -> Any:
+            v = obj(f)
+            m = natives.method(runtime_type_name(v), name)
+            return m(f[CTX], v, *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()})
+
+        return _guard(dynamic, where)
+
+    def value_call(self: FunctionCompiler, e: ast.Call) -> Code:
+        """A call of a function value (a lambda, a proc or a built-in held in a variable)."""
+        fn = self.expr(e.func)
+        args = [self.expr(a) for a in e.args]
+        where = self.where(e)
+        if len(args) == 1:
+            (a,) = args
+            return _guard(lambda f: fn(f)(a(f)), where)
+        return _guard(lambda f: fn(f)(*[a(f) for a in args]), where)
+
+    # ------------------------------------------------------------------ targets
+
+    def store(self: FunctionCompiler, t: Any) -> Callable[[list, Any], None]:
+        """A `store(frame, value)` for an assignment or loop target (names and tuples of names)."""
+        if isinstance(t, ast.Name):
+            i = self.module.binding(t).index
+
+            def store_name(f: list, v: Any) -> None:
+                f[i] = v
+
+            return store_name
+        if isinstance(t, ast.TupleExpr):
+            if all(isinstance(x, ast.Name) for x in t.elts):
+                slots = [self.module.binding(x).index for x in t.elts]
+                n = len(slots)
+                if n == 2:
+                    i, j = slots
+
+                    def store_pair(f: list, v: Any) -> None:
+                        f[i], f[j] = v
+
+                    return store_pair
+
+                def store_names(f: list, v: Any) -> None:
+                    vs = tuple(v)
+                    if len(vs) != n:
+                        raise ValueError(f"cannot unpack {len(vs)} values into {n} names")
+                    for k, x in zip(slots, vs):
+                        f[k] = x
+
+                return store_names
+            parts = [self.store(x) for x in t.elts]
+
+            def store_tuple(f: list, v: Any) -> None:
+                vs = tuple(v)
+                if len(vs) != len(parts):
+                    raise ValueError(f"cannot unpack {len(vs)} values into {len(parts)} targets")
+                for p, x in zip(parts, vs):
+                    p(f, x)
+
+            return store_tuple
+        if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
+            obj, idx = self.expr(t.value), self.expr(t.index)
+            setitem = values.setitem
+
+            def store_item(f: list, v: Any) -> None:
+                setitem(f[CTX], obj(f), idx(f), v)
+
+            return store_item
+        raise self.internal(t, "cannot assign to this target")
+
+
+# ---------------------------------------------------------------------- module-level helpers
+
+
+def _free_reader(index: int, depth: int) -> Code:
+    if depth == 1:
+        return lambda f: f[PARENT][index]
+    if depth == 2:
+        return lambda f: f[PARENT][PARENT][index]
+
+    def read(f: list) -> Any:
+        for _ in range(depth):
+            f = f[PARENT]
+        return f[index]
+
+    return read
+
+
+def itemgetter_of(obj: Code, i: int) -> Code:
+    return lambda f: obj(f)[i]
+
+
+def _all_of(conds: list[Code]) -> Code | None:
+    if not conds:
+        return None
+    if len(conds) == 1:
+        return conds[0]
+    return lambda f: all(c(f) for c in conds)
+
+
+_NUMERIC = (INT, FLOAT)
+
+
+def _numeric_fast_path(e: ast.BinOp, left: Code, right: Code, lt: Type | None, rt: Type | None) -> Code | None:
+    """Direct Python operators where the checker proved both sides Int or Float.
+
+    `+`/`-` of Ints grow by one bit per operation (bounded by the step limit), and Float
+    arithmetic is bounded by definition; every other case goes through `ops`, which
+    checks sizes before computing.
+    """
+    if lt not in _NUMERIC or rt not in _NUMERIC:
+        return None
+    op = e.op
+    if op == "+":
+        return lambda f: left(f) + right(f)
+    if op == "-":
+        return lambda f: left(f) - right(f)
+    if op == "//":
+        return lambda f: left(f) // right(f)
+    if op == "%":
+        return lambda f: left(f) % right(f)
+    if op == "/":
+        return lambda f: left(f) / right(f)
+    if op == "*" and (lt == FLOAT or rt == FLOAT):
+        return lambda f: left(f) * right(f)
+    return None
+
+
+def _compare2(op: str, a: Code, b: Code) -> Code:
+    if op == "<":
+        return lambda f: a(f) < b(f)
+    if op == "<=":
+        return lambda f: a(f) <= b(f)
+    if op == ">":
+        return lambda f: a(f) > b(f)
+    if op == ">=":
+        return lambda f: a(f) >= b(f)
+    if op == "==":
+        return lambda f: a(f) == b(f)
+    if op == "!=":
+        return lambda f: a(f) != b(f)
+    if op == "in":
+        return lambda f: a(f) in b(f)
+    if op == "not in":
+        return lambda f: a(f) not in b(f)
+    if op == "is":
+        return lambda f: a(f) is b(f)
+    if op == "is not":
+        return lambda f: a(f) is not b(f)
+    raise ValueError(f"unknown comparison {op!r}")

@@ -1,0 +1,122 @@
+"""Runtime error positions: SGL stack traces, and Python exceptions turned into SGL errors.
+
+Owns: `Where` (the proc name, file and span of one node, computed at load), the
+conversion of the Python exceptions a native or an operator may raise into an
+`SglRuntimeError` located at the node that raised it, and the building of the SGL
+stack trace as an error travels outward.
+
+How a trace is built (innermost frame last):
+- the node where an error starts locates it: an error raised without frames (by a
+  native, an operator or a size check) gets the node's span and one `Frame`;
+- when an error leaves a proc or a lambda, the boundary marks it `needs_site`; the next
+  call node that sees it (in the caller) prepends the caller's frame at the call site;
+- every other node lets a located error pass untouched.
+So each activation contributes exactly one frame, whatever the nesting of expressions.
+
+Invariants: only `SglRuntimeError`s leave compiled code; a Python traceback never reaches
+the user (the top-level runner converts anything that slipped through, including
+`RecursionError` and `MemoryError`, into `LimitExceeded`).
+"""
+
+from __future__ import annotations
+
+import decimal
+
+import attrs
+
+from seglam_lang.errors import NO_SPAN, Frame, LimitExceeded, SglRuntimeError, Span
+
+# Runtime error codes (E03xx); limits are E04xx (seglam_lang.runtime.limits).
+E_RUNTIME = "E0300"
+E_REQUIRE = "E0301"
+E_ASSERT = "E0302"
+E_FAIL = "E0303"
+E_ZERO_DIVISION = "E0304"
+E_INDEX = "E0305"
+E_KEY = "E0306"
+E_VALUE = "E0307"
+E_OVERFLOW = "E0308"
+E_TYPE = "E0310"
+E_HOST = "E0311"
+E_INTERNAL = "E0399"
+E_DEPTH = "E0406"
+E_MEMORY = "E0407"
+
+# The Python exceptions a node converts (anything else is a bug and is caught at the top).
+PY_ERRORS = (ArithmeticError, LookupError, ValueError, TypeError)
+
+
+@attrs.frozen
+class Where:
+    """The position of a node in its function: for error frames."""
+
+    name: str
+    file: str
+    span: Span
+
+    def frame(self) -> Frame:
+        return Frame(self.name, self.file, self.span)
+
+
+def locate(e: SglRuntimeError, where: Where) -> None:
+    """Called by a node that sees `e` pass: give it a position and the right frames."""
+    if not e.frames:
+        d = e.diagnostics[0]
+        if d.span == NO_SPAN:
+            e.diagnostics[0] = attrs.evolve(d, span=where.span, file=where.file)
+            e.args = (e.diagnostics[0].headline(),)
+        e.frames = [where.frame()]
+    elif getattr(e, "needs_site", False):
+        e.frames.insert(0, where.frame())
+        e.needs_site = False  # type: ignore[attr-defined]
+
+
+def leaving(e: SglRuntimeError) -> None:
+    """Called when `e` leaves a proc or lambda: the caller's call node adds its frame."""
+    if e.frames:
+        e.needs_site = True  # type: ignore[attr-defined]
+
+
+def _key_message(e: KeyError) -> str:
+    if not e.args:
+        return "key not found"
+    from seglam_lang.runtime.values import format_value
+
+    try:
+        shown = format_value(e.args[0])
+    except Exception:  # a key format_value does not know: still a clear message
+        shown = repr(e.args[0])
+    return f"key {shown} not found"
+
+
+def convert(e: BaseException, where: Where) -> SglRuntimeError:
+    """The SGL error for a Python exception raised at `where` (Python's message kept)."""
+    code, message = E_RUNTIME, str(e)
+    if isinstance(e, decimal.DivisionByZero | ZeroDivisionError):
+        code, message = E_ZERO_DIVISION, (message if isinstance(e, ZeroDivisionError) and "[" not in message
+                                          else "decimal division by zero")
+    elif isinstance(e, decimal.Overflow):
+        code, message = E_OVERFLOW, "decimal overflow (the result has too many digits)"
+    elif isinstance(e, decimal.InvalidOperation):
+        code, message = E_VALUE, "invalid decimal operation"
+    elif isinstance(e, OverflowError):
+        code = E_OVERFLOW
+    elif isinstance(e, KeyError):
+        code, message = E_KEY, _key_message(e)
+    elif isinstance(e, IndexError):
+        code = E_INDEX
+    elif isinstance(e, ValueError):
+        code = E_VALUE
+    elif isinstance(e, TypeError):
+        code = E_TYPE
+    elif isinstance(e, RecursionError):
+        return LimitExceeded("call depth limit exceeded (Python stack exhausted)", code=E_DEPTH,
+                             span=where.span, file=where.file, frames=[where.frame()],
+                             hint="look for unbounded recursion")
+    elif isinstance(e, MemoryError):
+        return LimitExceeded("out of memory", code=E_MEMORY, span=where.span, file=where.file,
+                             frames=[where.frame()], hint="lower the sizes of the data")
+    elif not isinstance(e, ArithmeticError | LookupError):
+        code, message = E_INTERNAL, f"internal error ({type(e).__name__}: {e})"
+    return SglRuntimeError(message or type(e).__name__, code=code, span=where.span, file=where.file,
+                           frames=[where.frame()])
