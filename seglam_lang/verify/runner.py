@@ -135,7 +135,6 @@ def explain_false(text: str, op: str | None, left: object, right: object) -> str
         f"`{text}` is False:",
         f"  left:  {format_value(left)}",
         f"  right: {format_value(right)}",
-        f"  ({format_value(left)} {op} {format_value(right)} does not hold)",
     ])
 
 
@@ -226,7 +225,10 @@ class _PropertyRun:
         if self.failure is not None:
             kwargs, error = self.failure
             counterexample = {name: format_value(v) for name, v in kwargs.items()}
-            return self.result(R.FAILED, self._failure_message(error, note), counterexample, seconds=seconds)
+            # An SGL error (an assertion, a runtime error) is the property failing; anything
+            # else is a bug in SGL, still reported with the input that triggers it.
+            status = R.FAILED if isinstance(error, SglError) else R.ERROR
+            return self.result(status, self._failure_message(error, note), counterexample, seconds=seconds)
         if self.accepted < min(MIN_ACCEPTED, self.max_examples) and self.rejected > self.accepted:
             return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
         return self.result(R.PASSED, note, seconds=seconds)
