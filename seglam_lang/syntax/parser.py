@@ -611,15 +611,21 @@ def _describe_terminal(name: str) -> str:
     return name.lower().replace("_", " ")
 
 
+def normalize_source(source: str) -> str:
+    """The text the lexer sees: a leading byte-order mark dropped, CRLF and lone CR as LF.
+
+    As in Python, this also applies inside triple-quoted strings. Spans refer to this
+    text, whose lines and columns are those of the original.
+    """
+    return source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse(source: str, file: str = "<input>") -> ast.Module:
     """Parse SGL source into a Module; raise SglSyntaxError (one diagnostic) on bad input."""
     if len(source) > MAX_SOURCE_CHARS:
         raise SglSyntaxError(f"source too large ({len(source)} characters; limit {MAX_SOURCE_CHARS})",
                              file=file, code="E0103")
-    # A leading byte-order mark is not text; CRLF and lone CR end lines, as in Python
-    # (also inside triple-quoted strings). Spans refer to this normalized text, whose
-    # lines and columns are those of the original.
-    text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_source(source)
     nul = text.find("\0")
     if nul >= 0:
         line, col = text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul)

@@ -51,13 +51,22 @@ def _cache_dir() -> Path:
     return Path(base) / "seglam"
 
 
+_LAYOUT_TOKENS = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
+
+
+def _positioned(child: object) -> bool:
+    """Spans are taken from code only: a rule's trailing newline (which also holds the
+    comments and blank lines after it) and indentation tokens do not extend it."""
+    return not (isinstance(child, lark.Token) and child.type in _LAYOUT_TOKENS)
+
+
 def _build(text: str) -> lark.Lark:
     return lark.Lark(
         text,
         parser="lalr",
         lexer="contextual",
         strict=True,
-        propagate_positions=True,
+        propagate_positions=_positioned,
         maybe_placeholders=True,
         start=START_SYMBOLS,
         postlex=SglIndenter(),
@@ -66,7 +75,7 @@ def _build(text: str) -> lark.Lark:
 
 def _load(blob: bytes) -> lark.Lark:
     d = marshal.loads(blob)
-    return lark.Lark._load_from_dict(d["data"], d["memo"], postlex=SglIndenter())
+    return lark.Lark._load_from_dict(d["data"], d["memo"], postlex=SglIndenter(), propagate_positions=_positioned)
 
 
 @cache
@@ -92,7 +101,7 @@ def _save(built: lark.Lark, path: Path) -> None:
 
     data, memo = built.memo_serialize([TerminalDef, Rule])
     # Options given again at load time (the post-lexer object) are not data.
-    data["options"] = {k: v for k, v in data["options"].items() if k not in ("postlex", "lexer_callbacks", "transformer")}
+    data["options"] = {k: v for k, v in data["options"].items() if k not in ("postlex", "lexer_callbacks", "transformer", "propagate_positions")}
     blob: Any = marshal.dumps({"data": data, "memo": memo})
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
