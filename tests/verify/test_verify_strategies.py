@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from seglam_lang.check import types as T
 from seglam_lang.errors import SglUsageError
-from seglam_lang.runtime.values import Record, SglSet, field_getter
+from seglam_lang.runtime.values import Record, SglSet
 from seglam_lang.verify.strategies import MAX_SIZE, MAX_STR, params_strategy, strategy_for
 
 ITEM = T.RecordT("Item", "shop", (T.FieldSig("name", T.STR), T.FieldSig("qty", T.INT, has_default=True)))
@@ -41,7 +41,7 @@ def conforms(v: object, t: T.Type, *, finite: bool = True) -> bool:
             conforms(x, e, finite=finite) for x, e in zip(v, t.elems))
     if isinstance(t, T.RecordT):
         return isinstance(v, Record) and v.type == t and all(
-            conforms(field_getter(t, f.name)(v), f.type, finite=finite) for f in t.fields)
+            conforms(v[f.name], f.type, finite=finite) for f in t.fields)
     checks = {
         T.INT: lambda: type(v) is int,
         T.FLOAT: lambda: type(v) is float and (math.isfinite(v) or not finite),
@@ -143,11 +143,11 @@ def test_record_field_defaults_are_the_first_choice() -> None:
     s = strategy_for(ITEM, defaults=lambda rt: {"qty": 1} if rt == ITEM else {})
     assert find(s, lambda _: True) == Record(ITEM, ("", 1))
     # ...but not the only one.
-    assert field_getter(ITEM, "qty")(find(s, lambda r: field_getter(ITEM, "qty")(r) != 1)) == 0
+    assert find(s, lambda r: r["qty"] != 1)["qty"] == 0
 
 
 def test_recursive_records_terminate() -> None:
-    chain = find(strategy_for(NODE), lambda n: field_getter(NODE, "next")(n) is not None)
+    chain = find(strategy_for(NODE), lambda n: n["next"] is not None)
     assert chain == Record(NODE, (0, Record(NODE, (0, None))))
 
 
