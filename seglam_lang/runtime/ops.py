@@ -1,0 +1,351 @@
+"""SGL operators: every binary, unary, comparison and in-place operator as a function for the compiler.
+
+Owns the tables `BINARY[op]`, `INPLACE[op]`, `UNARY[op]`, `COMPARE[op]` (each value is
+`fn(ctx, a[, b])`), item access helpers (`getitem`, `setitem`, `getslice`, `setslice`),
+and `DECIMAL_CONTEXT`, the one decimal context every SGL run uses.
+
+Meaning: Python's, or an error (language rule 1). Where Python would build a huge value the
+size is checked BEFORE it is built, from the operands: `a * b` on ints by the sum of bit
+lengths, `a ** b` by `b * log2|a|`, `a << n` by `bits(a) + n`, sequence repetition and
+concatenation by the result length. Decimal arithmetic uses `DECIMAL_CONTEXT` (CPython's
+default context: 28 digits, half-even) explicitly, never the thread's current context, so a
+host that changes `decimal.getcontext()` cannot change an SGL result.
+
+Errors: limit violations raise `LimitExceeded`; SGL-specific refusals (`%`-formatting, complex
+results) raise `SglRuntimeError`; the ordinary Python exceptions of the operation
+(ZeroDivisionError, TypeError for mixing Float and Decimal, OverflowError...) propagate with
+Python's message and are converted, with the node's position, by `runtime.frames.convert`.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from seglam_lang.errors import SglRuntimeError
+from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.values import DICT_TYPES, LIST_TYPES, SET_TYPES, SglSet
+
+DECIMAL_CONTEXT = decimal.Context(
+    prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+_D = DECIMAL_CONTEXT
+
+Op = Callable[[RunContext, Any, Any], Any]
+
+# Types that take part in Decimal arithmetic with a Decimal (Python: int and bool, not float).
+_DEC_PARTNERS = (Decimal, int, bool)
+_SEQ_TYPES = (str, list, tuple)
+
+
+def _is_dec(a: Any, b: Any) -> bool:
+    """Both operands are Decimal-compatible and at least one is a Decimal."""
+    ta, tb = type(a), type(b)
+    return (ta is Decimal or tb is Decimal) and ta in _DEC_PARTNERS and tb in _DEC_PARTNERS
+
+
+def _check_int(ctx: RunContext, r: int) -> int:
+    if r.bit_length() > ctx.limits.int_bits:
+        ctx.check_int_bits(r.bit_length())
+    return r
+
+
+def _check_seq_len(ctx: RunContext, seq: Any, n: int) -> None:
+    if type(seq) is str:
+        ctx.check_str_len(n)
+    else:
+        ctx.check_collection_len(n)
+
+
+def _both_ints(a: Any, b: Any) -> bool:
+    return type(a) in (int, bool) and type(b) in (int, bool)
+
+
+# ---------------------------------------------------------------------------- arithmetic
+
+
+def add(ctx: RunContext, a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:
+        return _check_int(ctx, a + b)
+    if _is_dec(a, b):
+        return _D.add(a, b)
+    if isinstance(a, _SEQ_TYPES) and isinstance(b, _SEQ_TYPES):
+        _check_seq_len(ctx, a, len(a) + len(b))
+        return a + b
+    r = a + b
+    return _check_int(ctx, r) if type(r) is int else r
+
+
+def sub(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _is_dec(a, b):
+        return _D.subtract(a, b)
+    r = a - b
+    return _check_int(ctx, r) if type(r) is int else r
+
+
+def _repeat_count(a: Any, b: Any) -> tuple[Any, int] | None:
+    """(sequence, count) when `a * b` repeats a str/list/tuple."""
+    if isinstance(a, _SEQ_TYPES) and type(b) in (int, bool):
+        return a, b
+    if isinstance(b, _SEQ_TYPES) and type(a) in (int, bool):
+        return b, a
+    return None
+
+
+def mul(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _both_ints(a, b):
+        if a.bit_length() + b.bit_length() > ctx.limits.int_bits:
+            ctx.check_int_bits(a.bit_length() + b.bit_length())
+        return a * b
+    if _is_dec(a, b):
+        return _D.multiply(a, b)
+    rep = _repeat_count(a, b)
+    if rep is not None:
+        seq, n = rep
+        if n > 0 and seq:
+            _check_seq_len(ctx, seq, len(seq) * n)
+    return a * b
+
+
+def truediv(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _is_dec(a, b):
+        return _D.divide(a, b)
+    return a / b
+
+
+def floordiv(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _is_dec(a, b):
+        return _D.divide_int(a, b)
+    return a // b
+
+
+def mod(ctx: RunContext, a: Any, b: Any) -> Any:
+    if type(a) is str:
+        raise SglRuntimeError("SGL has no %-formatting of strings", code="E0310",
+                              hint='use an f-string: f"{x:.2f}"')
+    if _is_dec(a, b):
+        return _D.remainder(a, b)
+    return a % b
+
+
+def power(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _both_ints(a, b):
+        if b > 0 and a not in (0, 1, -1):
+            limit = ctx.limits.int_bits
+            # |a| >= 2 so the result has at least b bits; the log estimate is then exact enough.
+            bits = b if b > limit else b * math.log2(abs(a))
+            if bits >= limit:
+                ctx.check_int_bits(math.floor(bits) + 1)
+        return a ** b
+    if _is_dec(a, b):
+        return _D.power(a, b)
+    r = a ** b
+    if type(r) is complex:
+        raise SglRuntimeError(f"{a!r} ** {b!r} is a complex number, which SGL does not have", code="E0307",
+                              hint="a negative base needs an integer exponent")
+    return r
+
+
+def lshift(ctx: RunContext, a: Any, b: Any) -> Any:
+    if _both_ints(a, b) and a and b > 0:
+        bits = a.bit_length() + b
+        if bits > ctx.limits.int_bits:
+            ctx.check_int_bits(bits)
+    return a << b
+
+
+def rshift(ctx: RunContext, a: Any, b: Any) -> Any:
+    return a >> b
+
+
+def _check_union(ctx: RunContext, a: Any, b: Any) -> None:
+    """Size check of `a | b` for sets and maps: counts the new keys, builds nothing."""
+    ta, tb = type(a), type(b)
+    if (ta in SET_TYPES and tb in SET_TYPES) or (ta in DICT_TYPES and tb in DICT_TYPES):
+        if len(a) + len(b) > ctx.limits.collection_len:
+            ctx.check_collection_len(len(a) + sum(1 for x in b if x not in a))
+
+
+def _check_symmetric_difference(ctx: RunContext, a: Any, b: Any) -> None:
+    if type(a) in SET_TYPES and type(b) in SET_TYPES and len(a) + len(b) > ctx.limits.collection_len:
+        ctx.check_collection_len(sum(1 for x in a if x not in b) + sum(1 for x in b if x not in a))
+
+
+def bit_or(ctx: RunContext, a: Any, b: Any) -> Any:
+    _check_union(ctx, a, b)
+    return a | b
+
+
+def bit_and(ctx: RunContext, a: Any, b: Any) -> Any:
+    return a & b
+
+
+def bit_xor(ctx: RunContext, a: Any, b: Any) -> Any:
+    _check_symmetric_difference(ctx, a, b)
+    return a ^ b
+
+
+BINARY: dict[str, Op] = {
+    "+": add, "-": sub, "*": mul, "/": truediv, "//": floordiv, "%": mod, "**": power,
+    "<<": lshift, ">>": rshift, "|": bit_or, "&": bit_and, "^": bit_xor,
+}
+
+
+# ---------------------------------------------------------------------------- in-place (x op= y)
+
+
+def _iadd(ctx: RunContext, a: Any, b: Any) -> Any:
+    if type(a) in LIST_TYPES:  # Python's list += extends in place (the alias sees it)
+        items = b if isinstance(b, list | tuple) else materialize(ctx, b)
+        ctx.check_collection_len(len(a) + len(items))
+        a += items
+        return a
+    return add(ctx, a, b)
+
+
+def _imul(ctx: RunContext, a: Any, b: Any) -> Any:
+    if type(a) in LIST_TYPES and type(b) in (int, bool):
+        if b > 0 and a:
+            ctx.check_collection_len(len(a) * b)
+        a *= b
+        return a
+    return mul(ctx, a, b)
+
+
+def _inplace(name: str, binary: Op, check: Callable[[RunContext, Any, Any], None] | None) -> Op:
+    """`a op= b`: sets and maps change in place (as in Python), after the size check of `a op b`."""
+    def fn(ctx: RunContext, a: Any, b: Any) -> Any:
+        ta = type(a)
+        if ta in SET_TYPES or ta in DICT_TYPES:
+            if check is not None:
+                check(ctx, a, b)
+            return getattr(a, name)(b)
+        return binary(ctx, a, b)
+    return fn
+
+
+INPLACE: dict[str, Op] = {
+    **BINARY,
+    "+": _iadd, "*": _imul,
+    "|": _inplace("__ior__", bit_or, _check_union), "^": _inplace("__ixor__", bit_xor, _check_symmetric_difference),
+    "&": _inplace("__iand__", bit_and, None), "-": _inplace("__isub__", sub, None),
+}
+
+
+# ---------------------------------------------------------------------------- unary
+
+
+def neg(ctx: RunContext, a: Any) -> Any:
+    return _D.minus(a) if type(a) is Decimal else -a
+
+
+def pos(ctx: RunContext, a: Any) -> Any:
+    return _D.plus(a) if type(a) is Decimal else +a
+
+
+def invert(ctx: RunContext, a: Any) -> Any:
+    if type(a) is bool:  # Python 3.12 deprecates ~bool; SGL gives its int meaning in every version
+        return ~int(a)
+    return ~a
+
+
+def not_(ctx: RunContext, a: Any) -> bool:
+    return not a
+
+
+UNARY: dict[str, Callable[[RunContext, Any], Any]] = {"-": neg, "+": pos, "~": invert, "not": not_}
+
+
+# ---------------------------------------------------------------------------- comparisons
+
+
+def _cmp(fn: Callable[[Any, Any], Any]) -> Op:
+    def op(ctx: RunContext, a: Any, b: Any) -> Any:
+        return fn(a, b)
+    op.__name__ = fn.__name__
+    return op
+
+
+COMPARE: dict[str, Op] = {
+    "==": _cmp(operator.eq), "!=": _cmp(operator.ne),
+    "<": _cmp(operator.lt), "<=": _cmp(operator.le), ">": _cmp(operator.gt), ">=": _cmp(operator.ge),
+    "in": _cmp(lambda a, b: a in b), "not in": _cmp(lambda a, b: a not in b),
+    "is": _cmp(operator.is_), "is not": _cmp(operator.is_not),
+}
+
+
+# ---------------------------------------------------------------------------- items and slices
+
+
+def getitem(ctx: RunContext, obj: Any, key: Any) -> Any:
+    return obj[key]
+
+
+def setitem(ctx: RunContext, obj: Any, key: Any, value: Any) -> None:
+    if type(obj) is dict and len(obj) >= ctx.limits.collection_len and key not in obj:
+        ctx.check_collection_len(len(obj) + 1)
+    obj[key] = value
+
+
+def getslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any) -> Any:
+    return obj[lower:upper:step]
+
+
+def setslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any, value: Any) -> None:
+    items = value if isinstance(value, list | tuple) else materialize(ctx, value)
+    ctx.check_collection_len(len(obj) + len(items))
+    obj[lower:upper:step] = items
+
+
+# ---------------------------------------------------------------------------- iteration helpers
+
+
+_SIZED = (list, tuple, str, dict, SglSet, *LIST_TYPES, *DICT_TYPES, *SET_TYPES,
+          type({}.keys()), type({}.values()), type({}.items()))
+CHUNK = 1024
+
+
+def range_len(r: range) -> int:
+    """len(r) without CPython's OverflowError for ranges longer than sys.maxsize."""
+    if r.step > 0:
+        return max(0, (r.stop - r.start + r.step - 1) // r.step)
+    return max(0, (r.start - r.stop - r.step - 1) // -r.step)
+
+
+def _charged_range(ctx: RunContext, r: range) -> Any:
+    n = range_len(r)
+    for i in range(0, n, CHUNK):
+        part = r[i:i + CHUNK]
+        ctx.charge(len(part))
+        yield from part
+
+
+def iterate(ctx: RunContext, x: Any) -> Any:
+    """What a native iterates over `x`: a `range` is charged against the step budget as it
+    is consumed (it is the one iterable with no size of its own); anything else as is."""
+    if type(x) is range and range_len(x) > CHUNK:
+        return _charged_range(ctx, x)
+    return x
+
+
+def materialize(ctx: RunContext, x: Any) -> list[Any]:
+    """`list(x)` bounded by the collection limit, checked before allocating when x has a size."""
+    t = type(x)
+    if t is range:
+        n = range_len(x)
+        ctx.check_collection_len(n)
+        ctx.charge(n)
+        return list(x)
+    if t in _SIZED:
+        ctx.check_collection_len(len(x))
+        return list(x)
+    # An iterator of unknown length (a generator is consumed lazily): stop one past the limit.
+    out = list(islice(x, ctx.limits.collection_len + 1))
+    ctx.check_collection_len(len(out))
+    return out
