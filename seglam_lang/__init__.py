@@ -1,0 +1,57 @@
+"""SEGLAM's language core: load SGL modules and call their procedures from Python.
+
+    import seglam_lang
+    m = seglam_lang.load("basket.sgl")            # parse, check, compile (SglSyntaxError / SglTypeError)
+    m.call("basket_total", [{"name": "pen", "unit_price": Decimal("1.10"), "qty": 3}])
+    m.call_sgl("basket_total", [items], {}, limits=seglam_lang.Limits(steps=10_000))
+
+Owns the public surface (`load`, `loads`, `Module`, `ProcInfo`, `ExampleCase`, `ExampleOutcome`,
+`PropertyCase`, `Limits`, the errors, `to_python`, `from_python`). The runtime and the
+checker are imported on first use of a name that needs them, so `import seglam_lang`
+stays light (the errors and `Limits` only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seglam_lang.errors import (
+    LimitExceeded,
+    NotApplicable,
+    SglError,
+    SglRuntimeError,
+    SglSyntaxError,
+    SglTypeError,
+    SglUsageError,
+)
+from seglam_lang.runtime.limits import Limits
+
+_LAZY = {
+    "load": "seglam_lang.runtime.module",
+    "loads": "seglam_lang.runtime.module",
+    "Module": "seglam_lang.runtime.module",
+    "ProcInfo": "seglam_lang.runtime.module",
+    "ExampleCase": "seglam_lang.runtime.module",
+    "ExampleOutcome": "seglam_lang.runtime.module",
+    "PropertyCase": "seglam_lang.runtime.module",
+    "to_python": "seglam_lang.runtime.values",
+    "from_python": "seglam_lang.runtime.values",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seglam_lang' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "ExampleCase", "ExampleOutcome", "LimitExceeded", "Limits", "Module", "NotApplicable", "ProcInfo",
+    "PropertyCase", "SglError", "SglRuntimeError", "SglSyntaxError", "SglTypeError", "SglUsageError",
+    "from_python", "load", "loads", "to_python",
+]

@@ -64,9 +64,17 @@ def runtime_type_name(v: object) -> str:
     """The SGL type name of a value, for method dispatch when the static type is unknown."""
     name = _TYPE_NAMES.get(type(v))
     if name is None:
-        name = values.type_name(v)
+        name = "Record" if type(v) is values.Record else values.sgl_type_name(v)
         _TYPE_NAMES[type(v)] = name
     return name
+
+
+def field_getter(rtype: RecordT, name: str) -> Callable[[Any], Any]:
+    """Read field `name` of a record of type `rtype` by position (resolved at load)."""
+    for i, fs in enumerate(rtype.fields):
+        if fs.name == name:
+            return lambda r: r.values[i]
+    raise KeyError(name)
 
 
 def static_type_name(t: Type | None) -> str | None:
@@ -327,12 +335,10 @@ class ExprCompiler:
         if e.op == "not":
             return lambda f: not v(f)
         if e.op == "-":
-            if self.type_of(e.operand) in (INT, FLOAT, DECIMAL):
+            if self.type_of(e.operand) in (INT, FLOAT):
                 return lambda f: -v(f)
-            return _guard(lambda f: -v(f), self.where(e))
-        if e.op == "+":
-            return _guard(lambda f: +v(f), self.where(e))
-        return _guard(lambda f: ~v(f), self.where(e))
+        op = ops.UNARY[e.op]
+        return _guard(lambda f: op(f[CTX], v(f)), self.where(e))
 
     def x_BinOp(self: FunctionCompiler, e: ast.BinOp) -> Code:
         left, right = self.expr(e.left), self.expr(e.right)
@@ -341,7 +347,7 @@ class ExprCompiler:
         fast = _numeric_fast_path(e, left, right, lt, rt)
         if fast is not None:
             return fast if e.op in ("+", "-") else _guard(fast, where)
-        op = ops.binary(e.op)
+        op = ops.BINARY[e.op]
 
         def binop(f: list) -> Any:
             return op(f[CTX], left(f), right(f))
@@ -360,13 +366,14 @@ class ExprCompiler:
         if len(e.ops) == 1:
             a, b = codes
             return _guard(_compare2(e.ops[0], a, b), where)
-        tests = [ops.compare(op) for op in e.ops]
+        tests = [ops.COMPARE[op] for op in e.ops]
 
         def chain(f: list) -> bool:
+            ctx = f[CTX]
             x = codes[0](f)
             for test, code in zip(tests, codes[1:]):
                 y = code(f)
-                if not test(x, y):
+                if not test(ctx, x, y):
                     return False
                 x = y
             return True
@@ -439,7 +446,7 @@ class ExprCompiler:
         if isinstance(t, OptionalT):
             t = t.inner
         if isinstance(t, RecordT):
-            get = values.field_getter(t, e.attr)
+            get = field_getter(t, e.attr)
             return lambda f: get(obj(f))
         tname = static_type_name(t)
         natives = self.module.natives
@@ -450,8 +457,8 @@ class ExprCompiler:
 
         def dynamic(f: list) -> Any:
             v = obj(f)
-            if isinstance(v, values.Record):
-                return values.field_getter(v.type, attr)(v)
+            if type(v) is values.Record:
+                return v[attr]
             return natives.field(runtime_type_name(v), attr)(v)
 
         return _guard(dynamic, where)
@@ -537,20 +544,20 @@ class ExprCompiler:
             kcodes = list(kwargs.values())
 
             def replace(f: list) -> Any:
-                return values.record_replace(obj(f), {n: c(f) for n, c in zip(names, kcodes)})
+                return obj(f).replace(**{n: c(f) for n, c in zip(names, kcodes)})
 
             return _guard(replace, where)
         tname = static_type_name(t)
         natives = self.module.natives
         if tname is not None:
             fn = natives.method(tname, name)
-            bound = lambda f: fn(f[CTX], obj(f), *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()})
             if not kwargs and len(args) == 1:
                 (a,) = args
-                bound = lambda f: fn(f[CTX], obj(f), a(f))
-            elif not kwargs and not args:
-                bound = lambda f: fn(f[CTX], obj(f))
-            return _guard(bound, where)
+                return _guard(lambda f: fn(f[CTX], obj(f), a(f)), where)
+            if not kwargs and not args:
+                return _guard(lambda f: fn(f[CTX], obj(f)), where)
+            return _guard(lambda f: fn(f[CTX], obj(f), *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()}),
+                          where)
 
         def dynamic(f: list) -> Any:
             v = obj(f)
@@ -612,7 +619,7 @@ class ExprCompiler:
             return store_tuple
         if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
             obj, idx = self.expr(t.value), self.expr(t.index)
-            setitem = values.setitem
+            setitem = ops.setitem
 
             def store_item(f: list, v: Any) -> None:
                 setitem(f[CTX], obj(f), idx(f), v)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from seglam_lang.check.types import ListT, MapT, SetT
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops
-from seglam_lang.runtime.compile_expr import CHUNK, CTX, RET, Code, _guard
+from seglam_lang.runtime.compile_expr import CHUNK, CTX, RET, _guard
 from seglam_lang.runtime.frames import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.syntax import ast
 
@@ -134,7 +134,7 @@ class StmtCompiler:
         ttype = self.type_of(t)
         # Lists, maps and sets change in place (`xs += ys` extends xs), as in Python.
         in_place = isinstance(ttype, ListT | MapT | SetT) or ttype is None
-        op = ops.inplace(s.op) if in_place else ops.binary(s.op)
+        op = (ops.INPLACE if in_place else ops.BINARY)[s.op]
         if isinstance(t, ast.Name):
             i = self.module.binding(t).index
             if s.op in ("+", "-") and ttype in self.module.small_numeric and self.type_of(s.value) in self.module.small_numeric:
@@ -154,12 +154,11 @@ class StmtCompiler:
             return _guard(aug, where)
         if isinstance(t, ast.Subscript):
             obj, idx = self.expr(t.value), self.expr(t.index)
-            from seglam_lang.runtime.values import setitem
 
             def aug_item(f: list) -> None:
                 o, k = obj(f), idx(f)
                 ctx = f[CTX]
-                setitem(ctx, o, k, op(ctx, o[k], value(f)))
+                ops.setitem(ctx, o, k, op(ctx, o[k], value(f)))
 
             return _guard(aug_item, where)
         raise self.internal(t, "cannot assign to this target")

@@ -160,19 +160,19 @@ class ProcCode:
         from seglam_lang.errors import SglUsageError
 
         if len(args) > len(self.names):
-            raise SglUsageError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given", code="E0501")
+            raise SglUsageError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given", code="E0500")
         out = [*args, *([_UNSET] * (len(self.names) - len(args)))]
         for k, v in kwargs.items():
             if k not in self.names:
-                raise SglUsageError(f"`{self.name}` has no parameter `{k}`", code="E0501")
+                raise SglUsageError(f"`{self.name}` has no parameter `{k}`", code="E0500")
             i = self.names.index(k)
             if out[i] is not _UNSET:
-                raise SglUsageError(f"`{self.name}` got two values for `{k}`", code="E0501")
+                raise SglUsageError(f"`{self.name}` got two values for `{k}`", code="E0500")
             out[i] = v
         for i, v in enumerate(out):
             if v is _UNSET:
                 if not self.has_default[i]:
-                    raise SglUsageError(f"`{self.name}` is missing the argument `{self.names[i]}`", code="E0501")
+                    raise SglUsageError(f"`{self.name}` is missing the argument `{self.names[i]}`", code="E0500")
                 out[i] = self.defaults[self.names[i]].get(ctx)
         return out
 
@@ -359,7 +359,7 @@ class ExampleCode:
     """`example a OP b` (left, op, right evaluated separately) or `example expr`."""
 
     def __init__(self, decl: ast.ExampleDecl, nslots: int, left: Code, op: str | None,
-                 test: Callable[[Any, Any], bool] | None, right: Code | None) -> None:
+                 test: Callable[[Any, Any, Any], bool] | None, right: Code | None) -> None:
         self.decl = decl
         self.nslots = nslots
         self.left, self.op, self.test, self.right = left, op, test, right
@@ -593,7 +593,7 @@ class ModuleCompiler:
         e = d.expr
         if isinstance(e, ast.Compare) and len(e.ops) == 1:
             left, right = fc.expr(e.left), fc.expr(e.comparators[0])
-            test = ops.compare(e.ops[0])
+            test = ops.COMPARE[e.ops[0]]
             where = fc.where(e)
             return ExampleCode(d, nslots, _guard(left, where), e.ops[0], test, _guard(right, where))
         return ExampleCode(d, nslots, fc.expr(e), None, None, None)

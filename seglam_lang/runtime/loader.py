@@ -1,0 +1,139 @@
+"""Resolving `use std.x`: standard-library modules written in SGL and/or native, loaded once per process.
+
+Owns: finding `stdlib/x.sgl` (through `seglam_lang.syntax.tables.resource_dir("stdlib")`)
+and the native module registered as `std.x` (`seglam_lang.runtime.natives`), combining
+them into one `StdModule` (SGL procs, records and constants, plus native functions),
+the process-wide cache, and the detection of cyclic `use`.
+
+Invariants:
+- each stdlib module is parsed, checked and compiled at most once per process (a lock
+  guards the cache; two threads asking at once get the same module);
+- a cycle (`std.a` uses `std.b` uses `std.a`) is an error naming the cycle, never a hang
+  or a RecursionError;
+- only `std.<name>` paths exist; `std._x` names are private helpers (usable by stdlib
+  files, like any other module, but not listed in documentation);
+- errors while loading a stdlib module (which would be a bug in SEGLAM) are reported as
+  the `SglError` of that module, with its file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from seglam_lang.check.types import ModuleInterface, ProcSig
+from seglam_lang.errors import SglError, SglTypeError, Span
+from seglam_lang.syntax import ast
+
+E_UNKNOWN_MODULE = "E0240"
+E_CYCLE = "E0241"
+
+
+class NativeFunction:
+    """A native function of a `std.x` module: its SGL signature and `fn(ctx, *args)`."""
+
+    def __init__(self, sig: ProcSig, fn: Callable[..., Any]) -> None:
+        self.sig = sig
+        self.fn = fn
+
+
+class StdModule:
+    """What `use std.x` binds: SGL members of `stdlib/x.sgl` and native functions of `std.x`."""
+
+    def __init__(self, name: str, sgl: Any | None, natives: Mapping[str, NativeFunction]) -> None:
+        self.name = name
+        self.sgl = sgl  # a runtime.module.Module, or None for a purely native module
+        self.natives = dict(natives)
+        procs: dict[str, ProcSig] = {n: f.sig for n, f in self.natives.items()}
+        records: dict[str, Any] = {}
+        consts: dict[str, Any] = {}
+        if sgl is not None:
+            procs.update(sgl.interface.procs)
+            records.update(sgl.interface.records)
+            consts.update(sgl.interface.consts)
+        self.interface = ModuleInterface(name, procs, records, consts)
+
+    def member(self, name: str) -> Any:
+        """The proc (`ProcCode`), record (`RecordCtor`), constant (`ConstCell`) or native `fn` named `name`."""
+        if self.sgl is not None:
+            m = self.sgl.member(name)
+            if m is not None:
+                return m
+        nf = self.natives.get(name)
+        return nf.fn if nf is not None else None
+
+
+_lock = threading.RLock()
+_cache: dict[str, StdModule] = {}
+_loading = threading.local()
+
+
+def load_std(path: tuple[str, ...], span: Span, file: str) -> StdModule:
+    """The module for `use <path>`; raises SglTypeError for an unknown module or a cycle."""
+    name = ".".join(path)
+    if len(path) != 2 or path[0] != "std":
+        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
+                           hint="only the standard library can be used: `use std.<module>`")
+    stack: list[str] = getattr(_loading, "stack", None) or []
+    _loading.stack = stack
+    if name in stack:
+        cycle = " -> ".join([*stack[stack.index(name):], name])
+        raise SglTypeError(f"cyclic use: {cycle}", code=E_CYCLE, span=span, file=file)
+    with _lock:
+        cached = _cache.get(name)
+        if cached is not None:
+            return cached
+        stack.append(name)
+        try:
+            module = _load(name, path[1], span, file)
+        finally:
+            stack.pop()
+        _cache[name] = module
+        return module
+
+
+def _load(name: str, short: str, span: Span, file: str) -> StdModule:
+    from seglam_lang.runtime import natives as natives_pkg
+    from seglam_lang.syntax.tables import resource_dir
+
+    native = natives_pkg.native_module(name)
+    path = resource_dir("stdlib") / f"{short}.sgl"
+    sgl = None
+    if path.is_file():
+        from seglam_lang.runtime.module import load
+
+        sgl = load(path, name=name)
+    if sgl is None and native is None:
+        known = ", ".join(sorted(available())) or "none"
+        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
+                           hint=f"standard modules: {known}")
+    return StdModule(name, sgl, native or {})
+
+
+def available() -> set[str]:
+    """The names of every standard module (SGL files and native registrations)."""
+    from seglam_lang.runtime import natives as natives_pkg
+    from seglam_lang.syntax.tables import resource_dir
+
+    names = {f"std.{p.stem}" for p in resource_dir("stdlib").glob("*.sgl")}
+    names.update(natives_pkg.native_module_names())
+    return names
+
+
+class Imports:
+    """The `imports` callback given to the checker: loads each `use` and remembers it by alias."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.by_alias: dict[str, StdModule] = {}
+        self.errors: list[SglError] = []
+
+    def __call__(self, use: ast.Use) -> ModuleInterface | None:
+        try:
+            module = load_std(use.path, use.span, self.file)
+        except SglError as e:
+            self.errors.append(e)
+            return None
+        self.by_alias[use.local_name] = module
+        return module.interface

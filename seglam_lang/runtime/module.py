@@ -1,0 +1,385 @@
+"""The embedding API: `load`, `loads`, `Module` and what a loaded module exposes.
+
+Owns: parse -> check -> compile -> evaluate constants (the load pipeline), the
+`Module` object (procs with signatures, examples, properties, origin), calls from Python
+(`call`, converting values both ways) and from SGL-aware hosts (`call_sgl`), host
+functions registered with an SGL signature, and the run envelope of every call: a fresh
+`RunContext`, the fixed decimal context, and the conversion of anything that escapes
+compiled code into an `SglRuntimeError`.
+
+Invariants:
+- loading never runs user code except constant and default initialisers;
+- a loaded module holds no mutable run state: each call gets its own `RunContext` and
+  frames, constants are frozen, so concurrent calls from many threads are safe;
+- every run uses the same decimal context (28 digits, ROUND_HALF_EVEN, traps on
+  InvalidOperation, DivisionByZero, Overflow), set locally: the host's context is untouched;
+- errors out of `load` are `SglSyntaxError` / `SglTypeError` carrying every diagnostic;
+  errors out of a call are `SglRuntimeError` (or subclasses) with an SGL stack trace, or
+  `SglUsageError` for a bad call from the host.
+"""
+
+from __future__ import annotations
+
+import decimal
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Type, UnknownType, from_annotation
+from seglam_lang.errors import (
+    NO_SPAN,
+    LimitExceeded,
+    SglError,
+    SglRuntimeError,
+    SglTypeError,
+    SglUsageError,
+    Span,
+)
+from seglam_lang.runtime.compile_expr import CTX, EXTRA
+from seglam_lang.runtime.compiler import (
+    ExampleCode,
+    HostFunction,
+    ModuleCompiler,
+    ProcCode,
+    compile_module,
+)
+from seglam_lang.runtime.frames import E_DEPTH, E_INTERNAL, E_MEMORY, Where, locate
+from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
+from seglam_lang.syntax import ast
+
+DECIMAL_CONTEXT = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+# Python frames one SGL call may use (call site, body, statements, nested expressions):
+# measured at about 10 for ordinary code; generous so that SGL's own depth limit comes first.
+_PY_FRAMES_PER_CALL = 60
+
+
+def ensure_python_stack(limits: Limits) -> None:
+    """Raise Python's recursion limit so that SGL's call-depth limit is always reached first."""
+    need = limits.call_depth * _PY_FRAMES_PER_CALL + 2_000
+    if sys.getrecursionlimit() < need:
+        sys.setrecursionlimit(need)
+
+
+def run_envelope(limits: Limits, body: Callable[[RunContext], Any]) -> Any:
+    """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave."""
+    ensure_python_stack(limits)
+    ctx = RunContext(limits)
+    try:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return body(ctx)
+    except SglRuntimeError as e:
+        e.needs_site = False  # type: ignore[attr-defined]
+        raise
+    except SglError:
+        raise
+    except RecursionError:
+        raise LimitExceeded("call depth limit exceeded (Python stack exhausted)", code=E_DEPTH,
+                            hint="look for unbounded recursion") from None
+    except MemoryError:
+        raise LimitExceeded("out of memory", code=E_MEMORY, hint="lower the sizes of the data") from None
+    except Exception as e:  # a bug in SEGLAM: still an SGL error, never a Python traceback
+        raise SglRuntimeError(f"internal error ({type(e).__name__}: {e})", code=E_INTERNAL) from e
+
+
+# ---------------------------------------------------------------------- natives
+
+
+class NativeTable:
+    """The compiler's view of `seglam_lang.runtime.natives` and `fstrings` (looked up at load)."""
+
+    def __init__(self) -> None:
+        from seglam_lang.runtime import natives
+
+        self._natives = natives
+
+    def builtin(self, name: str) -> Callable[..., Any]:
+        return self._natives.builtin(name)
+
+    def method(self, type_name: str, name: str) -> Callable[..., Any]:
+        return self._natives.method(type_name, name)
+
+    def field(self, type_name: str, name: str) -> Callable[[Any], Any]:
+        return self._natives.field(type_name, name)
+
+    @staticmethod
+    def format_field(ctx: RunContext, value: Any, conversion: str | None, spec: str | None) -> str:
+        from seglam_lang.runtime.fstrings import format_field
+
+        return format_field(ctx, value, conversion, spec)
+
+
+_natives_table: NativeTable | None = None
+
+
+def natives_table() -> NativeTable:
+    global _natives_table
+    if _natives_table is None:
+        _natives_table = NativeTable()
+    return _natives_table
+
+
+# ---------------------------------------------------------------------- public objects
+
+
+@attrs.frozen
+class ExampleOutcome:
+    """The result of one `example`: for `a OP b`, `left`/`right` are the evaluated sides."""
+
+    passed: bool
+    op: str | None = None
+    left: Any = None
+    right: Any = None
+    error: SglError | None = None
+
+
+class ExampleCase:
+    def __init__(self, module: Module, code: ExampleCode) -> None:
+        self._module = module
+        self._code = code
+        self.span: Span = code.decl.span
+        self.text: str = module._compiled.source_text(code.decl.expr)
+
+    def run(self, limits: Limits | None = None) -> ExampleOutcome:
+        code = self._code
+
+        def body(ctx: RunContext) -> ExampleOutcome:
+            frame: list[Any] = [None] * (code.nslots + EXTRA)
+            frame[CTX] = ctx
+            left = code.left(frame)
+            if code.test is None:
+                return ExampleOutcome(left is True, None, left, None)
+            right = code.right(frame)  # type: ignore[misc]
+            return ExampleOutcome(bool(code.test(ctx, left, right)), code.op, left, right)
+
+        try:
+            return run_envelope(limits or self._module.limits, body)
+        except SglError as e:
+            return ExampleOutcome(False, code.op, error=e)
+
+    def __repr__(self) -> str:
+        return f"<example {self.text}>"
+
+
+class PropertyCase:
+    def __init__(self, module: Module, decl: ast.PropertyDecl, unit: ProcCode) -> None:
+        self._module = module
+        self._unit = unit
+        self.name = decl.name
+        self.span = decl.span
+        self.doc = decl.doc
+        self.params: tuple[ParamSig, ...] = tuple(
+            ParamSig(p.name, module._type_of_annotation(p.type), p.default is not None) for p in decl.params)
+
+    def defaults(self) -> dict[str, Any]:
+        return _defaults(self._unit, self._module.limits)
+
+    def run(self, kwargs: Mapping[str, Any], limits: Limits | None = None) -> None:
+        """Run the body on SGL values; NotApplicable when a `require` fails, SglRuntimeError on failure."""
+        unit = self._unit
+        run_envelope(limits or self._module.limits, lambda ctx: unit.run(ctx, unit.bind_values([], kwargs, ctx)))
+
+    def __repr__(self) -> str:
+        return f"<property {self.name}>"
+
+
+class ProcInfo:
+    """What a host needs to know about a proc: signature, triggers, docstring, position, defaults."""
+
+    def __init__(self, module: Module, decl: ast.ProcDecl, sig: ProcSig, unit: ProcCode) -> None:
+        self._module = module
+        self._unit = unit
+        self.name = decl.name
+        self.sig = sig
+        self.triggers: tuple[ast.Trigger, ...] = decl.triggers
+        self.doc = decl.doc
+        self.span = decl.span
+
+    def defaults(self) -> dict[str, Any]:
+        return _defaults(self._unit, self._module.limits)
+
+    def __repr__(self) -> str:
+        return f"<proc {self.sig}>"
+
+
+def _defaults(unit: ProcCode, limits: Limits) -> dict[str, Any]:
+    return run_envelope(limits, lambda ctx: {n: c.get(ctx) for n, c in unit.defaults.items()})
+
+
+class Module:
+    """A loaded, checked and compiled SGL module. Thread-safe: calls share no run state."""
+
+    def __init__(self, *, name: str, file: str, source: str, tree: ast.Module, checked: Any,
+                 compiled: ModuleCompiler, limits: Limits) -> None:
+        self.name = name
+        self.file = file
+        self.source = source
+        self.tree = tree
+        self.checked = checked
+        self.limits = limits
+        self._compiled = compiled
+        self.origin: dict[str, str] = tree.origin
+        self.interface: ModuleInterface = self._interface()
+        self.procs: dict[str, ProcInfo] = {
+            d.name: ProcInfo(self, d, self.interface.procs[d.name], compiled.procs[d.name])
+            for d in tree.decls if isinstance(d, ast.ProcDecl)}
+        self.examples: tuple[ExampleCase, ...] = tuple(ExampleCase(self, c) for c in compiled.examples)
+        self.properties: dict[str, PropertyCase] = {
+            d.name: PropertyCase(self, d, compiled.properties[d.name])
+            for d in tree.decls if isinstance(d, ast.PropertyDecl)}
+
+    def __repr__(self) -> str:
+        return f"<sgl module {self.name} from {self.file}>"
+
+    # ---- interface
+
+    def _type_of_annotation(self, t: ast.TypeName) -> Type:
+        try:
+            return from_annotation(t, self._compiled.record_types)
+        except UnknownType:
+            return ANY
+
+    def _interface(self) -> ModuleInterface:
+        """The checker's interface, completed from the declarations where it is silent."""
+        given = self.checked.interface
+        procs = dict(given.procs)
+        for d in self.tree.decls:
+            if isinstance(d, ast.ProcDecl) and d.name not in procs:
+                params = tuple(ParamSig(p.name, self._type_of_annotation(p.type), p.default is not None)
+                               for p in d.params)
+                procs[d.name] = ProcSig(d.name, params, self._type_of_annotation(d.returns), d.doc)
+        records = {**self._compiled.record_types, **given.records}
+        consts = dict(given.consts)
+        for d in self.tree.decls:
+            if isinstance(d, ast.ConstDecl) and d.name not in consts:
+                consts[d.name] = (self._type_of_annotation(d.annotation) if d.annotation
+                                  else self.checked.types.get(id(d.value), ANY))
+        return ModuleInterface(self.name, procs, records, consts)
+
+    def member(self, name: str) -> Any:
+        """For `use`: the compiled proc, record constructor or constant cell named `name`."""
+        c = self._compiled
+        if name.startswith("_"):
+            return None  # private to the module
+        return c.procs.get(name) or c.records.get(name) or c.consts.get(name)
+
+    # ---- calls
+
+    def _proc(self, proc: str) -> ProcCode:
+        unit = self._compiled.procs.get(proc)
+        if unit is None:
+            listing = ", ".join(self._compiled.procs) or "none"
+            raise SglUsageError(f"module {self.name} has no proc `{proc}` (procs: {listing})", code="E0500")
+        return unit
+
+    def call_sgl(self, proc: str, args: list[Any] | tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None,
+                 limits: Limits | None = None) -> Any:
+        """Call `proc` with SGL values; return an SGL value (no conversion)."""
+        unit = self._proc(proc)
+        return run_envelope(limits or self.limits,
+                            lambda ctx: unit.run(ctx, unit.bind_values(list(args), kwargs or {}, ctx)))
+
+    def call(self, proc: str, *args: Any, limits: Limits | None = None, **kwargs: Any) -> Any:
+        """Call `proc` with Python values converted by the parameter types; return a Python value."""
+        from seglam_lang.runtime.values import from_python, to_python
+
+        unit = self._proc(proc)
+        sig = self.interface.procs[proc]
+        types = {p.name: p.type for p in sig.params}
+        if len(args) > len(sig.params):
+            raise SglUsageError(f"`{proc}` takes {len(sig.params)} argument(s), {len(args)} given", code="E0500")
+        try:
+            sgl_args = [from_python(a, p.type) for a, p in zip(args, sig.params)]
+            sgl_kwargs = {}
+            for k, v in kwargs.items():
+                if k not in types:
+                    raise SglUsageError(f"`{proc}` has no parameter `{k}`", code="E0500")
+                sgl_kwargs[k] = from_python(v, types[k])
+        except (TypeError, ValueError) as e:
+            raise SglUsageError(f"`{proc}`: {e}", code="E0500") from None
+        result = run_envelope(limits or self.limits,
+                              lambda ctx: unit.run(ctx, unit.bind_values(sgl_args, sgl_kwargs, ctx)))
+        return to_python(result)
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -> dict[str, HostFunction]:
+    """`{"name": ("(x: Str) -> Decimal", fn)}` to host functions, each signature parsed by the SGL parser."""
+    from seglam_lang.syntax.parser import parse
+
+    out: dict[str, HostFunction] = {}
+    for name, entry in (host or {}).items():
+        try:
+            sig_text, fn = entry
+        except (TypeError, ValueError):
+            raise SglUsageError(f"host function `{name}`: give a (signature, function) pair", code="E0500") from None
+        if not callable(fn):
+            raise SglUsageError(f"host function `{name}`: {fn!r} is not callable", code="E0500")
+        if not name.isidentifier():
+            raise SglUsageError(f"host function name {name!r} is not an identifier", code="E0500")
+        try:
+            tree = parse(f"proc {name}{sig_text}:\n    pass\n", f"<host {name}>")
+            (decl,) = tree.decls
+            assert isinstance(decl, ast.ProcDecl)
+            params = tuple(ParamSig(p.name, from_annotation(p.type, {})) for p in decl.params)
+            sig = ProcSig(name, params, from_annotation(decl.returns, {}))
+        except (SglError, UnknownType, ValueError, AssertionError) as e:
+            raise SglUsageError(f"host function `{name}`: bad signature {sig_text!r}: {e}", code="E0500") from None
+        out[name] = HostFunction(sig, fn)
+    return out
+
+
+def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,
+          limits: Limits | None = None, file: str | None = None) -> Module:
+    """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError."""
+    from seglam_lang.check import check_module
+    from seglam_lang.runtime.loader import Imports
+    from seglam_lang.syntax.parser import parse
+
+    file = file or name
+    limits = limits or DEFAULT_LIMITS
+    host_fns = _host_functions(host)
+    tree = parse(source, file)
+    imports = Imports(file)
+    checked = check_module(tree, name=name, imports=imports, host={n: h.sig for n, h in host_fns.items()})
+    errors = [d for e in imports.errors for d in e.diagnostics]
+    if errors:
+        seen = {(d.code, d.span, d.message) for d in errors}
+        errors += [d for d in checked.errors if (d.code, d.span, d.message) not in seen and d.code != "E0201"]
+        raise SglTypeError(diagnostics=errors)
+    checked.raise_for_errors()
+    compiled = compile_module(checked, source, file, natives=natives_table(), imports=imports.by_alias,
+                              host=host_fns)
+    module = Module(name=name, file=file, source=source, tree=tree, checked=checked, compiled=compiled,
+                    limits=limits)
+    where = Where("<module>", file, NO_SPAN)
+
+    def init(ctx: RunContext) -> None:
+        try:
+            compiled.evaluate_constants(ctx)
+        except SglRuntimeError as e:
+            locate(e, where)
+            raise
+
+    run_envelope(limits, init)
+    return module
+
+
+def load(path: str | Path, *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,
+         limits: Limits | None = None, name: str | None = None) -> Module:
+    """Load an `.sgl` file (see `loads`); the module's name is the file's stem unless given."""
+    p = Path(path)
+    try:
+        source = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SglUsageError(f"cannot read {p}: {e}", code="E0500", file=str(p)) from None
+    return loads(source, name or p.stem, host=host, limits=limits, file=str(p))
