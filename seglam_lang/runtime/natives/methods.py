@@ -1,0 +1,250 @@
+"""Methods and read-only fields of SGL's built-in types: the runtime side of the allow-list.
+
+Owns `METHODS: dict[sgl_type_name, dict[method_name, fn(ctx, self, *args, **kwargs)]]` and
+`FIELDS: dict[sgl_type_name, dict[field_name, fn(value)]]`, with exactly the names of
+`seglam_lang.check.builtins.METHODS` / `FIELDS` (plus `Record.replace`, the checker's
+`RECORD_METHODS`); a test keeps the two sides equal. `TYPE_NAMES` maps the Python type of a
+value to its SGL type name (`FrozenList` -> `List`), for dispatch on a receiver's exact type.
+
+Nothing else is reachable: a method is found only in these tables, by the receiver's SGL type
+name and the method's name, never by Python attribute lookup on user-supplied names.
+
+Invariants:
+- a method that can grow a value checks the size it would reach BEFORE building it
+  (`append`, `extend`, `insert`, `join`, `replace`, `center`/`ljust`/`rjust`/`zfill`, set union...);
+  case mappings (`upper`...) and splits, whose results are bounded by a small multiple of
+  the receiver, are checked on the result;
+- mutating methods call the receiver's own method, so a frozen module constant
+  (`FrozenList`...) raises "module constants are frozen";
+- `Iter[T]` arguments (`extend`, `union`, `join`...) are materialised with the collection limit
+  (`ops.materialize`) unless they already are a collection, so a `range` cannot blow up;
+- Decimal methods use `ops.DECIMAL_CONTEXT`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from seglam_lang.runtime import ops
+from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Record, SglSet
+
+Method = Callable[..., Any]
+
+TYPE_NAMES: dict[type, str] = {
+    str: "Str", list: "List", FrozenList: "List", dict: "Map", FrozenDict: "Map", SglSet: "Set",
+    FrozenSglSet: "Set", tuple: "Tuple", int: "Int", float: "Float", Decimal: "Decimal",
+    _dt.date: "Date", _dt.datetime: "DateTime", _dt.timedelta: "Duration", Record: "Record",
+}
+
+_COLLECTIONS = (list, tuple, str, dict, SglSet, FrozenList, FrozenDict, FrozenSglSet)
+
+
+def _call(name: str) -> Method:
+    """The receiver's own method `name` (a fixed name from this table), with Python's arguments."""
+    def fn(ctx: RunContext, self: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, name)(*args, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
+def _calls(names: str) -> dict[str, Method]:
+    return {n: _call(n) for n in names.split()}
+
+
+def _collection(ctx: RunContext, xs: Any) -> Any:
+    """An `Iter[T]` argument as something with a size (materialised under the limit if needed)."""
+    return xs if type(xs) in _COLLECTIONS else ops.materialize(ctx, xs)
+
+
+# ---------------------------------------------------------------------------- Str
+
+
+def _str_grows_to(name: str) -> Method:
+    """center/ljust/rjust/zfill: the result is `width` long (when wider than the receiver)."""
+    def fn(ctx: RunContext, self: str, width: int, *args: Any) -> str:
+        if width > len(self):
+            ctx.check_str_len(width)
+        return getattr(self, name)(width, *args)
+    fn.__name__ = name
+    return fn
+
+
+def _str_checked_after(name: str) -> Method:
+    """Methods whose result is at most a few times the receiver: check what they built."""
+    def fn(ctx: RunContext, self: str, *args: Any, **kwargs: Any) -> Any:
+        r = getattr(self, name)(*args, **kwargs)
+        if type(r) is str:
+            ctx.check_str_len(len(r))
+        else:
+            ctx.check_collection_len(len(r))
+        return r
+    fn.__name__ = name
+    return fn
+
+
+def _str_join(ctx: RunContext, self: str, items: Any) -> str:
+    items = _collection(ctx, items)
+    n = len(items)
+    if n:
+        total = len(self) * (n - 1) + sum(len(x) if type(x) is str else 0 for x in items)
+        ctx.check_str_len(total)
+    return self.join(items)
+
+
+def _str_replace(ctx: RunContext, self: str, old: str, new: str, count: int = -1) -> str:
+    if len(new) > len(old):
+        hits = len(self) + 1 if old == "" else self.count(old)
+        if count >= 0:
+            hits = min(hits, count)
+        ctx.check_str_len(len(self) + hits * (len(new) - len(old)))
+    return self.replace(old, new, count)
+
+
+_STR: dict[str, Method] = {
+    **_calls("strip lstrip rstrip startswith endswith find rfind index rindex count isdigit isalpha isalnum "
+             "isspace isupper islower isdecimal isnumeric partition rpartition removeprefix removesuffix"),
+    **{n: _str_checked_after(n) for n in "upper lower title capitalize swapcase casefold split rsplit splitlines".split()},
+    **{n: _str_grows_to(n) for n in "center ljust rjust zfill".split()},
+    "join": _str_join,
+    "replace": _str_replace,
+}
+
+
+# ---------------------------------------------------------------------------- List
+
+
+def _list_append(ctx: RunContext, self: list[Any], x: Any) -> None:
+    if len(self) >= ctx.limits.collection_len:
+        ctx.check_collection_len(len(self) + 1)
+    self.append(x)
+
+
+def _list_insert(ctx: RunContext, self: list[Any], i: int, x: Any) -> None:
+    if len(self) >= ctx.limits.collection_len:
+        ctx.check_collection_len(len(self) + 1)
+    self.insert(i, x)
+
+
+def _list_extend(ctx: RunContext, self: list[Any], items: Any) -> None:
+    items = _collection(ctx, items)
+    ctx.check_collection_len(len(self) + len(items))
+    self.extend(items)
+
+
+_LIST: dict[str, Method] = {
+    **_calls("pop remove index count sort reverse clear"),
+    "append": _list_append,
+    "insert": _list_insert,
+    "extend": _list_extend,
+    "copy": lambda ctx, self: list(self),
+}
+
+
+# ---------------------------------------------------------------------------- Map
+
+
+def _map_setdefault(ctx: RunContext, self: dict[Any, Any], key: Any, default: Any = None) -> Any:
+    if key not in self and len(self) >= ctx.limits.collection_len:
+        ctx.check_collection_len(len(self) + 1)
+    return self.setdefault(key, default)
+
+
+def _map_update(ctx: RunContext, self: dict[Any, Any], other: Any) -> None:
+    if len(self) + len(other) > ctx.limits.collection_len:
+        ctx.check_collection_len(len(self) + sum(1 for k in other if k not in self))
+    self.update(other)
+
+
+_MAP: dict[str, Method] = {
+    **_calls("get keys values items pop clear"),
+    "setdefault": _map_setdefault,
+    "update": _map_update,
+    "copy": lambda ctx, self: dict(self),
+}
+
+
+# ---------------------------------------------------------------------------- Set
+
+
+def _set_add(ctx: RunContext, self: SglSet, x: Any) -> None:
+    if len(self) >= ctx.limits.collection_len and x not in self:
+        ctx.check_collection_len(len(self) + 1)
+    self.add(x)
+
+
+def _set_with_iterable(name: str, check: Callable[[RunContext, SglSet, Any], None] | None = None) -> Method:
+    def fn(ctx: RunContext, self: SglSet, *others: Any) -> Any:
+        others = tuple(_collection(ctx, o) for o in others)
+        if check is not None:
+            for o in others:
+                check(ctx, self, o)
+        return getattr(self, name)(*others)
+    fn.__name__ = name
+    return fn
+
+
+def _check_union(ctx: RunContext, self: SglSet, other: Any) -> None:
+    if len(self) + len(other) > ctx.limits.collection_len:
+        ctx.check_collection_len(len(self) + sum(1 for x in set(other) if x not in self))
+
+
+_SET: dict[str, Method] = {
+    **_calls("remove discard clear copy"),
+    "add": _set_add,
+    "union": _set_with_iterable("union", _check_union),
+    "symmetric_difference": _set_with_iterable("symmetric_difference", _check_union),
+    **{n: _set_with_iterable(n) for n in "intersection difference issubset issuperset isdisjoint".split()},
+}
+
+
+# ---------------------------------------------------------------------------- scalars, dates, records
+
+
+def _quantize(ctx: RunContext, self: Decimal, exp: Decimal) -> Decimal:
+    return self.quantize(exp, context=ops.DECIMAL_CONTEXT)
+
+
+def _replace_fields(allowed: str) -> Method:
+    """date/datetime `replace` with keyword fields only (no `tzinfo`: SGL DateTimes are naive)."""
+    names = frozenset(allowed.split())
+
+    def fn(ctx: RunContext, self: Any, **changes: Any) -> Any:
+        bad = sorted(set(changes) - names)
+        if bad:
+            raise TypeError(f"replace() got an unexpected keyword argument {bad[0]!r}")
+        return self.replace(**changes)
+    fn.__name__ = "replace"
+    return fn
+
+
+_DATE_COMMON = _calls("weekday isoweekday isoformat toordinal")
+
+METHODS: dict[str, dict[str, Method]] = {
+    "Str": _STR,
+    "List": _LIST,
+    "Map": _MAP,
+    "Set": _SET,
+    "Tuple": _calls("count index"),
+    "Int": _calls("bit_length"),
+    "Float": _calls("is_integer"),
+    "Decimal": {"quantize": _quantize},
+    "Date": {**_DATE_COMMON, "replace": _replace_fields("year month day")},
+    "DateTime": {
+        **_DATE_COMMON, **_calls("date"),
+        "replace": _replace_fields("year month day hour minute second microsecond"),
+    },
+    "Duration": _calls("total_seconds"),
+    "Record": {"replace": lambda ctx, self, **changes: self.replace(**changes)},
+}
+
+_DATE_FIELDS = ("year", "month", "day")
+FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "Date": {n: operator.attrgetter(n) for n in _DATE_FIELDS},
+    "DateTime": {n: operator.attrgetter(n) for n in (*_DATE_FIELDS, "hour", "minute", "second", "microsecond")},
+    "Duration": {n: operator.attrgetter(n) for n in ("days", "seconds", "microseconds")},
+}
