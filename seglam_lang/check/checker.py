@@ -1,30 +1,500 @@
-"""The SGL type checker (work in progress: resolution and module interface)."""
+"""The SGL checker: declarations, statements and control flow; the driver of `check_module`.
+
+Owns: the order of checking (records, `use`, proc signatures, constants in order, then
+bodies, properties, examples, defaults, triggers), the statement rules, definite
+assignment and narrowing through `if`/`for`/`while`/`break`/`continue`/`return`, the
+missing-return rule, trigger validation, and the module's `ModuleInterface`.
+Expressions are typed by `exprs.py`, calls by `calls.py`, names resolved by `resolve.py`.
+
+Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
+
+| code  | rule |
+|-------|------|
+| E0201 | unknown name (with "did you mean" among the names in scope) |
+| E0202 | unknown type in an annotation, or wrong type arguments (`List[Int, Str]`) |
+| E0203 | no such attribute or method on a value (there are no Python attributes: `x.__class__`), or a method not called |
+| E0204 | unknown record field (building, `replace`, reading) |
+| E0205 | `use` of an unknown module |
+| E0206 | unknown member of a used module |
+| E0207 | wrong number of positional arguments, a keyword given twice or given for a positional-only parameter, positional arguments to a record |
+| E0208 | unknown keyword argument |
+| E0209 | missing argument or record field (no default) |
+| E0210 | type mismatch: a value of one type where another is needed (arguments, fields, elements, `Decimal(Float)`...) |
+| E0211 | operator not defined for these operand types (`Bool` arithmetic, `Float` with `Decimal`, `Str + Int`...) |
+| E0212 | `==`/`!=`/`in` between unrelated types: always False (or True) |
+| E0213 | ordering (`<`, `sorted`, `min`) between values without an order |
+| E0214 | local used before it is assigned on some path; constant used before its definition |
+| E0215 | a proc that returns a value can reach its end without `return` |
+| E0216 | returned value does not match the declared return type, or `return` without a value |
+| E0217 | `break` / `continue` outside a loop |
+| E0218 | `return` in a property |
+| E0219 | assignment to a record field (records are immutable: `r.replace(...)`) |
+| E0220 | changing a module constant (`CONST.append(x)`, `CONST[k] = v`): constants are frozen |
+| E0221 | duplicate definition (proc, record, constant, `use` alias, property, parameter, field) |
+| E0222 | a declaration named like a built-in function or type |
+| E0223 | an `example` that is not a Bool expression |
+| E0224 | a `@when` template that does not parse, or whose `{slot}` is not a parameter |
+| E0225 | a parameter that no `@when` template names has no default |
+| E0226 | a `@when(re"...")` pattern that RE2 rejects |
+| E0227 | a named group of a `@when(re"...")` pattern that is not a parameter |
+| E0228 | a local assigned a value its first assignment's type cannot hold (declare it wider) |
+| E0229 | `is` / `is not` with something other than `None` |
+| E0230 | calling (or using as a value) something that is not a function: a module, a record name, a field |
+| E0231 | a lambda whose parameter types cannot be inferred (not passed where a function is expected) |
+| E0232 | an f-string format spec that does not suit the value's type (`{name:.2f}` on a Str) |
+| E0233 | iterating or unpacking a value that is not iterable, or unpacking the wrong number of items |
+| E0234 | indexing or slicing a value that cannot be indexed, or item assignment to one that cannot change |
+| E0235 | a condition whose truth means nothing (a record, a date, an iterator: always true; None: always false) |
+| E0236 | a `require` / `assert` / `fail` message that is not a Str |
+| E0237 | using a value that may be None as if it were not (narrow it first: `if x is not None:`) |
+| E0238 | an unhashable set element or map key (List, Map, Set) |
+| E0239 | a Tuple index out of range, or a non-constant index into a Tuple whose items differ in type |
+
+Invariants: one mistake gives one diagnostic (recovery with `ANY`); diagnostics are
+ordered by position; checking never raises on a parsed tree.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import re2
+
 from seglam_lang.check import CheckedModule
-from seglam_lang.check.resolve import resolve_module
-from seglam_lang.check.types import ModuleInterface, ProcSig, Type
-from seglam_lang.errors import Diagnostic
+from seglam_lang.check.builtins import TYPE_NAMES
+from seglam_lang.check.codes import (
+    E_BAD_REGEX,
+    E_EXAMPLE_NOT_BOOL,
+    E_MESSAGE_NOT_STR,
+    E_MISMATCH,
+    E_MISSING_RETURN,
+    E_OUTSIDE_LOOP,
+    E_PARAM_NOT_IN_TEMPLATE,
+    E_REASSIGN,
+    E_REGEX_GROUP,
+    E_RETURN_OUTSIDE_PROC,
+    E_RETURN_TYPE,
+    E_TEMPLATE_SLOT,
+    E_UNKNOWN_MODULE,
+    E_UNKNOWN_TYPE,
+)
+from seglam_lang.check.context import Frame, Globals, State, merge
+from seglam_lang.check.exprs import ExprChecker
+from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.resolve import ModuleSymbols, resolve_module
+from seglam_lang.check.types import (
+    ANY,
+    BOOL,
+    NONE,
+    STR,
+    FieldSig,
+    ModuleInterface,
+    OptionalT,
+    ParamSig,
+    ProcSig,
+    RecordT,
+    Type,
+    UnknownType,
+    from_annotation,
+)
+from seglam_lang.check.unify import assign, join, prune, zonk
+from seglam_lang.errors import Diagnostic, Span
 from seglam_lang.syntax import ast
+from seglam_lang.syntax.templates import TemplateError, parse_template
+
+# Python spellings of SGL types, for the unknown-type hint.
+_PYTHON_TYPES = {
+    "int": "Int", "float": "Float", "str": "Str", "bool": "Bool", "list": "List", "dict": "Map", "Dict": "Map",
+    "set": "Set", "tuple": "Tuple", "date": "Date", "datetime": "DateTime", "timedelta": "Duration",
+    "Optional": "T?", "Union": "T?", "Any": "a concrete type",
+}
 
 
-class Checker:
+class Checker(ExprChecker):
+    """Checks one module. `Checker(tree, ...).run() -> CheckedModule`."""
+
     def __init__(self, tree: ast.Module, *, name: str, imports: Callable[[ast.Use], ModuleInterface | None],
                  host: Mapping[str, ProcSig]) -> None:
         self.tree = tree
         self.name = name
         self.imports = imports
-        self.host = host
         self.file = tree.file
         self.diagnostics: list[Diagnostic] = []
         self.types: dict[int, Type] = {}
+        self.frames: list[Frame] = []
+        self.globals = Globals(host=dict(host))
+        self.source_lines = tree.source.splitlines()
+
+    # ---------------------------------------------------------------- driver
 
     def run(self) -> CheckedModule:
-        resolution, _symbols, diags = resolve_module(self.tree, host_names=self.host, file=self.file)
+        self.resolution, symbols, diags = resolve_module(self.tree, host_names=self.globals.host, file=self.file)
+        self.symbols = symbols
         self.diagnostics.extend(diags)
-        interface = ModuleInterface(self.name, {}, {}, {})
-        self.diagnostics.sort(key=lambda d: (d.span.line, d.span.col))
-        return CheckedModule(self.tree, self.name, interface, resolution, self.types, self.diagnostics)
+        self.collect_records(symbols)
+        self.collect_uses(symbols)
+        self.collect_procs(symbols)
+        self.check_consts(symbols)
+        for d in self.tree.decls:
+            if isinstance(d, ast.ProcDecl):
+                self.check_proc(d)
+            elif isinstance(d, ast.PropertyDecl):
+                self.check_property(d)
+            elif isinstance(d, ast.ExampleDecl):
+                self.check_example(d)
+            elif isinstance(d, ast.RecordDecl):
+                self.check_field_defaults(d)
+        self.types = {k: zonk(v) for k, v in self.types.items()}
+        g = self.globals
+        interface = ModuleInterface(self.name, dict(g.procs), dict(g.records), {k: zonk(v) for k, v in g.consts.items()})
+        self.diagnostics.sort(key=lambda d: (d.span.line, d.span.col, d.code))
+        return CheckedModule(self.tree, self.name, interface, self.resolution, self.types, self.diagnostics)
+
+    # ---------------------------------------------------------------- declarations
+
+    def annotation(self, t: ast.TypeName) -> Type:
+        try:
+            return from_annotation(t, self.globals.records)
+        except UnknownType as ex:
+            bad = ex.node
+            candidates = [*TYPE_NAMES, *self.globals.records]
+            fallback = f"SGL writes `{_PYTHON_TYPES[bad.name]}`" if bad.name in _PYTHON_TYPES else None
+            hint = did_you_mean(bad.name, candidates, fallback) if "takes" not in str(ex) else None
+            self.error(E_UNKNOWN_TYPE, str(ex), bad, hint=hint)
+            return ANY
+
+    def collect_records(self, symbols: ModuleSymbols) -> None:
+        # Records may refer to each other (and to themselves), so their field lists are
+        # filled in after every record type exists.
+        for name in symbols.records:
+            self.globals.records[name] = RecordT(name, self.name, ())
+        for name, decl in symbols.records.items():
+            fields = tuple(FieldSig(f.name, self.annotation(f.type), f.default is not None) for f in _unique(decl.fields))
+            object.__setattr__(self.globals.records[name], "fields", fields)
+
+    def collect_uses(self, symbols: ModuleSymbols) -> None:
+        for alias, use in symbols.uses.items():
+            iface = self.imports(use)
+            self.globals.modules[alias] = iface
+            if iface is None:
+                self.error(E_UNKNOWN_MODULE, f"unknown module `{'.'.join(use.path)}`", use,
+                           hint="the standard library modules are `std.<name>`, e.g. `use std.text`")
+
+    def collect_procs(self, symbols: ModuleSymbols) -> None:
+        for name, decl in symbols.procs.items():
+            params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(decl.params))
+            self.globals.procs[name] = ProcSig(name, params, self.annotation(decl.returns), decl.doc)
+
+    def root_frame(self, key: object, name: str) -> Frame:
+        scope = self.resolution.functions.get(id(key))
+        nslots = scope.nslots if scope is not None else 0
+        return Frame("root", name, nslots, state=State(set()))
+
+    def root_expr(self, key: object, name: str, e: ast.Expr, expected: Type | None = None) -> Type:
+        """Check an expression evaluated at module level (constant, example, default) in its own frame."""
+        with self.in_frame(self.root_frame(key, name)):
+            return self.expr(e, expected)
+
+    def check_consts(self, symbols: ModuleSymbols) -> None:
+        g = self.globals
+        g.const_decls = dict(symbols.consts)
+        g.pending_consts = set(symbols.consts)
+        for name, d in symbols.consts.items():
+            declared = self.annotation(d.annotation) if d.annotation is not None else None
+            t = self.root_expr(d, name, d.value, declared)
+            if declared is not None:
+                self.expect(t, declared, d.value, f"constant `{name}`")
+                t = declared
+            g.consts[name] = t
+            g.pending_consts.discard(name)
+
+    def check_defaults(self, owner: str, params: tuple[ast.Param, ...], sig_params: tuple[ParamSig, ...]) -> None:
+        types = {p.name: p.type for p in sig_params}
+        for p in params:
+            if p.default is not None:
+                want = types.get(p.name, ANY)
+                t = self.root_expr(p, f"{owner}.{p.name}", p.default, want)
+                self.expect(t, want, p.default, f"the default of `{p.name}`")
+
+    def check_field_defaults(self, d: ast.RecordDecl) -> None:
+        rec = self.globals.records.get(d.name)
+        for f in d.fields:
+            if f.default is not None:
+                sig = rec.field(f.name) if rec is not None else None
+                want = sig.type if sig is not None else ANY
+                t = self.root_expr(f, f"{d.name}.{f.name}", f.default, want)
+                self.expect(t, want, f.default, f"the default of field `{f.name}`")
+
+    def function_frame(self, d: ast.ProcDecl | ast.PropertyDecl, kind: str, params: tuple[ParamSig, ...],
+                       returns: Type | None) -> Frame:
+        scope = self.resolution.functions.get(id(d))
+        nslots = scope.nslots if scope is not None else len(params)
+        slot_types: dict[int, Type] = {i: p.type for i, p in enumerate(params)}
+        return Frame(kind, d.name, nslots, slot_types, returns, State(set(range(len(d.params)))))
+
+    def check_proc(self, d: ast.ProcDecl) -> None:
+        sig = self.globals.procs.get(d.name)
+        if sig is None or self.symbols.procs.get(d.name) is not d:  # a duplicate: check it on its own
+            sig = ProcSig(d.name, tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None)
+                                        for p in _unique(d.params)), self.annotation(d.returns))
+        self.check_defaults(d.name, d.params, sig.params)
+        frame = self.function_frame(d, "proc", sig.params, sig.returns)
+        with self.in_frame(frame):
+            self.block(d.body)
+            ret = prune(sig.returns)
+            # Falling off the end returns None, which a `None` or optional return type allows.
+            if frame.state is not None and ret not in (NONE, ANY) and not isinstance(ret, OptionalT):
+                self.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning a {sig.returns}",
+                           self.header_span(d, "proc"),
+                           hint='add a `return` on every path, or `fail "..."` where no answer exists')
+        self.check_triggers(d)
+
+    def check_property(self, d: ast.PropertyDecl) -> None:
+        params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(d.params))
+        self.check_defaults(d.name, d.params, params)
+        with self.in_frame(self.function_frame(d, "property", params, None)):
+            self.block(d.body)
+
+    def check_example(self, d: ast.ExampleDecl) -> None:
+        t = prune(self.root_expr(d, f"example@{d.span.line}", d.expr, BOOL))
+        if t not in (BOOL, ANY):
+            self.error(E_EXAMPLE_NOT_BOOL, f"an example must be a Bool expression, this one is {t}", d.expr,
+                       hint="compare the result with the expected value: `example f(2) == 4`")
+
+    def header_span(self, d: ast.ProcDecl, keyword: str) -> Span:
+        """The span of `proc name` on the declaration's header line (after any `@when` lines)."""
+        for line in range(d.span.line, min(d.span.end_line, len(self.source_lines)) + 1):
+            text = self.source_lines[line - 1]
+            col = text.find(f"{keyword} {d.name}")
+            if col >= 0:
+                return Span(line, col + 1, line, col + 1 + len(keyword) + 1 + len(d.name))
+        return Span(d.span.line, d.span.col, d.span.line, d.span.col + 1)
+
+    # ---------------------------------------------------------------- triggers
+
+    def check_triggers(self, d: ast.ProcDecl) -> None:
+        params = {p.name: p for p in d.params}
+        for trig in d.triggers:
+            if trig.is_regex:
+                try:
+                    slots = tuple(re2.compile(trig.pattern).groupindex)
+                except re2.error as ex:
+                    self.error(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {ex}", trig,
+                               hint="RE2 has no backreferences or look-around")
+                    continue
+                code = E_REGEX_GROUP
+                what = "named group"
+            else:
+                try:
+                    slots = parse_template(trig.pattern).slots
+                except TemplateError as ex:
+                    self.error(E_TEMPLATE_SLOT, f"bad trigger template: {ex}", trig)
+                    continue
+                code = E_TEMPLATE_SLOT
+                what = "slot"
+            for slot in slots:
+                if slot not in params:
+                    self.error(code, f"trigger {what} `{slot}` is not a parameter of `{d.name}`", trig,
+                               hint=did_you_mean(slot, params, fallback=f"parameters: {', '.join(params) or 'none'}"))
+            for p in d.params:
+                if p.name not in slots and p.default is None:
+                    self.error(E_PARAM_NOT_IN_TEMPLATE,
+                               f"parameter `{p.name}` is not in this trigger and has no default", trig,
+                               hint=f"add `{{{p.name}}}` to the template, or give `{p.name}` a default")
+
+    # ---------------------------------------------------------------- statements
+
+    def block(self, stmts: tuple[ast.Stmt, ...]) -> None:
+        dead = False
+        for s in stmts:
+            if self.frame.state is None:
+                # Unreachable code is still checked, with everything counted as assigned.
+                dead = True
+                self.frame.state = self.frame.everything_assigned()
+            getattr(self, "s_" + type(s).__name__)(s)
+        if dead:
+            self.frame.state = None
+
+    def s_ExprStmt(self, s: ast.ExprStmt) -> None:
+        self.expr(s.value)
+
+    def s_Pass(self, s: ast.Pass) -> None:
+        pass
+
+    def s_Assign(self, s: ast.Assign) -> None:
+        target = s.target
+        if isinstance(target, ast.Name):
+            slot = self.local_slot(target)
+            declared = self.frame.slot_types.get(slot) if slot is not None else None
+            t = self.expr(s.value, declared)
+            self.assign_local(target, t, s.value)
+        else:
+            t = self.expr(s.value)
+            self.bind_target(target, t, s.value)
+
+    def s_AnnAssign(self, s: ast.AnnAssign) -> None:
+        declared = self.annotation(s.annotation)
+        t = self.expr(s.value, declared)
+        self.expect(t, declared, s.value, f"the value of `{s.target.id}`")
+        self.assign_local(s.target, declared, s.value, declared=declared)
+
+    def s_AugAssign(self, s: ast.AugAssign) -> None:
+        target = s.target
+        if isinstance(target, ast.Attribute):
+            self.expr(s.value)
+            self.assign_attribute(target, s.value)
+            return
+        if isinstance(target, ast.Subscript):
+            self.frozen_root(target.value, "change")
+        current = self.expr(target)
+        t = self.binop_type(s.op, current, self.expr(s.value), s)
+        if isinstance(target, ast.Name):
+            slot = self.local_slot(target)
+            declared = self.frame.slot_types.get(slot) if slot is not None else None
+            if declared is not None and not assign(t, declared):
+                wider = join(declared, t)
+                hint = f"declare it with the wider type at its first assignment: `{target.id}: {wider} = ...`" if wider else None
+                self.error(E_REASSIGN, f"`{target.id}` has type {declared}, but `{s.op}=` makes it {t}", s, hint=hint)
+            elif slot is not None:
+                self.forget(slot)
+        else:
+            self.expect(t, current, s, f"the result of `{s.op}=`")
+
+    def s_If(self, s: ast.If) -> None:
+        self.condition(s.test)
+        true_facts, false_facts = self.facts(s.test)
+        entry = self.state()
+        then_state = entry.copy()
+        then_state.narrow.update(true_facts)
+        self.frame.state = then_state
+        self.block(s.body)
+        after_then = self.frame.state
+        else_state = entry.copy()
+        else_state.narrow.update(false_facts)
+        self.frame.state = else_state
+        self.block(s.orelse)
+        self.frame.state = merge(after_then, self.frame.state)
+
+    def loop_entry(self, body: tuple[ast.Stmt, ...]) -> State:
+        """The state at a loop's head: narrowing of anything the body assigns is dropped."""
+        st = self.state().copy()
+        for slot in self.assigned_slots(body):
+            for k in [k for k in st.narrow if k == slot or (isinstance(k, tuple) and k[0] == slot)]:
+                del st.narrow[k]
+        return st
+
+    def assigned_slots(self, body: tuple[ast.Stmt, ...]) -> set[int]:
+        slots: set[int] = set()
+        for st in body:
+            for n in ast.walk(st):
+                if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
+                    for name in ast.walk(n.target):
+                        if isinstance(name, ast.Name):
+                            slot = self.local_slot(name)
+                            if slot is not None:
+                                slots.add(slot)
+        return slots
+
+    def s_While(self, s: ast.While) -> None:
+        entry = self.loop_entry(s.body)
+        self.frame.state = entry
+        self.condition(s.test)
+        true_facts, false_facts = self.facts(s.test)
+        body_state = entry.copy()
+        body_state.narrow.update(true_facts)
+        self.frame.state = body_state
+        self.frame.loops.append([])
+        self.block(s.body)
+        breaks = self.frame.loops.pop()
+        forever = isinstance(s.test, ast.BoolLit) and s.test.value
+        after: State | None = None
+        if not forever:
+            after = entry.copy()
+            after.narrow.update(false_facts)
+        for b in breaks:
+            after = merge(after, b)
+        self.frame.state = after
+
+    def s_For(self, s: ast.For) -> None:
+        it = self.expr(s.iter)
+        el = self.iter_elem(it, s.iter)
+        entry = self.loop_entry(s.body)
+        self.frame.state = entry.copy()
+        self.bind_target(s.target, el, s.iter)
+        self.frame.loops.append([])
+        self.block(s.body)
+        breaks = self.frame.loops.pop()
+        after: State | None = entry
+        for b in breaks:
+            after = merge(after, b)
+        self.frame.state = after
+
+    def s_Break(self, s: ast.Break) -> None:
+        self.loop_exit(s, "break")
+
+    def s_Continue(self, s: ast.Continue) -> None:
+        self.loop_exit(s, "continue")
+
+    def loop_exit(self, s: ast.Break | ast.Continue, word: str) -> None:
+        if not self.frame.loops:
+            self.error(E_OUTSIDE_LOOP, f"`{word}` outside a loop", s)
+            return
+        if word == "break":
+            self.frame.loops[-1].append(self.state().copy())
+        self.frame.state = None
+
+    def s_Return(self, s: ast.Return) -> None:
+        f = self.frame
+        if f.kind != "proc":
+            self.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in a {f.kind}", s,
+                       hint="a property states facts with `assert`; `require` skips inputs that do not apply")
+            if s.value is not None:
+                self.expr(s.value)
+        elif s.value is None:
+            if f.returns is not None and not assign(NONE, f.returns, bind=False):
+                self.error(E_RETURN_TYPE, f"`return` without a value in a proc that returns {f.returns}", s)
+        else:
+            want = f.returns if f.returns is not None else ANY
+            t = self.expr(s.value, want)
+            if not assign(t, want):
+                pt = prune(t)
+                if isinstance(pt, OptionalT) and assign(pt.inner, want, bind=False):
+                    self.mismatch(t, want, s.value, "the returned value")
+                else:
+                    self.error(E_RETURN_TYPE, f"`{f.name}` is declared to return {want}, but this returns {t}", s.value)
+        f.state = None
+
+    def message(self, msg: ast.Expr | None) -> None:
+        if msg is not None:
+            t = prune(self.expr(msg))
+            if t not in (STR, ANY):
+                self.error(E_MESSAGE_NOT_STR, f"the message must be a Str, got {t}", msg,
+                           hint='use an f-string: f"bad value: {x}"')
+
+    def s_Require(self, s: ast.Require) -> None:
+        self.condition(s.test)
+        self.message(s.msg)
+        self.state().narrow.update(self.facts(s.test)[0])
+
+    def s_Assert(self, s: ast.Assert) -> None:
+        self.condition(s.test)
+        self.message(s.msg)
+        self.state().narrow.update(self.facts(s.test)[0])
+
+    def s_Fail(self, s: ast.Fail) -> None:
+        self.message(s.msg)
+        self.frame.state = None
+
+
+def _unique(items: tuple[ast.Param, ...] | tuple[ast.Field, ...]) -> list:
+    """The items with their first occurrence of each name (duplicates are reported by the resolver)."""
+    seen: set[str] = set()
+    out = []
+    for x in items:
+        if x.name not in seen:
+            seen.add(x.name)
+            out.append(x)
+    return out
+
+
+__all__ = ["E_MISMATCH", "Checker"]

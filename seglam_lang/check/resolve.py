@@ -20,20 +20,16 @@ that resolves (unknown names get a diagnostic and no binding).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 
 import attrs
 
 from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, TYPE_NAMES
+from seglam_lang.check.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
+from seglam_lang.check.hints import did_you_mean
 from seglam_lang.check.scope import Binding, FunctionScope, Kind, Resolution
 from seglam_lang.errors import Diagnostic, Span
 from seglam_lang.syntax import ast
-
-# Codes this module reports (the full table is at the top of seglam_lang/check/checker.py).
-E_UNKNOWN_NAME = "E0201"
-E_DUPLICATE = "E0221"
-E_SHADOWS_BUILTIN = "E0222"
 
 
 @attrs.define
@@ -63,17 +59,6 @@ class ModuleSymbols:
         yield from self.procs
         yield from self.host
         yield from BUILTIN_FUNCTIONS
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """`did you mean `x`?` for the closest candidate, or None."""
-    pool = sorted({c for c in candidates if c != name})
-    match = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    if not match:
-        lowered = {c.lower(): c for c in pool}
-        if name.lower() in lowered:
-            match = [lowered[name.lower()]]
-    return f"did you mean `{match[0]}`?" if match else None
 
 
 class _Frame:
@@ -213,7 +198,7 @@ class Resolver:
         while s is not None:
             candidates.extend(s.names)
             s = s.parent
-        hint = suggest(name, candidates)
+        hint = did_you_mean(name, candidates)
         if name in TYPE_NAMES:
             hint = hint or f"`{name}` is a type; it can only be written in annotations"
         self.error(E_UNKNOWN_NAME, f"unknown name `{name}`", node.span, hint)

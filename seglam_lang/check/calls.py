@@ -1,0 +1,703 @@
+"""Type checking of calls: procs, host functions, module members, records, methods, built-ins.
+
+Owns: argument binding (positional, keyword, defaults, positional-only and keyword-only
+parameters, counts), record construction and `r.replace(...)`, methods of built-in types
+typed from the data in `seglam_lang.check.builtins` (with the receiver's type arguments
+substituted for `T`, `K`, `V`), and the generic / overloaded built-in functions, which
+are typed here in code.
+
+Invariants: every argument expression is checked exactly once, also when the call is
+wrong (so the names inside still get their types and their own diagnostics); a wrong
+call yields `ANY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS
+from seglam_lang.check.codes import (
+    E_ARG_COUNT,
+    E_BAD_OPERATOR,
+    E_MAYBE_NONE,
+    E_MISMATCH,
+    E_MISSING_ARG,
+    E_NO_ORDER,
+    E_NOT_CALLABLE,
+    E_NOT_ITERABLE,
+    E_UNKNOWN_FIELD,
+    E_UNKNOWN_KEYWORD,
+    E_UNKNOWN_MEMBER,
+)
+from seglam_lang.check.context import CheckerBase
+from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.scope import Kind
+from seglam_lang.check.types import (
+    ANY,
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DURATION,
+    FLOAT,
+    INT,
+    NONE,
+    STR,
+    FnT,
+    IterT,
+    ListT,
+    MapT,
+    OptionalT,
+    ParamSig,
+    PrimT,
+    ProcSig,
+    RecordT,
+    SetT,
+    TupleT,
+    Type,
+    TypeVar,
+    ViewT,
+    optional,
+)
+from seglam_lang.check.unify import NUMBERS, Hole, elem_type, is_open, join, orderable, prune
+from seglam_lang.syntax import ast
+
+
+def type_name(t: Type) -> str | None:
+    """The key of `t` in the METHODS / FIELDS tables."""
+    t = prune(t)
+    if isinstance(t, PrimT):
+        return t.name
+    return {ListT: "List", MapT: "Map", SetT: "Set", TupleT: "Tuple"}.get(type(t))  # type: ignore[arg-type]
+
+
+def substitute(t: Type, env: dict[str, Type]) -> Type:
+    if isinstance(t, TypeVar):
+        return env.get(t.name, ANY)
+    if isinstance(t, ListT):
+        return ListT(substitute(t.elem, env))
+    if isinstance(t, SetT):
+        return SetT(substitute(t.elem, env))
+    if isinstance(t, IterT):
+        return IterT(substitute(t.elem, env))
+    if isinstance(t, ViewT):
+        return ViewT(substitute(t.elem, env))
+    if isinstance(t, MapT):
+        return MapT(substitute(t.key, env), substitute(t.value, env))
+    if isinstance(t, TupleT):
+        return TupleT(tuple(substitute(e, env) for e in t.elems))
+    if isinstance(t, OptionalT):
+        inner = substitute(t.inner, env)
+        return OptionalT(inner) if isinstance(prune(inner), Hole) else optional(inner)
+    if isinstance(t, FnT):
+        return FnT(tuple(substitute(p, env) for p in t.params), substitute(t.ret, env))
+    return t
+
+
+def type_args(t: Type) -> dict[str, Type]:
+    t = prune(t)
+    if isinstance(t, (ListT, SetT)):
+        return {"T": t.elem}
+    if isinstance(t, MapT):
+        return {"K": t.key, "V": t.value}
+    return {}
+
+
+# How one argument expression is checked against a parameter: (arg, param type, what) -> None.
+ArgCheck = Callable[[ast.Expr, Type, str], None]
+
+
+class CallChecker(CheckerBase):
+    """Calls. Relies on `expr`, `expect`, `mismatch`, `condition`, `truthy`, `iter_elem`,
+    `hashable`, `frozen_root`, `attribute_type`, `no_attribute` of the expression checker."""
+
+    # ---------------------------------------------------------------- dispatch
+
+    def call(self, e: ast.Call, expected: Type | None) -> Type:
+        f = e.func
+        if isinstance(f, ast.Name):
+            b = self.binding(f)
+            if b is None:
+                self.record(f, ANY)
+                return self.unchecked_args(e)
+            if b.kind is Kind.BUILTIN:
+                self.record(f, ANY)
+                return self.builtin_call(f.id, e, expected)
+            if b.kind is Kind.GLOBAL:
+                g = self.globals
+                if f.id in g.records:
+                    self.record(f, ANY)
+                    return self.construct(g.records[f.id], e)
+                sig = g.procs.get(f.id) or g.host.get(f.id)
+                if sig is not None:
+                    self.record(f, sig.fn_type())
+                    return self.call_sig(sig, e, f"`{f.id}`")
+        elif isinstance(f, ast.Attribute):
+            if isinstance(f.value, ast.Name):
+                b = self.binding(f.value)
+                if b is not None and b.kind is Kind.MODULE:
+                    return self.module_call(f, e)
+            recv = self.expr(f.value)  # type: ignore[attr-defined]
+            self.record(f, ANY)
+            return self.method_call(recv, f, e, expected)
+        ft = prune(self.expr(f))  # type: ignore[attr-defined]
+        if isinstance(ft, FnT):
+            params = tuple(ParamSig(f"arg{i + 1}", p) for i, p in enumerate(ft.params))
+            return self.call_params(params, e, "this function", ret=ft.ret)
+        if ft != ANY:
+            self.error(E_NOT_CALLABLE, f"a {ft} value cannot be called", f)
+        return self.unchecked_args(e)
+
+    def unchecked_args(self, e: ast.Call) -> Type:
+        for a in (*e.args, *(k.value for k in e.keywords)):
+            self.expr(a)  # type: ignore[attr-defined]
+        return ANY
+
+    def module_call(self, f: ast.Attribute, e: ast.Call) -> Type:
+        assert isinstance(f.value, ast.Name)
+        self.record(f.value, ANY)
+        iface = self.globals.modules.get(f.value.id)
+        if iface is None:
+            self.record(f, ANY)
+            return self.unchecked_args(e)  # the unknown module is reported at its `use`
+        if f.attr in iface.procs:
+            sig = iface.procs[f.attr]
+            self.record(f, sig.fn_type())
+            return self.call_sig(sig, e, f"`{f.value.id}.{f.attr}`")
+        self.record(f, ANY)
+        if f.attr in iface.records:
+            return self.construct(iface.records[f.attr], e)
+        names = [*iface.procs, *iface.records, *iface.consts]
+        self.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{f.attr}`", f,
+                   hint=did_you_mean(f.attr, names))
+        return self.unchecked_args(e)
+
+    # ---------------------------------------------------------------- argument binding
+
+    def call_sig(self, sig: ProcSig, e: ast.Call, what: str) -> Type:
+        return self.call_params(sig.params, e, what, ret=sig.returns)
+
+    def call_params(self, params: Sequence[ParamSig], e: ast.Call, what: str, *, ret: Type,
+                    posonly: int = 0, kwonly: int | None = None, check: ArgCheck | None = None) -> Type:
+        """Bind `e`'s arguments to `params`, check each, and return `ret` (ANY after a count error)."""
+        kwonly = len(params) if kwonly is None else min(kwonly, len(params))
+        check = check or self.check_arg
+        ok = True
+        pairs: list[tuple[ParamSig, ast.Expr]] = []
+        if len(e.args) > kwonly:
+            n = kwonly
+            s = "" if n == 1 else "s"
+            self.error(E_ARG_COUNT, f"{what} takes {n} positional argument{s} but {len(e.args)} were given",
+                       e.args[n], hint=_signature_hint(params))
+            ok = False
+            for extra in e.args[n:]:
+                self.expr(extra)  # type: ignore[attr-defined]
+        pairs.extend(zip(params[:kwonly], e.args[:kwonly]))
+        given = {p.name for p, _ in pairs}
+        index = {p.name: i for i, p in enumerate(params)}
+        for kw in e.keywords:
+            i = index.get(kw.name)
+            if i is None:
+                self.error(E_UNKNOWN_KEYWORD, f"{what} has no parameter `{kw.name}`", kw,
+                           hint=did_you_mean(kw.name, index, fallback=_signature_hint(params)))
+            elif i < posonly:
+                self.error(E_ARG_COUNT, f"`{kw.name}` of {what} is positional-only", kw,
+                           hint="pass it by position")
+            elif kw.name in given:
+                self.error(E_ARG_COUNT, f"{what} got two values for `{kw.name}`", kw)
+            else:
+                pairs.append((params[i], kw.value))
+                given.add(kw.name)
+                continue
+            ok = False
+            self.expr(kw.value)  # type: ignore[attr-defined]
+        missing = [p.name for p in params if not p.has_default and p.name not in given]
+        if missing:
+            names = ", ".join(f"`{m}`" for m in missing)
+            self.error(E_MISSING_ARG, f"{what} is missing argument{'s' if len(missing) > 1 else ''} {names}", e,
+                       hint=_signature_hint(params))
+            ok = False
+        for p, a in pairs:
+            check(a, p.type, f"argument `{p.name}` of {what}")
+        return ret if ok else ANY
+
+    def check_arg(self, a: ast.Expr, want: Type, what: str) -> None:
+        t = self.expr(a, want)  # type: ignore[attr-defined]
+        self.expect(t, want, a, what)  # type: ignore[attr-defined]
+
+    def check_arg_iterable(self, a: ast.Expr, want: Type, what: str) -> None:
+        """A parameter typed `Iter[T]` in a method signature accepts any iterable of T."""
+        if isinstance(want, IterT):
+            t = self.expr(a, ListT(want.elem))  # type: ignore[attr-defined]
+            el = self.iter_elem(t, a)  # type: ignore[attr-defined]
+            self.expect(el, want.elem, a, f"an item of {what}")  # type: ignore[attr-defined]
+        else:
+            self.check_arg(a, want, what)
+
+    # ---------------------------------------------------------------- records
+
+    def construct(self, rec: RecordT, e: ast.Call) -> Type:
+        if e.args:
+            self.error(E_ARG_COUNT, f"record `{rec.name}` is built with keyword arguments", e.args[0],
+                       hint=f"`{rec.name}({', '.join(f.name + '=...' for f in rec.fields)})`")
+            for a in e.args:
+                self.expr(a)  # type: ignore[attr-defined]
+        given = self.field_keywords(rec, e)
+        missing = [f.name for f in rec.fields if not f.has_default and f.name not in given]
+        if missing:
+            names = ", ".join(f"`{m}`" for m in missing)
+            self.error(E_MISSING_ARG, f"record `{rec.name}` needs field{'s' if len(missing) > 1 else ''} {names}", e)
+        return rec
+
+    def field_keywords(self, rec: RecordT, e: ast.Call) -> set[str]:
+        given: set[str] = set()
+        for kw in e.keywords:
+            f = rec.field(kw.name)
+            if f is None:
+                self.error(E_UNKNOWN_FIELD, f"record `{rec.name}` has no field `{kw.name}`", kw,
+                           hint=did_you_mean(kw.name, [x.name for x in rec.fields]))
+                self.expr(kw.value)  # type: ignore[attr-defined]
+                continue
+            given.add(kw.name)
+            self.check_arg(kw.value, f.type, f"field `{kw.name}` of `{rec.name}`")
+        return given
+
+    # ---------------------------------------------------------------- methods
+
+    def method_call(self, recv: Type, f: ast.Attribute, e: ast.Call, expected: Type | None) -> Type:
+        t = prune(recv)
+        if t == ANY or isinstance(t, Hole):
+            return self.unchecked_args(e)
+        if isinstance(t, OptionalT) or t == NONE:
+            self.error(E_MAYBE_NONE, f"`.{f.attr}()` on a value that may be None ({t})", f,
+                       hint="check it first: `if x is not None:`")
+            return self.unchecked_args(e)
+        if isinstance(t, RecordT):
+            if f.attr == "replace":
+                if e.args:
+                    self.error(E_ARG_COUNT, "`replace` takes keyword arguments only", e.args[0],
+                               hint="`r.replace(field=value)`")
+                    for a in e.args:
+                        self.expr(a)  # type: ignore[attr-defined]
+                self.field_keywords(t, e)
+                return t
+            if t.field(f.attr) is not None:
+                self.error(E_NOT_CALLABLE, f"field `{f.attr}` of `{t.name}` is not a function", f)
+            else:
+                self.attribute_type(t, f)  # type: ignore[attr-defined]
+            return self.unchecked_args(e)
+        tname = type_name(t)
+        methods = METHODS.get(tname or "", {})
+        sig = methods.get(f.attr)
+        if sig is None:
+            self.no_attribute(t, f.attr, f, list(methods))  # type: ignore[attr-defined]
+            return self.unchecked_args(e)
+        if f.attr in MUTATING_METHODS.get(tname or "", ()):
+            self.frozen_root(f.value, f"change (with `.{f.attr}()`)")  # type: ignore[attr-defined]
+        env = type_args(t)
+        what = f"`{tname}.{f.attr}`"
+        if tname == "Map" and f.attr in ("get", "pop") and len(e.args) == 2 and not e.keywords:
+            return self.map_get_default(t, e, what, f.attr)  # type: ignore[arg-type]
+        if tname == "List" and f.attr == "sort":
+            return self.list_sort(t, e)  # type: ignore[arg-type]
+        params = tuple(ParamSig(p.name, substitute(p.type, env), p.has_default) for p in sig.params)
+        return self.call_params(params, e, what, ret=substitute(sig.returns, env), posonly=sig.posonly,
+                                kwonly=sig.kwonly, check=self.check_arg_iterable)
+
+    def map_get_default(self, t: MapT, e: ast.Call, what: str, method: str) -> Type:
+        """`m.get(k, d)` / `m.pop(k, d)`: the value type joined with the default's type."""
+        self.check_arg(e.args[0], t.key, f"the key of {what}")
+        open_value = is_open(t.value)
+        dt = self.expr(e.args[1], None if open_value else t.value)  # type: ignore[attr-defined]
+        if open_value:
+            return dt  # the default says what the values will be; the first store fixes it
+        j = join(t.value, dt)
+        if j is None:
+            return self.error(E_MISMATCH, f"the default of {what} must be {t.value}, got {dt}", e.args[1])
+        return j
+
+    def list_sort(self, t: ListT, e: ast.Call) -> Type:
+        params = (ParamSig("key", FnT((t.elem,), ANY), True), ParamSig("reverse", BOOL, True))
+        self.call_params(params, e, "`List.sort`", ret=NONE, kwonly=0)
+        self.check_sort_key(t.elem, e, "sort")
+        return NONE
+
+    def check_sort_key(self, elem: Type, e: ast.Call, what: str) -> None:
+        key = next((k for k in e.keywords if k.name == "key"), None)
+        kt = prune(self.types.get(id(key.value), ANY)) if key is not None else None
+        by = kt.ret if isinstance(kt, FnT) else elem if key is None else ANY
+        if not orderable(by, by):
+            hint = "pass a key: `key=lambda x: x.name`" if key is None else None
+            self.error(E_NO_ORDER, f"cannot {what} {by} values: they have no order", key or e, hint=hint)
+
+    # ---------------------------------------------------------------- built-in functions
+
+    def builtin_call(self, name: str, e: ast.Call, expected: Type | None) -> Type:
+        handler = getattr(self, "b_" + name, None)
+        if handler is None:  # pragma: no cover - every BUILTIN_FUNCTIONS name has a handler (tested)
+            return self.unchecked_args(e)
+        return handler(e, expected)
+
+    def positional(self, e: ast.Call, name: str, lo: int, hi: int, keywords: Sequence[str] = ()) -> bool:
+        """Check the argument count and keyword names of a built-in call; report and return False if wrong."""
+        ok = True
+        if not lo <= len(e.args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+            self.error(E_ARG_COUNT, f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, "
+                       f"got {len(e.args)}", e)
+            ok = False
+        for kw in e.keywords:
+            if kw.name not in keywords:
+                self.error(E_UNKNOWN_KEYWORD, f"`{name}` has no parameter `{kw.name}`", kw,
+                           hint=did_you_mean(kw.name, keywords))
+                ok = False
+        if not ok:
+            self.unchecked_args(e)
+        return ok
+
+    def kw(self, e: ast.Call, name: str) -> ast.Expr | None:
+        return next((k.value for k in e.keywords if k.name == name), None)
+
+    def arg_elem(self, a: ast.Expr, expected_elem: Type | None = None) -> Type:
+        t = self.expr(a, ListT(expected_elem) if expected_elem is not None else None)  # type: ignore[attr-defined]
+        return self.iter_elem(t, a)  # type: ignore[attr-defined]
+
+    def numeric(self, t: Type, node: object, what: str, also: tuple[Type, ...] = ()) -> Type:
+        t = prune(t)
+        if t == ANY or isinstance(t, Hole) or t in NUMBERS or t in also:
+            return t
+        if isinstance(t, OptionalT):
+            return self.error(E_MAYBE_NONE, f"{what} may be None ({t})", node, hint="check it first: `if x is not None:`")
+        hint = "SGL keeps Bool and Int apart: `sum(1 for x in xs if cond)`" if t == BOOL else None
+        return self.error(E_BAD_OPERATOR, f"{what} must be a number, got {t}", node, hint=hint)
+
+    def b_len(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "len", 1, 1):
+            return INT
+        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        if isinstance(t, IterT) and not _is_range(e.args[0]):
+            self.error(E_MISMATCH, f"`len` needs a collection; a {t} has no length", e.args[0],
+                       hint="make a list first: `len(list(...))`, or count: `sum(1 for x in ...)`")
+        elif isinstance(t, OptionalT):
+            self.error(E_MAYBE_NONE, f"`len` of a value that may be None ({t})", e.args[0],
+                       hint="check it first: `if x is not None:`")
+        elif not (t == ANY or isinstance(t, (Hole, IterT)) or t == STR or isinstance(t, (ListT, TupleT, MapT, SetT, ViewT))):
+            self.error(E_MISMATCH, f"`len` needs a Str or a collection, got {t}", e.args[0])
+        return INT
+
+    def b_range(self, e: ast.Call, expected: Type | None) -> Type:
+        if self.positional(e, "range", 1, 3):
+            for a in e.args:
+                self.check_arg(a, INT, "an argument of `range`")
+        return IterT(INT)
+
+    def b_enumerate(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "enumerate", 1, 2, ("start",)):
+            return IterT(TupleT((INT, ANY)))
+        el = self.arg_elem(e.args[0])
+        start = e.args[1] if len(e.args) > 1 else self.kw(e, "start")
+        if start is not None:
+            self.check_arg(start, INT, "`start` of `enumerate`")
+        return IterT(TupleT((INT, el)))
+
+    def b_zip(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "zip", 1, 99):
+            return IterT(ANY)
+        return IterT(TupleT(tuple(self.arg_elem(a) for a in e.args)))
+
+    def b_sorted(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "sorted", 1, 1, ("key", "reverse")):
+            return ListT(ANY)
+        el = self.arg_elem(e.args[0])
+        key, rev = self.kw(e, "key"), self.kw(e, "reverse")
+        if key is not None:
+            self.check_arg(key, FnT((el,), ANY), "`key` of `sorted`")
+        if rev is not None:
+            self.check_arg(rev, BOOL, "`reverse` of `sorted`")
+        self.check_sort_key(el, e, "sort")
+        return ListT(el)
+
+    def b_reversed(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "reversed", 1, 1):
+            return IterT(ANY)
+        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        if isinstance(t, (ListT, TupleT, MapT)) or t == STR or t == ANY or isinstance(t, Hole) or _is_range(e.args[0]):
+            return IterT(elem_type(t) or ANY)
+        self.error(E_NOT_ITERABLE, f"`reversed` needs a List, Tuple, Str, Map or range, got {t}", e.args[0],
+                   hint="make a list first: `reversed(list(...))`")
+        return IterT(ANY)
+
+    def b_min(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.min_max("min", e)
+
+    def b_max(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.min_max("max", e)
+
+    def min_max(self, name: str, e: ast.Call) -> Type:
+        if not self.positional(e, name, 1, 99, ("key", "default")):
+            return ANY
+        if len(e.args) == 1:
+            el = self.arg_elem(e.args[0])
+        else:
+            el = ANY
+            first = True
+            for a in e.args:
+                t = self.expr(a)  # type: ignore[attr-defined]
+                j = t if first else join(el, t)
+                first = False
+                if j is None:
+                    self.error(E_MISMATCH, f"the arguments of `{name}` have different types: {el} and {t}", a)
+                else:
+                    el = j
+            if self.kw(e, "default") is not None:
+                self.error(E_UNKNOWN_KEYWORD, f"`default` of `{name}` is only for a single iterable", e)
+        key = self.kw(e, "key")
+        if key is not None:
+            self.check_arg(key, FnT((el,), ANY), f"`key` of `{name}`")
+        self.check_sort_key(el, e, f"take the {name} of")
+        default = self.kw(e, "default")
+        if default is not None and len(e.args) == 1:
+            dt = self.expr(default, None if is_open(el) else el)  # type: ignore[attr-defined]
+            j = join(el, dt)
+            if j is None:
+                return self.error(E_MISMATCH, f"`default` of `{name}` must be {el}, got {dt}", default)
+            return j
+        return el
+
+    def b_sum(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "sum", 1, 2, ("start",)):
+            return ANY
+        el = self.arg_elem(e.args[0])
+        start = e.args[1] if len(e.args) > 1 else self.kw(e, "start")
+        st = self.expr(start) if start is not None else INT  # type: ignore[attr-defined]
+        if prune(st) == DURATION:
+            self.expect(el, DURATION, e.args[0], "an item of a sum of durations")  # type: ignore[attr-defined]
+            return DURATION
+        el = self.numeric(el, e.args[0], "an item of `sum`")
+        st = self.numeric(st, start or e, "the start of `sum`")
+        if is_open(el):
+            return st
+        j = join(el, st)
+        if j is None:
+            return self.error(E_BAD_OPERATOR, f"`sum` cannot add {el} items to a {st} start", e,
+                              hint='give a start of the same type: `sum(xs, Decimal("0"))`')
+        return j
+
+    def b_abs(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "abs", 1, 1):
+            return ANY
+        return self.numeric(self.expr(e.args[0]), e.args[0], "the argument of `abs`", also=(DURATION,))  # type: ignore[attr-defined]
+
+    def b_round(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "round", 1, 2, ("ndigits",)):
+            return ANY
+        t = self.numeric(self.expr(e.args[0]), e.args[0], "the argument of `round`")  # type: ignore[attr-defined]
+        nd = e.args[1] if len(e.args) > 1 else self.kw(e, "ndigits")
+        if nd is None:
+            return INT if t != ANY else ANY
+        self.check_arg(nd, INT, "`ndigits` of `round`")
+        return t
+
+    def b_any(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.any_all("any", e)
+
+    def b_all(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.any_all("all", e)
+
+    def any_all(self, name: str, e: ast.Call) -> Type:
+        if self.positional(e, name, 1, 1):
+            self.truthy(self.arg_elem(e.args[0]), e.args[0])  # type: ignore[attr-defined]
+        return BOOL
+
+    def b_divmod(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "divmod", 2, 2):
+            return ANY
+        a, b = (prune(self.expr(x)) for x in e.args)  # type: ignore[attr-defined]
+        if a == b == DURATION:
+            return TupleT((INT, DURATION))
+        r = self.binop_type("//", a, b, e)  # type: ignore[attr-defined]
+        return TupleT((r, r))
+
+    def b_map(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "map", 2, 2):
+            return IterT(ANY)
+        el = self.arg_elem(e.args[1])
+        ft = prune(self.expr(e.args[0], FnT((el,), ANY)))  # type: ignore[attr-defined]
+        if isinstance(ft, FnT):
+            return IterT(ft.ret)
+        if ft != ANY:
+            self.error(E_NOT_CALLABLE, f"the first argument of `map` must be a function, got {ft}", e.args[0])
+        return IterT(ANY)
+
+    def b_filter(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "filter", 2, 2):
+            return IterT(ANY)
+        el = self.arg_elem(e.args[1])
+        if not isinstance(e.args[0], ast.NoneLit):
+            ft = prune(self.expr(e.args[0], FnT((el,), ANY)))  # type: ignore[attr-defined]
+            if isinstance(ft, FnT):
+                self.truthy(ft.ret, e.args[0])  # type: ignore[attr-defined]
+            elif ft != ANY:
+                self.error(E_NOT_CALLABLE, f"the first argument of `filter` must be a function, got {ft}", e.args[0])
+        else:
+            self.record(e.args[0], NONE)
+        return IterT(el)
+
+    def conversion(self, e: ast.Call, name: str, accepts: tuple[Type, ...], result: Type) -> Type:
+        if self.positional(e, name, 1, 1):
+            self.convertible(prune(self.expr(e.args[0])), e.args[0], name, accepts)  # type: ignore[attr-defined]
+        return result
+
+    def convertible(self, t: Type, node: ast.Expr, name: str, accepts: tuple[Type, ...]) -> None:
+        if t == ANY or isinstance(t, Hole) or t in accepts:
+            return
+        if isinstance(t, OptionalT):
+            self.error(E_MAYBE_NONE, f"`{name}` of a value that may be None ({t})", node,
+                       hint="check it first: `if x is not None:`")
+        elif name == "Decimal" and t == FLOAT:
+            self.error(E_MISMATCH, "`Decimal` of a Float would keep the float's binary noise", node,
+                       hint='write the digits: `Decimal("0.1")`, or convert through text: `Decimal(str(x))`')
+        else:
+            self.error(E_MISMATCH, f"`{name}` cannot convert a {t} value", node)
+
+    def b_int(self, e: ast.Call, expected: Type | None) -> Type:
+        if len(e.args) == 2 or self.kw(e, "base") is not None:
+            if self.positional(e, "int", 1, 2, ("base",)):
+                self.check_arg(e.args[0], STR, "a number text with a base")
+                self.check_arg(e.args[1] if len(e.args) > 1 else self.kw(e, "base"), INT, "`base` of `int`")  # type: ignore[arg-type]
+            return INT
+        return self.conversion(e, "int", (STR, INT, FLOAT, DECIMAL, BOOL), INT)
+
+    def b_float(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.conversion(e, "float", (STR, INT, FLOAT, DECIMAL, BOOL), FLOAT)
+
+    def b_str(self, e: ast.Call, expected: Type | None) -> Type:
+        if self.positional(e, "str", 1, 1):
+            self.printable(self.expr(e.args[0]), e.args[0])  # type: ignore[attr-defined]
+        return STR
+
+    def b_bool(self, e: ast.Call, expected: Type | None) -> Type:
+        if self.positional(e, "bool", 1, 1):
+            self.condition(e.args[0])  # type: ignore[attr-defined]
+        return BOOL
+
+    def b_Decimal(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.conversion(e, "Decimal", (STR, INT, DECIMAL), DECIMAL)
+
+    def date_like(self, e: ast.Call, name: str, fields: tuple[str, ...], result: Type) -> Type:
+        """`date(2024, 1, 3)` / `date(year=...)` or `date("2024-01-03")` (ISO text)."""
+        if len(e.args) == 1 and not e.keywords and not isinstance(e.args[0], ast.IntLit):
+            self.convertible(prune(self.expr(e.args[0], STR)), e.args[0], name, (STR,))  # type: ignore[attr-defined]
+            return result
+        params = tuple(ParamSig(f, INT, i >= 3) for i, f in enumerate(fields))
+        return self.call_params(params, e, f"`{name}`", ret=result)
+
+    def b_date(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.date_like(e, "date", ("year", "month", "day"), DATE)
+
+    def b_datetime(self, e: ast.Call, expected: Type | None) -> Type:
+        fields = ("year", "month", "day", "hour", "minute", "second", "microsecond")
+        return self.date_like(e, "datetime", fields, DATETIME)
+
+    def b_duration(self, e: ast.Call, expected: Type | None) -> Type:
+        if e.args:
+            self.error(E_ARG_COUNT, "`duration` takes keyword arguments", e.args[0],
+                       hint="`duration(days=3, hours=4)`")
+        if self.positional(e, "duration", len(e.args), len(e.args), DURATION_KEYWORDS):
+            for kw in e.keywords:
+                t = prune(self.expr(kw.value))  # type: ignore[attr-defined]
+                if not (t in (INT, FLOAT, ANY) or isinstance(t, Hole)):
+                    self.mismatch(t, INT, kw.value, f"`{kw.name}` of `duration`")  # type: ignore[attr-defined]
+        return DURATION
+
+    def collection(self, e: ast.Call, name: str, expected: Type | None, make: Callable[[Type], Type]) -> Type:
+        if not self.positional(e, name, 0, 1):
+            return make(ANY)
+        exp = prune(expected) if expected is not None else None
+        want = exp.elem if isinstance(exp, (ListT, SetT)) and not isinstance(prune(exp.elem), TypeVar) else None
+        if not e.args:
+            return make(want if want is not None and prune(want) != ANY else Hole())
+        el = self.arg_elem(e.args[0], want)
+        return make(el)
+
+    def b_list(self, e: ast.Call, expected: Type | None) -> Type:
+        return self.collection(e, "list", expected, ListT)
+
+    def b_set(self, e: ast.Call, expected: Type | None) -> Type:
+        t = self.collection(e, "set", expected, SetT)
+        self.hashable(prune(t).elem, e, "a set element")  # type: ignore[attr-defined, union-attr]
+        return t
+
+    def b_dict(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "dict", 0, 1):
+            return MapT(ANY, ANY)
+        exp = prune(expected) if expected is not None else None
+        if not e.args:
+            return exp if isinstance(exp, MapT) else MapT(Hole(), Hole())
+        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        if isinstance(t, MapT) or t == ANY:
+            return t if isinstance(t, MapT) else MapT(ANY, ANY)
+        el = prune(self.iter_elem(t, e.args[0]))  # type: ignore[attr-defined]
+        if isinstance(el, TupleT) and len(el.elems) == 2:
+            self.hashable(el.elems[0], e.args[0], "a map key")  # type: ignore[attr-defined]
+            return MapT(el.elems[0], el.elems[1])
+        if el != ANY:
+            self.error(E_MISMATCH, f"`dict` needs a Map or (key, value) pairs, got items of type {el}", e.args[0])
+        return MapT(ANY, ANY)
+
+    def b_tuple(self, e: ast.Call, expected: Type | None) -> Type:
+        if not self.positional(e, "tuple", 1, 1):
+            return ANY
+        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        if isinstance(t, TupleT) or t == ANY:
+            return t
+        return self.error(E_MISMATCH, f"`tuple` of a {t} has no fixed length, and SGL tuples do", e.args[0],
+                          hint='build it item by item `(a, b)`; for a key from a list use `",".join(...)`')
+
+    def b_chr(self, e: ast.Call, expected: Type | None) -> Type:
+        if self.positional(e, "chr", 1, 1):
+            self.check_arg(e.args[0], INT, "the argument of `chr`")
+        return STR
+
+    def b_ord(self, e: ast.Call, expected: Type | None) -> Type:
+        if self.positional(e, "ord", 1, 1):
+            self.check_arg(e.args[0], STR, "the argument of `ord`")
+        return INT
+
+    # ---------------------------------------------------------------- built-ins passed as functions
+
+    def builtin_as_function(self, e: ast.Name, fn: FnT) -> Type:
+        """`key=len`, `map(str, xs)`: a one-argument built-in used as a function value."""
+        arg = prune(fn.params[0])
+        result = _UNARY_RESULTS.get(e.id)
+        if result is None:
+            return self.error(E_NOT_CALLABLE, f"built-in `{e.id}` cannot be passed as a function", e,
+                              hint=f"wrap it: `lambda x: {e.id}(x)`")
+        return FnT((arg,), result(arg))
+
+
+def _is_range(a: ast.Expr) -> bool:
+    return isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id == "range"
+
+
+def _signature_hint(params: Sequence[ParamSig]) -> str:
+    return "parameters: " + (", ".join(f"{p.name}: {p.type}" + (" = ..." if p.has_default else "") for p in params) or "none")
+
+
+_UNARY_RESULTS: dict[str, Callable[[Type], Type]] = {
+    "len": lambda t: INT,
+    "str": lambda t: STR,
+    "int": lambda t: INT,
+    "float": lambda t: FLOAT,
+    "bool": lambda t: BOOL,
+    "abs": lambda t: t,
+    "ord": lambda t: INT,
+    "chr": lambda t: STR,
+    "sorted": lambda t: ListT(elem_type(t) or ANY),
+    "list": lambda t: ListT(elem_type(t) or ANY),
+    "sum": lambda t: elem_type(t) or ANY,
+    "min": lambda t: elem_type(t) or ANY,
+    "max": lambda t: elem_type(t) or ANY,
+    "any": lambda t: BOOL,
+    "all": lambda t: BOOL,
+}

@@ -1,0 +1,145 @@
+"""The checker's working state: frames, flow states, the module's typed symbols, reporting.
+
+Owns: `State` (what is definitely assigned and which locals are narrowed on the current
+path), `Frame` (one function-like scope being checked: slot types, return type, loops),
+`Globals` (the typed module scope), and `CheckerBase` (diagnostics, types, bindings),
+the base the expression, call and statement checkers build on.
+
+Invariants: a `State` is owned by one path; branching copies it (`State.copy`), merging
+uses `merge`. `None` stands for "this point is unreachable". Every reported problem goes
+through `CheckerBase.error`, which records at most one diagnostic per (code, span).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+import attrs
+
+from seglam_lang.check.scope import Binding, Kind, Resolution
+from seglam_lang.check.types import ANY, ModuleInterface, ProcSig, RecordT, Type
+from seglam_lang.check.unify import Hole
+from seglam_lang.errors import Diagnostic, Span
+from seglam_lang.syntax import ast
+
+
+@attrs.define
+class State:
+    """Facts on one control-flow path: definitely assigned slots, narrowed slot types."""
+
+    assigned: set[int]
+    narrow: dict[int, Type] = attrs.Factory(dict)
+
+    def copy(self) -> State:
+        return State(set(self.assigned), dict(self.narrow))
+
+
+def merge(a: State | None, b: State | None) -> State | None:
+    """The facts that hold after two paths meet (`None`: that path never gets here)."""
+    if a is None:
+        return b.copy() if b is not None else None
+    if b is None:
+        return a.copy()
+    narrow = {k: v for k, v in a.narrow.items() if k in b.narrow and b.narrow[k] == v}
+    return State(a.assigned & b.assigned, narrow)
+
+
+@attrs.define
+class Frame:
+    """One function-like scope being checked."""
+
+    kind: str                        # "proc" | "property" | "lambda" | "root" (const, example, default)
+    name: str
+    nslots: int
+    slot_types: dict[int, Type] = attrs.Factory(dict)
+    returns: Type | None = None      # declared return type of a proc
+    state: State | None = None
+    loops: list[list[State]] = attrs.Factory(list)  # break states of each enclosing loop
+
+    def everything_assigned(self) -> State:
+        return State(set(range(self.nslots)))
+
+
+@attrs.define
+class Globals:
+    """The typed module scope."""
+
+    records: dict[str, RecordT] = attrs.Factory(dict)
+    procs: dict[str, ProcSig] = attrs.Factory(dict)
+    consts: dict[str, Type] = attrs.Factory(dict)
+    const_decls: dict[str, ast.ConstDecl] = attrs.Factory(dict)
+    modules: dict[str, ModuleInterface | None] = attrs.Factory(dict)
+    host: Mapping[str, ProcSig] = attrs.Factory(dict)
+    # constants whose value is not computed yet while constants are being checked in order
+    pending_consts: set[str] = attrs.Factory(set)
+
+
+class CheckerBase:
+    """Diagnostics, recorded types and binding lookups shared by all checker parts."""
+
+    file: str
+    resolution: Resolution
+    globals: Globals
+    types: dict[int, Type]
+    diagnostics: list[Diagnostic]
+    frames: list[Frame]
+    source_lines: list[str]
+
+    def error(self, code: str, message: str, where: object, hint: str | None = None) -> Type:
+        """Report a problem at `where` (a node or a Span); return ANY for recovery."""
+        span = where if isinstance(where, Span) else getattr(where, "span", Span(0, 0, 0, 0))
+        if not any(d.code == code and d.span == span for d in self.diagnostics):
+            self.diagnostics.append(Diagnostic(code, message, span, self.file, hint))
+        return ANY
+
+    def record(self, node: object, t: Type) -> Type:
+        self.types[id(node)] = t
+        return t
+
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+    def binding(self, name: ast.Name) -> Binding | None:
+        return self.resolution.bindings.get(id(name))
+
+    def state(self) -> State:
+        """The current path's facts (a permissive state in unreachable code)."""
+        f = self.frame
+        if f.state is None:
+            f.state = f.everything_assigned()
+        return f.state
+
+    @contextmanager
+    def narrowed(self, facts: Mapping[int, Type]) -> Iterator[None]:
+        """Check a sub-expression with some locals narrowed (the right of `and`, a branch of `if`)."""
+        st = self.state()
+        saved = dict(st.narrow)
+        st.narrow.update(facts)
+        try:
+            yield
+        finally:
+            st.narrow.clear()
+            st.narrow.update(saved)
+
+    @contextmanager
+    def in_frame(self, frame: Frame) -> Iterator[Frame]:
+        self.frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self.frames.pop()
+
+    def local_slot(self, name: ast.Name) -> int | None:
+        b = self.binding(name)
+        return b.index if b is not None and b.kind is Kind.LOCAL else None
+
+    def new_hole(self) -> Hole:
+        return Hole()
+
+
+# A callback that checks one expression against an optional expected type.
+ExprFn = Callable[..., Type]
+
+__all__ = ["ANY", "CheckerBase", "ExprFn", "Frame", "Globals", "State", "merge"]
