@@ -1,7 +1,8 @@
 """Reading `sgl exec` arguments: SGL literals and JSON, both read by the parameter's type.
 
 Owns: turning one command-line argument into a Python value of the shape the runtime's
-`from_python(value, type)` accepts, and a result into JSON.
+`from_python(value, type)` accepts (records as dicts of fields, sets already as
+`SglSet`s in the written order), and a result into JSON.
 
 - An SGL literal (`'[1, 2]'`, `'date("2024-01-03")'`, `'Item(name="a")'`) is parsed with
   the SGL parser as an expression, then *read* against the expected type: only literals,
@@ -131,9 +132,9 @@ class _LiteralReader:
         elif isinstance(t, ListT) and isinstance(e, ast.ListExpr):
             value = [self.read(x, t.elem) for x in e.elts]
         elif isinstance(t, SetT) and isinstance(e, ast.SetExpr):
-            value = [self.read(x, t.elem) for x in e.elts]  # a list keeps the written order
+            value = _sgl_set([self.read(x, t.elem) for x in e.elts])
         elif isinstance(t, SetT) and _is_call(e, "set") and not e.args and not e.keywords:
-            value = []
+            value = _sgl_set([])
         elif isinstance(t, MapT) and isinstance(e, ast.DictExpr):
             value = {self.read(k, t.key): self.read(v, t.value) for k, v in zip(e.keys, e.values)}
         elif isinstance(t, TupleT) and isinstance(e, ast.TupleExpr):
@@ -242,6 +243,16 @@ _PRIMITIVE_READERS = {
     BOOL: _LiteralReader.bool_, STR: _LiteralReader.str_, NONE: _LiteralReader.none_,
     DATE: _LiteralReader.date_, DATETIME: _LiteralReader.datetime_, DURATION: _LiteralReader.duration_,
 }
+
+
+def _sgl_set(items: list[Any]) -> Any:
+    """An SGL set in the order the items were written (a Python set's order depends on the hash seed)."""
+    from seglam_lang.runtime.values import SglSet
+
+    try:
+        return SglSet(items)
+    except TypeError:
+        raise ArgError("set items must be hashable (numbers, strings, dates, tuples)") from None
 
 
 def _is_call(e: ast.Expr, name: str) -> bool:
@@ -355,8 +366,10 @@ def _read_json(value: Any, t: Type) -> Any:
         if type(value) in (int, decimal.Decimal) and math.isfinite(value):
             return dt.timedelta(seconds=float(value))
         return _MISMATCH
-    if isinstance(t, (ListT, SetT)):
+    if isinstance(t, ListT):
         return [read_json(x, t.elem) for x in value] if isinstance(value, list) else _MISMATCH
+    if isinstance(t, SetT):
+        return _sgl_set([read_json(x, t.elem) for x in value]) if isinstance(value, list) else _MISMATCH
     if isinstance(t, TupleT):
         if not isinstance(value, list) or len(value) != len(t.elems):
             return _MISMATCH

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +28,10 @@ import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
 from seglam_lang.cli.args import ArgError, load_json_object, read_json, read_literal, to_json
-from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError
+from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, SglUsageError
 
 if TYPE_CHECKING:
-    from seglam_lang.check.types import ParamSig
+    from seglam_lang.check.types import ParamSig, RecordT, Type
 
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
 _KEYWORD_ARG = re.compile(r"([^\W\d]\w*)\s*=(?!=)(.*)\Z", re.S)
@@ -130,7 +130,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     proc, words = _choose_proc(module, file, words)
     sig = module.procs[proc].sig
     try:
-        args, kwargs = _bind(sig.params, words, args_json)
+        args, kwargs = _bind(sig.params, words, args_json, _record_defaults(module))
     except ArgError as e:
         fail(f"{proc}: {e}", EXIT_USAGE)
 
@@ -171,18 +171,30 @@ def _choose_proc(module: Any, file: Path, words: tuple[str, ...]) -> tuple[str, 
     fail(f"{file}: has {len(procs)} procs and no `main`; name one: {', '.join(procs)}", EXIT_USAGE)
 
 
-def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str | None) -> tuple[list[Any], dict[str, Any]]:
+def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str | None,
+          record_defaults: Callable[[RecordT], Mapping[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
     """Positional ARGs, then `name=value` ARGs, then --args-json, each read by its parameter's type."""
     from seglam_lang.runtime.values import from_python
 
     by_name = {p.name: p for p in params}
     given: dict[str, Any] = {}
+
+    def convert(name: str, read: Callable[[Type], Any]) -> Any:
+        t = by_name[name].type
+        try:
+            return from_python(read(t), t, path=name, defaults=record_defaults)
+        except ArgError as e:
+            raise ArgError(f"argument {name!r}: {e}") from None
+        except SglUsageError as e:
+            raise ArgError(e.message) from None
+
     positional = 0
+    named = False
     for w in words:
         m = _KEYWORD_ARG.match(w)
         if m:
-            name, text = m.group(1), m.group(2).strip()
-        elif given:
+            name, text, named = m.group(1), m.group(2).strip(), True
+        elif named:
             raise ArgError(f"positional argument {w!r} follows a named one")
         else:
             if positional >= len(params):
@@ -193,24 +205,30 @@ def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str |
             raise ArgError(f"no parameter named {name!r} ({_signature(params)})")
         if name in given:
             raise ArgError(f"argument {name!r} given twice")
-        try:
-            given[name] = from_python(read_literal(text, by_name[name].type), by_name[name].type)
-        except ArgError as e:
-            raise ArgError(f"argument {name!r}: {e}") from None
+        given[name] = convert(name, lambda t, text=text: read_literal(text, t))
     if args_json is not None:
         for name, value in load_json_object(args_json).items():
             if name not in by_name:
                 raise ArgError(f"--args-json: no parameter named {name!r} ({_signature(params)})")
             if name in given:
                 raise ArgError(f"argument {name!r} given twice")
-            try:
-                given[name] = from_python(read_json(value, by_name[name].type), by_name[name].type)
-            except ArgError as e:
-                raise ArgError(f"argument {name!r}: {e}") from None
+            given[name] = convert(name, lambda t, value=value: read_json(value, t))
     missing = [p.name for p in params if not p.has_default and p.name not in given]
     if missing:
         raise ArgError(f"missing argument(s): {', '.join(missing)} ({_signature(params)})")
     return [], given
+
+
+def _record_defaults(module: Any) -> Callable[[RecordT], Mapping[str, Any]]:
+    """The evaluated field defaults of a record type of `module` (for records given without them)."""
+    from seglam_lang.runtime.module import run_envelope
+
+    def defaults(rt: RecordT) -> Mapping[str, Any]:
+        # The record's constructor holds one constant cell per field default (evaluated once).
+        cells = getattr(module.member(rt.name), "defaults", None) or {}
+        return run_envelope(module.limits, lambda ctx: {n: c.get(ctx) for n, c in cells.items()})
+
+    return defaults
 
 
 def _signature(params: tuple[ParamSig, ...]) -> str:
@@ -267,7 +285,10 @@ def fmt_command(paths: tuple[Path, ...], check_only: bool) -> None:
 
     Directories are searched for *.sgl. Comments are kept.
     """
-    from seglam_lang.syntax.printer import format_source
+    try:
+        from seglam_lang.syntax.format import format_source
+    except ImportError:  # where the contract first put it
+        from seglam_lang.syntax.printer import format_source
 
     if any(str(p) == "-" for p in paths):
         if len(paths) != 1:

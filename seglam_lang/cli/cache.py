@@ -1,0 +1,326 @@
+"""`sgl ask` and `sgl cache ...`: the reasoning cache from the command line.
+
+Owns the click commands `ask_command` and `cache_group` (wired lazily by
+`seglam_lang.cli`), their output formats, and their exit codes.
+
+Invariants:
+- `sgl ask` on a hit imports neither the verifier nor an LLM SDK; a compiler is looked
+  up only after a miss;
+- a `Str` answer prints as plain text, any other value as an SGL literal
+  (`format_value`); `--json` prints one object with the keys `answer`, `hit`,
+  `procedure`, `version`, `args`, `elapsed_ms`, `llm_calls`;
+- exit codes: 0 success, 1 the operation failed (rejected module, unknown family, ...),
+  2 usage error, 3 a miss with no compiler configured. Every error is one line on
+  stderr, never a traceback;
+- `--cache DIR` is accepted by `ask` and by every `cache` sub-command (default
+  `$SGL_CACHE`, else the user data directory).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from seglam_lang.cli import EXIT_FAILURE, fail
+
+EXIT_MISS = 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+_cache_option = click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+    help="Cache folder (default: $SGL_CACHE, else the user data directory).",
+)
+
+
+def _open(cache_dir: str | None) -> Any:
+    from seglam_lang.cache.cache import ReasoningCache
+
+    return ReasoningCache(cache_dir)
+
+
+def _errors(fn: F) -> F:
+    """Turn cache errors into one-line messages and exit codes."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from seglam_lang.cache.cache import CacheError, CacheMiss
+        from seglam_lang.cache.store import StoreError
+
+        try:
+            return fn(*args, **kwargs)
+        except CacheMiss as e:
+            fail(str(e), EXIT_MISS)
+        except (CacheError, StoreError) as e:
+            fail(str(e), EXIT_FAILURE)
+        except sqlite3.Error as e:
+            fail(f"cache index error: {e} (try `sgl cache reindex`)", EXIT_FAILURE)
+        except OSError as e:
+            fail(f"{e.filename or 'cache'}: {e.strerror or e}", EXIT_FAILURE)
+
+    return run  # type: ignore[return-value]
+
+
+def _literal(value: Any) -> str:
+    from seglam_lang.runtime.values import format_value
+
+    return value if isinstance(value, str) else format_value(value)
+
+
+def _json_value(value: Any) -> Any:
+    from seglam_lang import to_python
+    from seglam_lang.cli.args import to_json
+
+    return to_json(to_python(value))
+
+
+def _configured_compiler() -> Any:
+    """The compiler configured for this environment, or None (issue "LLM compilers")."""
+    try:
+        from seglam_lang.compilers import configured  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return configured()
+
+
+@click.command("ask")
+@click.argument("request")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and how it was found as JSON.")
+@_cache_option
+@_errors
+def ask_command(request: str, as_json: bool, cache_dir: str | None) -> None:
+    """Answer REQUEST through the reasoning cache.
+
+    A hit runs a cached procedure (no LLM call). A miss calls the configured compiler;
+    with none configured it exits with code 3.
+    """
+    from seglam_lang.cache.cache import CacheMiss
+
+    cache = _open(cache_dir)
+    try:
+        answer = cache.ask(request)
+    except CacheMiss:
+        compiler = _configured_compiler()
+        if compiler is None:
+            raise
+        cache.compiler = compiler
+        answer = cache.ask(request)
+    for problem in cache.problems:
+        click.echo(f"sgl: warning: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps({
+            "answer": _json_value(answer.answer), "hit": answer.hit, "procedure": answer.procedure,
+            "version": answer.version, "args": {k: _json_value(v) for k, v in answer.args.items()},
+            "elapsed_ms": round(answer.elapsed_ms, 3), "llm_calls": answer.llm_calls,
+        }, ensure_ascii=False))
+    else:
+        click.echo(_literal(answer.answer))
+
+
+@click.group("cache")
+def cache_group() -> None:
+    """Inspect and manage a reasoning cache (a folder of .sgl files plus an index)."""
+
+
+@cache_group.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_cache_option
+@_errors
+def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
+    """Verify SGL modules, then store each as a procedure family (named after the file)."""
+    from seglam_lang.cache.cache import CacheError
+
+    cache = _open(cache_dir)
+    failed = 0
+    for path in files:
+        try:
+            version = cache.add(path)
+        except CacheError as e:
+            failed += 1
+            click.echo(f"sgl: {e}", err=True)
+            continue
+        click.echo(f"added {path} (version {version})")
+    if failed:
+        raise SystemExit(EXIT_FAILURE)
+
+
+@cache_group.command("ls")
+@click.option("--json", "as_json", is_flag=True)
+@_cache_option
+@_errors
+def ls_command(as_json: bool, cache_dir: str | None) -> None:
+    """List procedure families with version, status and triggers."""
+    cache = _open(cache_dir)
+    triggers: dict[str, list[str]] = {}
+    for t in cache.store.triggers():
+        triggers.setdefault(t.family, []).append(("re" if t.is_regex else "") + json.dumps(t.pattern))
+    rows = cache.ls()
+    if as_json:
+        click.echo(json.dumps([{"family": r.name, "version": r.version, "status": r.status, "reason": r.reason,
+                                "triggers": triggers.get(r.name, [])} for r in rows], ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"(no procedures in {cache.dir})")
+    for r in rows:
+        status = r.status if r.reason is None else f"{r.status}: {r.reason}"
+        click.echo(f"{r.name}  v{r.version}  {status}")
+        for t in triggers.get(r.name, []):
+            click.echo(f"    @when({t})")
+
+
+@cache_group.command("show")
+@click.argument("name")
+@click.option("--version", "version", type=int, default=None, help="Show an earlier version.")
+@_cache_option
+@_errors
+def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
+    """Print the source of a procedure family."""
+    click.echo(_open(cache_dir).show(name, version), nl=False)
+
+
+@cache_group.command("why")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@_cache_option
+@_errors
+def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
+    """Why a procedure exists: origin request, compiler, time, verification record."""
+    info = _open(cache_dir).why(name)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(f"{name} version {info['version']} ({info['status']}{': ' + info['reason'] if info['reason'] else ''})")
+    for key, value in info["origin"].items():
+        click.echo(f"  {key}: {value}")
+    if not info["origin"]:
+        click.echo("  (no origin block)")
+    click.echo(f"  stored: {_time(info['updated'])}")
+    for v in info["verifications"]:
+        click.echo(f"  verification v{v['version']} {_time(v['time'])}: {'passed' if v['passed'] else 'FAILED'}"
+                   f" ({v['summary']})")
+    for case in info["rejected_cases"]:
+        click.echo(f"  rejected: {case['request']!r} should be {case['expected']}")
+
+
+@cache_group.command("history")
+@click.argument("name")
+@_cache_option
+@_errors
+def history_command(name: str, cache_dir: str | None) -> None:
+    """List the stored versions of a family (`show --version N` prints one)."""
+    for h in _open(cache_dir).history(name):
+        click.echo(f"v{h['version']}  {_time(h['created'])}  {h['hash'][:12]}  {h['note'] or ''}")
+
+
+@cache_group.command("reject")
+@click.argument("name")
+@click.option("--request", "request", required=True, help="The request that was answered wrongly.")
+@click.option("--expected", "expected", required=True, help="The right answer (an SGL literal or plain text).")
+@_cache_option
+@_errors
+def reject_command(name: str, request: str, expected: str, cache_dir: str | None) -> None:
+    """Suspend a family that answered wrongly; keep the case for the next compile."""
+    _open(cache_dir).reject(name, request, expected)
+    click.echo(f"suspended {name}; the case is kept as a failing example")
+
+
+@cache_group.command("replace")
+@click.argument("name")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_cache_option
+@_errors
+def replace_command(name: str, file: str, cache_dir: str | None) -> None:
+    """Store FILE as the next version of NAME (it must pass the old examples and rejected cases)."""
+    version = _open(cache_dir).replace(name, file)
+    click.echo(f"{name} is now version {version}")
+
+
+@cache_group.command("verify")
+@click.argument("names", nargs=-1)
+@_cache_option
+@_errors
+def verify_command(names: tuple[str, ...], cache_dir: str | None) -> None:
+    """Re-verify families (all by default) from their files."""
+    results = _open(cache_dir).verify(names or None)
+    for r in results:
+        click.echo(f"{'ok  ' if r.passed else 'FAIL'} {r.family}: {r.summary}")
+    if any(not r.passed for r in results):
+        raise SystemExit(EXIT_FAILURE)
+
+
+@cache_group.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@_cache_option
+@_errors
+def export_command(directory: str, cache_dir: str | None) -> None:
+    """Copy the active families' .sgl files to DIRECTORY."""
+    names = _open(cache_dir).export(directory)
+    click.echo(f"exported {len(names)} famil{'y' if len(names) == 1 else 'ies'} to {directory}")
+
+
+@cache_group.command("import")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@_cache_option
+@_errors
+def import_command(directory: str, cache_dir: str | None) -> None:
+    """Verify and add (or replace) every .sgl file of DIRECTORY."""
+    results = _open(cache_dir).import_(directory)
+    for name, outcome in results:
+        click.echo(f"{name}: {outcome}")
+    if any(o.startswith("rejected") for _, o in results):
+        raise SystemExit(EXIT_FAILURE)
+
+
+@cache_group.command("rm")
+@click.argument("name")
+@_cache_option
+@_errors
+def rm_command(name: str, cache_dir: str | None) -> None:
+    """Remove a family (its history stays on disk)."""
+    _open(cache_dir).rm(name)
+    click.echo(f"removed {name}")
+
+
+@cache_group.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, help="Draw the hit-rate curve (PNG).")
+@_cache_option
+@_errors
+def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> None:
+    """Requests, hits, misses, LLM calls and tokens."""
+    cache = _open(cache_dir)
+    s = cache.stats()
+    if as_json:
+        click.echo(json.dumps(s))
+    else:
+        click.echo(f"procedures: {s['procedures']}")
+        click.echo(f"requests: {s['requests']}  hits: {s['hits']}  misses: {s['misses']}"
+                   f"  (conflicts: {s['conflicts']})  hit rate: {s['hit_rate']:.1%}")
+        click.echo(f"LLM calls: {s['llm_calls']}  tokens in: {s['tokens_in']}  out: {s['tokens_out']}"
+                   f"  cache-read: {s['tokens_cache_read']}")
+        if s["first"] is not None:
+            click.echo(f"from {_time(s['first'])} to {_time(s['last'])}")
+    if plot:
+        cache.plot(plot)
+        click.echo(f"wrote {plot}")
+
+
+@cache_group.command("reindex")
+@_cache_option
+@_errors
+def reindex_command(cache_dir: str | None) -> None:
+    """Rebuild the index from the .sgl files of the cache folder."""
+    cache = _open(cache_dir)
+    problems = cache.reindex()
+    for p in problems:
+        click.echo(f"sgl: warning: {p}", err=True)
+    click.echo(f"indexed {len(cache.ls())} famil{'y' if len(cache.ls()) == 1 else 'ies'}")
+
+
+def _time(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
