@@ -134,6 +134,8 @@ class NativeFunction:
         mod = native_module(self.module)
         records = dict(mod.records) if mod is not None else {}
         sig, defaults = _proc_sig(decl, records, self.module)
+        doc = (self.fn.__doc__ or "").strip().split("\n")[0]
+        sig = attrs.evolve(sig, doc=doc or None)
         if sig.name != self.name:
             raise ValueError(f"native {self.module}.{self.name}: signature names {sig.name!r}")
         self._sig, self._defaults = sig, defaults
@@ -144,6 +146,7 @@ class NativeModule:
     name: str
     functions: dict[str, NativeFunction] = attrs.Factory(dict)
     records: dict[str, T.RecordT] = attrs.Factory(dict)
+    record_defaults: dict[str, dict[str, Any]] = attrs.Factory(dict)  # record -> field -> default value
 
     def interface(self) -> T.ModuleInterface:
         return T.ModuleInterface(
@@ -199,6 +202,7 @@ def native_record(module: str, source: str) -> T.RecordT:
     )
     object.__setattr__(rt, "fields", fields)
     mod.records[d.name] = rt
+    mod.record_defaults[d.name] = {f.name: literal_default(f.default, module) for f in d.fields if f.default is not None}
     return rt
 
 
