@@ -142,6 +142,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         self._lock_depth = 0
+        self._own_commits = 0
         with self.lock(), self._tx() as db:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
@@ -182,15 +183,17 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._own_commits += 1
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
             return self._db.execute(sql, args).fetchall()
 
-    def data_version(self) -> int:
-        """Changes whenever another connection commits (cheap: no disk read)."""
+    def change_token(self) -> tuple[int, int]:
+        """Changes whenever anyone commits: SQLite's `data_version` sees other
+        connections' commits (cheaply), a counter sees this one's."""
         with self._mutex:
-            return self._db.execute("PRAGMA data_version").fetchone()[0]
+            return self._db.execute("PRAGMA data_version").fetchone()[0], self._own_commits
 
     # ------------------------------------------------------------ paths and files
 
