@@ -40,6 +40,7 @@ from seglam_lang.cache.compiler import (
     FailingCase,
     NearProcedure,
 )
+from seglam_lang.cache.errors import CacheError, StoreError
 from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, same_answer, trigger_key
 from seglam_lang.cache.store import (
     ACTIVE,
@@ -48,7 +49,6 @@ from seglam_lang.cache.store import (
     UNVERIFIED,
     FamilyRow,
     Store,
-    StoreError,
     TriggerRow,
     check_family_name,
     default_cache_dir,
@@ -56,10 +56,6 @@ from seglam_lang.cache.store import (
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.templates import TemplateError, parse_template, words
-
-
-class CacheError(Exception):
-    """A cache operation that cannot be done; `str()` is one line for the user."""
 
 
 class CacheMiss(CacheError):

@@ -45,6 +45,8 @@ from typing import Any
 
 import attrs
 
+from seglam_lang.cache.errors import StoreError
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 ACTIVE = "active"
@@ -76,10 +78,6 @@ CREATE TABLE IF NOT EXISTS requests(
     tokens_in INTEGER NOT NULL DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0,
     tokens_cache_read INTEGER NOT NULL DEFAULT 0, detail TEXT);
 """
-
-
-class StoreError(Exception):
-    """A cache folder operation that cannot be done (one-line message)."""
 
 
 def default_cache_dir() -> Path:
