@@ -197,7 +197,9 @@ class CallChecker(CheckerBase):
         index = {p.name: i for i, p in enumerate(params)}
         for kw in e.keywords:
             i = index.get(kw.name)
-            if i is None:
+            if i is None and posonly >= len(params):
+                self.error(E_ARG_COUNT, f"{what} takes no keyword arguments", kw, hint="pass the arguments by position")
+            elif i is None:
                 self.error(E_UNKNOWN_KEYWORD, f"{what} has no parameter `{kw.name}`", kw,
                            hint=did_you_mean(kw.name, index, fallback=_signature_hint(params)))
             elif i < posonly:
@@ -212,7 +214,7 @@ class CallChecker(CheckerBase):
             ok = False
             self.expr(kw.value)  # type: ignore[attr-defined]
         missing = [p.name for p in params if not p.has_default and p.name not in given]
-        if missing:
+        if missing and ok:  # after a bad keyword the missing one is most likely the misspelt one
             names = ", ".join(f"`{m}`" for m in missing)
             self.error(E_MISSING_ARG, f"{what} is missing argument{'s' if len(missing) > 1 else ''} {names}", e,
                        hint=_signature_hint(params))
@@ -242,25 +244,28 @@ class CallChecker(CheckerBase):
                        hint=f"`{rec.name}({', '.join(f.name + '=...' for f in rec.fields)})`")
             for a in e.args:
                 self.expr(a)  # type: ignore[attr-defined]
-        given = self.field_keywords(rec, e)
+        given, ok = self.field_keywords(rec, e)
         missing = [f.name for f in rec.fields if not f.has_default and f.name not in given]
-        if missing:
+        if missing and ok and not e.args:
             names = ", ".join(f"`{m}`" for m in missing)
             self.error(E_MISSING_ARG, f"record `{rec.name}` needs field{'s' if len(missing) > 1 else ''} {names}", e)
         return rec
 
-    def field_keywords(self, rec: RecordT, e: ast.Call) -> set[str]:
+    def field_keywords(self, rec: RecordT, e: ast.Call) -> tuple[set[str], bool]:
+        """Check `Rec(field=...)` keywords; return the fields given and whether all were known."""
         given: set[str] = set()
+        ok = True
         for kw in e.keywords:
             f = rec.field(kw.name)
             if f is None:
+                ok = False
                 self.error(E_UNKNOWN_FIELD, f"record `{rec.name}` has no field `{kw.name}`", kw,
                            hint=did_you_mean(kw.name, [x.name for x in rec.fields]))
                 self.expr(kw.value)  # type: ignore[attr-defined]
                 continue
             given.add(kw.name)
             self.check_arg(kw.value, f.type, f"field `{kw.name}` of `{rec.name}`")
-        return given
+        return given, ok
 
     # ---------------------------------------------------------------- methods
 

@@ -292,11 +292,11 @@ class Checker(ExprChecker):
                     continue
                 code = E_TEMPLATE_SLOT
                 what = "slot"
-            for slot in slots:
-                if slot not in params:
-                    self.error(code, f"trigger {what} `{slot}` is not a parameter of `{d.name}`", trig,
-                               hint=did_you_mean(slot, params, fallback=f"parameters: {', '.join(params) or 'none'}"))
-            for p in d.params:
+            unknown = [slot for slot in slots if slot not in params]
+            for slot in unknown:
+                self.error(code, f"trigger {what} `{slot}` is not a parameter of `{d.name}`", trig,
+                           hint=did_you_mean(slot, params, fallback=f"parameters: {', '.join(params) or 'none'}"))
+            for p in d.params if not unknown else ():  # after a misspelt slot, one diagnostic
                 if p.name not in slots and p.default is None:
                     self.error(E_PARAM_NOT_IN_TEMPLATE,
                                f"parameter `{p.name}` is not in this trigger and has no default", trig,
