@@ -26,14 +26,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import hypothesis
-from hypothesis import HealthCheck, Verbosity, assume, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
 
 from seglam_lang.errors import NotApplicable, SglError, SglRuntimeError
 from seglam_lang.runtime.limits import Limits
+from seglam_lang.runtime.module import loads
 from seglam_lang.runtime.values import format_value
+from seglam_lang.syntax import ast
+from seglam_lang.syntax.printer import print_expr
 from seglam_lang.verify import report as R
 from seglam_lang.verify.strategies import params_strategy
 
@@ -104,8 +106,8 @@ def _guarded(job: Callable[[], R.CheckResult], base: R.CheckResult) -> R.CheckRe
 
 
 def describe_error(e: SglError) -> str:
-    """An SGL error as text: the SGL stack trace for runtime errors, the headline otherwise."""
-    text = e.traceback() if isinstance(e, SglRuntimeError) else str(e)
+    """An SGL error as text: the SGL stack trace when it goes through calls, the headline otherwise."""
+    text = e.traceback() if isinstance(e, SglRuntimeError) and len(e.frames) > 1 else str(e)
     if isinstance(e, NotApplicable):
         text += "\n(a `require` failed: the procedure does not apply to these arguments)"
     return text
@@ -195,15 +197,19 @@ class _PropertyRun:
             verbosity=Verbosity.quiet,
             print_blob=False,
             report_multiple_bugs=False,
+            # No "explain" phase: it re-runs variations of the shrunk input under a tracer
+            # (slow for an interpreter), and we print the counterexample ourselves.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
             # SGL runs are slower than Python and records make big inputs; only a `require`
             # that filters out nearly everything is worth a health-check failure.
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                    HealthCheck.large_base_example],
         )(test)
+        # Two Hypothesis hooks, set directly: `hypothesis.seed()` sets the first but also
+        # turns the database off, and `--database` must work with a seed; the second is the
+        # one `hypothesis.find` uses, as every property is the same Python function here.
         if self.seed is not None:
-            test = hypothesis.seed(self.seed)(test)
-        # The same hook `hypothesis.find` uses: every property gets its own database key
-        # (the wrapped function is the same code for all of them).
+            test._hypothesis_internal_use_seed = self.seed  # type: ignore[attr-defined]
         key = f"{self.module.file}::{self.case.name}".encode()
         test._hypothesis_internal_database_key = hashlib.sha256(key).digest()  # type: ignore[attr-defined]
         self.stop_at = time.monotonic() + self.time_budget
@@ -228,14 +234,17 @@ class _PropertyRun:
             # An SGL error (an assertion, a runtime error) is the property failing; anything
             # else is a bug in SGL, still reported with the input that triggers it.
             status = R.FAILED if isinstance(error, SglError) else R.ERROR
-            return self.result(status, self._failure_message(error, note), counterexample, seconds=seconds)
+            return self.result(status, self._failure_message(kwargs, error, note), counterexample, seconds=seconds)
         if self.accepted < min(MIN_ACCEPTED, self.max_examples) and self.rejected > self.accepted:
             return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
         return self.result(R.PASSED, note, seconds=seconds)
 
-    def _failure_message(self, error: BaseException, note: str) -> str:
+    def _failure_message(self, kwargs: dict[str, object], error: BaseException, note: str) -> str:
         if isinstance(error, SglError):
             text = describe_error(error)
+            operands = explain_assertion(self.module, self.case.name, kwargs, error)
+            if operands:
+                text = operands + "\n" + text
         else:
             text = f"internal error (a bug in SGL, please report it): {type(error).__name__}: {error}"
         return text + (f"\n({note})" if note else "")
@@ -244,3 +253,36 @@ class _PropertyRun:
         return (f"its `require`s rejected {self.rejected} of {self.accepted + self.rejected} generated inputs; "
                 "too few were tested for the property to mean anything\n"
                 "(loosen the `require`, or give the parameters narrower types)")
+
+
+def _failing_assert(module: Any, prop: str, error: SglError) -> ast.Assert | None:
+    """The `assert` statement of property `prop` that `error` points at, if it is one."""
+    span = error.span
+    for decl in module.tree.decls:
+        if isinstance(decl, ast.PropertyDecl) and decl.name == prop:
+            for node in ast.walk(decl):
+                if isinstance(node, ast.Assert) and (node.span.line, node.span.col) == (span.line, span.col):
+                    return node
+    return None
+
+
+def explain_assertion(module: Any, prop: str, kwargs: dict[str, object], error: SglError) -> str | None:
+    """For a failed `assert a OP b` that reads only the property's parameters: both sides' values.
+
+    Found the way a person would: the module plus one constant per parameter (the
+    counterexample's literals) plus `example a OP b`, loaded and run. None when that
+    does not apply (the assertion reads locals, is not a comparison, or names clash).
+    """
+    node = _failing_assert(module, prop, error)
+    if node is None or not (isinstance(node.test, ast.Compare) and len(node.test.ops) == 1):
+        return None
+    text = print_expr(node.test)
+    consts = "".join(f"{name} = {format_value(v)}\n" for name, v in kwargs.items())
+    try:
+        probe = loads(f"{module.source}\n{consts}example {text}\n", name=module.name)
+    except SglError:
+        return None
+    outcome = probe.examples[-1].run()
+    if outcome.passed or outcome.error is not None or outcome.op is None:
+        return None
+    return explain_false(text, outcome.op, outcome.left, outcome.right)
