@@ -41,7 +41,7 @@ from seglam_lang.cache.compiler import (
     NearProcedure,
 )
 from seglam_lang.cache.errors import CacheError, StoreError
-from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, same_answer, trigger_key
+from seglam_lang.cache.matcher import Key, Matcher, Outcome, Trigger, TriggerIndex, same_answer, trigger_key
 from seglam_lang.cache.store import (
     ACTIVE,
     SUSPENDED,
@@ -116,7 +116,7 @@ class ReasoningCache:
         self._families = families
         index = TriggerIndex()
         for t in self.store.triggers():
-            index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, t.key))
+            index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, Key.decode(t.key)))
         self._matcher = Matcher(index, self._load_family, self.limits)
 
     def _load_family(self, family: str) -> Any:
@@ -215,7 +215,7 @@ class ReasoningCache:
         request_words = words(text)
         scored = []
         for t in self.store.triggers():
-            shared = len(t.key & request_words)
+            shared = len(set(Key.decode(t.key).words) & request_words)
             if shared:
                 scored.append((-shared, t.family))
         seen: list[str] = []
@@ -548,7 +548,7 @@ def validate_triggers(module: Any) -> list[TriggerRow]:
             for p in info.sig.params:
                 if not p.has_default and p.name not in always:
                     raise CacheError(f"{where}: parameter {p.name} has no default but the template can leave it unset")
-            rows.append(TriggerRow(module.name, proc, trig.pattern, trig.is_regex, key))
+            rows.append(TriggerRow(module.name, proc, trig.pattern, trig.is_regex, key.encode()))
     return rows
 
 
@@ -562,7 +562,7 @@ def _check_case(module: Any, triggers: list[TriggerRow], request: str, expected:
     """None if the module answers `request` with `expected`, else what went wrong."""
     index = TriggerIndex()
     for t in triggers:
-        index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, t.key))
+        index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, Key.decode(t.key)))
     outcome = Matcher(index, lambda _family: module, limits).find(request)
     if outcome.hit is None:
         return "the new module does not answer it (" + _miss_detail(outcome) + ")"

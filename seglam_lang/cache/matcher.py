@@ -1,14 +1,15 @@
 """Matching a request against every trigger of a cache, without scanning every trigger.
 
-Owns: `TriggerIndex` (the in-memory index of triggers: word -> triggers), `choose_key`
-(which anchor words a trigger is filed under; stored in the cache index so a process
-start does not re-parse templates), and `find(request, ...) -> Outcome`: matching,
+Owns: `TriggerIndex` (the in-memory index of triggers), `Key` and `choose_key` (which
+anchor words a trigger is filed under; stored in the cache index so a process start
+does not re-parse templates), and `find(request, ...) -> Outcome`: matching,
 slot reading, running, and conflict detection.
 
-How a lookup stays small: each template is filed under one *anchor set* (words such
-that every request it matches contains one of them as a whole word, see
-`syntax.templates`); a regex trigger under one literal word its pattern requires. A
-lookup tokenises the request and tries only the triggers filed under its words, plus
+How a lookup stays small: a template's *anchors* are words every request it matches
+contains as whole words (see `syntax.templates`); a regex trigger's are the literal
+words its pattern requires. A trigger is filed under the pair of its two most
+selective anchors (or one word, or one alternative set). A lookup tokenises the
+request and tries only the triggers filed under its words or pairs of its words, plus
 the few that have no anchor. Templates are parsed and compiled on first use.
 
 Invariants:
@@ -49,23 +50,45 @@ _COMMON = frozenset(
 )
 
 
-def choose_key(anchors: Iterable[frozenset[str]]) -> frozenset[str]:
-    """The anchor set to file a trigger under: the one whose weakest word is most selective
-    (long, not a common word); empty when there is none (the trigger is always tried)."""
+@attrs.frozen
+class Key:
+    """Where a trigger is filed: under a pair of words that every match contains (`all`),
+    under each of a set of words one of which every match contains (`any`), or nowhere
+    (no words: tried for every request). Stored in the index as text (`encode`)."""
 
-    def weight(w: str) -> float:
-        return 0.5 if w in _COMMON else len(w)
+    words: tuple[str, ...] = ()
+    mode: str = "any"  # "all" (a pair) or "any"
 
-    best: frozenset[str] = frozenset()
-    best_score = -1.0
-    for a in anchors:
-        score = min(map(weight, a)) - 0.1 * len(a)
-        if score > best_score:
-            best, best_score = a, score
-    return best
+    def encode(self) -> str:
+        return ("&" if self.mode == "all" else "|").join(self.words)
+
+    @classmethod
+    def decode(cls, text: str) -> Key:
+        if "&" in text:
+            return cls(tuple(text.split("&")), "all")
+        return cls(tuple(w for w in text.split("|") if w), "any")
 
 
-def trigger_key(pattern: str, is_regex: bool) -> frozenset[str]:
+def _weight(w: str) -> float:
+    return 0.5 if w in _COMMON else float(len(w))
+
+
+def choose_key(anchors: Iterable[frozenset[str]]) -> Key:
+    """The most selective key for a trigger with these anchor sets: the two best single
+    words as a pair when there are two (a pair of nouns is far rarer than either),
+    else the best single word or alternative set."""
+    anchors = list(anchors)
+    singles = sorted({next(iter(a)) for a in anchors if len(a) == 1}, key=lambda w: (-_weight(w), w))
+    if len(singles) >= 2:
+        return Key(tuple(sorted(singles[:2])), "all")
+    options = [(_weight(singles[0]), (singles[0],))] if singles else []
+    options += [(min(map(_weight, a)) - 0.1 * len(a), tuple(sorted(a))) for a in anchors if len(a) > 1]
+    if not options:
+        return Key()
+    return Key(max(options, key=lambda o: (o[0], o[1]))[1], "any")
+
+
+def trigger_key(pattern: str, is_regex: bool) -> Key:
     """The index key of one trigger (raises TemplateError for a bad template)."""
     if is_regex:
         return choose_key(frozenset([w]) for w in regex_literal_words(pattern))
@@ -80,7 +103,7 @@ class Trigger:
     proc: str
     pattern: str
     is_regex: bool
-    key: frozenset[str]
+    key: Key
     seq: int = 0
     _compiled: Any = None  # (low-level RE2, group index -> slot name) once compiled
 
@@ -108,10 +131,12 @@ class Trigger:
 
 
 class TriggerIndex:
-    """Triggers filed under their key words. Not thread-safe for writes; readers may share."""
+    """Triggers filed under their keys. Not thread-safe for writes; readers may share."""
 
     def __init__(self) -> None:
         self._by_word: dict[str, list[Trigger]] = {}
+        self._by_pair: dict[tuple[str, str], list[Trigger]] = {}
+        self._pair_words: set[str] = set()
         self._always: list[Trigger] = []
         self._count = 0
 
@@ -121,21 +146,41 @@ class TriggerIndex:
     def add(self, trigger: Trigger) -> None:
         self._count += 1
         trigger.seq = self._count
-        if not trigger.key:
+        key = trigger.key
+        if not key.words:
             self._always.append(trigger)
-        for w in trigger.key:
-            self._by_word.setdefault(w, []).append(trigger)
+        elif key.mode == "all":
+            a, b = key.words
+            self._by_pair.setdefault((a, b), []).append(trigger)
+            self._pair_words.update(key.words)
+        else:
+            for w in key.words:
+                self._by_word.setdefault(w, []).append(trigger)
 
     def candidates(self, request_words: Iterable[str]) -> list[Trigger]:
         """Triggers that could match a request with these (casefolded) words, in order."""
         found: dict[int, Trigger] = {t.seq: t for t in self._always}
         by_word = self._by_word
+        paired: list[str] = []
         for w in request_words:
             ts = by_word.get(w)
             if ts:
                 for t in ts:
                     found[t.seq] = t
-        return [found[k] for k in sorted(found)]
+            if w in self._pair_words:
+                paired.append(w)
+        if len(paired) > 1:
+            paired.sort()
+            by_pair = self._by_pair
+            for i, a in enumerate(paired):
+                for b in paired[i + 1 :]:
+                    ts = by_pair.get((a, b))
+                    if ts:
+                        for t in ts:
+                            found[t.seq] = t
+        if len(found) > 1:
+            return [found[k] for k in sorted(found)]
+        return list(found.values())
 
 
 # ---------------------------------------------------------------- outcomes

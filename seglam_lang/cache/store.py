@@ -123,7 +123,7 @@ class TriggerRow:
     proc: str
     pattern: str
     is_regex: bool
-    key: frozenset[str]
+    key: str  # the matcher's `Key.encode()`: how the trigger is filed
 
 
 class Store:
@@ -229,7 +229,7 @@ class Store:
     def triggers(self) -> list[TriggerRow]:
         rows = self._query("SELECT t.family, t.proc, t.pattern, t.is_regex, t.key FROM triggers t "
                            "JOIN families f ON f.name = t.family WHERE f.status = ? ORDER BY t.id", (ACTIVE,))
-        return [TriggerRow(f, p, pat, bool(rx), frozenset(k.split())) for f, p, pat, rx, k in rows]
+        return [TriggerRow(f, p, pat, bool(rx), k) for f, p, pat, rx, k in rows]
 
     def put(self, name: str, source: str, *, origin: dict[str, str], triggers: Sequence[TriggerRow],
             verification: tuple[bool, str, str | None], note: str, status: str = ACTIVE) -> int:
@@ -266,7 +266,7 @@ class Store:
     def _set_triggers(db: sqlite3.Connection, name: str, triggers: Sequence[TriggerRow]) -> None:
         db.execute("DELETE FROM triggers WHERE family = ?", (name,))
         db.executemany("INSERT INTO triggers(family, proc, pattern, is_regex, key) VALUES (?, ?, ?, ?, ?)",
-                       [(name, t.proc, t.pattern, int(t.is_regex), " ".join(sorted(t.key))) for t in triggers])
+                       [(name, t.proc, t.pattern, int(t.is_regex), t.key) for t in triggers])
 
     def set_status(self, name: str, status: str, reason: str | None = None) -> None:
         with self._tx() as db:

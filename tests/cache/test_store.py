@@ -222,9 +222,11 @@ def test_atomic_write_never_shows_a_partial_file(tmp_path: Path) -> None:
 def test_lock_excludes_other_processes(tmp_path: Path) -> None:
     store = Store(tmp_path / "s")
     code = ("import sys, time\nfrom seglam_lang.cache.store import Store\n"
-            "t = time.time()\ns = Store(sys.argv[1])\nwith s.lock():\n    print(time.time() - t)\n")
+            "print('ready', flush=True)\nt = time.time()\ns = Store(sys.argv[1])\nwith s.lock():\n"
+            "    print(time.time() - t)\n")
     with store.lock():
         p = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "s")], stdout=subprocess.PIPE, text=True)
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
         time.sleep(1.0)
     out, _ = p.communicate(timeout=60)
     assert float(out) >= 0.5
