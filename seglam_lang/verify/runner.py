@@ -30,14 +30,16 @@ from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
 
+from seglam_lang.check import types as T
 from seglam_lang.errors import NotApplicable, SglError, SglRuntimeError
+from seglam_lang.runtime.compiler import RecordCtor
 from seglam_lang.runtime.limits import Limits
-from seglam_lang.runtime.module import loads
+from seglam_lang.runtime.module import loads, run_envelope
 from seglam_lang.runtime.values import format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr
 from seglam_lang.verify import report as R
-from seglam_lang.verify.strategies import params_strategy
+from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
 MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
 
@@ -143,6 +145,21 @@ def explain_false(text: str, op: str | None, left: object, right: object) -> str
 # ---------------------------------------------------------------- properties
 
 
+def record_defaults(module: Any) -> RecordDefaults:
+    """Evaluated field defaults of the module's own record types (imported records get none:
+    their fields are generated like any other, which is still a valid record)."""
+    cache: dict[T.RecordT, dict[str, object]] = {}
+
+    def get(rt: T.RecordT) -> dict[str, object]:
+        if rt not in cache:
+            ctor = module.member(rt.name) if rt.module == module.name else None
+            cache[rt] = run_envelope(module.limits, lambda ctx: {n: c.get(ctx) for n, c in ctor.defaults.items()}) \
+                if isinstance(ctor, RecordCtor) else {}
+        return cache[rt]
+
+    return get
+
+
 class _PropertyRun:
     """The state of one property's Hypothesis run: counts, the budget, the last failure."""
 
@@ -187,7 +204,8 @@ class _PropertyRun:
 
     def run(self) -> R.CheckResult:
         t0 = time.perf_counter()
-        strategy = params_strategy(self.case.params, self.case.defaults(), allow_nan=self.allow_nan)
+        strategy = params_strategy(self.case.params, self.case.defaults(), defaults=record_defaults(self.module),
+                                   allow_nan=self.allow_nan)
         test = given(strategy)(self.test)
         test = settings(
             max_examples=self.max_examples,

@@ -171,3 +171,16 @@ def test_no_database_is_written_unless_asked(tmp_path: Path, monkeypatch: pytest
     db = tmp_path / "db"
     verify(_load(BUGGY), max_examples=20, database=str(db))
     assert db.is_dir() and any(db.rglob("*"))
+
+
+def test_record_field_defaults_are_tried() -> None:
+    source = textwrap.dedent('''\
+        record Item:
+            name: Str
+            qty: Int = 1 + 2
+
+        property no_three(it: Item):
+            assert it.qty != 3
+    ''')
+    (c,) = verify(_load(source, name="shop")).checks
+    assert c.status == FAILED and c.counterexample == {"it": 'Item(name="", qty=3)'}
