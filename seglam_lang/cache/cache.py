@@ -9,7 +9,7 @@ Invariants:
 - the hit path imports neither the verifier (Hypothesis) nor any LLM SDK; modules are
   parsed once per process (on first use) and kept while their index entry is unchanged;
   any change to the store (this process's or another's) is noticed on the next ask
-  (`Store.change_token`: SQLite's `data_version` plus a counter of own commits);
+  (`Store.generation`, bumped by every change but the request log);
 - nothing is stored without verification (static checks + examples + properties), and
   a module's triggers are validated against its signatures before it is stored:
   every slot names a parameter whose type has a slot reader, and every parameter a
@@ -99,7 +99,7 @@ class ReasoningCache:
         self.verify_options = verify_options or {"max_examples": 50, "time_budget": 5.0}
         self._modules: dict[str, tuple[str, Any]] = {}  # family -> (hash, Module)
         self._families: dict[str, FamilyRow] = {}
-        self._seen_version: tuple[int, int] | None = None
+        self._seen_version: int | None = None
         self._matcher = Matcher(TriggerIndex(), self._load_family, limits)
         self.problems: list[str] = []  # tampered files and the like, found while answering
 
@@ -107,7 +107,7 @@ class ReasoningCache:
 
     def _refresh(self) -> None:
         """Rebuild the in-memory index when the store changed (in any process)."""
-        version = self.store.change_token()
+        version = self.store.generation()
         if version == self._seen_version:
             return
         self._seen_version = version

@@ -140,7 +140,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         self._lock_depth = 0
-        self._own_commits = 0
+        self._own_change = True
+        self._seen_data_version = -1
+        self._generation = 0
         with self.lock(), self._tx() as db:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
@@ -172,26 +174,38 @@ class Store:
                     _unlock_file(f)
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, structural: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. A *structural* one (anything but the request log)
+        bumps the index generation, which tells every process to reload triggers."""
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                if structural:
+                    self._db.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                                     "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            self._own_commits += 1
+            if structural:
+                self._own_change = True
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
             return self._db.execute(sql, args).fetchall()
 
-    def change_token(self) -> tuple[int, int]:
-        """Changes whenever anyone commits: SQLite's `data_version` sees other
-        connections' commits (cheaply), a counter sees this one's."""
+    def generation(self) -> int:
+        """A number that changes whenever families or triggers change, in any process.
+        Cheap when nothing changed: SQLite's `data_version` (no disk read) says whether
+        another connection committed; this connection's own changes are tracked."""
         with self._mutex:
-            return self._db.execute("PRAGMA data_version").fetchone()[0], self._own_commits
+            dv = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if dv != self._seen_data_version or self._own_change:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                self._generation = int(row[0]) if row else 0
+                self._seen_data_version, self._own_change = dv, False
+            return self._generation
 
     # ------------------------------------------------------------ paths and files
 
@@ -358,7 +372,7 @@ class Store:
     def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
                     answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
                     tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
-        with self._tx() as db:
+        with self._tx(structural=False) as db:
             db.execute("INSERT INTO requests(time, request, outcome, family, version, answer, elapsed_ms, llm_calls,"
                        " tokens_in, tokens_out, tokens_cache_read, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls, tokens_in,

@@ -355,7 +355,7 @@ def normalise(request: str) -> Normalised:
 
 def words(text: str) -> set[str]:
     """The casefolded whole words of a text (the cache index's request tokens)."""
-    return {w.casefold() for w in _WORD.findall(text)}
+    return set(_WORD.findall(text.casefold()))
 
 
 # ---------------------------------------------------------------- regex triggers
