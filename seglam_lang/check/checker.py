@@ -109,6 +109,10 @@ _PYTHON_TYPES = {
     "Optional": "T?", "Union": "T?", "Any": "a concrete type",
 }
 
+# RE2 logs every bad pattern to stderr by default; a bad pattern is a diagnostic here.
+_RE2_QUIET = re2.Options()
+_RE2_QUIET.log_errors = False
+
 
 class Checker(ExprChecker):
     """Checks one module. `Checker(tree, ...).run() -> CheckedModule`."""
@@ -277,9 +281,10 @@ class Checker(ExprChecker):
         for trig in d.triggers:
             if trig.is_regex:
                 try:
-                    slots = tuple(re2.compile(trig.pattern).groupindex)
+                    slots = tuple(re2.compile(trig.pattern, _RE2_QUIET).groupindex)
                 except re2.error as ex:
-                    self.error(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {ex}", trig,
+                    reason = ex.args[0].decode(errors="replace") if ex.args and isinstance(ex.args[0], bytes) else str(ex)
+                    self.error(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {reason}", trig,
                                hint="RE2 has no backreferences or look-around")
                     continue
                 code = E_REGEX_GROUP

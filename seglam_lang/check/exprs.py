@@ -691,12 +691,13 @@ class ExprChecker(CallChecker):
                            hint="pass a lambda directly where a function is expected (`sorted(xs, key=lambda x: ...)`), or write a proc")
             params = (ANY,) * len(e.params)
             ret_expected = None
+            expected = None  # reported: the lambda's type is ANY from here on
         scope = self.resolution.functions.get(id(e))
         nslots = scope.nslots if scope is not None else len(params)
         frame = Frame("lambda", "<lambda>", nslots, dict(enumerate(params)), state=State(set(range(len(params)))))
         with self.in_frame(frame):
             rt = self.expr(e.body, ret_expected)
-        return FnT(params, rt)
+        return FnT(params, rt) if expected is not None else ANY
 
     # ---------------------------------------------------------------- attributes and indexing
 
