@@ -108,6 +108,66 @@ def _guard(code: Code, where: Where) -> Code:
     return guarded
 
 
+# ---------------------------------------------------------------------- specialised nodes
+#
+# The hottest nodes (binary operators, comparisons, subscripts) are built from small
+# templates, specialised on how each operand is read: a slot (`f[3]`), a constant, or a
+# child closure. Each (template, operand kinds) pair is turned into a closure FACTORY once
+# per process; every node is then an ordinary closure made by that factory. This saves a
+# Python call per operand and per error guard, which is most of the cost of `n - 1`.
+
+_READ = {"slot": "f[L]", "const": "L", "code": "L(f)"}
+_factories: dict[tuple[str, str, str], Callable[..., Code]] = {}
+
+Operand = tuple[str, Any]  # ("slot", index) | ("const", value) | ("code", closure)
+
+
+def specialised(body: str, left: Operand, right: Operand, op: Any, where: Where) -> Code:
+    """A guarded node computing `body` (Python statements using `a`, `b`, `OP`, `f`)."""
+    key = (body, left[0], right[0])
+    factory = _factories.get(key)
+    if factory is None:
+        lines = "\n".join("            " + ln for ln in body.strip().splitlines())
+        src = (
+            "def factory(L, R, OP, WHERE):\n"
+            "    def node(f):\n"
+            "        try:\n"
+            f"            a = {_READ[left[0]]}\n"
+            f"            b = {_READ[right[0]].replace('L', 'R')}\n"
+            f"{lines}\n"
+            "        except SglRuntimeError as e:\n"
+            "            locate(e, WHERE)\n"
+            "            raise\n"
+            "        except PY_ERRORS as e:\n"
+            "            raise convert(e, WHERE) from None\n"
+            "    return node\n"
+        )
+        ns: dict[str, Any] = {"SglRuntimeError": SglRuntimeError, "locate": locate, "convert": convert,
+                              "PY_ERRORS": PY_ERRORS}
+        exec(compile(src, f"<sgl node {body.strip()[:40]!r}>", "exec"), ns)
+        factory = ns["factory"]
+        _factories[key] = factory
+    return factory(left[1], right[1], op, where)
+
+
+_SMALL = 2**31
+
+# Bodies of binary operators: `OP` is the checked operator of `ops` (sizes checked before
+# computing); the Int fast paths are exact (+, -, //, % never grow an int by more than a bit,
+# and * of two ints below 2**31 stays below 2**62).
+_INT_FAST = {
+    "+": "if type(a) is int and type(b) is int:\n    return a + b\nreturn OP(f[-1], a, b)",
+    "-": "if type(a) is int and type(b) is int:\n    return a - b\nreturn OP(f[-1], a, b)",
+    "//": "if type(a) is int and type(b) is int:\n    return a // b\nreturn OP(f[-1], a, b)",
+    "%": "if type(a) is int and type(b) is int:\n    return a % b\nreturn OP(f[-1], a, b)",
+    "*": ("if type(a) is int and type(b) is int and -2147483648 < a < 2147483648 and -2147483648 < b < 2147483648:"
+          "\n    return a * b\nreturn OP(f[-1], a, b)"),
+}
+_GENERIC = "return OP(f[-1], a, b)"
+_COMPARE_BODY = {op: f"return a {op} b" for op in ("<", "<=", ">", ">=", "==", "!=", "in", "not in", "is", "is not")}
+
+
+
 class ExprCompiler:
     """Mixin of `FunctionCompiler`: `expr(node) -> Code`."""
 
@@ -122,6 +182,16 @@ class ExprCompiler:
     def expr(self: FunctionCompiler, e: Any) -> Code:
         method = getattr(self, "x_" + type(e).__name__)
         return method(e)
+
+    def operand(self: FunctionCompiler, e: Any) -> Operand:
+        """How a specialised node reads this operand: a slot, a constant, or a closure."""
+        if isinstance(e, ast.Name) and self.module.binding(e).kind is Kind.LOCAL:
+            return ("slot", self.module.binding(e).index)
+        if isinstance(e, ast.IntLit | ast.FloatLit | ast.StrLit | ast.BoolLit):
+            return ("const", e.value)
+        if isinstance(e, ast.NoneLit):
+            return ("const", None)
+        return ("code", self.expr(e))
 
     # ------------------------------------------------------------------ names and literals
 
@@ -155,9 +225,13 @@ class ExprCompiler:
             else:
                 v = self.expr(p.value)
                 conv, spec = p.conversion, p.spec
-
-                def field(f: list, v: Code = v, conv: str | None = conv, spec: str | None = spec) -> str:
-                    return fmt(f[CTX], v(f), conv, spec)
+                if conv is None and not spec:
+                    def field(f: list, v: Code = v) -> str:
+                        x = v(f)
+                        return x if type(x) is str else fmt(f[CTX], x, None, None)
+                else:
+                    def field(f: list, v: Code = v, conv: str | None = conv, spec: str | None = spec) -> str:
+                        return fmt(f[CTX], v(f), conv, spec)
 
                 parts.append(_guard(field, Where(self.fn_name, self.module.file, p.span)))
         if len(parts) == 1:
@@ -341,18 +415,15 @@ class ExprCompiler:
         return _guard(lambda f: op(f[CTX], v(f)), self.where(e))
 
     def x_BinOp(self: FunctionCompiler, e: ast.BinOp) -> Code:
-        left, right = self.expr(e.left), self.expr(e.right)
+        left, right = self.operand(e.left), self.operand(e.right)
         lt, rt = self.type_of(e.left), self.type_of(e.right)
-        where = self.where(e)
-        fast = _numeric_fast_path(e, left, right, lt, rt)
-        if fast is not None:
-            return fast if e.op in ("+", "-") else _guard(fast, where)
         op = ops.BINARY[e.op]
-
-        def binop(f: list) -> Any:
-            return op(f[CTX], left(f), right(f))
-
-        return _guard(binop, where)
+        if (lt in _NUMERIC and rt in _NUMERIC and e.op in ("+", "-", "//", "%", "/")) or (
+                e.op == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC):
+            body = f"return a {e.op} b"  # proven Int/Float: Python's operator is SGL's
+        else:
+            body = _INT_FAST.get(e.op, _GENERIC)
+        return specialised(body, left, right, op, self.where(e))
 
     def x_BoolOp(self: FunctionCompiler, e: ast.BoolOp) -> Code:
         left, right = self.expr(e.left), self.expr(e.right)
@@ -361,11 +432,11 @@ class ExprCompiler:
         return lambda f: left(f) or right(f)
 
     def x_Compare(self: FunctionCompiler, e: ast.Compare) -> Code:
-        codes = [self.expr(e.left), *(self.expr(c) for c in e.comparators)]
         where = self.where(e)
         if len(e.ops) == 1:
-            a, b = codes
-            return _guard(_compare2(e.ops[0], a, b), where)
+            return specialised(_COMPARE_BODY[e.ops[0]], self.operand(e.left), self.operand(e.comparators[0]),
+                               None, where)
+        codes = [self.expr(e.left), *(self.expr(c) for c in e.comparators)]
         tests = [ops.COMPARE[op] for op in e.ops]
 
         def chain(f: list) -> bool:
@@ -422,9 +493,9 @@ class ExprCompiler:
     # ------------------------------------------------------------------ subscripts and attributes
 
     def x_Subscript(self: FunctionCompiler, e: ast.Subscript) -> Code:
-        obj = self.expr(e.value)
         where = self.where(e)
         if isinstance(e.index, ast.Slice):
+            obj = self.expr(e.value)
             lo, hi, st = (self.expr(x) if x is not None else None for x in (e.index.lower, e.index.upper, e.index.step))
 
             def slicer(f: list) -> Any:
@@ -432,10 +503,7 @@ class ExprCompiler:
                 return o[slice(lo(f) if lo else None, hi(f) if hi else None, st(f) if st else None)]
 
             return _guard(slicer, where)
-        if isinstance(e.index, ast.IntLit) and isinstance(self.type_of(e.value), TupleT):
-            return itemgetter_of(obj, e.index.value)
-        idx = self.expr(e.index)
-        return _guard(lambda f: obj(f)[idx(f)], where)
+        return specialised("return a[b]", self.operand(e.value), self.operand(e.index), None, where)
 
     def x_Attribute(self: FunctionCompiler, e: ast.Attribute) -> Code:
         where = self.where(e)
@@ -488,7 +556,7 @@ class ExprCompiler:
 
     def call_target(self: FunctionCompiler, target: Any, e: ast.Call) -> Code:
         """A call of something known at load: a proc, a record, a host function or a native."""
-        from seglam_lang.runtime.compiler import HostFunction, ProcCode, RecordCtor
+        from seglam_lang.runtime.compiler import HostFunction, ProcCode, RecordCtor, bind_native
 
         if isinstance(target, ProcCode):
             return self.proc_call(target, e)
@@ -498,7 +566,11 @@ class ExprCompiler:
             args, kwargs = self.args_of(e)
             codes = target.bind_codes(args, kwargs, self.where(e))
             return _guard(lambda f: target.call(f[CTX], [c(f) for c in codes]), self.where(e))
-        return self.native_call(target, e)
+        # a function of a native module: arguments bound by its signature at load
+        args, kwargs = self.args_of(e)
+        codes = bind_native(target, args, kwargs, self.where(e))
+        fn = target.fn
+        return _guard(lambda f: fn(f[CTX], *[c(f) for c in codes]), self.where(e))
 
     def proc_call(self: FunctionCompiler, proc: Any, e: ast.Call) -> Code:
         args, kwargs = self.args_of(e)
@@ -645,10 +717,6 @@ def _free_reader(index: int, depth: int) -> Code:
     return read
 
 
-def itemgetter_of(obj: Code, i: int) -> Code:
-    return lambda f: obj(f)[i]
-
-
 def _all_of(conds: list[Code]) -> Code | None:
     if not conds:
         return None
@@ -660,50 +728,3 @@ def _all_of(conds: list[Code]) -> Code | None:
 _NUMERIC = (INT, FLOAT)
 
 
-def _numeric_fast_path(e: ast.BinOp, left: Code, right: Code, lt: Type | None, rt: Type | None) -> Code | None:
-    """Direct Python operators where the checker proved both sides Int or Float.
-
-    `+`/`-` of Ints grow by one bit per operation (bounded by the step limit), and Float
-    arithmetic is bounded by definition; every other case goes through `ops`, which
-    checks sizes before computing.
-    """
-    if lt not in _NUMERIC or rt not in _NUMERIC:
-        return None
-    op = e.op
-    if op == "+":
-        return lambda f: left(f) + right(f)
-    if op == "-":
-        return lambda f: left(f) - right(f)
-    if op == "//":
-        return lambda f: left(f) // right(f)
-    if op == "%":
-        return lambda f: left(f) % right(f)
-    if op == "/":
-        return lambda f: left(f) / right(f)
-    if op == "*" and (lt == FLOAT or rt == FLOAT):
-        return lambda f: left(f) * right(f)
-    return None
-
-
-def _compare2(op: str, a: Code, b: Code) -> Code:
-    if op == "<":
-        return lambda f: a(f) < b(f)
-    if op == "<=":
-        return lambda f: a(f) <= b(f)
-    if op == ">":
-        return lambda f: a(f) > b(f)
-    if op == ">=":
-        return lambda f: a(f) >= b(f)
-    if op == "==":
-        return lambda f: a(f) == b(f)
-    if op == "!=":
-        return lambda f: a(f) != b(f)
-    if op == "in":
-        return lambda f: a(f) in b(f)
-    if op == "not in":
-        return lambda f: a(f) not in b(f)
-    if op == "is":
-        return lambda f: a(f) is b(f)
-    if op == "is not":
-        return lambda f: a(f) is not b(f)
-    raise ValueError(f"unknown comparison {op!r}")

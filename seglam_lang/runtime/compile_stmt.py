@@ -83,6 +83,10 @@ class StmtCompiler:
             return _plain_block(codes)
         if len(codes) == 1:
             return codes[0]
+        if isinstance(stmts[-1], ast.Return) and stmts[-1].value is not None and len(stmts) <= 2:
+            fused = self._fused_return(stmts)
+            if fused is not None:
+                return fused
         if not any(signals[:-1]):
             # plain statements then one that may signal (often a `return`)
             *head, last = codes
@@ -106,6 +110,36 @@ class StmtCompiler:
             return None
 
         return block
+
+    def _fused_return(self: FunctionCompiler, stmts: list[Any]) -> Stmt | None:
+        """`return e` alone, or after one statement, or after a guard `if c: return e0` (fused)."""
+        value = self.expr(stmts[-1].value)
+        if len(stmts) == 1:
+            def return_only(f: list) -> Signal:
+                f[RET] = value(f)
+                return RETURN
+
+            return return_only
+        first = stmts[0]
+        if (isinstance(first, ast.If) and not first.orelse and len(first.body) == 1
+                and isinstance(first.body[0], ast.Return) and first.body[0].value is not None):
+            test, early = self.expr(first.test), self.expr(first.body[0].value)
+
+            def guard_then_return(f: list) -> Signal:
+                f[RET] = early(f) if test(f) else value(f)
+                return RETURN
+
+            return guard_then_return
+        if can_signal(first):
+            return None
+        head = self.stmt(first)
+
+        def then_return(f: list) -> Signal:
+            head(f)
+            f[RET] = value(f)
+            return RETURN
+
+        return then_return
 
     def stmt(self: FunctionCompiler, s: Any) -> Stmt:
         return getattr(self, "s_" + type(s).__name__)(s)

@@ -111,8 +111,23 @@ class ConstCell:
         return read
 
 
+class FixedCell:
+    """A default known without evaluation (native records' literal defaults)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def get(self, ctx: RunContext) -> Any:
+        return self.value
+
+    def reader(self) -> Code:
+        return const(self.value)
+
+
 def _bind(what: str, names: list[str], has_default: list[bool], args: list[Code], kwargs: Mapping[str, Code],
-          defaults: Mapping[str, ConstCell], where: Where) -> list[Code]:
+          defaults: Mapping[str, ConstCell | FixedCell], where: Where) -> list[Code]:
     """Arguments of a call to one code per parameter (keywords and defaults resolved at load)."""
     def error(msg: str) -> SglTypeError:
         return SglTypeError(msg, code=E_COMPILE, span=where.span, file=where.file)
@@ -320,7 +335,7 @@ class RecordCtor:
         self.type = rtype
         self.names = [f.name for f in rtype.fields]
         self.has_default = [f.has_default for f in rtype.fields]
-        self.defaults: dict[str, ConstCell] = {}
+        self.defaults: dict[str, ConstCell | FixedCell] = {}
         self.decl = decl
 
     def bind_codes(self, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
@@ -353,6 +368,14 @@ class HostFunction:
 
     def as_value(self, ctx: RunContext) -> Callable[..., Any]:
         return lambda *args: self.call(ctx, list(args))
+
+
+def bind_native(nf: Any, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
+    """Arguments of a call to a native module function (`natives.NativeFunction`), defaults filled in."""
+    params = nf.sig().params
+    defaults = {k: FixedCell(v) for k, v in nf.defaults().items()}
+    return _bind(f"`{nf.module}.{nf.name}`", [p.name for p in params], [p.has_default for p in params], args,
+                 kwargs, defaults, where)
 
 
 class ExampleCode:
@@ -515,8 +538,9 @@ class ModuleCompiler:
             return target.reader()
         if isinstance(target, ProcCode):
             return lambda f: target.as_value(f[CTX])
-        if callable(target) and not isinstance(target, RecordCtor):
-            return lambda f: (lambda *a, _ctx=f[CTX]: target(_ctx, *a))
+        if not isinstance(target, RecordCtor):  # a native function
+            fn = target.fn
+            return lambda f: (lambda *a, _ctx=f[CTX]: fn(_ctx, *a))
         raise SglTypeError(f"`{alias}.{attr}` cannot be used as a value", code=E_COMPILE, span=where.span,
                            file=self.file)
 

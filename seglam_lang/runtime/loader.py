@@ -19,7 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from seglam_lang.check.types import ModuleInterface, ProcSig
@@ -30,23 +30,24 @@ E_UNKNOWN_MODULE = "E0240"
 E_CYCLE = "E0241"
 
 
-class NativeFunction:
-    """A native function of a `std.x` module: its SGL signature and `fn(ctx, *args)`."""
-
-    def __init__(self, sig: ProcSig, fn: Callable[..., Any]) -> None:
-        self.sig = sig
-        self.fn = fn
-
-
 class StdModule:
     """What `use std.x` binds: SGL members of `stdlib/x.sgl` and native functions of `std.x`."""
 
-    def __init__(self, name: str, sgl: Any | None, natives: Mapping[str, NativeFunction]) -> None:
+    def __init__(self, name: str, sgl: Any | None, native: Any | None) -> None:
+        from seglam_lang.runtime.compiler import FixedCell, RecordCtor
+
         self.name = name
         self.sgl = sgl  # a runtime.module.Module, or None for a purely native module
-        self.natives = dict(natives)
-        procs: dict[str, ProcSig] = {n: f.sig for n, f in self.natives.items()}
-        records: dict[str, Any] = {}
+        # natives.NativeFunction by name: `.sig()`, `.defaults()`, `.fn(ctx, *args)`
+        self.natives: dict[str, Any] = dict(native.functions) if native is not None else {}
+        self.native_records: dict[str, RecordCtor] = {}
+        if native is not None:
+            for rname, rt in native.records.items():
+                ctor = RecordCtor(rt, None)
+                ctor.defaults = {k: FixedCell(v) for k, v in native.record_defaults.get(rname, {}).items()}
+                self.native_records[rname] = ctor
+        procs: dict[str, ProcSig] = {n: f.sig() for n, f in self.natives.items()}
+        records: dict[str, Any] = dict(native.records) if native is not None else {}
         consts: dict[str, Any] = {}
         if sgl is not None:
             procs.update(sgl.interface.procs)
@@ -55,13 +56,12 @@ class StdModule:
         self.interface = ModuleInterface(name, procs, records, consts)
 
     def member(self, name: str) -> Any:
-        """The proc (`ProcCode`), record (`RecordCtor`), constant (`ConstCell`) or native `fn` named `name`."""
+        """The proc (`ProcCode`), record (`RecordCtor`), constant (`ConstCell`) or native function named `name`."""
         if self.sgl is not None:
             m = self.sgl.member(name)
             if m is not None:
                 return m
-        nf = self.natives.get(name)
-        return nf.fn if nf is not None else None
+        return self.natives.get(name) or self.native_records.get(name)
 
 
 _lock = threading.RLock()
@@ -108,7 +108,7 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
         known = ", ".join(sorted(available())) or "none"
         raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
                            hint=f"standard modules: {known}")
-    return StdModule(name, sgl, native or {})
+    return StdModule(name, sgl, native)
 
 
 def available() -> set[str]:
@@ -117,8 +117,9 @@ def available() -> set[str]:
     from seglam_lang.syntax.tables import resource_dir
 
     names = {f"std.{p.stem}" for p in resource_dir("stdlib").glob("*.sgl")}
-    names.update(natives_pkg.native_module_names())
-    return names
+    natives_dir = Path(natives_pkg.__file__).parent
+    names.update(f"std.{p.stem[4:]}" for p in natives_dir.glob("std_*.py"))
+    return {n for n in names if not n.startswith("std._")}
 
 
 class Imports:

@@ -96,9 +96,10 @@ class NativeTable:
     """The compiler's view of `seglam_lang.runtime.natives` and `fstrings` (looked up at load)."""
 
     def __init__(self) -> None:
-        from seglam_lang.runtime import natives
+        from seglam_lang.runtime import fstrings, natives
 
         self._natives = natives
+        self.format_field = fstrings.format_field  # (ctx, value, conversion, spec) -> str
 
     def builtin(self, name: str) -> Callable[..., Any]:
         return self._natives.builtin(name)
@@ -108,12 +109,6 @@ class NativeTable:
 
     def field(self, type_name: str, name: str) -> Callable[[Any], Any]:
         return self._natives.field(type_name, name)
-
-    @staticmethod
-    def format_field(ctx: RunContext, value: Any, conversion: str | None, spec: str | None) -> str:
-        from seglam_lang.runtime.fstrings import format_field
-
-        return format_field(ctx, value, conversion, spec)
 
 
 _natives_table: NativeTable | None = None
