@@ -112,6 +112,7 @@ class Trigger:
             source = self.pattern if self.is_regex else parse_template(self.pattern).regex
             options = re2.Options()
             options.log_errors = False
+            options.case_sensitive = False  # templates carry (?i) themselves; regex triggers get it here
             try:
                 rx = re2.compile(source, options)._regexp
             except re2.error as e:

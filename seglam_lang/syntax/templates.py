@@ -1,8 +1,8 @@
 """`@when` trigger templates: parsing, request normalisation, and compilation to RE2.
 
 Owns: `parse_template(text) -> Template`, `TemplateError(message, offset)`,
-`normalise(request) -> Normalised`, and `compile_regex_trigger(pattern)` for `re"..."`
-triggers. Shared by the checker (which reports a `TemplateError` at the trigger's span)
+`normalise(request) -> Normalised`, `words(text)` (the index's request tokens) and
+`regex_literal_words(pattern)` (the words a `re"..."` trigger requires). Shared by the checker (which reports a `TemplateError` at the trigger's span)
 and the reasoning cache (which matches requests).
 
 Template syntax (see `spec/triggers.md`):

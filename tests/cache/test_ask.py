@@ -177,3 +177,11 @@ def test_decline_answers_without_caching(cache: ReasoningCache) -> None:
     a = cache.ask("capital of France")
     assert (a.answer, a.hit, a.procedure) == ("Paris", False, None)
     assert [f.name for f in cache.ls()] == ["arith", "dates", "vat", "words"]
+
+
+def test_regex_trigger_is_case_insensitive_and_keeps_lines(cache: ReasoningCache) -> None:
+    cache.add('@when(re"totals:\\n(?P<rows>(?:[0-9]+\\n?)+)")\nproc totals(rows: List[Int]) -> Int:\n'
+              '    return sum(rows)\n\nexample totals([1, 2]) == 3\n', name="totals")
+    assert cache.ask("TOTALS:\n1\n2\n3\n").answer == 6
+    with pytest.raises(CacheMiss):
+        cache.ask("totals: 1 2 3")
