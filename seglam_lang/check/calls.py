@@ -19,6 +19,7 @@ from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METH
 from seglam_lang.check.codes import (
     E_ARG_COUNT,
     E_BAD_OPERATOR,
+    E_BAD_REGEX,
     E_MAYBE_NONE,
     E_MISMATCH,
     E_MISSING_ARG,
@@ -163,6 +164,8 @@ class CallChecker(CheckerBase):
         if f.attr in iface.procs:
             sig = iface.procs[f.attr]
             self.record(f, sig.fn_type())
+            if iface.name == "std.re":
+                self.literal_pattern(f, e)
             return self.call_sig(sig, e, f"`{f.value.id}.{f.attr}`")
         self.record(f, ANY)
         if f.attr in iface.records:
@@ -171,6 +174,19 @@ class CallChecker(CheckerBase):
         self.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{f.attr}`", f,
                    hint=did_you_mean(f.attr, names))
         return self.unchecked_args(e)
+
+    def literal_pattern(self, f: ast.Attribute, e: ast.Call) -> None:
+        """A literal pattern given to a `std.re` function is compiled now: a bad one is E0226."""
+        from seglam_lang.runtime.natives.std_re import PATTERN_FUNCTIONS, pattern_error
+
+        if f.attr not in PATTERN_FUNCTIONS:
+            return
+        arg = e.args[0] if e.args else next((k.value for k in e.keywords if k.name == "pattern"), None)
+        if isinstance(arg, ast.StrLit):
+            reason = pattern_error(arg.value)
+            if reason is not None:
+                self.error(E_BAD_REGEX, f"the pattern is not a valid RE2 regular expression: {reason}", arg,
+                           hint="RE2 has no backreferences or look-around")
 
     # ---------------------------------------------------------------- argument binding
 

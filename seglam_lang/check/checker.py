@@ -35,7 +35,7 @@ Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
 | E0223 | an `example` that is not a Bool expression |
 | E0224 | a `@when` template that does not parse, or whose `{slot}` is not a parameter |
 | E0225 | a parameter that no `@when` template names has no default |
-| E0226 | a `@when(re"...")` pattern that RE2 rejects |
+| E0226 | a `@when(re"...")` pattern, or a literal pattern given to a `std.re` function, that RE2 rejects |
 | E0227 | a named group of a `@when(re"...")` pattern that is not a parameter |
 | E0228 | a local assigned a value its first assignment's type cannot hold (declare it wider) |
 | E0229 | `is` / `is not` with something other than `None` |

@@ -9,7 +9,8 @@ Invariants:
 - each stdlib module is parsed, checked and compiled at most once per process (a lock
   guards the cache; two threads asking at once get the same module);
 - a cycle (`std.a` uses `std.b` uses `std.a`) is an error naming the cycle, never a hang
-  or a RecursionError;
+  or a RecursionError; the one exception is `stdlib/x.sgl` using `std.x` itself, which binds
+  the native half of `std.x` (how an SGL file documents and tests its module's natives);
 - only `std.<name>` paths exist; `std._x` names are private helpers (usable by stdlib
   files, like any other module, but not listed in documentation);
 - errors while loading a stdlib module (which would be a bug in SEGLAM) are reported as
@@ -77,6 +78,14 @@ def load_std(path: tuple[str, ...], span: Span, file: str) -> StdModule:
                            hint="only the standard library can be used: `use std.<module>`")
     stack: list[str] = getattr(_loading, "stack", None) or []
     _loading.stack = stack
+    if stack and stack[-1] == name:
+        # `stdlib/x.sgl` may `use std.x` itself: that binds the native half of std.x (its examples and
+        # procs call the natives registered as `std.x`); the SGL half is the file being loaded.
+        from seglam_lang.runtime import natives as natives_pkg
+
+        native = natives_pkg.native_module(name)
+        if native is not None:
+            return StdModule(name, None, native)
     if name in stack:
         cycle = " -> ".join([*stack[stack.index(name):], name])
         raise SglTypeError(f"cyclic use: {cycle}", code=E_CYCLE, span=span, file=file)
