@@ -545,10 +545,14 @@ def _translate(tree: Tree, builder: _Builder) -> Any:
     depth: dict[int, int] = {}
     for sub in tree.iter_subtrees():  # children before parents
         d = 1 + max((depth[id(ch)] for ch in sub.children if isinstance(ch, Tree)), default=0)
+        if sub.data == "if_stmt":
+            # Each `elif` nests one `If` deeper in the AST, though Lark's tree is flat.
+            d += sum(1 for ch in sub.children if isinstance(ch, Tree) and ch.data == "elif_clause")
         if d > MAX_NESTING:
+            hint = ("use fewer `elif` branches (a dict lookup, or early returns)" if sub.data == "if_stmt"
+                    else "split the expression with intermediate variables")
             raise builder.error(f"program nested too deeply (more than {MAX_NESTING} levels)",
-                                builder.span(sub.meta), code="E0103",
-                                hint="split the expression with intermediate variables")
+                                builder.span(sub.meta), code="E0103", hint=hint)
         depth[id(sub)] = d
         kids = [results.pop(id(ch)) if isinstance(ch, Tree) else ch for ch in sub.children]
         handler = getattr(builder, str(sub.data))
