@@ -580,8 +580,19 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
             msg = f"unexpected {str(tok.value)!r}"
             if str(tok.value) in _NOT_SGL:
                 hint = _NOT_SGL[str(tok.value)]
+            src_line = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
+            before = src_line[: col - 1].rstrip()
+            if str(tok.value) == ":" and src_line[col: col + 1] == "=":
+                msg, hint = "the walrus operator ':=' is not supported", "assign on a line of its own first"
+            elif before.endswith(":") and tok.type != "COLON" and "_NEWLINE" in (e.accepts or e.expected):
+                msg = f"unexpected {str(tok.value)!r} after ':'"
+                hint = "a block starts on a new line: put its statements on the next lines, indented"
+            elif str(tok.value) == "=" and re.search(r"\blambda\b[^:]*$", before):
+                hint = "lambda parameters have no default values"
         expected = sorted({_describe_terminal(t) for t in e.accepts or e.expected})
-        if not hint and expected and len(expected) <= 6:
+        if not hint and len(expected) == 1:
+            msg = f"expected {expected[0]}, found {msg.removeprefix('unexpected ')}"
+        elif not hint and expected and len(expected) <= 6:
             hint = "expected " + ", ".join(expected)
         end_col = col + max(len(str(tok.value)), 1) if tok.type not in ("$END", "_NEWLINE", "_INDENT", "_DEDENT") else col + 1
         span = Span(line, col, line, end_col)
@@ -597,9 +608,16 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
         span = Span.point(line, col)
     else:  # pragma: no cover - Lark has no other kinds
         msg, span = str(e), Span.point(line, col)
-    first_word = re.match(r"\s*(\w+)", source.splitlines()[line - 1] if line <= len(source.splitlines()) else "")
-    if not hint and first_word and first_word.group(1) in _NOT_SGL:
-        hint = _NOT_SGL[first_word.group(1)]
+    # The first word of the line explains more than the token: `def f(x):`, `@cache`.
+    text_line = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
+    first_word = re.match(r"\s*(@?\w+)", text_line)
+    word = first_word.group(1) if first_word else ""
+    if word in _NOT_SGL:
+        msg, hint = f"'{word}' is not part of SGL", _NOT_SGL[word]
+        span = Span(line, first_word.end(1) - len(word) + 1, line, first_word.end(1) + 1)  # type: ignore[union-attr]
+    elif word.startswith("@") and word != "@when":
+        msg, hint = f"unknown decorator {word}", "the only decorator is @when(\"template\")"
+        span = Span(line, first_word.end(1) - len(word) + 1, line, first_word.end(1) + 1)  # type: ignore[union-attr]
     return SglSyntaxError(diagnostics=[Diagnostic("E0101", msg, span, file, hint)])
 
 
