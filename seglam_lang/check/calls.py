@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import attrs
+
 from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS
 from seglam_lang.check.codes import (
     E_ARG_COUNT,
@@ -95,6 +97,22 @@ def substitute(t: Type, env: dict[str, Type]) -> Type:
     return t
 
 
+class _FreshHoles(dict[str, Type]):
+    """A substitution that maps each type variable to its own fresh `Hole` (made on first use)."""
+
+    def get(self, name: str, default: object = None) -> Type:  # type: ignore[override]
+        return self.setdefault(name, Hole())
+
+
+def instantiate(sig: ProcSig) -> ProcSig:
+    """A generic (native module) signature with fresh holes for `T`, `K`...: the arguments fix
+    them, so `collections.unique(words)` is `List[Str]` and a lambda argument gets typed params."""
+    env = _FreshHoles()
+    params = tuple(attrs.evolve(p, type=substitute(p.type, env)) for p in sig.params)
+    returns = substitute(sig.returns, env)
+    return attrs.evolve(sig, params=params, returns=returns) if env else sig
+
+
 def type_args(t: Type) -> dict[str, Type]:
     t = prune(t)
     if isinstance(t, (ListT, SetT)):
@@ -162,7 +180,7 @@ class CallChecker(CheckerBase):
             self.record(f, ANY)
             return self.unchecked_args(e)  # the unknown module is reported at its `use`
         if f.attr in iface.procs:
-            sig = iface.procs[f.attr]
+            sig = instantiate(iface.procs[f.attr])
             self.record(f, sig.fn_type())
             if iface.name == "std.re":
                 self.literal_pattern(f, e)

@@ -28,7 +28,8 @@ Adding a native module (for the stdlib engineer)
        def find_all(ctx, pattern, text, limit):
            ...   # check sizes with ctx.check_str_len / check_collection_len before building
 
-   Types are written as in SGL; single capital letters `T`, `K`, `V`, `U` are type variables;
+   Types are written as in SGL; single capital letters `T`, `K`, `V`, `U` are type variables
+   (fixed per call by the arguments); a parameter may be a function, `Fn[T, K]` being `(T) -> K`;
    records declared with `native_record` in the same module can be used by name (declare them
    first). Defaults must be literals (`0`, `-1`, `"x"`, `None`, `True`, `[]`...).
    Return SGL values (see `runtime.values`): `Record(MATCH, (text, start))`, `SglSet`, ...
@@ -243,11 +244,19 @@ def _proc_sig(decl: Any, records: Mapping[str, T.RecordT], module: str) -> tuple
     params = []
     defaults: dict[str, Any] = {}
     for p in decl.params:
-        params.append(T.ParamSig(p.name, T.from_annotation(p.type, records, TYPE_VARIABLES), p.default is not None))
+        params.append(T.ParamSig(p.name, _param_type(p.type, records), p.default is not None))
         if p.default is not None:
             defaults[p.name] = literal_default(p.default, module)
     returns = T.from_annotation(decl.returns, records, TYPE_VARIABLES)
     return T.ProcSig(decl.name, tuple(params), returns, doc=None), defaults
+
+
+def _param_type(t: Any, records: Mapping[str, T.RecordT]) -> T.Type:
+    """A native parameter's type; `Fn[A, B, R]` (natives only) is a function `(A, B) -> R`."""
+    if t.name == "Fn" and t.args and not t.optional:
+        *args, ret = (T.from_annotation(a, records, TYPE_VARIABLES) for a in t.args)
+        return T.FnT(tuple(args), ret)
+    return T.from_annotation(t, records, TYPE_VARIABLES)
 
 
 def literal_default(e: Any, module: str = "") -> Any:
