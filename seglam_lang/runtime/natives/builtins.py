@@ -75,6 +75,9 @@ def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
 def _sum(ctx: RunContext, xs: Any, start: Any = 0) -> Any:
     if type(start) is str:
         raise TypeError("sum() can't sum strings [use ''.join(seq) instead]")
+    if type(xs) is range and type(start) is int:
+        ctx.charge(ops.range_len(xs))  # consumed whole: charge it all before the work
+        return ops._check_int(ctx, sum(xs, start))
     if type(xs) in (list, tuple) and type(start) is int and all(type(x) is int for x in xs):
         return ops._check_int(ctx, sum(xs, start))  # the common case, at C speed
     total = start
