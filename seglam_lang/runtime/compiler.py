@@ -43,7 +43,7 @@ from seglam_lang.check.types import (
     UnknownType,
     from_annotation,
 )
-from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError
+from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError, SglUsageError
 from seglam_lang.runtime import values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
 from seglam_lang.runtime.compile_stmt import StmtCompiler
@@ -172,8 +172,6 @@ class ProcCode:
 
     def bind_values(self, args: list[Any], kwargs: Mapping[str, Any], ctx: RunContext) -> list[Any]:
         """Positional and keyword SGL values to one value per parameter (for the embedding API)."""
-        from seglam_lang.errors import SglUsageError
-
         if len(args) > len(self.names):
             raise SglUsageError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given", code="E0500")
         out = [*args, *([_UNSET] * (len(self.names) - len(args)))]
@@ -362,9 +360,10 @@ class HostFunction:
             raise SglRuntimeError(f"host function `{self.sig.name}` failed: {type(e).__name__}: {e}",
                                   code=E_HOST) from None
         try:
-            return values.from_python(result, self.sig.returns)
-        except (TypeError, ValueError) as e:
-            raise SglRuntimeError(f"host function `{self.sig.name}` returned a bad value: {e}", code=E_HOST) from None
+            return values.from_python(result, self.sig.returns, path="result")
+        except SglUsageError as e:
+            raise SglRuntimeError(f"host function `{self.sig.name}` returned a bad value: {e.message}",
+                                  code=E_HOST) from None
 
     def as_value(self, ctx: RunContext) -> Callable[..., Any]:
         return lambda *args: self.call(ctx, list(args))
