@@ -1,0 +1,84 @@
+"""Native module `std.math`: the numeric functions that need Python's exact or fast implementations.
+
+Owns `isqrt factorial comb perm floor ceil sqrt log exp` (the number theory helpers `gcd`,
+`lcm`, `mod_inverse`, `chinese_remainder` and the constants are SGL, in `stdlib/math.sgl`).
+Invariants: integer results are checked against `int_bits` from an estimate of their size
+BEFORE they are computed (`factorial(10**6)` fails at once); domain errors (`sqrt(-1)`,
+`log(0)`) are ValueErrors with Python's message, converted by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from seglam_lang.runtime.natives import native
+
+
+def _log2_factorial(n: int) -> float:
+    return math.lgamma(n + 1) / math.log(2)
+
+
+@native("std.math", "isqrt(n: Int) -> Int")
+def isqrt(ctx: Any, n: int) -> int:
+    """The integer square root: the largest r with r * r <= n (n >= 0)."""
+    return math.isqrt(n)
+
+
+@native("std.math", "factorial(n: Int) -> Int")
+def factorial(ctx: Any, n: int) -> int:
+    """n! for n >= 0, bounded by the integer size limit (checked before computing)."""
+    if n < 0:
+        raise ValueError("factorial() not defined for negative values")
+    ctx.check_int_bits(int(_log2_factorial(n)) + 1)
+    return math.factorial(n)
+
+
+@native("std.math", "comb(n: Int, k: Int) -> Int")
+def comb(ctx: Any, n: int, k: int) -> int:
+    """Ways to choose k items from n without order (0 when k > n)."""
+    if n < 0 or k < 0:
+        raise ValueError("comb: n and k must not be negative")
+    if k <= n:
+        ctx.check_int_bits(int(_log2_factorial(n) - _log2_factorial(k) - _log2_factorial(n - k)) + 1)
+    return math.comb(n, k)
+
+
+@native("std.math", "perm(n: Int, k: Int) -> Int")
+def perm(ctx: Any, n: int, k: int) -> int:
+    """Ways to choose k items from n in order (0 when k > n)."""
+    if n < 0 or k < 0:
+        raise ValueError("perm: n and k must not be negative")
+    if k <= n:
+        ctx.check_int_bits(int(_log2_factorial(n) - _log2_factorial(n - k)) + 1)
+    return math.perm(n, k)
+
+
+@native("std.math", "floor(x: Float) -> Int")
+def floor(ctx: Any, x: float) -> int:
+    """The largest integer <= x."""
+    return math.floor(x)
+
+
+@native("std.math", "ceil(x: Float) -> Int")
+def ceil(ctx: Any, x: float) -> int:
+    """The smallest integer >= x."""
+    return math.ceil(x)
+
+
+@native("std.math", "sqrt(x: Float) -> Float")
+def sqrt(ctx: Any, x: float) -> float:
+    """The square root of x >= 0."""
+    return math.sqrt(x)
+
+
+@native("std.math", "log(x: Float, base: Float = 0.0) -> Float")
+def log(ctx: Any, x: float, base: float) -> float:
+    """The logarithm of x > 0: natural by default, else to `base`."""
+    return math.log(x) if base == 0.0 else math.log(x, base)
+
+
+@native("std.math", "exp(x: Float) -> Float")
+def exp(ctx: Any, x: float) -> float:
+    """e to the power x (an error when the result is too large for a Float)."""
+    return math.exp(x)
