@@ -41,7 +41,16 @@ from seglam_lang.cache.compiler import (
     NearProcedure,
 )
 from seglam_lang.cache.errors import CacheError, StoreError
-from seglam_lang.cache.matcher import Key, Matcher, Outcome, Trigger, TriggerIndex, same_answer, trigger_key
+from seglam_lang.cache.matcher import (
+    Matcher,
+    Outcome,
+    Trigger,
+    TriggerIndex,
+    decode_anchors,
+    encode_anchors,
+    same_answer,
+    trigger_anchors,
+)
 from seglam_lang.cache.store import (
     ACTIVE,
     SUSPENDED,
@@ -114,9 +123,8 @@ class ReasoningCache:
         families = {f.name: f for f in self.store.families()}
         self._modules = {k: v for k, v in self._modules.items() if k in families and families[k].hash == v[0]}
         self._families = families
-        index = TriggerIndex()
-        for t in self.store.triggers():
-            index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, Key.decode(t.key)))
+        index = TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors))
+                             for t in self.store.triggers())
         self._matcher = Matcher(index, self._load_family, self.limits)
 
     def _load_family(self, family: str) -> Any:
@@ -215,7 +223,7 @@ class ReasoningCache:
         request_words = words(text)
         scored = []
         for t in self.store.triggers():
-            shared = len(set(Key.decode(t.key).words) & request_words)
+            shared = len({w for a in decode_anchors(t.anchors) for w in a} & request_words)
             if shared:
                 scored.append((-shared, t.family))
         seen: list[str] = []
@@ -532,8 +540,8 @@ def validate_triggers(module: Any) -> list[TriggerRow]:
         for trig in info.triggers:
             where = f"{module.name}.{proc} @when({'re' if trig.is_regex else ''}{json.dumps(trig.pattern)})"
             try:
-                key = trigger_key(trig.pattern, trig.is_regex)
-                compiled = Trigger(module.name, proc, trig.pattern, trig.is_regex, key).compiled()
+                anchors = trigger_anchors(trig.pattern, trig.is_regex)
+                compiled = Trigger(module.name, proc, trig.pattern, trig.is_regex, anchors).compiled()
             except TemplateError as e:
                 raise CacheError(f"{where}: {e}") from None
             slot_names = [name for _, name in compiled[1]]
@@ -548,7 +556,7 @@ def validate_triggers(module: Any) -> list[TriggerRow]:
             for p in info.sig.params:
                 if not p.has_default and p.name not in always:
                     raise CacheError(f"{where}: parameter {p.name} has no default but the template can leave it unset")
-            rows.append(TriggerRow(module.name, proc, trig.pattern, trig.is_regex, key.encode()))
+            rows.append(TriggerRow(module.name, proc, trig.pattern, trig.is_regex, encode_anchors(anchors)))
     return rows
 
 
@@ -560,9 +568,8 @@ def _mandatory_slots(pattern: str) -> set[str]:
 
 def _check_case(module: Any, triggers: list[TriggerRow], request: str, expected: str, limits: Limits | None) -> str | None:
     """None if the module answers `request` with `expected`, else what went wrong."""
-    index = TriggerIndex()
-    for t in triggers:
-        index.add(Trigger(t.family, t.proc, t.pattern, t.is_regex, Key.decode(t.key)))
+    index = TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors))
+                         for t in triggers)
     outcome = Matcher(index, lambda _family: module, limits).find(request)
     if outcome.hit is None:
         return "the new module does not answer it (" + _miss_detail(outcome) + ")"

@@ -1,14 +1,14 @@
 """Matching a request against every trigger of a cache, without scanning every trigger.
 
-Owns: `TriggerIndex` (the in-memory index of triggers), `Key` and `choose_key` (which
-anchor words a trigger is filed under; stored in the cache index so a process start
-does not re-parse templates), and `find(request, ...) -> Outcome`: matching,
+Owns: `TriggerIndex` (the in-memory index of triggers), `trigger_anchors` (a
+trigger's anchor words, stored in the cache index so that a process start does not
+re-parse templates), `Key` and `choose_key` (which anchors a trigger is filed under), and `find(request, ...) -> Outcome`: matching,
 slot reading, running, and conflict detection.
 
 How a lookup stays small: a template's *anchors* are words every request it matches
 contains as whole words (see `syntax.templates`); a regex trigger's are the literal
-words its pattern requires. A trigger is filed under the pair of its two most
-selective anchors (or one word, or one alternative set). A lookup tokenises the
+words its pattern requires. A trigger is filed under the pair of its two rarest
+anchors in the whole index (or one word, or one alternative set). A lookup tokenises the
 request and tries only the triggers filed under its words or pairs of its words, plus
 the few that have no anchor. Templates are parsed and compiled on first use.
 
@@ -24,7 +24,7 @@ Invariants:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -43,56 +43,48 @@ from seglam_lang.syntax.templates import (
 
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
 
-# Words too common to make a useful index key (they are still matched, just not filed under).
-_COMMON = frozenset(
-    "a an the of to in on at for by with and or is are was be what which who how many much "
-    "do does did me my i you your it its this that from as between into than then please".split()
-)
+Anchors = tuple[frozenset[str], ...]
+
+
+def encode_anchors(anchors: Anchors) -> str:
+    """Anchor sets as text for the cache index: sets separated by spaces, the words of
+    one alternative set by `|` (words are `\\w+`, so neither separator occurs in them)."""
+    return " ".join("|".join(sorted(a)) for a in anchors)
+
+
+def decode_anchors(text: str) -> Anchors:
+    return tuple(frozenset(part.split("|")) for part in text.split())
+
+
+def trigger_anchors(pattern: str, is_regex: bool) -> Anchors:
+    """The anchors of one trigger (raises TemplateError for a bad template)."""
+    if is_regex:
+        return tuple(frozenset([w]) for w in sorted(regex_literal_words(pattern)))
+    return parse_template(pattern).anchors
 
 
 @attrs.frozen
 class Key:
     """Where a trigger is filed: under a pair of words that every match contains (`all`),
     under each of a set of words one of which every match contains (`any`), or nowhere
-    (no words: tried for every request). Stored in the index as text (`encode`)."""
+    (no words: tried for every request)."""
 
     words: tuple[str, ...] = ()
     mode: str = "any"  # "all" (a pair) or "any"
 
-    def encode(self) -> str:
-        return ("&" if self.mode == "all" else "|").join(self.words)
 
-    @classmethod
-    def decode(cls, text: str) -> Key:
-        if "&" in text:
-            return cls(tuple(text.split("&")), "all")
-        return cls(tuple(w for w in text.split("|") if w), "any")
-
-
-def _weight(w: str) -> float:
-    return 0.5 if w in _COMMON else float(len(w))
-
-
-def choose_key(anchors: Iterable[frozenset[str]]) -> Key:
-    """The most selective key for a trigger with these anchor sets: the two best single
-    words as a pair when there are two (a pair of nouns is far rarer than either),
-    else the best single word or alternative set."""
-    anchors = list(anchors)
-    singles = sorted({next(iter(a)) for a in anchors if len(a) == 1}, key=lambda w: (-_weight(w), w))
+def choose_key(anchors: Anchors, df: Mapping[str, int]) -> Key:
+    """The most selective key for a trigger, given `df` (how many triggers of the index
+    have each word as an anchor): its two rarest single words as a pair when it has two
+    (a pair is far rarer than either word), else its rarest word or alternative set."""
+    singles = sorted({next(iter(a)) for a in anchors if len(a) == 1}, key=lambda w: (df.get(w, 0), -len(w), w))
     if len(singles) >= 2:
         return Key(tuple(sorted(singles[:2])), "all")
-    options = [(_weight(singles[0]), (singles[0],))] if singles else []
-    options += [(min(map(_weight, a)) - 0.1 * len(a), tuple(sorted(a))) for a in anchors if len(a) > 1]
+    options = [(df.get(singles[0], 0), (singles[0],))] if singles else []
+    options += [(sum(df.get(w, 0) for w in a), tuple(sorted(a))) for a in anchors if len(a) > 1]
     if not options:
         return Key()
-    return Key(max(options, key=lambda o: (o[0], o[1]))[1], "any")
-
-
-def trigger_key(pattern: str, is_regex: bool) -> Key:
-    """The index key of one trigger (raises TemplateError for a bad template)."""
-    if is_regex:
-        return choose_key(frozenset([w]) for w in regex_literal_words(pattern))
-    return choose_key(parse_template(pattern).anchors)
+    return Key(min(options)[1], "any")
 
 
 @attrs.define(eq=False)
@@ -103,7 +95,8 @@ class Trigger:
     proc: str
     pattern: str
     is_regex: bool
-    key: Key
+    anchors: Anchors
+    key: Key = Key()
     seq: int = 0
     _compiled: Any = None  # (low-level RE2, group index -> slot name) once compiled
 
@@ -132,31 +125,34 @@ class Trigger:
 
 
 class TriggerIndex:
-    """Triggers filed under their keys. Not thread-safe for writes; readers may share."""
+    """Triggers filed under their keys, chosen with the word frequencies of the whole
+    index (`build`). Immutable once built; safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, triggers: Iterable[Trigger] = ()) -> None:
         self._by_word: dict[str, list[Trigger]] = {}
         self._by_pair: dict[tuple[str, str], list[Trigger]] = {}
         self._pair_words: set[str] = set()
         self._always: list[Trigger] = []
-        self._count = 0
+        self.triggers = list(triggers)
+        df: dict[str, int] = {}
+        for t in self.triggers:
+            for w in {w for a in t.anchors for w in a}:
+                df[w] = df.get(w, 0) + 1
+        for seq, t in enumerate(self.triggers):
+            t.seq = seq
+            t.key = choose_key(t.anchors, df)
+            if not t.key.words:
+                self._always.append(t)
+            elif t.key.mode == "all":
+                a, b = t.key.words
+                self._by_pair.setdefault((a, b), []).append(t)
+                self._pair_words.update(t.key.words)
+            else:
+                for w in t.key.words:
+                    self._by_word.setdefault(w, []).append(t)
 
     def __len__(self) -> int:
-        return self._count
-
-    def add(self, trigger: Trigger) -> None:
-        self._count += 1
-        trigger.seq = self._count
-        key = trigger.key
-        if not key.words:
-            self._always.append(trigger)
-        elif key.mode == "all":
-            a, b = key.words
-            self._by_pair.setdefault((a, b), []).append(trigger)
-            self._pair_words.update(key.words)
-        else:
-            for w in key.words:
-                self._by_word.setdefault(w, []).append(trigger)
+        return len(self.triggers)
 
     def candidates(self, request_words: Iterable[str]) -> list[Trigger]:
         """Triggers that could match a request with these (casefolded) words, in order."""

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS versions(
     note TEXT, origin TEXT NOT NULL DEFAULT '{}', PRIMARY KEY(family, version));
 CREATE TABLE IF NOT EXISTS triggers(
     id INTEGER PRIMARY KEY, family TEXT NOT NULL, proc TEXT NOT NULL, pattern TEXT NOT NULL,
-    is_regex INTEGER NOT NULL, key TEXT NOT NULL);
+    is_regex INTEGER NOT NULL, anchors TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS triggers_family ON triggers(family);
 CREATE TABLE IF NOT EXISTS verifications(
     id INTEGER PRIMARY KEY, family TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL,
@@ -123,7 +123,7 @@ class TriggerRow:
     proc: str
     pattern: str
     is_regex: bool
-    key: str  # the matcher's `Key.encode()`: how the trigger is filed
+    anchors: str  # the matcher's `encode_anchors(...)`: the words every match contains
 
 
 class Store:
@@ -241,7 +241,7 @@ class Store:
         return row
 
     def triggers(self) -> list[TriggerRow]:
-        rows = self._query("SELECT t.family, t.proc, t.pattern, t.is_regex, t.key FROM triggers t "
+        rows = self._query("SELECT t.family, t.proc, t.pattern, t.is_regex, t.anchors FROM triggers t "
                            "JOIN families f ON f.name = t.family WHERE f.status = ? ORDER BY t.id", (ACTIVE,))
         return [TriggerRow(f, p, pat, bool(rx), k) for f, p, pat, rx, k in rows]
 
@@ -279,8 +279,8 @@ class Store:
     @staticmethod
     def _set_triggers(db: sqlite3.Connection, name: str, triggers: Sequence[TriggerRow]) -> None:
         db.execute("DELETE FROM triggers WHERE family = ?", (name,))
-        db.executemany("INSERT INTO triggers(family, proc, pattern, is_regex, key) VALUES (?, ?, ?, ?, ?)",
-                       [(name, t.proc, t.pattern, int(t.is_regex), t.key) for t in triggers])
+        db.executemany("INSERT INTO triggers(family, proc, pattern, is_regex, anchors) VALUES (?, ?, ?, ?, ?)",
+                       [(name, t.proc, t.pattern, int(t.is_regex), t.anchors) for t in triggers])
 
     def set_status(self, name: str, status: str, reason: str | None = None) -> None:
         with self._tx() as db:
