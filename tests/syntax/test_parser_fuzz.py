@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from seglam_lang.errors import SglSyntaxError
 from seglam_lang.syntax.format import format_source
-from seglam_lang.syntax.parser import parse
+from seglam_lang.syntax.parser import normalize_source, parse
 
 SAMPLES = sorted((Path(__file__).parent / "samples").glob("*.sgl"))
 SEED_SOURCES = [p.read_text(encoding="utf-8") for p in SAMPLES]
@@ -26,7 +26,7 @@ def parse_or_error(source: str) -> None:
     try:
         tree = parse(source)
     except SglSyntaxError as e:
-        lines = max(source.count("\n") + 1, 1)
+        lines = normalize_source(source).count("\n") + 1
         assert e.diagnostic.span.line <= lines + 1, e
         assert e.diagnostic.code.startswith("E01")
         rendered = e.render(source)
