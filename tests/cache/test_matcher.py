@@ -1,0 +1,84 @@
+"""The trigger index: conservative (never loses a match) and selective (does not scan everything)."""
+
+from __future__ import annotations
+
+import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seglam_lang.cache.matcher import (
+    Key,
+    Trigger,
+    TriggerIndex,
+    choose_key,
+    decode_anchors,
+    encode_anchors,
+    trigger_anchors,
+)
+from seglam_lang.syntax.templates import normalise, parse_template, words
+
+_word = st.sampled_from("alpha beta gamma delta tax area of the for and what is".split())
+
+
+@st.composite
+def _templates(draw: st.DrawFn) -> tuple[str, str]:
+    """A template over a small vocabulary (so words repeat) and a request it matches."""
+    tpl, req = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["word", "word", "slot", "opt", "alt"]))
+        if kind == "word":
+            w = draw(_word)
+            tpl.append(w)
+            req.append(w.upper() if draw(st.booleans()) else w)
+        elif kind == "slot":
+            tpl.append(f"{{s{len(tpl)}}}")
+            req.append(str(draw(st.integers(0, 99))))
+        elif kind == "opt":
+            w = draw(_word)
+            tpl.append(f"[{w}]")
+            if draw(st.booleans()):
+                req.append(w)
+        else:
+            ws = draw(st.lists(_word, min_size=2, max_size=3, unique=True))
+            tpl.append("(" + "|".join(ws) + ")")
+            req.append(draw(st.sampled_from(ws)))
+    return " ".join(tpl), " ".join(req)
+
+
+@given(st.lists(_templates(), min_size=1, max_size=12))
+@settings(max_examples=150, deadline=None)
+def test_index_never_loses_a_matching_trigger(pairs: list[tuple[str, str]]) -> None:
+    triggers = [Trigger(f"f{i}", "p", t, False, decode_anchors(encode_anchors(trigger_anchors(t, False))))
+                for i, (t, _) in enumerate(pairs)]
+    index = TriggerIndex(triggers)
+    for (template, request), trig in zip(pairs, triggers):
+        text = normalise(request).text
+        assert re2.compile(parse_template(template).regex).fullmatch(text) is not None
+        assert trig in index.candidates(words(text)), (template, request, trig.key)
+
+
+def test_lookup_tries_few_of_many_triggers() -> None:
+    nouns = [f"noun{i}" for i in range(100)]
+    things = [f"thing{i}" for i in range(100)]
+    triggers = [Trigger(f"{n}_{t}", "p", f"what is the {n} of the {t} for {{x}}", False,
+                        trigger_anchors(f"what is the {n} of the {t} for {{x}}", False))
+                for n in nouns for t in things]
+    index = TriggerIndex(triggers)
+    found = index.candidates(words("What is the noun7 of the thing42 for 12"))
+    assert [t.family for t in found] == ["noun7_thing42"]
+    assert index.candidates(words("what is the weather")) == []
+
+
+def test_keys_prefer_rare_words_and_pairs() -> None:
+    df = {"what": 900, "is": 900, "area": 10, "circle": 3, "total": 500}
+    assert choose_key((frozenset({"what"}), frozenset({"area"}), frozenset({"circle"})), df) == \
+        Key(("area", "circle"), "all")
+    assert choose_key((frozenset({"total"}),), df) == Key(("total",), "any")
+    assert choose_key((frozenset({"sort", "order"}),), df) == Key(("order", "sort"), "any")
+    assert choose_key((), df) == Key()
+
+
+def test_regex_anchors() -> None:
+    anchors = trigger_anchors(r"(?s)Sort the following words alphabetically: List: (?P<words>.*)", True)
+    assert {w for a in anchors for w in a} == {"sort", "the", "following", "words", "alphabetically", "list"}
+    assert trigger_anchors(r"(?P<n>\d+) squared|cubed", True) == ()
