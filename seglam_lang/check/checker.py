@@ -80,7 +80,7 @@ from seglam_lang.check.codes import (
 )
 from seglam_lang.check.context import Frame, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
-from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.hints import declare_hint, did_you_mean
 from seglam_lang.check.resolve import ModuleSymbols, resolve_module
 from seglam_lang.check.types import (
     ANY,
@@ -358,7 +358,7 @@ class Checker(ExprChecker):
             declared = self.frame.slot_types.get(slot) if slot is not None else None
             if declared is not None and not assign(t, declared):
                 wider = join(declared, t)
-                hint = f"declare it with the wider type at its first assignment: `{target.id}: {wider} = ...`" if wider else None
+                hint = declare_hint(target.id, wider) if wider else None
                 self.error(E_REASSIGN, f"`{target.id}` has type {declared}, but `{s.op}=` makes it {t}", s, hint=hint)
             elif slot is not None:
                 self.forget(slot)

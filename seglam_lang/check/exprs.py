@@ -38,7 +38,7 @@ from seglam_lang.check.codes import (
     E_USED_BEFORE_ASSIGNMENT,
 )
 from seglam_lang.check.context import Frame, State
-from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.hints import declare_hint, did_you_mean
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
     ANY,
@@ -373,7 +373,7 @@ class ExprChecker(CallChecker):
             frame.slot_types[slot] = current = OptionalT(Hole()) if pt == NONE else t
         elif not assign(t, current):
             wider = join(current, t)
-            hint = f"declare it with the wider type at its first assignment: `{name.id}: {wider} = ...`" if wider else None
+            hint = declare_hint(name.id, wider) if wider else None
             self.error(E_REASSIGN, f"`{name.id}` has type {current} (from its first assignment), so it cannot hold {t}",
                        value, hint=hint)
         st = self.state()

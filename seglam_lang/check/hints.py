@@ -47,5 +47,5 @@ def sample_value(t: Type) -> str:
 
 
 def declare_hint(name: str, t: Type) -> str:
-    """`declare it: `x: Float = 0.0``: how to give a local a wider type up front."""
-    return f"declare it with the wider type first: `{name}: {t} = {sample_value(t)}`"
+    """How to give a local a wider type up front: "declare it: `total: Float = 0.0`"."""
+    return f"declare it with the wider type at its first assignment: `{name}: {t} = {sample_value(t)}`"
