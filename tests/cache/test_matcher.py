@@ -58,8 +58,8 @@ def test_index_never_loses_a_matching_trigger(pairs: list[tuple[str, str]]) -> N
 
 
 def test_lookup_tries_few_of_many_triggers() -> None:
-    nouns = [f"noun{i}" for i in range(100)]
-    things = [f"thing{i}" for i in range(100)]
+    nouns = [f"noun{i}" for i in range(50)]
+    things = [f"thing{i}" for i in range(50)]
     triggers = [Trigger(f"{n}_{t}", "p", f"what is the {n} of the {t} for {{x}}", False,
                         trigger_anchors(f"what is the {n} of the {t} for {{x}}", False))
                 for n in nouns for t in things]
