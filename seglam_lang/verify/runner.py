@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
@@ -39,6 +39,7 @@ from seglam_lang.runtime.values import format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr
 from seglam_lang.verify import report as R
+from seglam_lang.verify.narrowing import Constraint, constraints_for
 from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
 MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
@@ -205,7 +206,7 @@ class _PropertyRun:
     def run(self) -> R.CheckResult:
         t0 = time.perf_counter()
         strategy = params_strategy(self.case.params, self.case.defaults(), defaults=record_defaults(self.module),
-                                   allow_nan=self.allow_nan)
+                                   allow_nan=self.allow_nan, constraints=self._constraints())
         test = given(strategy)(self.test)
         test = settings(
             max_examples=self.max_examples,
@@ -256,6 +257,12 @@ class _PropertyRun:
         if self.accepted < min(MIN_ACCEPTED, self.max_examples) and self.rejected > self.accepted:
             return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
         return self.result(R.PASSED, note, seconds=seconds)
+
+    def _constraints(self) -> Mapping[str, Constraint]:
+        for decl in self.module.tree.decls:
+            if isinstance(decl, ast.PropertyDecl) and decl.name == self.case.name:
+                return constraints_for(decl)
+        return {}
 
     def _failure_message(self, kwargs: dict[str, object], error: BaseException, note: str) -> str:
         if isinstance(error, SglError):
