@@ -373,9 +373,9 @@ class ReasoningCache:
         stored as a new version when it passes; one that fails is marked and never run."""
         results = []
         for row in [self.store.require(n) for n in names] if names is not None else self.store.families():
-            path = self.store.current_path(row.name)
             try:
-                source = path.read_text()
+                # A file left by an interrupted write is repaired first; an edited one is re-checked as it is.
+                source = self.store.read_current(row.name)[0] or self.store.current_path(row.name).read_text()
                 module, triggers = self._prepare(source, row.name)
                 passed, summary, report = self._verify(module)
             except (CacheError, OSError, UnicodeDecodeError) as e:
@@ -598,7 +598,7 @@ def _example_texts(source: str, name: str, limits: Limits | None) -> list[str]:
 
 def _source_and_name(path_or_source: str | os.PathLike[str], name: str | None) -> tuple[str, str]:
     text = os.fspath(path_or_source)
-    if "\n" not in text and text.endswith(".sgl"):
+    if not isinstance(path_or_source, str) or ("\n" not in text and text.endswith(".sgl")):
         path = Path(text)
         try:
             return path.read_text(), name or path.stem
