@@ -14,6 +14,7 @@ the compiled-pattern cache. Invariants:
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import re2
@@ -102,36 +103,36 @@ def named_groups(ctx: Any, pattern: str, text: str) -> dict[str, str]:
     return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
 
 
-def _spans(ctx: Any, pattern: str, text: str) -> list[Any]:
-    """All non-overlapping matches, stopping one past the collection limit."""
-    out = []
-    for m in _compile(pattern).finditer(text):
-        out.append(m)
-        if len(out) > ctx.limits.collection_len:
-            ctx.check_collection_len(len(out))
-    return out
+def _matches(ctx: Any, pattern: str, text: str, limit: int = 0) -> Iterator[Any]:
+    """The non-overlapping matches (the first `limit` when > 0); each is charged one step (RE2's
+    Python binding costs microseconds per match, so a million empty matches meet the step or
+    time limit instead of stalling), and more than the collection limit is an error."""
+    for n, m in enumerate(_compile(pattern).finditer(text), start=1):
+        ctx.charge(1)
+        if n > ctx.limits.collection_len:
+            ctx.check_collection_len(n)
+        yield m
+        if n == limit:
+            return
 
 
 @native("std.re", "find_all(pattern: Str, text: Str) -> List[Str]")
 def find_all(ctx: Any, pattern: str, text: str) -> list[str]:
     """The text of every non-overlapping match, left to right (whole matches, whatever the groups)."""
-    return [m.group(0) for m in _spans(ctx, pattern, text)]
+    return [m.group(0) for m in _matches(ctx, pattern, text)]
 
 
 @native("std.re", "count(pattern: Str, text: Str) -> Int")
 def count(ctx: Any, pattern: str, text: str) -> int:
     """The number of non-overlapping matches of `pattern` in `text`."""
-    return len(_spans(ctx, pattern, text))
+    return sum(1 for _ in _matches(ctx, pattern, text))
 
 
 @native("std.re", "split(pattern: Str, text: Str, maxsplit: Int = 0) -> List[Str]")
 def split(ctx: Any, pattern: str, text: str, maxsplit: int) -> list[str]:
     """`text` cut at each match (at most `maxsplit` cuts when > 0); groups are not kept."""
-    spans = _spans(ctx, pattern, text)
-    if maxsplit > 0:
-        spans = spans[:maxsplit]
     out, pos = [], 0
-    for m in spans:
+    for m in _matches(ctx, pattern, text, maxsplit):
         out.append(text[pos:m.start()])
         pos = m.end()
     out.append(text[pos:])
@@ -168,12 +169,10 @@ def _expand(template: str, m: Any) -> str:
 @native("std.re", "replace(pattern: Str, replacement: Str, text: Str, count: Int = 0) -> Str")
 def replace(ctx: Any, pattern: str, replacement: str, text: str, count: int) -> str:
     r"""`text` with each match (the first `count` when > 0) replaced; `\1` and `\g<name>` insert groups."""
-    spans = _spans(ctx, pattern, text)
-    if count > 0:
-        spans = spans[:count]
+    literal = "\\" not in replacement
     out, pos, size = [], 0, 0
-    for m in spans:
-        piece = _expand(replacement, m)
+    for m in _matches(ctx, pattern, text, count):
+        piece = replacement if literal else _expand(replacement, m)
         size += (m.start() - pos) + len(piece)
         ctx.check_str_len(size)
         out += [text[pos:m.start()], piece]
