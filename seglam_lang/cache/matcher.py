@@ -97,6 +97,7 @@ class Trigger:
     is_regex: bool
     anchors: Anchors
     key: Key = Key()
+    required: frozenset[str] = frozenset()  # every single-word anchor: a cheap filter before the regex
     seq: int = 0
     _compiled: Any = None  # (low-level RE2, group index -> slot name) once compiled
 
@@ -141,6 +142,7 @@ class TriggerIndex:
         for seq, t in enumerate(self.triggers):
             t.seq = seq
             t.key = choose_key(t.anchors, df)
+            t.required = frozenset(w for a in t.anchors if len(a) == 1 for w in a)
             if not t.key.words:
                 self._always.append(t)
             elif t.key.mode == "all":
@@ -253,10 +255,13 @@ class Matcher:
         norm_bytes = n.text.encode()
         raw = request.strip()
         raw_bytes = raw.encode()
-        candidates = self.index.candidates(words(n.text))
+        request_words = words(n.text)
+        candidates = self.index.candidates(request_words)
         hits: list[Hit] = []
         rejected: list[tuple[str, str, str]] = []
         for trig in candidates:
+            if not trig.required <= request_words:
+                continue
             try:
                 spans = trig.match(norm_bytes, raw_bytes)
             except TemplateError as e:
