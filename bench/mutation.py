@@ -247,39 +247,47 @@ def _score(killed: int, total: int) -> float | None:
 
 def _differs(original: Any, mutant: Any, n_inputs: int) -> str | None:
     """Run each procedure of both modules on generated arguments; describe the first difference."""
+    for name, info in original.procs.items():
+        if name in mutant.procs:
+            difference = _diff_proc(original, mutant, name, info, n_inputs)
+            if difference:
+                return difference
+    return None
+
+
+def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) -> str | None:
     from hypothesis import HealthCheck, Verbosity, given, settings
     from hypothesis import seed as hseed
 
     from seglam_lang.runtime.values import format_value
+    from seglam_lang.verify.narrowing import constraints_for
     from seglam_lang.verify.strategies import params_strategy
 
-    found: list[str] = []
-    for name, info in original.procs.items():
-        if name not in mutant.procs:
-            continue
+    decl = next(d for d in original.tree.decls if isinstance(d, ast.ProcDecl) and d.name == name)
+    try:
+        # Inputs within the proc's own leading `require`s, so the diff tests its domain.
+        strategy = params_strategy(info.sig.params, info.defaults(), constraints=constraints_for(decl))
+    except SglError:
+        return None  # a parameter type that cannot be generated (functions, type variables)
+
+    def outcome(module: Any, kwargs: dict[str, object]) -> str:
         try:
-            strategy = params_strategy(info.sig.params, info.defaults())
-        except SglError:
-            continue  # a parameter type that cannot be generated (functions, type variables)
+            return "value " + format_value(module.call_sgl(name, [], dict(kwargs), limits=MUTANT_LIMITS))
+        except SglError as e:
+            return f"error {type(e).__name__}"
 
-        def outcome(module: Any, kwargs: dict[str, object], name: str = name) -> str:
-            try:
-                return "value " + format_value(module.call_sgl(name, [], dict(kwargs)))
-            except SglError as e:
-                return f"error {type(e).__name__}"
+    found: list[str] = []
 
-        def compare(kwargs: dict[str, object], name: str = name) -> None:
-            a, b = outcome(original, kwargs), outcome(mutant, kwargs)
-            if a != b and not found:
-                args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
-                found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
+    def compare(kwargs: dict[str, object]) -> None:
+        a, b = outcome(original, kwargs), outcome(mutant, kwargs)
+        if a != b and not found:
+            args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
+            found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
 
-        test = settings(max_examples=n_inputs, database=None, deadline=None, verbosity=Verbosity.quiet,
-                        suppress_health_check=list(HealthCheck))(given(strategy)(compare))
-        hseed(0)(test)()
-        if found:
-            return found[0]
-    return None
+    test = settings(max_examples=n_inputs, database=None, deadline=None, verbosity=Verbosity.quiet,
+                    suppress_health_check=list(HealthCheck))(given(strategy)(compare))
+    hseed(0)(test)()
+    return found[0] if found else None
 
 
 def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | None,
@@ -314,7 +322,9 @@ def _run_mutant(original: Any, text: str, path: Path, op: str, desc: str, line: 
         module = loads(text, name=path.stem)
     except (SglSyntaxError, SglTypeError) as e:
         return MutantResult(op, desc, line, "killed-by-checker", str(e))
-    report = verify(module, max_examples=max_examples, time_budget=time_budget, limits=MUTANT_LIMITS)
+    # The first failure kills the mutant: no need to shrink it or to run the other checks.
+    report = verify(module, max_examples=max_examples, time_budget=time_budget, limits=MUTANT_LIMITS,
+                    fail_fast=True, shrink=False)
     if not report.passed:
         first = report.failures[0]
         return MutantResult(op, desc, line, "killed", f"{first.kind} {first.name}: {first.status}")
@@ -378,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-examples", type=int, default=50)
     ap.add_argument("--time-budget", type=float, default=2.0)
     ap.add_argument("--limit-per-file", type=int, default=None, help="stop after N mutants per file")
-    ap.add_argument("--diff-inputs", type=int, default=200, help="inputs per procedure for the survivor diff")
+    ap.add_argument("--diff-inputs", type=int, default=100, help="inputs per procedure for the survivor diff")
     ap.add_argument("--no-diff", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()

@@ -110,8 +110,9 @@ class _Printer:
               help="Keep Hypothesis' example database in DIR (none is written by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+@click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first check that fails.")
 def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max_examples: int,
-                 time_budget: float, database: str | None, as_json: bool, quiet: bool) -> None:
+                 time_budget: float, database: str | None, as_json: bool, quiet: bool, exitfirst: bool) -> None:
     """Run the examples and properties of SGL files (folders are searched for *.sgl)."""
     if seed is not None and use_random:
         raise click.UsageError("--seed and --random cannot be used together")
@@ -141,11 +142,14 @@ def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max
             reports.append(Report((failed,), seed=seed))
             if printer:
                 printer.result(failed)
-            continue
-        reports.append(verify(
-            module, max_examples=max_examples, seed=seed, time_budget=time_budget, database=database,
-            on_start=printer.start if printer else None, on_result=printer.result if printer else None,
-        ))
+        else:
+            reports.append(verify(
+                module, max_examples=max_examples, seed=seed, time_budget=time_budget, database=database,
+                fail_fast=exitfirst,
+                on_start=printer.start if printer else None, on_result=printer.result if printer else None,
+            ))
+        if exitfirst and not reports[-1].passed:
+            break
     report = Report.merge(reports, seconds=time.perf_counter() - t0)
     if printer:
         printer.finish()

@@ -160,8 +160,8 @@ def _gather(tests: list[ast.Expr], names: frozenset[str]) -> dict[str, Constrain
     return out
 
 
-def constraints_for(decl: ast.PropertyDecl) -> Mapping[str, Constraint]:
-    """Constraints on a property's parameters from the `require`s that open its body."""
+def constraints_for(decl: ast.PropertyDecl | ast.ProcDecl) -> Mapping[str, Constraint]:
+    """Constraints on a property's (or a proc's) parameters from the `require`s that open its body."""
     leading: list[ast.Expr] = []
     for stmt in decl.body:
         if not isinstance(stmt, ast.Require):

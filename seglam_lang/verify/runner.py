@@ -65,13 +65,17 @@ def verify(
     database: str | None = None,
     limits: Limits | None = None,
     allow_nan: bool = False,
+    fail_fast: bool = False,
+    shrink: bool = True,
     on_start: OnStart | None = None,
     on_result: OnResult | None = None,
 ) -> R.Report:
     """Run every example and property of a loaded `Module`; return the report.
 
     `max_examples` bounds the inputs tried per property, `time_budget` (seconds) its
-    search and its shrinking; `limits` bounds each single run; `on_start(label)` and
+    search and its shrinking; `limits` bounds each single run; `fail_fast` stops at the
+    first check that does not pass; `shrink=False` reports a property's first failing
+    input as found (faster, for mutation testing); `on_start(label)` and
     `on_result(check)` are called around each check (for progress output).
     """
     t0 = time.perf_counter()
@@ -83,7 +87,7 @@ def verify(
     for name, case in module.properties.items():
         base = R.CheckResult("property", name, module.file, case.span.line, R.ERROR)
         runner = _PropertyRun(module, case, max_examples=max_examples, seed=seed, time_budget=time_budget,
-                              database=database, limits=limits, allow_nan=allow_nan)
+                              database=database, limits=limits, allow_nan=allow_nan, shrink=shrink)
         jobs.append((f"property {name}", runner.run, base))
     for label, job, base in jobs:
         if on_start:
@@ -92,6 +96,8 @@ def verify(
         checks.append(result)
         if on_result:
             on_result(result)
+        if fail_fast and not result.passed:
+            break
     return R.Report(tuple(checks), seed=seed, seconds=time.perf_counter() - t0)
 
 
@@ -165,7 +171,7 @@ class _PropertyRun:
     """The state of one property's Hypothesis run: counts, the budget, the last failure."""
 
     def __init__(self, module: Any, case: Any, *, max_examples: int, seed: int | None, time_budget: float,
-                 database: str | None, limits: Limits | None, allow_nan: bool) -> None:
+                 database: str | None, limits: Limits | None, allow_nan: bool, shrink: bool) -> None:
         self.module = module
         self.case = case
         self.max_examples = max_examples
@@ -174,6 +180,7 @@ class _PropertyRun:
         self.database = database
         self.limits = limits
         self.allow_nan = allow_nan
+        self.shrink = shrink
         self.accepted = 0
         self.rejected = 0
         self.stop_at = 0.0
@@ -218,7 +225,7 @@ class _PropertyRun:
             report_multiple_bugs=False,
             # No "explain" phase: it re-runs variations of the shrunk input under a tracer
             # (slow for an interpreter), and we print the counterexample ourselves.
-            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, *([Phase.shrink] if self.shrink else [])],
             # SGL runs are slower than Python and records make big inputs; only a `require`
             # that filters out nearly everything is worth a health-check failure.
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -126,3 +126,10 @@ def test_database_option_writes_there_only(tree: Path) -> None:
     db = tree / "db"
     code, _ = run("--database", str(db), str(tree / "sub" / "bad.sgl"))
     assert code == 1 and db.is_dir() and any(db.rglob("*"))
+
+
+def test_exitfirst_stops_after_the_first_failure(tree: Path) -> None:
+    code, out = run("-x", "--json", str(tree))
+    data = json.loads(out)
+    assert code == 1 and data["counts"]["failed"] == 1
+    assert data["checks"][-1]["status"] == "failed"

@@ -39,7 +39,7 @@ BUGGY = textwrap.dedent('''\
         assert bigger(x, y) >= x
 
     property picky(x: Int):
-        require x == 123456
+        require x > 0 and x % 1000 == 7
         assert x > 0
 
     property divides(x: Int):
@@ -184,3 +184,11 @@ def test_record_field_defaults_are_tried() -> None:
     ''')
     (c,) = verify(_load(source, name="shop")).checks
     assert c.status == FAILED and c.counterexample == {"it": 'Item(name="", qty=3)'}
+
+
+def test_fail_fast_stops_at_the_first_failure_and_no_shrink_reports_it_as_found() -> None:
+    r = verify(_load(BUGGY), fail_fast=True)
+    assert [c.status for c in r.checks] == [PASSED, FAILED]
+    source = "property short(xs: List[Int]):\n    assert len(xs) < 3\n"
+    (c,) = verify(_load(source), shrink=False).checks
+    assert c.status == FAILED and c.counterexample["xs"].count(",") >= 2
