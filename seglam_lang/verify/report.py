@@ -125,10 +125,14 @@ class Report:
 _LABEL = {PASSED: "PASS", FAILED: "FAIL", ERROR: "ERROR", UNSATISFIABLE: "UNSAT"}
 
 
+HEADLINE_NAME = 80  # characters of a check's name shown in its headline (examples can be long)
+
+
 def check_headline(c: CheckResult) -> str:
     """`FAIL  file:12  property never_negative (100 examples, 0.31s)`."""
     extra = f"{c.examples_run} examples, " if c.kind == "property" else ""
-    return f"{_LABEL[c.status]:<5} {c.where}  {c.kind} {c.name} ({extra}{c.seconds:.2f}s)"
+    name = c.name if len(c.name) <= HEADLINE_NAME else c.name[:HEADLINE_NAME - 3] + "..."
+    return f"{_LABEL[c.status]:<5} {c.where}  {c.kind} {name} ({extra}{c.seconds:.2f}s)"
 
 
 def render_check(c: CheckResult) -> str:
