@@ -53,7 +53,7 @@ def sgl_format(value: Any, spec: str) -> tuple[str, str | None]:
         return ("error", None)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(formattable, specs())
 def test_format_specs_match_python(value: Any, spec: str) -> None:
     assert sgl_format(value, spec) == python_format(value, spec)

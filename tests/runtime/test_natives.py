@@ -71,7 +71,7 @@ def test_str_methods_without_arguments_match_python(name: str, s: str) -> None:
     assert outcome(call_method, "Str", name, s) == outcome(getattr(str, name), s)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["split", "rsplit", "strip", "lstrip", "rstrip", "startswith", "endswith", "find", "rfind",
                         "index", "rindex", "count", "partition", "rpartition", "removeprefix", "removesuffix",
                         "join", "center", "ljust", "rjust", "zfill", "replace"]),
@@ -118,7 +118,7 @@ numbers = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, width
                     st.decimals(allow_nan=False, allow_infinity=False, places=3))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["abs", "round", "int", "float", "bool", "str", "divmod", "round2"]), numbers,
        st.one_of(st.integers(-3, 3), numbers))
 def test_numeric_builtins_match_python(name: str, x: Any, y: Any) -> None:

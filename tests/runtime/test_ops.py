@@ -44,7 +44,7 @@ numbers = st.one_of(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.sampled_from(sorted(PY_BINARY)), numbers, numbers)
 def test_binary_operators_match_python(op: str, a: Any, b: Any) -> None:
     if op in ("**", "<<") and type(b) is int and abs(b) > 60:  # limits aside (tested below)
