@@ -2,7 +2,8 @@
 
 Owns: evaluating each example and explaining a failure (the expression, both sides of a
 comparison, file:line); running each property under Hypothesis on arguments drawn from
-its parameters' types, with `require` as `assume`; shrinking a failure to a minimal
+its parameters' types (narrowed to the bounds its leading `require`s state, see
+`narrowing`), with `require` as `assume`; shrinking a failure to a minimal
 counterexample printed as SGL literals; the per-property time budget; and the rules
 that turn Hypothesis' outcomes into a check status.
 

@@ -66,7 +66,7 @@ TYPES = [
 
 
 @pytest.mark.parametrize("t", TYPES, ids=str)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_values_have_the_runtime_type(t: T.Type, data: st.DataObject) -> None:
     v = data.draw(strategy_for(t))
