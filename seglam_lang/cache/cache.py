@@ -22,10 +22,11 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from seglam_lang.cache.compiler import (
 )
 from seglam_lang.cache.errors import CacheError, StoreError
 from seglam_lang.cache.matcher import (
+    Hit,
     Matcher,
     Outcome,
     Trigger,
@@ -159,14 +161,7 @@ class ReasoningCache:
         t0 = time.perf_counter()
         outcome = self.lookup(text)
         if outcome.hit is not None:
-            hit = outcome.hit
-            version = self._families[hit.family].version
-            answer = Answer(hit.value, True, f"{hit.family}.{hit.proc}", version, hit.args,
-                            (time.perf_counter() - t0) * 1000)
-            if self.log_requests:
-                self.store.log_request(text, "hit", family=hit.family, version=version,
-                                       answer=_show(hit.value), elapsed_ms=answer.elapsed_ms)
-            return answer
+            return self._answer_hit(text, outcome.hit, t0)
         detail = _miss_detail(outcome)
         if outcome.conflict:
             names = ", ".join(sorted({f"{h.family}.{h.proc}" for h in outcome.hits}))
@@ -179,11 +174,50 @@ class ReasoningCache:
                             outcome)
         return self._compile(text, outcome, t0)
 
+    def _answer_hit(self, text: str, hit: Hit, t0: float) -> Answer:
+        version = self._families[hit.family].version
+        answer = Answer(hit.value, True, f"{hit.family}.{hit.proc}", version, hit.args,
+                        (time.perf_counter() - t0) * 1000)
+        if self.log_requests:
+            self.store.log_request(text, "hit", family=hit.family, version=version,
+                                   answer=_show(hit.value), elapsed_ms=answer.elapsed_ms)
+        return answer
+
+    @contextlib.contextmanager
+    def _request_lock(self, text: str) -> Iterator[None]:
+        """One compile per request at a time, across processes: a lock file per request hash."""
+        from seglam_lang.cache.store import _lock_file, _unlock_file, content_hash
+        from seglam_lang.syntax.templates import normalise
+
+        locks = self.dir / "locks"
+        locks.mkdir(exist_ok=True)
+        with open(locks / f"{content_hash(normalise(text).text.casefold().encode())[:32]}.lock", "a+b") as f:
+            _lock_file(f)
+            try:
+                yield
+            finally:
+                _unlock_file(f)
+
     def _compile(self, text: str, outcome: Outcome, t0: float) -> Answer:
+        with self._request_lock(text):
+            again = self.lookup(text)
+            if again.hit is not None:  # another process or thread compiled it while this one waited
+                return self._answer_hit(text, again.hit, t0)
+            return self._compile_locked(text, t0)
+
+    def _compile_locked(self, text: str, t0: float) -> Answer:
         assert self.compiler is not None
         request = CompileRequest(text, tuple(self._failing_cases()))
-        context = CompileContext(tuple(self._nearest(text)), self._check_source)
-        result: CompileResult = self.compiler.compile(request, context)
+        context = CompileContext(tuple(self._nearest(text)), self._check_source,
+                                 tuple(f.name for f in self.store.families()))
+        try:
+            result: CompileResult = self.compiler.compile(request, context)
+        except CacheError as e:
+            usage = getattr(e, "usage", None)
+            if usage is not None and self.log_requests:  # calls were made: count what they cost
+                self.store.log_request(text, "miss", elapsed_ms=(time.perf_counter() - t0) * 1000,
+                                       detail=f"compile failed: {e}", **usage)
+            raise
         usage = {"llm_calls": result.llm_calls, "tokens_in": result.tokens_in, "tokens_out": result.tokens_out,
                  "tokens_cache_read": result.tokens_cache_read}
         if result.kind == "decline":

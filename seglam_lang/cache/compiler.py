@@ -14,7 +14,11 @@ Contract:
   compiler may verify and repair first, using `context.check`), then answers the
   request by matching it again: a stored procedure that does not answer the request
   that caused it is an error, not an answer;
-- the token and call counts of the result go to the request log (statistics).
+- the token and call counts of the result go to the request log (statistics); a
+  `CacheError` raised by `compile` with a `usage` attribute (a dict of the same counts)
+  is logged as a miss with those counts before it propagates;
+- concurrent misses for one request (threads or processes) compile once: the cache holds
+  a lock file per request around `compile`, and looks the request up again once it has it.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class CompileContext:
 
     nearest: tuple[NearProcedure, ...]
     check: Callable[[str, str], tuple[bool, str]]
+    families: tuple[str, ...] = ()  # names already taken in the cache (a new family needs another)
 
 
 @attrs.frozen
