@@ -10,8 +10,9 @@ Invariants:
   else (ambiguous, partial, out of range, lossy) raises `ReadError`. Never a guess.
 - readers are pure functions of (type, text); they do not depend on locale or clock.
 - `read(t, write(v, t)) == v` for every value `v` of a readable type.
-- values are SGL runtime values (see the common contract); records and sets are built
-  through the runtime's `from_python`, imported only when such a type is read.
+- values are SGL runtime values (see the common contract); `SglSet` and `Record` come
+  from the runtime, imported only when such a type is read. A record slot must give
+  every field (defaults are evaluated by the module, which a reader does not see).
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ def _list_reader(t: ListT) -> Reader:
 
 def _set_reader(t: SetT) -> Reader:
     elem = reader(t.elem)
-    return lambda text: _from_python(list(dict.fromkeys(elem(x) for x in _items(text, "[{"))), t)
+    return lambda text: _make_set([elem(x) for x in _items(text, "[{")])
 
 
 def _tuple_reader(t: TupleT) -> Reader:
@@ -381,7 +382,7 @@ def _json_reader(t: MapT | RecordT) -> Reader:
             data = json.loads(text.strip(), parse_float=decimal.Decimal, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             raise ReadError(f"not a JSON object: {_show(text)}") from None
-        return _from_python(from_json(data, t), t)
+        return from_json(data, t)
 
     return read_json
 
@@ -391,7 +392,7 @@ def _no_constant(name: str) -> Any:
 
 
 def from_json(data: Any, t: Type) -> Any:
-    """JSON data (floats as Decimal) as a Python value of type `t` (records as dicts).
+    """JSON data (floats as Decimal) as the SGL value of type `t`.
 
     A JSON string for a non-`Str` type is read by that type's slot reader, so dates,
     percentages and durations can be written the way a request would write them.
@@ -407,8 +408,10 @@ def from_json(data: Any, t: Type) -> Any:
         return float(data)
     if t == DECIMAL and kind in (int, decimal.Decimal):
         return decimal.Decimal(data)
-    if isinstance(t, (ListT, SetT)) and kind is list:
+    if isinstance(t, ListT) and kind is list:
         return [from_json(x, t.elem) for x in data]
+    if isinstance(t, SetT) and kind is list:
+        return _make_set([from_json(x, t.elem) for x in data])
     if isinstance(t, TupleT) and kind is list and len(data) == len(t.elems):
         return tuple(from_json(x, u) for x, u in zip(data, t.elems))
     if isinstance(t, MapT) and kind is dict:
@@ -421,37 +424,24 @@ def from_json(data: Any, t: Type) -> Any:
             if f is None:
                 raise ReadError(f"{t.name} has no field {k!r}")
             out[k] = from_json(v, f.type)
-        missing = [f.name for f in t.fields if not f.has_default and f.name not in out]
-        if missing:
-            raise ReadError(f"{t.name} is missing field(s): {', '.join(missing)}")
-        return out
+        return _make_record(t, out)
     raise ReadError(f"expected {t}, got JSON {json.dumps(data, default=str)[:40]}")
 
 
-def _from_python(value: Any, t: Type) -> Any:
-    """Records and sets are runtime objects: build them with the runtime's conversion."""
-    if not _needs_runtime(t):
-        return value
-    from seglam_lang import from_python  # the runtime, only when such a type is read
+def _make_set(items: list[Any]) -> Any:
+    from seglam_lang.runtime.values import SglSet  # the runtime, only when a set is read
 
-    try:
-        return from_python(value, t)
-    except Exception as e:  # the runtime rejects a value it cannot convert: not a clean read
-        raise ReadError(str(e)) from None
+    return SglSet(dict.fromkeys(items))  # first occurrence kept: sets iterate in insertion order
 
 
-def _needs_runtime(t: Type) -> bool:
-    if isinstance(t, (RecordT, SetT)):
-        return True
-    if isinstance(t, ListT):
-        return _needs_runtime(t.elem)
-    if isinstance(t, OptionalT):
-        return _needs_runtime(t.inner)
-    if isinstance(t, MapT):
-        return _needs_runtime(t.key) or _needs_runtime(t.value)
-    if isinstance(t, TupleT):
-        return any(map(_needs_runtime, t.elems))
-    return False
+def _make_record(t: RecordT, fields: dict[str, Any]) -> Any:
+    from seglam_lang.runtime.values import Record  # the runtime, only when a record is read
+
+    missing = [f.name for f in t.fields if f.name not in fields]
+    if missing:
+        # Field defaults are evaluated by the module, which a slot reader does not see.
+        raise ReadError(f"{t.name} needs every field in a slot; missing: {', '.join(missing)}")
+    return Record(t, tuple(fields[f.name] for f in t.fields))
 
 
 # ---------------------------------------------------------------- dispatch

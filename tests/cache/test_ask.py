@@ -185,3 +185,14 @@ def test_regex_trigger_is_case_insensitive_and_keeps_lines(cache: ReasoningCache
     assert cache.ask("TOTALS:\n1\n2\n3\n").answer == 6
     with pytest.raises(CacheMiss):
         cache.ask("totals: 1 2 3")
+
+
+def test_threads_share_one_cache(cache: ReasoningCache) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> int:
+        return cache.ask(f"what is {i}+{i}").answer
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(one, range(100))) == [2 * i for i in range(100)]
+    assert cache.stats()["hits"] == 100

@@ -139,3 +139,20 @@ def test_round_trip(t: Type, data: st.DataObject) -> None:
     assert got == value, text
     if isinstance(value, Decimal):
         assert got.as_tuple().exponent == value.as_tuple().exponent or value.is_zero() or value.as_tuple().exponent > 0
+
+
+def test_sets_and_records_read_through_the_runtime() -> None:
+    import seglam_lang
+    from seglam_lang.check.types import SetT
+    from seglam_lang.runtime.values import format_value
+
+    s = read(SetT(INT), "{3, 1, 3, 2}")
+    assert list(s) == [3, 1, 2]
+    m = seglam_lang.loads('record Item:\n    name: Str\n    qty: Int = 1\n\nproc f(x: Item) -> Int:\n    return x.qty\n',
+                          "rec")
+    item_t = m.procs["f"].sig.params[0].type
+    items = read(ListT(item_t), '[{"name": "pen", "qty": 3}, {"name": "ink", "qty": 1}]')
+    assert [format_value(i) for i in items] == ['Item(name="pen", qty=3)', 'Item(name="ink", qty=1)']
+    for bad in ('[{"name": "pen", "colour": "red"}]', '[{"qty": 2}]', '[{"name": 5}]', '[{"name": "ink"}]'):
+        with pytest.raises(ReadError):
+            read(ListT(item_t), bad)
