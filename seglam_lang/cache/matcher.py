@@ -23,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -332,10 +331,3 @@ def _original(n: Any, b: bytes, span: tuple[int, int]) -> str:
     if len(b) != len(n.text):  # non-ASCII: byte offsets to character offsets
         i, j = len(b[:i].decode()), len(b[:j].decode())
     return n.original(i, j)
-
-
-def timed_find(matcher: Matcher, request: str) -> tuple[Outcome, float]:
-    """`find` and its wall time in milliseconds."""
-    t0 = time.perf_counter()
-    out = matcher.find(request)
-    return out, (time.perf_counter() - t0) * 1000
