@@ -5,7 +5,9 @@ Owns the click commands `ask_command` and `cache_group` (wired lazily by
 
 Invariants:
 - `sgl ask` on a hit imports neither the verifier nor an LLM SDK; a compiler is looked
-  up only after a miss;
+  up only after a miss (`--compiler`, `--record`, `--show-prompt`, `--max-rounds`,
+  `--max-llm-calls` configure it: `seglam_lang.compilers`); a bad `--compiler` is a usage
+  error (exit 2) even on a hit;
 - a `Str` answer prints as plain text, any other value as an SGL literal
   (`format_value`); `--json` prints one object with the keys `answer`, `hit`,
   `procedure`, `version`, `args`, `elapsed_ms`, `llm_calls`;
@@ -79,25 +81,47 @@ def _json_value(value: Any) -> Any:
     return to_json(to_python(value))
 
 
-def _configured_compiler() -> Any:
-    """The compiler configured for this environment, or None (issue "LLM compilers")."""
-    try:
-        from seglam_lang.compilers import configured  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return configured()
+def _configured_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
+                         show_prompt: bool) -> Any:
+    """The compiler configured for this environment and these options, or None (issue "LLM compilers")."""
+    from seglam_lang.compilers import configured
+
+    return configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
+                      show_prompt=(lambda text: click.echo(text, nl=False)) if show_prompt else None)
+
+
+def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        from seglam_lang.compilers import check_spec
+
+        problem = check_spec(value)
+        if problem:
+            raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
 
 
 @click.command("ask")
 @click.argument("request")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and how it was found as JSON.")
 @_cache_option
+@click.option("--compiler", "compiler_spec", default=None, callback=_check_compiler_spec,
+              help="On a miss: anthropic[:MODEL], openai:MODEL@BASE_URL or replay:FILE.jsonl "
+                   "(default: $SGL_COMPILER, else anthropic when ANTHROPIC_API_KEY is set).")
+@click.option("--record", "record", type=click.Path(dir_okay=False), default=None,
+              help="Append the compiler's replies to this JSONL file (replay them with replay:FILE).")
+@click.option("--show-prompt", is_flag=True, help="On a miss, print the prompt that would be sent and stop.")
+@click.option("--max-rounds", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Repair rounds after a reply that does not verify.")
+@click.option("--max-llm-calls", type=click.IntRange(min=0), default=None,
+              help="At most this many LLM calls for this request (default: 1 + max rounds).")
 @_errors
-def ask_command(request: str, as_json: bool, cache_dir: str | None) -> None:
+def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spec: str | None, record: str | None,
+                show_prompt: bool, max_rounds: int, max_llm_calls: int | None) -> None:
     """Answer REQUEST through the reasoning cache.
 
-    A hit runs a cached procedure (no LLM call). A miss calls the configured compiler;
-    with none configured it exits with code 3.
+    A hit runs a cached procedure (no LLM call). A miss calls the configured compiler,
+    which writes, verifies and stores a procedure for this kind of request; with none
+    configured it exits with code 3.
     """
     from seglam_lang.cache.cache import CacheMiss
 
@@ -105,11 +129,16 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None) -> None:
     try:
         answer = cache.ask(request)
     except CacheMiss:
-        compiler = _configured_compiler()
+        compiler = _configured_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
         if compiler is None:
             raise
         cache.compiler = compiler
-        answer = cache.ask(request)
+        from seglam_lang.compilers.errors import PromptShown
+
+        try:
+            answer = cache.ask(request)
+        except PromptShown:
+            return
     for problem in cache.problems:
         click.echo(f"sgl: warning: {problem}", err=True)
     if as_json:

@@ -70,7 +70,9 @@ _FENCED = re.compile(r"```(?:json)?\s*\n(.*?)\n\s*```", re.S)
 
 def _json_object(text: str) -> dict[str, Any]:
     """The JSON object in a text reply: the whole text, a fenced block, or the outermost braces."""
-    candidates = [text.strip(), *(m.group(1) for m in _FENCED.finditer(text))]
+    stripped = text.strip()
+    candidates = [stripped] if stripped[:1] in ("{", "[") else []
+    candidates += [m.group(1) for m in _FENCED.finditer(text)]
     first, last = text.find("{"), text.rfind("}")
     if 0 <= first < last:
         candidates.append(text[first : last + 1])
