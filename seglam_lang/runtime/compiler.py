@@ -127,7 +127,7 @@ class FixedCell:
 
 
 def _bind(what: str, names: list[str], has_default: list[bool], args: list[Code], kwargs: Mapping[str, Code],
-          defaults: Mapping[str, ConstCell | FixedCell], where: Where) -> list[Code]:
+          defaults: Mapping[str, Any], where: Where) -> list[Code]:
     """Arguments of a call to one code per parameter (keywords and defaults resolved at load)."""
     def error(msg: str) -> SglTypeError:
         return SglTypeError(msg, code=E_COMPILE, span=where.span, file=where.file)
@@ -337,7 +337,21 @@ class RecordCtor:
         self.decl = decl
 
     def bind_codes(self, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
-        return _bind(f"record `{self.type.name}`", self.names, self.has_default, args, kwargs, self.defaults, where)
+        # A default (frozen, shared) is copied into each new record, as a dataclass
+        # `default_factory` would: `Bag().items.append(1)` changes that record's list only.
+        copied = {n: _CopiedDefault(c) for n, c in self.defaults.items()}
+        return _bind(f"record `{self.type.name}`", self.names, self.has_default, args, kwargs, copied, where)
+
+
+class _CopiedDefault:
+    __slots__ = ("cell",)
+
+    def __init__(self, cell: ConstCell | FixedCell) -> None:
+        self.cell = cell
+
+    def reader(self) -> Code:
+        read, copy = self.cell.reader(), values.deep_copy
+        return lambda f: copy(read(f))
 
 
 class HostFunction:

@@ -261,8 +261,6 @@ class Module:
     def member(self, name: str) -> Any:
         """For `use`: the compiled proc, record constructor or constant cell named `name`."""
         c = self._compiled
-        if name.startswith("_"):
-            return None  # private to the module
         return c.procs.get(name) or c.records.get(name) or c.consts.get(name)
 
     # ---- calls
