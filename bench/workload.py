@@ -1,0 +1,474 @@
+"""Benchmark: the reasoning cache against two answer caches on a stream of task requests (issue 7).
+
+Run:  python bench/workload.py --requests FILE|DIR [FILE|DIR...] --library examples/bbh
+                               [--json] [--plot OUT.png] [--seed N] [--per-family N]
+                               [--threshold 0.8] [--similarity auto|tfidf|embedding] [--only-covered]
+
+Input: BBH JSON files (`{"examples": [{"input", "target"}]}`, family = file stem) or JSONL
+files of rows `{"family", "input", "target"}`; a directory stands for its `*.json` and
+`*.jsonl` files. The rows of all files form one stream, shuffled with `--seed` so the
+families are interleaved (the cumulative-LLM-calls curve then shows when each system
+stops paying); `--per-family N` keeps each family's first N rows (before shuffling);
+`--only-covered` drops the rows of families the library has no module for.
+
+The same stream goes through three systems, each starting empty:
+- **seglam**: a `ReasoningCache` in a fresh temporary folder whose compiler is
+  `SimulatedLLM`, a perfect LLM standing in for a real one behind the cache's real
+  `Compiler` seam. On a miss it supplies the library module for the row's family
+  (`<family>.sgl`, or `<prefix>.sgl` for a family `<prefix>_<variant>`): one LLM call;
+  the cache verifies the module fully (examples and Hypothesis properties), stores it
+  and answers the request by matching again. If the request still misses (its family's
+  module is stored but does not take it, or was rejected, or the family has no module),
+  the simulated LLM answers with the target: one more LLM call, no code cached;
+- **exact**: an exact-match answer cache (`baselines.ExactCache`);
+- **similarity**: a GPTCache-style answer cache (`baselines.SimilarityCache`).
+For the answer caches a miss is one LLM call whose answer (the target) is stored.
+
+Per system and family: requests, LLM calls, hits (answered with no LLM call), correct
+(hits equal to the target), wrong (any answer given that differs from the target; the
+simulated LLM is never wrong, so these are the cache's own mistakes), and hit latency
+p50/p99 in microseconds (the system's whole answer call, timed around it; `null` with
+no hits). An answer equals the target when its plain text form (a Str as it is, other
+values as `str` / SGL literal) equals the target, both trimmed.
+
+`--json` prints exactly `{"systems": {"seglam": S, "exact": S, "similarity": S}}` with
+`S = {"total": F, "families": {family: F}}`; notes (the similarity method, timings, any
+module the cache rejected) then go to stderr. Without `--json` the report is markdown.
+`--plot` needs matplotlib (not a dependency of the project): without it, exit code 2
+before any work. The request log of the cache is off (`log_requests=False`): hit latency
+is match + slot reading + run, as a host application sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from baselines import DEFAULT_THRESHOLD, ExactCache, SimilarityCache, similarity_cache
+
+from seglam_lang.cache.cache import CacheError, ReasoningCache
+from seglam_lang.cache.compiler import CompileContext, CompileRequest, CompileResult
+from seglam_lang.runtime.values import format_value
+
+SYSTEMS = ("seglam", "exact", "similarity")
+FIELDS = ("requests", "llm_calls", "hits", "correct", "wrong", "p50_us", "p99_us")
+
+
+class UsageError(Exception):
+    """Bad input to the bench: reported as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Row:
+    family: str
+    input: str
+    target: str
+
+
+# ---------------------------------------------------------------- the request stream
+
+
+def read_requests(paths: Iterable[str | Path]) -> list[Row]:
+    rows: list[Row] = []
+    for given in paths:
+        path = Path(given)
+        files = sorted([*path.glob("*.json"), *path.glob("*.jsonl")]) if path.is_dir() else [path]
+        if not files:
+            raise UsageError(f"{path}: no *.json or *.jsonl files in this folder")
+        for file in files:
+            rows.extend(_read_file(file))
+    return rows
+
+
+def _read_file(path: Path) -> list[Row]:
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read: {e}") from None
+    if path.suffix == ".jsonl":
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                rows.append(_row(_json(line, f"{path}:{n}"), None, f"{path}:{n}"))
+        return rows
+    data = _json(text, str(path))
+    examples = data.get("examples") if isinstance(data, dict) else None
+    if not isinstance(examples, list):
+        raise UsageError(f'{path}: expected a BBH file {{"examples": [{{"input", "target"}}, ...]}}')
+    return [_row(ex, path.stem, f"{path}: example {i}") for i, ex in enumerate(examples)]
+
+
+def _json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{where}: invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def _row(obj: Any, family: str | None, where: str) -> Row:
+    keys = ("input", "target") if family is not None else ("family", "input", "target")
+    if not isinstance(obj, dict) or not all(isinstance(obj.get(k), str) for k in keys):
+        raise UsageError(f"{where}: a row needs string fields {', '.join(keys)}")
+    return Row(family if family is not None else obj["family"], obj["input"], obj["target"])
+
+
+def build_stream(rows: Sequence[Row], seed: int, per_family: int | None = None) -> list[Row]:
+    """Keep each family's first `per_family` rows, then shuffle the lot with `seed`."""
+    kept: list[Row] = []
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.family] = counts.get(row.family, 0) + 1
+        if per_family is None or counts[row.family] <= per_family:
+            kept.append(row)
+    random.Random(seed).shuffle(kept)
+    return kept
+
+
+# ---------------------------------------------------------------- answers
+
+
+def plain_text(value: Any) -> str:
+    """The text an answer reads as: a Str as it is, a scalar as `str`, anything else as an SGL literal."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float) or type(value).__name__ == "Decimal":
+        return str(value)
+    return format_value(value)
+
+
+def is_correct(value: Any, target: str) -> bool:
+    return plain_text(value).strip() == target.strip()
+
+
+# ---------------------------------------------------------------- the library and the simulated LLM
+
+
+class Library:
+    """The module for each family: `<family>.sgl`, or the longest `<prefix>.sgl` with family `<prefix>_...`."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.dir = Path(directory)
+        if not self.dir.is_dir():
+            raise UsageError(f"{self.dir}: the library is not a folder")
+        self.paths = {p.stem: p for p in sorted(self.dir.glob("*.sgl"))}
+        if not self.paths:
+            raise UsageError(f"{self.dir}: no .sgl modules in the library")
+
+    def module_for(self, family: str) -> str | None:
+        """The module (stem) serving `family`, or None."""
+        if family in self.paths:
+            return family
+        prefixes = [stem for stem in self.paths if family.startswith(stem + "_")]
+        return max(prefixes, key=len) if prefixes else None
+
+    def source(self, module: str) -> str:
+        return self.paths[module].read_text()
+
+
+class SimulatedLLM:
+    """A perfect LLM behind the cache's `Compiler` seam. It knows the row being asked
+    (`current`, set by the bench before each request); every call is counted in `calls`."""
+
+    name = "simulated/perfect-llm"
+
+    def __init__(self, library: Library, is_stored: Callable[[str], bool]) -> None:
+        self.library = library
+        self.is_stored = is_stored
+        self.current: Row | None = None
+        self.calls = 0
+
+    def compile(self, request: CompileRequest, context: CompileContext) -> CompileResult:
+        row = self.current
+        assert row is not None and request.text == row.input, "the bench sets the row before asking"
+        self.calls += 1
+        module = self.library.module_for(row.family)
+        if module is not None and not self.is_stored(module):
+            return CompileResult("compile", source=self.library.source(module), family=module,
+                                 compiler=self.name, llm_calls=1)
+        # Code for this family is cached already (or there is none to write): answer directly.
+        return CompileResult("decline", answer=row.target, compiler=self.name, llm_calls=1)
+
+    def answer(self, row: Row) -> str:
+        """The LLM answers a request itself (no code)."""
+        self.calls += 1
+        return row.target
+
+
+# ---------------------------------------------------------------- the systems
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Any
+    hit: bool
+    llm_calls: int
+
+
+class SeglamSystem:
+    """The reasoning cache, empty at the start, in a temporary folder."""
+
+    def __init__(self, library: Library, directory: Path) -> None:
+        self.cache = ReasoningCache(directory, log_requests=False)
+        self.llm = SimulatedLLM(library, lambda module: self.cache.store.family(module) is not None)
+        self.cache.compiler = self.llm
+        self.problems: list[str] = []  # modules the cache rejected, compiled modules that did not answer
+
+    def ask(self, row: Row) -> Reply:
+        self.llm.current = row
+        before = self.llm.calls
+        try:
+            got = self.cache.ask(row.input)
+        except CacheError as e:
+            self.problems.append(f"{row.family}: {e}")
+            return Reply(self.llm.answer(row), False, self.llm.calls - before)
+        return Reply(got.answer, got.hit, self.llm.calls - before)
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+class AnswerCacheSystem:
+    """An answer cache in front of the (perfect) LLM: a miss asks the LLM and stores its answer."""
+
+    def __init__(self, cache: ExactCache | SimilarityCache) -> None:
+        self.cache = cache
+
+    def ask(self, row: Row) -> Reply:
+        found = self.cache.lookup(row.input)
+        if found is not None:
+            return Reply(found, True, 0)
+        self.cache.store(row.input, row.target)
+        return Reply(row.target, False, 1)
+
+
+# ---------------------------------------------------------------- tallies
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of a non-empty sorted list."""
+    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    llm_calls: int = 0
+    hits: int = 0
+    correct: int = 0
+    wrong: int = 0
+    latencies_us: list[float] = field(default_factory=list)
+
+    def record(self, reply: Reply, correct: bool, elapsed_us: float) -> None:
+        self.requests += 1
+        self.llm_calls += reply.llm_calls
+        self.wrong += not correct
+        if reply.hit:
+            self.hits += 1
+            self.correct += correct
+            self.latencies_us.append(elapsed_us)
+
+    def figures(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_us)
+        return {"requests": self.requests, "llm_calls": self.llm_calls, "hits": self.hits, "correct": self.correct,
+                "wrong": self.wrong, "p50_us": round(percentile(lat, 50), 1) if lat else None,
+                "p99_us": round(percentile(lat, 99), 1) if lat else None}
+
+
+def merged(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for t in tallies:
+        total.requests += t.requests
+        total.llm_calls += t.llm_calls
+        total.hits += t.hits
+        total.correct += t.correct
+        total.wrong += t.wrong
+        total.latencies_us.extend(t.latencies_us)
+    return total
+
+
+@dataclass
+class Run:
+    families: list[str]  # in order of first appearance in the stream
+    tallies: dict[str, dict[str, Tally]]  # system -> family -> tally
+    curves: dict[str, list[int]]  # system -> cumulative LLM calls after each request
+    seconds: dict[str, float]  # system -> wall time
+    notes: list[str]
+
+    def figures(self) -> dict[str, Any]:
+        return {"systems": {
+            name: {"total": merged(fam.values()).figures(),
+                   "families": {f: fam[f].figures() for f in self.families}}
+            for name, fam in self.tallies.items()}}
+
+
+def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache) -> Run:
+    families = list(dict.fromkeys(row.family for row in stream))
+    tallies = {name: {f: Tally() for f in families} for name in SYSTEMS}
+    curves: dict[str, list[int]] = {name: [] for name in SYSTEMS}
+    seconds: dict[str, float] = {}
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="seglam-bench-") as tmp:
+        seglam = SeglamSystem(library, Path(tmp) / "cache")
+        systems = {"seglam": seglam, "exact": AnswerCacheSystem(ExactCache()),
+                   "similarity": AnswerCacheSystem(similarity)}
+        try:
+            for name, system in systems.items():
+                start = time.perf_counter()
+                calls = 0
+                for row in stream:
+                    t0 = time.perf_counter()
+                    reply = system.ask(row)
+                    elapsed_us = (time.perf_counter() - t0) * 1e6
+                    tallies[name][row.family].record(reply, is_correct(reply.answer, row.target), elapsed_us)
+                    calls += reply.llm_calls
+                    curves[name].append(calls)
+                seconds[name] = time.perf_counter() - start
+        finally:
+            seglam.close()
+        notes.extend(f"seglam: {p}" for p in seglam.problems)
+    return Run(families, tallies, curves, seconds, notes)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _us(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def markdown(result: Run, library: Library) -> str:
+    """Two tables: LLM calls / correct hits / wrong answers per family, then totals with latency."""
+    figs = result.figures()["systems"]
+    head = "| family | module | requests | " + " | ".join(
+        f"{s} LLM calls | {s} correct hits | {s} wrong" for s in SYSTEMS) + " | seglam hit p50 / p99 µs |"
+    lines = [head, "|" + "---|" * (4 + 3 * len(SYSTEMS))]
+    with_module = [f for f in result.families if library.module_for(f)]
+    ordered = sorted(with_module) + sorted(f for f in result.families if f not in with_module)
+    for f in ordered:
+        cells = [f, library.module_for(f) or "–", str(figs["seglam"]["families"][f]["requests"])]
+        for s in SYSTEMS:
+            fam = figs[s]["families"][f]
+            cells += [str(fam["llm_calls"]), f"{fam['correct']} ({fam['correct'] / fam['requests']:.1%})",
+                      str(fam["wrong"])]
+        ours = figs["seglam"]["families"][f]
+        cells.append(f"{_us(ours['p50_us'])} / {_us(ours['p99_us'])}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| system | requests | LLM calls | hits | correct hits | wrong answers | hit p50 µs | hit p99 µs |"
+              " run time s |", "|---|---|---|---|---|---|---|---|---|"]
+    for s in SYSTEMS:
+        t = figs[s]["total"]
+        lines.append(f"| {s} | {t['requests']} | {t['llm_calls']} | {t['hits']} | {t['correct']} "
+                     f"({t['correct'] / max(t['requests'], 1):.1%}) | {t['wrong']} | {_us(t['p50_us'])} | "
+                     f"{_us(t['p99_us'])} | {result.seconds[s]:.1f} |")
+    return "\n".join(lines)
+
+
+def check_plotting() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib, which is not installed (pip install matplotlib)") from None
+
+
+def plot(result: Run, out: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    styles = {"seglam": ("SEGLAM reasoning cache", "tab:green"), "exact": ("exact-match answer cache", "tab:red"),
+              "similarity": ("similarity answer cache", "tab:blue")}
+    xs = range(1, len(result.curves["seglam"]) + 1)
+    for name in SYSTEMS:
+        label, colour = styles[name]
+        curve = result.curves[name]
+        ax.plot(xs, curve, label=f"{label} ({curve[-1] if curve else 0} calls)", color=colour, linewidth=2)
+    ax.set_xlabel("requests in the stream")
+    ax.set_ylabel("cumulative LLM calls")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="bench/workload.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", nargs="+", required=True, metavar="FILE",
+                    help="BBH .json files, .jsonl files of {family, input, target}, or folders of them")
+    ap.add_argument("--library", required=True, help="folder of .sgl modules, one per family (or family prefix)")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ap.add_argument("--plot", type=Path, metavar="OUT.png", help="draw cumulative LLM calls (needs matplotlib)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the shuffle that interleaves families (default 0)")
+    ap.add_argument("--per-family", type=int, metavar="N", help="keep only each family's first N rows")
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                    help=f"similarity cache hit threshold (default {DEFAULT_THRESHOLD})")
+    ap.add_argument("--only-covered", action="store_true",
+                    help="drop the rows of families that have no module in the library")
+    ap.add_argument("--similarity", choices=("auto", "tfidf", "embedding"), default="auto",
+                    help="auto: a sentence-embedding model when one is installed, else TF-IDF")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.plot is not None:
+            check_plotting()
+        if args.per_family is not None and args.per_family < 1:
+            raise UsageError("--per-family must be at least 1")
+        library = Library(args.library)
+        rows = read_requests(args.requests)
+        if args.only_covered:
+            rows = [row for row in rows if library.module_for(row.family)]
+        stream = build_stream(rows, args.seed, args.per_family)
+        if not stream:
+            raise UsageError("no requests in the given files")
+        try:
+            similarity = similarity_cache(args.similarity, [row.input for row in stream], args.threshold)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    except UsageError as e:
+        print(f"workload: error: {e}", file=sys.stderr)
+        return 2
+    result = run(stream, library, similarity)
+    families = len(result.families)
+    modules = sorted({m for f in result.families if (m := library.module_for(f))})
+    notes = [f"stream: {len(stream)} requests, {families} families, shuffled with seed {args.seed}",
+             f"library: {library.dir} ({len(modules)} modules serve {sum(map(bool, map(library.module_for, result.families)))}"
+             f" of the families)",
+             f"similarity cache: {similarity.description}",
+             "run time: " + ", ".join(f"{s} {result.seconds[s]:.1f} s" for s in SYSTEMS)
+             + " (seglam includes full verification of each module on its first miss)",
+             *result.notes]
+    if args.json:
+        print(json.dumps(result.figures()))
+        for note in notes:
+            print(note, file=sys.stderr)
+    else:
+        print("\n".join(f"- {n}" for n in notes) + "\n\n" + markdown(result, library))
+    if args.plot is not None:
+        plot(result, args.plot, f"Cumulative LLM calls, {len(stream)} requests from {families} families")
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""`bench/workload.py` and `bench/baselines.py`: the reasoning cache against answer caches (issue 7).
+
+Owns a fast smoke run of the bench (3 BBH families x 20 rows, through the real command
+line) and unit tests of its parts: request reading, the answer caches, TF-IDF, answer
+comparison, the plot switch. The full-data figures are in the README, not asserted here.
+
+The BBH data lives outside the repository (`../shared/data/bbh`, or `$SEGLAM_BBH_DATA`);
+without it the smoke run skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+
+import baselines  # noqa: E402
+import workload  # noqa: E402
+
+DATA = Path(os.environ.get("SEGLAM_BBH_DATA", REPO.parent / "shared" / "data" / "bbh"))
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"BBH data not found at {DATA}")
+
+SMOKE_FAMILIES = ("boolean_expressions", "navigate", "word_sorting")
+ROWS_PER_FAMILY = 20
+FIELDS = {"requests", "llm_calls", "hits", "correct", "wrong", "p50_us", "p99_us"}
+
+
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(REPO / "bench" / "workload.py"), *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The bench on a JSONL slice: 20 rows of each smoke family, plus each family's first
+    request once more, verbatim (the only thing an exact-match cache can hit)."""
+    if not DATA.is_dir():
+        pytest.skip(f"BBH data not found at {DATA}")
+    lines = []
+    for family in SMOKE_FAMILIES:
+        examples = json.loads((DATA / f"{family}.json").read_text())["examples"][:ROWS_PER_FAMILY]
+        lines += [json.dumps({"family": family, **ex}) for ex in [*examples, examples[0]]]
+    path = tmp_path_factory.mktemp("bench") / "slice.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    done = bench("--requests", str(path), "--library", "examples/bbh", "--json", "--similarity", "tfidf")
+    assert done.returncode == 0, done.stderr
+    return {"figures": json.loads(done.stdout), "stderr": done.stderr}
+
+
+@needs_data
+def test_json_has_exactly_the_agreed_shape(smoke: dict) -> None:
+    systems = smoke["figures"]["systems"]
+    assert list(smoke["figures"]) == ["systems"]
+    assert set(systems) == {"seglam", "exact", "similarity"}
+    for s in systems.values():
+        assert set(s) == {"total", "families"}
+        assert set(s["families"]) == set(SMOKE_FAMILIES)
+        for f in [s["total"], *s["families"].values()]:
+            assert set(f) == FIELDS
+            assert f["correct"] <= f["hits"] <= f["requests"]
+            assert (f["p50_us"] is None) == (f["hits"] == 0)
+            if f["hits"]:
+                assert 0 < f["p50_us"] <= f["p99_us"]
+        assert s["total"]["requests"] == sum(f["requests"] for f in s["families"].values())
+        assert s["total"]["llm_calls"] == sum(f["llm_calls"] for f in s["families"].values())
+    assert "TF-IDF" in smoke["stderr"]
+
+
+@needs_data
+def test_seglam_makes_one_llm_call_per_family_and_no_wrong_answer(smoke: dict) -> None:
+    for family, f in smoke["figures"]["systems"]["seglam"]["families"].items():
+        assert f["requests"] == ROWS_PER_FAMILY + 1
+        assert f["llm_calls"] == 1, family
+        assert f["wrong"] == 0, family
+        assert f["hits"] == f["correct"] == f["requests"] - 1, family
+
+
+@needs_data
+def test_exact_match_cache_misses_every_changed_value(smoke: dict) -> None:
+    for family, f in smoke["figures"]["systems"]["exact"]["families"].items():
+        # Only the verbatim repeat hits: every request with other values costs an LLM call.
+        assert (f["hits"], f["llm_calls"], f["wrong"]) == (1, ROWS_PER_FAMILY, 0), family
+
+
+@needs_data
+def test_similarity_cache_answers_similar_looking_requests_wrongly(smoke: dict) -> None:
+    total = smoke["figures"]["systems"]["similarity"]["total"]
+    assert total["wrong"] > 0
+    assert total["llm_calls"] + total["hits"] == total["requests"]
+
+
+# ---------------------------------------------------------------- reading requests
+
+
+def test_reads_bbh_files_jsonl_and_folders(tmp_path: Path) -> None:
+    (tmp_path / "alpha.json").write_text(json.dumps({"examples": [{"input": "a 1", "target": "1"}]}))
+    (tmp_path / "more.jsonl").write_text('{"family": "beta", "input": "b 2", "target": "2"}\n\n')
+    rows = workload.read_requests([tmp_path])
+    assert rows == [workload.Row("alpha", "a 1", "1"), workload.Row("beta", "b 2", "2")]
+    assert workload.read_requests([tmp_path / "alpha.json"]) == rows[:1]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("bad.jsonl", '{"family": "x", "input": "i"}\n', "bad.jsonl:1: a row needs string fields family, input, target"),
+    ("bad.jsonl", '{"family": "x",\n', "bad.jsonl:1: invalid JSON"),
+    ("bad.json", '{"rows": []}', 'bad.json: expected a BBH file'),
+])
+def test_bad_request_files_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                              text: str, message: str) -> None:
+    (tmp_path / name).write_text(text)
+    assert workload.main(["--requests", str(tmp_path / name), "--library", str(REPO / "examples" / "bbh")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_stream_is_a_seeded_interleaving_of_each_familys_first_rows() -> None:
+    rows = [workload.Row(f, f"{f} {i}", str(i)) for f in "abc" for i in range(10)]
+    stream = workload.build_stream(rows, seed=3, per_family=4)
+    assert stream == workload.build_stream(rows, seed=3, per_family=4)
+    assert sorted(stream, key=rows.index) == [r for r in rows if int(r.target) < 4]
+    assert [r.family for r in stream] != sorted(r.family for r in stream)  # interleaved, not in blocks
+
+
+def test_library_serves_a_family_by_name_or_longest_prefix(tmp_path: Path) -> None:
+    for stem in ("tracking", "tracking_shuffled", "navigate"):
+        (tmp_path / f"{stem}.sgl").write_text("")
+    library = workload.Library(tmp_path)
+    assert library.module_for("navigate") == "navigate"
+    assert library.module_for("tracking_shuffled_objects_five") == "tracking_shuffled"
+    assert library.module_for("tracking_other") == "tracking"
+    assert library.module_for("navigates") is None
+
+
+# ---------------------------------------------------------------- answers and caches
+
+
+@pytest.mark.parametrize(("value", "target", "correct"), [
+    ("Yes", " Yes\n", True), ("yes", "Yes", False), (24, "24", True), (True, "True", True),
+    (Decimal("1.50"), "1.50", True), ([1, 2], "[1, 2]", True), ("(A)", "(B)", False),
+])
+def test_answers_compare_by_plain_text(value: object, target: str, correct: bool) -> None:
+    assert workload.is_correct(value, target) is correct
+
+
+def test_exact_cache_hits_only_the_same_text() -> None:
+    cache = baselines.ExactCache()
+    cache.store("What is 2 + 3?", "5")
+    assert cache.lookup("  What is 2 + 3?\n") == "5"
+    assert cache.lookup("What is 2 + 4?") is None
+
+
+def test_similarity_cache_returns_the_nearest_answer_above_the_threshold() -> None:
+    corpus = ["sort the words: pear apple", "sort the words: fig kiwi", "is the sky blue today"]
+    cache = baselines.SimilarityCache(baselines.TfidfEmbedder(corpus), threshold=0.8)
+    assert cache.lookup(corpus[0]) is None  # empty
+    cache.store(corpus[0], "apple pear")
+    cache.store(corpus[2], "yes")
+    assert cache.lookup(corpus[0]) == "apple pear"
+    assert cache.lookup("is the sky blue today?") == "yes"
+    assert cache.lookup("completely unrelated words") is None
+    strict = baselines.SimilarityCache(baselines.TfidfEmbedder(corpus), threshold=1.0)
+    strict.store(corpus[0], "apple pear")
+    assert strict.lookup(corpus[1]) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(min_size=1, max_size=60), st.text(max_size=60))
+def test_tfidf_cosine_is_one_with_itself_and_bounded(a: str, b: str) -> None:
+    embedder = baselines.TfidfEmbedder([a, b, "the of and"])
+    va, vb = embedder.embed(a), embedder.embed(b)
+    if va:
+        assert abs(sum(w * w for w in va.values()) - 1) < 1e-9
+    assert sum(w * vb.get(t, 0.0) for t, w in va.items()) <= 1 + 1e-9
+
+
+def test_similarity_kind_embedding_without_a_model_is_a_usage_error(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    if baselines.load_sentence_embedder() is not None:
+        pytest.skip("a sentence-embedding model is installed here")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"family": "f", "input": "q", "target": "a"}\n')
+    args = ["--requests", str(rows), "--library", str(REPO / "examples" / "bbh"), "--similarity", "embedding"]
+    assert workload.main(args) == 2
+    assert "no sentence-embedding model is installed" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the plot
+
+
+def test_plot_without_matplotlib_is_exit_2_before_any_work(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    code = workload.main(["--requests", str(tmp_path / "missing.jsonl"), "--library", "examples/bbh",
+                          "--plot", str(tmp_path / "out.png")])
+    assert code == 2
+    assert "--plot needs matplotlib" in capsys.readouterr().err
+
+
+def test_plot_draws_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"family": "unknown_family", "input": f"q {i}", "target": str(i)}) + "\n"
+                            for i in range(5)))
+    out = tmp_path / "calls.png"
+    done = bench("--requests", str(rows), "--library", "examples/bbh", "--plot", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| unknown_family | – | 5 | 5 |" in done.stdout  # no module: every request is an LLM call
