@@ -67,8 +67,7 @@ class OpenAIBackend:
             choice = data["choices"][0]
             text = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
-            raise BackendError(f"openai ({self.model}): the server's reply has no choices[0].message.content") \
-                from None
+            raise BackendError(f"{self.where}: the server's reply has no choices[0].message.content") from None
         if choice.get("finish_reason") == "length":
             text += f"\n(the reply was cut off at max_tokens={self.max_tokens}: make it shorter)"
         u = data.get("usage") or {}
@@ -76,8 +75,12 @@ class OpenAIBackend:
         return Completion(text, Usage(max((u.get("prompt_tokens") or 0) - cached, 0), u.get("completion_tokens") or 0,
                                       cached))
 
+    @property
+    def where(self) -> str:
+        return f"openai ({self.model} at {self.url})"
+
     def _post(self, prompt: Prompt) -> dict[str, Any]:
-        where = f"openai ({self.model} at {self.url})"
+        where = self.where
         attempt = 0
         while True:
             try:
