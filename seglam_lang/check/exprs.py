@@ -78,7 +78,7 @@ from seglam_lang.check.unify import (
     related,
 )
 from seglam_lang.syntax import ast
-from seglam_lang.syntax.parser import FORMAT_SPEC_RE
+from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE
 
 # Date and time arithmetic, exactly Python's datetime/timedelta operators.
 _TIME_OPS: dict[tuple[str, Type, Type], Type] = {

@@ -2,7 +2,7 @@
 
 Owns SGL's format-spec subset `[[fill]align][sign][0][width][,|_][.precision][type]` with
 `align` in `< > ^`, `type` in `d f e E g G % s x X b o`, width and precision of at most three
-digits (the grammar is `syntax.parser.FORMAT_SPEC_RE`, which the parser also checks at load).
+digits (the grammar is `syntax.formatspec.FORMAT_SPEC_RE`, which the parser also checks at load).
 Results are CPython's for every supported combination; a spec that does not suit the
 value's type is an error, never a guess.
 
@@ -29,7 +29,7 @@ from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.runtime.ops import DECIMAL_CONTEXT
 from seglam_lang.runtime.values import int_text, repr_of, sgl_type_name, str_of
-from seglam_lang.syntax.parser import FORMAT_SPEC_RE
+from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE
 
 _DECIMAL_TYPES = frozenset("fFeEgG%") | {None}
 

@@ -24,17 +24,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from seglam_lang.errors import Diagnostic, SglSyntaxError, Span
 from seglam_lang.syntax import ast
+from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE
 from seglam_lang.syntax.indenter import MAX_NESTING, parse_context
 from seglam_lang.syntax.tables import parser as _parser
 
 MAX_SOURCE_CHARS = 2_000_000
 
-# A format spec SGL implements: [[fill]align][sign][,|_][0][width][,|_][.precision][type]
-FORMAT_SPEC_RE = re.compile(
-    r"(?:(?P<fill>.)?(?P<align>[<>^]))?(?P<sign>[-+ ])?(?P<zero>0)?(?P<width>\d{1,3})?"
-    r"(?P<grouping>[,_])?(?:\.(?P<precision>\d{1,3}))?(?P<type>[dfeEgG%sxXbo])?\Z",
-    re.S,
-)
 
 _NOT_SGL = {
     "def": "declare a procedure with `proc name(x: T) -> R:`",

@@ -21,11 +21,10 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lark
-
-from seglam_lang.syntax.indenter import SglIndenter
+if TYPE_CHECKING:
+    import lark
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 START_SYMBOLS = ["start", "fstring_expr"]
@@ -43,7 +42,7 @@ def grammar_text() -> str:
     return (resource_dir("grammar") / "sgl.lark").read_text(encoding="utf-8")
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     explicit = os.environ.get("SGL_PARSER_CACHE")
     if explicit:
         return Path(explicit)
@@ -57,10 +56,14 @@ _LAYOUT_TOKENS = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})
 def _positioned(child: object) -> bool:
     """Spans are taken from code only: a rule's trailing newline (which also holds the
     comments and blank lines after it) and indentation tokens do not extend it."""
-    return not (isinstance(child, lark.Token) and child.type in _LAYOUT_TOKENS)
+    return getattr(child, "type", None) not in _LAYOUT_TOKENS
 
 
 def _build(text: str) -> lark.Lark:
+    import lark
+
+    from seglam_lang.syntax.indenter import SglIndenter
+
     return lark.Lark(
         text,
         parser="lalr",
@@ -74,6 +77,10 @@ def _build(text: str) -> lark.Lark:
 
 
 def _load(blob: bytes) -> lark.Lark:
+    import lark
+
+    from seglam_lang.syntax.indenter import SglIndenter
+
     d = marshal.loads(blob)
     return lark.Lark._load_from_dict(d["data"], d["memo"], postlex=SglIndenter(), propagate_positions=_positioned)
 
@@ -81,11 +88,13 @@ def _load(blob: bytes) -> lark.Lark:
 @cache
 def parser() -> lark.Lark:
     """The SGL parser, from the private table cache when it is there."""
+    import lark
+
     text = grammar_text()
     key = hashlib.sha256(
         f"{text}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
     ).hexdigest()[:24]
-    path = _cache_dir() / f"sgl-parser-{key}.marshal"
+    path = cache_dir() / f"sgl-parser-{key}.marshal"
     try:
         return _load(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError, KeyError):

@@ -226,9 +226,9 @@ def native_interface(name: str) -> T.ModuleInterface | None:
 
 
 def _parse_module(source: str, module: str) -> Any:
-    from seglam_lang.syntax.parser import parse
+    from seglam_lang.syntax.astcache import parse_cached
 
-    return parse(source, f"<native {module}>")
+    return parse_cached(source, f"<native {module}>")
 
 
 def _parse_decl(source: str, module: str) -> Any:
