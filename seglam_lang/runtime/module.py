@@ -307,7 +307,7 @@ class Module:
 
 def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -> dict[str, HostFunction]:
     """`{"name": ("(x: Str) -> Decimal", fn)}` to host functions, each signature parsed by the SGL parser."""
-    from seglam_lang.syntax.parser import parse
+    from seglam_lang.syntax.astcache import parse_cached
 
     out: dict[str, HostFunction] = {}
     for name, entry in (host or {}).items():
@@ -320,7 +320,7 @@ def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -
         if not name.isidentifier():
             raise SglUsageError(f"host function name {name!r} is not an identifier", code="E0500")
         try:
-            tree = parse(f"proc {name}{sig_text}:\n    pass\n", f"<host {name}>")
+            tree = parse_cached(f"proc {name}{sig_text}:\n    pass\n", f"<host {name}>")
             (decl,) = tree.decls
             assert isinstance(decl, ast.ProcDecl)
             params = tuple(ParamSig(p.name, from_annotation(p.type, {})) for p in decl.params)
@@ -336,12 +336,12 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
     """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError."""
     from seglam_lang.check import check_module
     from seglam_lang.runtime.loader import Imports
-    from seglam_lang.syntax.parser import parse
+    from seglam_lang.syntax.astcache import parse_cached
 
     file = file or name
     limits = limits or DEFAULT_LIMITS
     host_fns = _host_functions(host)
-    tree = parse(source, file)
+    tree = parse_cached(source, file)
     imports = Imports(file)
     checked = check_module(tree, name=name, imports=imports, host={n: h.sig for n, h in host_fns.items()})
     errors = [d for e in imports.errors for d in e.diagnostics]
