@@ -26,8 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import seglam_lang  # noqa: E402
-from seglam_lang.runtime.values import to_python  # noqa: E402
+import seglam_lang
+from seglam_lang.runtime.values import to_python
 
 
 @dataclass
