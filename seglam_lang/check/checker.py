@@ -57,8 +57,7 @@ ordered by position; checking never raises on a parsed tree.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-
-import re2
+from typing import Any
 
 from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
@@ -109,9 +108,16 @@ _PYTHON_TYPES = {
     "Optional": "T?", "Union": "T?", "Any": "a concrete type",
 }
 
-# RE2 logs every bad pattern to stderr by default; a bad pattern is a diagnostic here.
-_RE2_QUIET = re2.Options()
-_RE2_QUIET.log_errors = False
+
+
+def _compile_re2(pattern: str) -> Any:
+    """RE2, imported only for modules with regex triggers (start-up); quiet, since a bad
+    pattern is a diagnostic here (RE2 logs every bad pattern to stderr by default)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
 
 
 class Checker(ExprChecker):
@@ -281,8 +287,8 @@ class Checker(ExprChecker):
         for trig in d.triggers:
             if trig.is_regex:
                 try:
-                    slots = tuple(re2.compile(trig.pattern, _RE2_QUIET).groupindex)
-                except re2.error as ex:
+                    slots = tuple(_compile_re2(trig.pattern).groupindex)
+                except Exception as ex:  # re2.error, whose module may not be imported here yet
                     reason = ex.args[0].decode(errors="replace") if ex.args and isinstance(ex.args[0], bytes) else str(ex)
                     self.error(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {reason}", trig,
                                hint="RE2 has no backreferences or look-around")

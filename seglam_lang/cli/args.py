@@ -49,7 +49,6 @@ from seglam_lang.check.types import (
 )
 from seglam_lang.errors import SglSyntaxError
 from seglam_lang.syntax import ast
-from seglam_lang.syntax.parser import parse
 
 # The prefix that turns an argument into a one-declaration module for the parser.
 _PREFIX = "_ = "
@@ -66,6 +65,8 @@ def parse_literal(text: str) -> ast.Expr:
     """Parse one argument as an SGL expression; ArgError if it is not exactly one."""
     if "\n" in text or "\r" in text:
         raise ArgError("an argument must be a single line")
+    from seglam_lang.syntax.parser import parse  # Lark only when there are literals to read
+
     try:
         tree = parse(f"{_PREFIX}{text}\n", file="<argument>")
     except SglSyntaxError as e:
