@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import COMPILE, DECLINE, MUL, NO_PARSE, REQUEST, WRONG_MUL
+from compiler_support import COMPILE, DECLINE, MUL, NO_PARSE, REQUEST, WRONG_MUL
 
 from seglam_lang.cache.cache import CacheError, ReasoningCache
 from seglam_lang.compilers import configured

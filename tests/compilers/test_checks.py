@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MUL, NO_PARSE, REQUEST, WRONG_MUL
+from compiler_support import MUL, NO_PARSE, REQUEST, WRONG_MUL
 
 from seglam_lang.cache.cache import ReasoningCache
 from seglam_lang.cache.compiler import CompileContext, FailingCase, NearProcedure

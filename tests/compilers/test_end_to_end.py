@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import COMPILE, REQUEST, Scripted
+from compiler_support import COMPILE, REQUEST, Scripted
 
 from seglam_lang.cache.cache import ReasoningCache
 from seglam_lang.cli import main

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import COMPILE, REQUEST, WRONG_MUL
+from compiler_support import COMPILE, REQUEST, WRONG_MUL
 
 from seglam_lang.cache.cache import ReasoningCache
 from seglam_lang.compilers import configured

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import COMPILE, DECLINE, REQUEST, WRONG_MUL, Scripted
+from compiler_support import COMPILE, DECLINE, REQUEST, WRONG_MUL, Scripted
 
 from seglam_lang.cache.cache import ReasoningCache
 from seglam_lang.compilers import configured
