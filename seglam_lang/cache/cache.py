@@ -213,10 +213,9 @@ class ReasoningCache:
         try:
             result: CompileResult = self.compiler.compile(request, context)
         except CacheError as e:
-            usage = getattr(e, "usage", None)
-            if usage is not None and self.log_requests:  # calls were made: count what they cost
+            if self.log_requests and not getattr(e, "dry_run", False):  # count the miss and what its calls cost
                 self.store.log_request(text, "miss", elapsed_ms=(time.perf_counter() - t0) * 1000,
-                                       detail=f"compile failed: {e}", **usage)
+                                       detail=f"compile failed: {e}", **(getattr(e, "usage", None) or {}))
             raise
         usage = {"llm_calls": result.llm_calls, "tokens_in": result.tokens_in, "tokens_out": result.tokens_out,
                  "tokens_cache_read": result.tokens_cache_read}

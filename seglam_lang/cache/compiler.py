@@ -15,8 +15,9 @@ Contract:
   request by matching it again: a stored procedure that does not answer the request
   that caused it is an error, not an answer;
 - the token and call counts of the result go to the request log (statistics); a
-  `CacheError` raised by `compile` with a `usage` attribute (a dict of the same counts)
-  is logged as a miss with those counts before it propagates;
+  `CacheError` raised by `compile` is logged as a miss before it propagates, with the
+  counts of its `usage` attribute (a dict: llm_calls, tokens_in, ...) when it has one,
+  and not at all when its `dry_run` attribute is true (nothing was attempted);
 - concurrent misses for one request (threads or processes) compile once: the cache holds
   a lock file per request around `compile`, and looks the request up again once it has it.
 """

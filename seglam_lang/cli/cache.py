@@ -81,13 +81,18 @@ def _json_value(value: Any) -> Any:
     return to_json(to_python(value))
 
 
-def _configured_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
-                         show_prompt: bool) -> Any:
-    """The compiler configured for this environment and these options, or None (issue "LLM compilers")."""
-    from seglam_lang.compilers import configured
+def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
+                       show_prompt: bool) -> Any:
+    """The compiler these options and the environment configure, built on the first miss; None
+    when there is none (issue "LLM compilers")."""
+    from seglam_lang.compilers import Deferred, configured, resolve_spec
 
-    return configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
-                      show_prompt=(lambda text: click.echo(text, nl=False)) if show_prompt else None)
+    spec = resolve_spec(spec)
+    if spec is None:
+        return None
+    show = (lambda text: click.echo(text, nl=False)) if show_prompt else None
+    return Deferred(lambda: configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
+                                       show_prompt=show))
 
 
 def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -123,22 +128,16 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spe
     which writes, verifies and stores a procedure for this kind of request; with none
     configured it exits with code 3.
     """
-    from seglam_lang.cache.cache import CacheMiss
+    from seglam_lang.cache.errors import CacheError
 
     cache = _open(cache_dir)
+    cache.compiler = _deferred_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
     try:
         answer = cache.ask(request)
-    except CacheMiss:
-        compiler = _configured_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
-        if compiler is None:
-            raise
-        cache.compiler = compiler
-        from seglam_lang.compilers.errors import PromptShown
-
-        try:
-            answer = cache.ask(request)
-        except PromptShown:
+    except CacheError as e:
+        if getattr(e, "dry_run", False):  # --show-prompt printed the prompt: done
             return
+        raise
     for problem in cache.problems:
         click.echo(f"sgl: warning: {problem}", err=True)
     if as_json:

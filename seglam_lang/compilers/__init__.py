@@ -4,7 +4,9 @@ Owns the public entry points:
 - `configured(spec=None, *, record=None, max_rounds=3, max_llm_calls=None, show_prompt=None)`:
   the compiler for this environment, or None when none is configured. `spec` (else
   `$SGL_COMPILER`) names a backend (`anthropic[:MODEL]`, `openai:MODEL@BASE_URL`,
-  `replay:FILE.jsonl`); with neither, `anthropic` when `ANTHROPIC_API_KEY` is set;
+  `replay:FILE.jsonl`); with neither, `anthropic` when `ANTHROPIC_API_KEY` is set
+  (`resolve_spec`);
+- `Deferred(build)`: a compiler built on the first miss (what `sgl ask` gives the cache);
 - `check_spec(spec)`: why a specification is malformed (cheap; for the CLI's usage errors).
 
 Layout: `protocol` (the JSON reply), `reference` (the SGL card generated from spec/),
@@ -24,15 +26,21 @@ from typing import Any
 
 from seglam_lang.compilers.backends import check_spec
 
-__all__ = ["check_spec", "configured"]
+__all__ = ["Deferred", "check_spec", "configured", "resolve_spec"]
+
+
+def resolve_spec(spec: str | None = None) -> str | None:
+    """The backend specification in force: `spec`, else `$SGL_COMPILER`, else `anthropic` when
+    `ANTHROPIC_API_KEY` is set, else None (no compiler)."""
+    return spec or os.environ.get("SGL_COMPILER") or ("anthropic" if os.environ.get("ANTHROPIC_API_KEY") else None)
 
 
 def configured(spec: str | None = None, *, record: str | None = None, max_rounds: int = 3,
                max_llm_calls: int | None = None, show_prompt: Callable[[str], None] | None = None,
                **backend_options: Any) -> Any:
-    """The `LLMCompiler` for `spec` (else `$SGL_COMPILER`, else Anthropic when `ANTHROPIC_API_KEY`
-    is set), or None when no compiler is configured. Raises `CompilerError` for a bad spec."""
-    spec = spec or os.environ.get("SGL_COMPILER") or ("anthropic" if os.environ.get("ANTHROPIC_API_KEY") else None)
+    """The `LLMCompiler` for `resolve_spec(spec)`, or None when no compiler is configured.
+    Raises `CompilerError` for a bad spec or a backend that cannot be set up."""
+    spec = resolve_spec(spec)
     if spec is None:
         return None
     from seglam_lang.compilers.backends import from_spec
@@ -43,3 +51,17 @@ def configured(spec: str | None = None, *, record: str | None = None, max_rounds
     if record:
         backend = Recorder(backend, record)
     return LLMCompiler(backend, max_rounds=max_rounds, max_llm_calls=max_llm_calls, show_prompt=show_prompt)
+
+
+class Deferred:
+    """A `Compiler` that builds the real one (`build()`) on its first miss, so that a hit never
+    pays for the SDK, the prompt or the loop, and a request is asked (and logged) once."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._compiler: Any = None
+
+    def compile(self, request: Any, context: Any) -> Any:
+        if self._compiler is None:
+            self._compiler = self._build()
+        return self._compiler.compile(request, context)

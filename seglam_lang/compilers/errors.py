@@ -24,3 +24,5 @@ class BackendError(CompilerError):
 
 class PromptShown(CacheError):
     """`--show-prompt`: the prompt was printed instead of sent (not a failure for the CLI)."""
+
+    dry_run = True  # the cache does not log a request that was only shown

@@ -31,7 +31,7 @@ class MessagesAPI:
         self.headers: list[httpx2.Headers] = []
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        assert request.url.path == "/v1/messages"
+        assert request.url.path.endswith("/v1/messages")
         self.bodies.append(json.loads(request.content))
         self.headers.append(request.headers)
         reply = self.replies.pop(0)
@@ -187,3 +187,29 @@ def test_unreachable_server(cache: ReasoningCache) -> None:
     cache.compiler = compiler(MessagesAPI(refuse, refuse))
     with pytest.raises(BackendError, match=r"cannot reach http://anthropic.test.* after 1 retry: connection refused"):
         cache.ask(REQUEST)
+
+
+def test_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seglam_lang.compilers import resolve_spec
+
+    for name in ("SGL_COMPILER", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert resolve_spec() is None and configured() is None
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    assert resolve_spec() == "anthropic"  # the default when a key is set
+    monkeypatch.setenv("SGL_COMPILER", "replay:x.jsonl")
+    assert resolve_spec() == "replay:x.jsonl" and resolve_spec("openai:m@http://h") == "openai:m@http://h"
+
+
+def test_base_url_from_the_environment(cache: ReasoningCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://gateway.test/anthropic")
+    hosts: list[str] = []
+    api = MessagesAPI(DECLINE)
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        hosts.append(f"{request.url.host}{request.url.path}")
+        return api(request)
+
+    cache.compiler = configured("anthropic", api_key="k",
+                                http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+    assert cache.ask("capital of France").answer == "Paris" and hosts == ["gateway.test/anthropic/v1/messages"]

@@ -53,7 +53,8 @@ def test_miss_compiles_then_other_values_hit(tmp_path: Path, session: Path) -> N
     data = json.loads(out)
     assert (code, data["answer"], data["hit"], data["llm_calls"]) == (0, 132, True, 0)
     stats = json.loads(sgl("cache", "stats", "--json", "--cache", cache)[1])
-    assert (stats["llm_calls"], stats["hits"], stats["procedures"]) == (1, 1, 1)
+    assert (stats["requests"], stats["misses"], stats["hits"]) == (3, 2, 1)  # one log entry per request
+    assert (stats["llm_calls"], stats["tokens_in"], stats["procedures"]) == (1, 0, 1)
     why = sgl("cache", "why", "multiply", "--cache", cache)[1]
     assert "compiler: replay/anthropic/claude-test" in why and f"request: {REQUEST}" in why
 
@@ -76,7 +77,7 @@ def test_show_prompt_prints_and_sends_nothing(tmp_path: Path, session: Path) -> 
     assert out.startswith("=== system (stable prefix, cached) ===\nYou are the compiler of SEGLAM")
     assert "=== user ===\nThe request" in out and REQUEST in out and "## `std.text`" in out
     assert not recorded.exists()
-    assert json.loads(sgl("cache", "stats", "--json", "--cache", cache)[1])["requests"] == 1  # the miss, no compile
+    assert json.loads(sgl("cache", "stats", "--json", "--cache", cache)[1])["requests"] == 0  # a dry run: not logged
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
