@@ -40,7 +40,7 @@ TYPES = (INT, STR, BOOL, FLOAT, LINT, LSTR, MAP)
 PREFIX = {INT: "i", STR: "s", BOOL: "b", FLOAT: "f", LINT: "li", LSTR: "ls", MAP: "m"}
 
 _WORDS = ("", "a", "b", "ab", "a b", "x,y", " pad ", "Hi", "42", "a-b-a", "Zz", "é")
-_FLOATS = ("0.5", "1.25", "-2.0", "3.0", "0.1", "2.5", "-0.75", "1e3")
+_FLOATS = ("0.5", "1.25", "-2.0", "3.0", "0.1", "2.5", "-0.75", "1e3", "-0.0", "float(\"inf\")", "float(\"nan\")", "1e308")
 _STR_SPECS = ("", ">6", "<5", "^7", "*^9", ".2", "-<4")
 _INT_SPECS = ("", ">5", "05d", ",", "+d", "x", "b", "^6", "_", "o")
 _FLOAT_SPECS = ("", ".2f", "8.3f", ".1%", "e", ".3g", ",.1f", "+.0f", "<9.2f")
