@@ -8,11 +8,18 @@ Invariants:
 - every limit has a finite default; a run that exceeds one raises `LimitExceeded`
   naming the limit and how to raise it;
 - size checks are done on the size a result *would* have, never after building it;
-- steps are charged at calls and loop back-edges (by the interpreter), not per node.
+- steps are charged at calls and loop back-edges (by the interpreter), not per node;
+- memory is bounded by the growth of the process's resident memory during the run
+  (`memory_mb`), read from `/proc/self/statm` (or the peak RSS where there is no /proc)
+  at each clock check and before each large allocation. It is best effort (threads
+  share one process), and costs nothing to a short run: the baseline is taken at the
+  first check, never at the start of a run.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 
 import attrs
@@ -30,19 +37,31 @@ class Limits:
     str_len: int = 1_000_000          # characters in one string
     collection_len: int = 1_000_000   # items in one list / map / set / tuple
     timeout: float = 10.0             # wall-clock seconds for one run
+    memory_mb: int = 512              # growth of the process's resident memory in one run
 
     def replace(self, **changes: object) -> Limits:
         return attrs.evolve(self, **changes)
 
 
 DEFAULT_LIMITS = Limits()
-TIME_CHECK_EVERY = 1024  # steps between two reads of the clock
+TIME_CHECK_EVERY = 1024  # steps between two reads of the clock (and of the memory)
+LARGE_ALLOCATION = 1 << 16  # a result at least this big triggers a memory check first
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux), else its peak so far."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 class RunContext:
     """The budget of one run (one top-level call). Not shared between threads."""
 
-    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "steps_left")
+    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "memory_base", "steps_left")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
@@ -53,6 +72,7 @@ class RunContext:
         # `tick()` runs when `steps_left` falls to `checkpoint`: the clock is read once
         # per TIME_CHECK_EVERY steps, not at every step.
         self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+        self.memory_base = -1  # taken at the first memory check
 
     def charge(self, n: int) -> None:
         """Spend `n` steps (loops charge in chunks); raises when the budget or the time is out."""
@@ -66,7 +86,18 @@ class RunContext:
         if self.steps_left < 0:
             raise self.out_of_steps()
         self.check_time()
+        self.check_memory()
         self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+
+    def check_memory(self) -> None:
+        rss = resident_bytes()
+        if self.memory_base < 0:
+            self.memory_base = rss
+        elif rss - self.memory_base > self.limits.memory_mb << 20:
+            raise LimitExceeded(
+                f"memory limit exceeded (the run grew memory by more than {self.limits.memory_mb:,} MB)",
+                code="E0407", hint="build smaller values, or raise it with Limits(memory_mb=...)",
+            )
 
     def out_of_depth(self) -> LimitExceeded:
         return LimitExceeded(
@@ -88,6 +119,8 @@ class RunContext:
             )
 
     def check_str_len(self, n: int) -> None:
+        if n >= LARGE_ALLOCATION:
+            self.check_memory()
         if n > self.limits.str_len:
             raise LimitExceeded(
                 f"string too long ({n:,} characters; limit {self.limits.str_len:,})", code="E0403",
@@ -95,6 +128,8 @@ class RunContext:
             )
 
     def check_collection_len(self, n: int) -> None:
+        if n >= LARGE_ALLOCATION:
+            self.check_memory()
         if n > self.limits.collection_len:
             raise LimitExceeded(
                 f"collection too large ({n:,} items; limit {self.limits.collection_len:,})", code="E0404",
