@@ -31,6 +31,9 @@ the generator's output). Each function: its signature, what it does, and one of 
 `example`s. Import a module with `use std.<name>` and call `name.function(...)`. Calling a
 function with arguments of the wrong type is a check error (E0210); `T`, `K`, `U` are type
 variables fixed by the arguments; `Fn[T, K]` is a function from `T` to `K` (pass a lambda).
+Outside its domain (an empty list for `stats.mean`, a modulus below 1...) a function does not
+apply: a failed `require` (`NotApplicable`) with a message; an unknown unit, month name or
+rounding mode, or text that does not read, is an error.
 """
 
 
@@ -95,8 +98,8 @@ def _module_entries(name: str) -> Iterator[Entry]:
                 yield Entry(name, "constant", d.name, f"{d.name} = {value}", "", None)
     for rname, rt in module.interface.records.items():
         fields = ", ".join(f"{f.name}: {f.type}" for f in rt.fields)
-        doc = ""
-        yield Entry(name, "record", rname, f"record {rname}({fields})", doc, None)
+        doc = ""  # record docstrings are not kept in the interface
+        yield Entry(name, "record", rname, f"{rname}({fields})", doc, None)
     for d in decls:
         yield Entry(name, "function", d.name, _sgl_signature(d), _first_line(d.doc), example_of(d.name))
     for fname, nf in module.natives.items():
