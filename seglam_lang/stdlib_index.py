@@ -33,7 +33,7 @@ function with arguments of the wrong type is a check error (E0210); `T`, `K`, `U
 variables fixed by the arguments; `Fn[T, K]` is a function from `T` to `K` (pass a lambda).
 Outside its domain (an empty list for `stats.mean`, a modulus below 1...) a function does not
 apply: a failed `require` (`NotApplicable`) with a message; an unknown unit, month name or
-rounding mode, or text that does not read, is an error.
+rounding mode is an error (each function's line says which applies).
 """
 
 
