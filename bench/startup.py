@@ -1,0 +1,85 @@
+"""Start-up benchmark: wall time of the product's fast paths, as whole processes.
+
+Measures, in one run and interleaved (so machine load hits every command alike):
+- the baseline: `python -c "import click, attrs, lark"` (what any CLI of this stack pays);
+- `sgl exec` on a small file;
+- `sgl ask` answering from a cache (a hit, on a copy of `examples/cache`).
+Prints the median and p90 wall time of each, and its ratio to the baseline. The target is
+< 200 ms wall for both `sgl` commands on an idle machine of this kind.
+
+Usage: python bench/startup.py [--runs N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = "proc main() -> Int:\n    return sum(i * i for i in range(10))\n"
+REQUEST = "How many days between 2024-01-03 and 2024-03-05?"
+
+
+def _sgl() -> list[str]:
+    exe = shutil.which("sgl", path=os.path.dirname(sys.executable)) or shutil.which("sgl")
+    return [exe] if exe else [sys.executable, "-c", "from seglam_lang.cli import main; main()"]
+
+
+def _time(cmd: list[str], expect: str) -> float:
+    start = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0 or out.stdout.strip() != expect:
+        raise SystemExit(f"{' '.join(cmd)} failed: {out.returncode} {out.stdout!r} {out.stderr!r}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "small.sgl"
+        small.write_text(SMALL)
+        cache = Path(tmp) / "cache"
+        shutil.copytree(REPO / "examples" / "cache", cache)
+        commands = {
+            "baseline (python + click, attrs, lark)": ([sys.executable, "-c", "import click, attrs, lark"], ""),
+            "sgl exec small.sgl": ([*_sgl(), "exec", str(small)], "285"),
+            "sgl ask (cache hit)": ([*_sgl(), "ask", REQUEST, "--cache", str(cache)], "62"),
+        }
+        for cmd, expect in commands.values():  # warm the OS cache and SGL's parse caches
+            _time(cmd, expect)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, (cmd, expect) in commands.items():
+                times[name].append(_time(cmd, expect))
+    base = statistics.median(next(iter(times.values())))
+    rows = {}
+    for name, ts in times.items():
+        ts.sort()
+        rows[name] = {
+            "median_ms": round(statistics.median(ts) * 1000, 1),
+            "p90_ms": round(ts[int(0.9 * (len(ts) - 1))] * 1000, 1),
+            "ratio_to_baseline": round(statistics.median(ts) / base, 2),
+        }
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{'command':<42} {'median':>9} {'p90':>9} {'x baseline':>11}")
+    for name, r in rows.items():
+        print(f"{name:<42} {r['median_ms']:>7.1f}ms {r['p90_ms']:>7.1f}ms {r['ratio_to_baseline']:>10.2f}x")
+    print(f"load average: {os.getloadavg()[0]:.2f} (ratios are the figure to compare across machines)")
+
+
+if __name__ == "__main__":
+    main()
