@@ -27,9 +27,27 @@ def _span_field() -> Span:
 
 
 class _Node:
-    """Shared base: one hand-written repr instead of a generated one per class (start-up cost)."""
+    """Shared base: hand-written repr, equality and hash instead of ones generated per
+    class, because generating them is most of the cost of importing this module, and
+    this module is on the start-up path of every `sgl` command. Equality compares the
+    fields whose attrs `eq` is true (not spans), exactly as attrs' generated methods would."""
 
     __slots__ = ()
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, a.name) for a in self.__attrs_attrs__ if a.eq)  # type: ignore[attr-defined]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__name__, self._key()))
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -39,12 +57,12 @@ class _Node:
 
 
 def node(cls: type) -> type:
-    """Make `cls` a frozen, slotted AST node class (generated repr/pickling omitted for start-up speed)."""
+    """Make `cls` a frozen, slotted attrs AST node class; only `__init__` is generated (start-up speed)."""
     body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
     based = type(cls.__name__, (_Node,), body)
     based.__qualname__ = cls.__qualname__
     return attrs.define(
-        based, frozen=True, slots=True, weakref_slot=False, repr=False,
+        based, frozen=True, slots=True, weakref_slot=False, repr=False, eq=False,
         getstate_setstate=False, match_args=False,
     )
 
