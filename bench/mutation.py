@@ -2,7 +2,7 @@
 
 Usage:
     python bench/mutation.py examples/ stdlib/ [--json] [--max-examples N] [--time-budget S]
-                             [--limit-per-file N] [--no-diff]
+                             [--limit-per-file N] [--no-diff] [--jobs N]
 
 For every `.sgl` file whose own examples and properties pass, each *procedure* is mutated
 one small change at a time by rewriting its AST (`attrs.evolve`) and printing it back
@@ -43,7 +43,8 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -390,14 +391,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-per-file", type=int, default=None, help="stop after N mutants per file")
     ap.add_argument("--diff-inputs", type=int, default=100, help="inputs per procedure for the survivor diff")
     ap.add_argument("--no-diff", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="files mutated in parallel processes")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    progress: Callable[[str], None] = (lambda s: print(s, file=sys.stderr)) if sys.stderr.isatty() else (lambda s: None)
-    results = []
-    for f in _collect(args.paths):
-        progress(f"mutating {f} ...")
-        results.append(run_file(f, max_examples=args.max_examples, time_budget=args.time_budget,
-                                limit=args.limit_per_file, diff_inputs=0 if args.no_diff else args.diff_inputs))
+    options = {"max_examples": args.max_examples, "time_budget": args.time_budget, "limit": args.limit_per_file,
+               "diff_inputs": 0 if args.no_diff else args.diff_inputs}
+    files = _collect(args.paths)
+    # Files are independent: with --jobs N they are mutated in N processes (results keep file order).
+    with ProcessPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(run_file, f, **options) for f in files]
+        for future in as_completed(futures):
+            r = future.result()
+            # A line per file on stderr as it finishes: a whole run takes minutes.
+            score = r.to_json()["score"] if r.status == "ok" else None
+            print(f"{r.file}: {r.status}" + ("" if score is None else f", {score:.0%} of {r.non_equivalent} killed")
+                  + f" ({r.seconds:.0f}s)", file=sys.stderr, flush=True)
+        results = [f.result() for f in futures]
     seconds = time.perf_counter() - t0
     if args.json:
         print(json.dumps({"overall": _overall(results), "seconds": round(seconds, 1),
