@@ -166,6 +166,11 @@ def load_sentence_embedder() -> SentenceEmbedder | None:
             model = SentenceTransformer(where, device="cpu", **options)
         except Exception:  # not there, or not loadable offline: try the next one
             continue
+        import torch
+
+        # One sentence per request gains nothing from more threads, and on a busy machine
+        # spinning OpenMP threads made each encode ten times slower.
+        torch.set_num_threads(1)
         return SentenceEmbedder(model, "all-MiniLM-L6-v2")
     return None
 
