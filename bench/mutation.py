@@ -280,8 +280,10 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
     found: list[str] = []
 
     def compare(kwargs: dict[str, object]) -> None:
+        if found:
+            return  # one difference is enough; the remaining inputs cost nothing
         a, b = outcome(original, kwargs), outcome(mutant, kwargs)
-        if a != b and not found:
+        if a != b:
             args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
             found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
 
