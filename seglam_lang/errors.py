@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
+from seglam_lang.frozen import frozen
 
 
-@attrs.frozen
+@frozen
 class Span:
     """A range of source text: 1-based lines and columns, end exclusive."""
 
@@ -47,7 +47,7 @@ class Span:
 NO_SPAN = Span(0, 0, 0, 0)
 
 
-@attrs.frozen
+@frozen
 class Diagnostic:
     """One problem found in a file, with what a person needs to fix it."""
 
@@ -146,7 +146,7 @@ class SglUsageError(SglError):
     default_code = "E0500"
 
 
-@attrs.frozen
+@frozen
 class Frame:
     """One frame of an SGL stack trace."""
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from seglam_lang.frozen import frozen
 from seglam_lang.syntax import ast
 
 
@@ -31,7 +32,7 @@ class Type:
         raise NotImplementedError
 
 
-@attrs.frozen
+@frozen
 class PrimT(Type):
     name: str
 
@@ -54,7 +55,7 @@ PRIMITIVES: dict[str, PrimT] = {t.name: t for t in (INT, FLOAT, DECIMAL, BOOL, S
 NUMERIC = (INT, FLOAT, DECIMAL)
 
 
-@attrs.frozen
+@frozen
 class ListT(Type):
     elem: Type
 
@@ -62,7 +63,7 @@ class ListT(Type):
         return f"List[{self.elem}]"
 
 
-@attrs.frozen
+@frozen
 class SetT(Type):
     elem: Type
 
@@ -70,7 +71,7 @@ class SetT(Type):
         return f"Set[{self.elem}]"
 
 
-@attrs.frozen
+@frozen
 class MapT(Type):
     key: Type
     value: Type
@@ -79,7 +80,7 @@ class MapT(Type):
         return f"Map[{self.key}, {self.value}]"
 
 
-@attrs.frozen
+@frozen
 class TupleT(Type):
     elems: tuple[Type, ...]
 
@@ -87,7 +88,7 @@ class TupleT(Type):
         return f"Tuple[{', '.join(map(str, self.elems))}]"
 
 
-@attrs.frozen
+@frozen
 class IterT(Type):
     """A one-shot iterable: `range`, `enumerate`, `zip`, `reversed`, generator expressions.
 
@@ -102,7 +103,7 @@ class IterT(Type):
         return f"Iter[{self.elem}]"
 
 
-@attrs.frozen
+@frozen
 class ViewT(Type):
     """A live view of a Map: `keys()`, `values()`, `items()` (as Python's dict views).
 
@@ -116,7 +117,7 @@ class ViewT(Type):
         return f"View[{self.elem}]"
 
 
-@attrs.frozen
+@frozen
 class OptionalT(Type):
     inner: Type
 
@@ -124,14 +125,14 @@ class OptionalT(Type):
         return f"{self.inner}?"
 
 
-@attrs.frozen
+@frozen
 class FieldSig:
     name: str
     type: Type
     has_default: bool = False
 
 
-@attrs.frozen
+@frozen
 class RecordT(Type):
     """A record type; identified by module and name (two modules may both have `Item`)."""
 
@@ -149,7 +150,7 @@ class RecordT(Type):
         return self.name
 
 
-@attrs.frozen
+@frozen
 class FnT(Type):
     """A function value's type (lambdas, procs passed as `key=`)."""
 
@@ -160,7 +161,7 @@ class FnT(Type):
         return f"({', '.join(map(str, self.params))}) -> {self.ret}"
 
 
-@attrs.frozen
+@frozen
 class TypeVar(Type):
     """A type variable in a generic native signature (`T`, `K`, `V`)."""
 
@@ -247,14 +248,14 @@ def is_assignable(src: Type, dst: Type) -> bool:
     return False
 
 
-@attrs.frozen
+@frozen
 class ParamSig:
     name: str
     type: Type
     has_default: bool = False
 
 
-@attrs.frozen
+@frozen
 class ProcSig:
     """A procedure's signature as other modules, the verifier and the cache see it."""
 
@@ -271,7 +272,7 @@ class ProcSig:
         return f"{self.name}({ps}) -> {self.returns}"
 
 
-@attrs.frozen
+@frozen
 class ModuleInterface:
     """What `use std.x` makes visible: procedures, records and constants, with types."""
 

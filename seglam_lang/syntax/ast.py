@@ -20,57 +20,17 @@ from typing import Union
 import attrs
 
 from seglam_lang.errors import NO_SPAN, Span
+from seglam_lang.frozen import frozen
 
 
 def _span_field() -> Span:
     return attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
 
 
-class _Node:
-    """Shared base: hand-written repr, equality and hash instead of ones generated per
-    class, because generating them is most of the cost of importing this module, and
-    this module is on the start-up path of every `sgl` command. Equality compares the
-    fields whose attrs `eq` is true (not spans), exactly as attrs' generated methods would."""
-
-    __slots__ = ()
-
-    def _key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, a.name) for a in self.__attrs_attrs__ if a.eq)  # type: ignore[attr-defined]
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]
-
-    def __ne__(self, other: object) -> bool:
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self._key()))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{a.name}={getattr(self, a.name)!r}" for a in self.__attrs_attrs__ if a.repr  # type: ignore[attr-defined]
-        )
-        return f"{type(self).__name__}({fields})"
-
-
-def node(cls: type) -> type:
-    """Make `cls` a frozen, slotted attrs AST node class; only `__init__` is generated (start-up speed)."""
-    body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
-    based = type(cls.__name__, (_Node,), body)
-    based.__qualname__ = cls.__qualname__
-    return attrs.define(
-        based, frozen=True, slots=True, weakref_slot=False, repr=False, eq=False,
-        getstate_setstate=False, match_args=False,
-    )
-
-
 # ---------------------------------------------------------------- types
 
 
-@node
+@frozen
 class TypeName:
     """A type annotation: `Int`, `List[Int]`, `Map[Str, Int]`, `Item`, `T?` (optional)."""
 
@@ -86,42 +46,42 @@ TypeExpr = TypeName
 # ---------------------------------------------------------------- expressions
 
 
-@node
+@frozen
 class Name:
     id: str
     span: Span = _span_field()
 
 
-@node
+@frozen
 class IntLit:
     value: int
     span: Span = _span_field()
 
 
-@node
+@frozen
 class FloatLit:
     value: float
     span: Span = _span_field()
 
 
-@node
+@frozen
 class StrLit:
     value: str
     span: Span = _span_field()
 
 
-@node
+@frozen
 class BoolLit:
     value: bool
     span: Span = _span_field()
 
 
-@node
+@frozen
 class NoneLit:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class FormattedValue:
     """`{expr!conversion:spec}` inside an f-string; `spec` is plain text (no nested fields)."""
 
@@ -131,7 +91,7 @@ class FormattedValue:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class FString:
     """An f-string: literal text (`str`) and `FormattedValue`s, in order."""
 
@@ -139,32 +99,32 @@ class FString:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class TupleExpr:
     elts: tuple[Expr, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ListExpr:
     elts: tuple[Expr, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class SetExpr:
     elts: tuple[Expr, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class DictExpr:
     keys: tuple[Expr, ...]
     values: tuple[Expr, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Comprehension:
     """One `for target in iter if cond...` clause of a comprehension."""
 
@@ -174,21 +134,21 @@ class Comprehension:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ListComp:
     elt: Expr
     generators: tuple[Comprehension, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class SetComp:
     elt: Expr
     generators: tuple[Comprehension, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class DictComp:
     key: Expr
     value: Expr
@@ -196,7 +156,7 @@ class DictComp:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class GeneratorExp:
     """A generator expression; allowed as a call argument (`sum(x for x in xs)`)."""
 
@@ -205,14 +165,14 @@ class GeneratorExp:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class UnaryOp:
     op: str  # '-', '+', '~', 'not'
     operand: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class BinOp:
     left: Expr
     op: str  # '+', '-', '*', '/', '//', '%', '**', '<<', '>>', '&', '|', '^'
@@ -220,7 +180,7 @@ class BinOp:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class BoolOp:
     left: Expr
     op: str  # 'and', 'or'
@@ -228,7 +188,7 @@ class BoolOp:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Compare:
     """A (possibly chained) comparison: `a < b <= c`."""
 
@@ -238,7 +198,7 @@ class Compare:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class IfExp:
     test: Expr
     body: Expr
@@ -246,21 +206,21 @@ class IfExp:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Lambda:
     params: tuple[str, ...]
     body: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Keyword:
     name: str
     value: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Call:
     func: Expr
     args: tuple[Expr, ...] = ()
@@ -268,14 +228,14 @@ class Call:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Attribute:
     value: Expr
     attr: str
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Slice:
     lower: Expr | None = None
     upper: Expr | None = None
@@ -283,7 +243,7 @@ class Slice:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Subscript:
     value: Expr
     index: Expr | Slice
@@ -299,14 +259,14 @@ Expr = Union[
 # ---------------------------------------------------------------- statements
 
 
-@node
+@frozen
 class Assign:
     target: Expr
     value: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class AnnAssign:
     target: Name
     annotation: TypeExpr
@@ -314,7 +274,7 @@ class AnnAssign:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class AugAssign:
     target: Expr
     op: str  # the binary operator: '+', '-', ...
@@ -322,13 +282,13 @@ class AugAssign:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ExprStmt:
     value: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class If:
     """`if`; an `elif` chain is an `If` as the only statement of `orelse`."""
 
@@ -338,7 +298,7 @@ class If:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class For:
     target: Expr
     iter: Expr
@@ -346,49 +306,49 @@ class For:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class While:
     test: Expr
     body: tuple[Stmt, ...]
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Break:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Continue:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Pass:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Return:
     value: Expr | None = None
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Require:
     test: Expr
     msg: Expr | None = None
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Assert:
     test: Expr
     msg: Expr | None = None
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Fail:
     msg: Expr
     span: Span = _span_field()
@@ -402,7 +362,7 @@ Stmt = Union[
 # ---------------------------------------------------------------- declarations
 
 
-@node
+@frozen
 class Use:
     """`use std.text` / `use std.money as money`."""
 
@@ -415,7 +375,7 @@ class Use:
         return self.alias or self.path[-1]
 
 
-@node
+@frozen
 class Field:
     name: str
     type: TypeExpr
@@ -423,7 +383,7 @@ class Field:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class RecordDecl:
     name: str
     fields: tuple[Field, ...]
@@ -431,7 +391,7 @@ class RecordDecl:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ConstDecl:
     name: str
     annotation: TypeExpr | None
@@ -439,7 +399,7 @@ class ConstDecl:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Param:
     name: str
     type: TypeExpr
@@ -447,7 +407,7 @@ class Param:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class Trigger:
     """`@when("template")` or `@when(re"regex")`."""
 
@@ -456,7 +416,7 @@ class Trigger:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ProcDecl:
     name: str
     params: tuple[Param, ...]
@@ -467,13 +427,13 @@ class ProcDecl:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class ExampleDecl:
     expr: Expr
     span: Span = _span_field()
 
 
-@node
+@frozen
 class PropertyDecl:
     name: str
     params: tuple[Param, ...]
@@ -482,7 +442,7 @@ class PropertyDecl:
     span: Span = _span_field()
 
 
-@node
+@frozen
 class OriginDecl:
     entries: tuple[tuple[str, str], ...]
     span: Span = _span_field()
@@ -491,7 +451,7 @@ class OriginDecl:
 Decl = Union[Use, RecordDecl, ConstDecl, ProcDecl, ExampleDecl, PropertyDecl, OriginDecl]
 
 
-@node
+@frozen
 class Comment:
     """A `#` comment, kept for the formatter; `own_line` is False for a trailing comment."""
 
@@ -501,7 +461,7 @@ class Comment:
     own_line: bool
 
 
-@node
+@frozen
 class Module:
     decls: tuple[Decl, ...]
     comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
