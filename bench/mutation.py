@@ -316,6 +316,9 @@ def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | 
             continue
         seen.add(text)
         results.append(_run_mutant(original, text, path, op, desc, line, max_examples, time_budget, diff_inputs))
+    if not results:
+        # e.g. a stdlib file that only documents and checks native functions
+        return FileResult(str(path), "skipped: no SGL procedure to mutate", (), time.perf_counter() - t0)
     return FileResult(str(path), "ok", tuple(results), time.perf_counter() - t0)
 
 
