@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -111,6 +112,7 @@ class ReasoningCache:
         self._modules: dict[str, tuple[str, Any]] = {}  # family -> (hash, Module)
         self._families: dict[str, FamilyRow] = {}
         self._seen_version: int | None = None
+        self._refresh_lock = threading.Lock()
         self._matcher = Matcher(TriggerIndex(), self._load_family, limits)
         self.problems: list[str] = []  # tampered files and the like, found while answering
 
@@ -121,13 +123,17 @@ class ReasoningCache:
         version = self.store.generation()
         if version == self._seen_version:
             return
-        self._seen_version = version
-        families = {f.name: f for f in self.store.families()}
-        self._modules = {k: v for k, v in self._modules.items() if k in families and families[k].hash == v[0]}
-        self._families = families
-        index = TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors))
-                             for t in self.store.triggers())
-        self._matcher = Matcher(index, self._load_family, self.limits)
+        with self._refresh_lock:
+            if version == self._seen_version:
+                return
+            families = {f.name: f for f in self.store.families()}
+            self._modules = {k: v for k, v in self._modules.items() if k in families and families[k].hash == v[0]}
+            self._families = families
+            index = TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors))
+                                 for t in self.store.triggers())
+            self._matcher = Matcher(index, self._load_family, self.limits)
+            # Last: a thread that sees this version must also see the index built for it.
+            self._seen_version = version
 
     def _load_family(self, family: str) -> Any:
         """The loaded module of an active family whose file matches the index, else None."""
