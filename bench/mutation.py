@@ -51,7 +51,7 @@ from typing import Any
 import attrs
 
 from seglam_lang import loads
-from seglam_lang.errors import SglError, SglSyntaxError, SglTypeError
+from seglam_lang.errors import LimitExceeded, SglError, SglSyntaxError, SglTypeError
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.parser import parse
@@ -271,9 +271,11 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
     except SglError:
         return None  # a parameter type that cannot be generated (functions, type variables)
 
-    def outcome(module: Any, kwargs: dict[str, object]) -> str:
+    def outcome(module: Any, kwargs: dict[str, object]) -> str | None:
         try:
             return "value " + format_value(module.call_sgl(name, [], dict(kwargs), limits=MUTANT_LIMITS))
+        except LimitExceeded:
+            return None  # a limit (the timeout above all) says nothing about the program's meaning
         except SglError as e:
             return f"error {type(e).__name__}"
 
@@ -283,7 +285,7 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
         if found:
             return  # one difference is enough; the remaining inputs cost nothing
         a, b = outcome(original, kwargs), outcome(mutant, kwargs)
-        if a != b:
+        if a is not None and b is not None and a != b:
             args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
             found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
 
