@@ -39,12 +39,19 @@ _LAZY = {
 }
 
 
+# Subpackages reachable as attributes before anyone imported them; `seglam_lang.verify` is
+# itself callable (`seglam_lang.verify(module) -> Report`), see seglam_lang/verify/__init__.py.
+_SUBPACKAGES = frozenset({"verify"})
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"seglam_lang.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'seglam_lang' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
@@ -53,5 +60,5 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ExampleCase", "ExampleOutcome", "LimitExceeded", "Limits", "Module", "NotApplicable", "ProcInfo",
     "PropertyCase", "SglError", "SglRuntimeError", "SglSyntaxError", "SglTypeError", "SglUsageError",
-    "from_python", "load", "loads", "to_python",
+    "from_python", "load", "loads", "to_python", "verify",
 ]

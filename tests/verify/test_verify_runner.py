@@ -192,3 +192,18 @@ def test_fail_fast_stops_at_the_first_failure_and_no_shrink_reports_it_as_found(
     source = "property short(xs: List[Int]):\n    assert len(xs) < 3\n"
     (c,) = verify(_load(source), shrink=False).checks
     assert c.status == FAILED and c.counterexample["xs"].count(",") >= 2
+
+
+def test_verify_is_reachable_from_the_package_in_a_fresh_process() -> None:
+    """`seglam_lang.verify(module)` works without importing the subpackage first (the documented API)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import seglam_lang\n"
+        "m = seglam_lang.loads('proc f(x: Int) -> Int:\\n    return x + 1\\n\\nexample f(1) == 3\\n')\n"
+        "r = seglam_lang.verify(m)\n"
+        "print(r.passed, r.counts['failed'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1"]
