@@ -251,6 +251,8 @@ class StmtCompiler:
             store = self.store(s.target)
             slot = -1
 
+        # for_ and while_ below inline the same chunked step charging on purpose: a shared
+        # helper would cost a Python call per iteration on the interpreter's hottest path.
         def for_(f: list) -> Signal | None:
             ctx = f[CTX]
             n = 0
