@@ -62,6 +62,7 @@ def _pick(f: object, a: Number | None, b: Number | None) -> Number | None:
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+_ORDERING = {*_FLIP, "!="}
 
 
 def _number(e: ast.Expr) -> Number | None:
@@ -81,9 +82,11 @@ def _number(e: ast.Expr) -> Number | None:
     return None
 
 
-def _bound(op: str, value: Number) -> Constraint:
-    """The constraint `v OP value` puts on v (strict bounds on ints made inclusive)."""
-    strict = isinstance(value, int) and op in ("<", ">")
+def _bound(op: str, value: Number, integral: bool) -> Constraint:
+    """The constraint `v OP value` puts on v: a strict bound is made inclusive when both v
+    (an `Int`, a length) and the value are integers; otherwise it stays where it is (`p > 0`
+    on a Decimal is drawn as `p >= 0`, so `Decimal("0.5")` is still drawn)."""
+    strict = integral and isinstance(value, int) and op in ("<", ">")
     if op in ("<", "<="):
         return Constraint(hi=value - 1 if strict else value)
     if op in (">", ">="):
@@ -101,9 +104,10 @@ def _subject(e: ast.Expr) -> tuple[str, bool] | None:
     return None
 
 
-def _comparison(subject: tuple[str, bool], op: str, value: Number) -> tuple[str, Constraint] | None:
+def _comparison(subject: tuple[str, bool], op: str, value: Number,
+                integral: Mapping[str, bool]) -> tuple[str, Constraint] | None:
     name, is_len = subject
-    c = _bound(op, value)
+    c = _bound(op, value, is_len or integral[name])
     if not is_len:
         return name, c
     if not isinstance(value, int):
@@ -124,8 +128,9 @@ def _conjuncts(e: ast.Expr) -> list[ast.Expr]:
     return out
 
 
-def _facts(e: ast.Expr, names: frozenset[str]) -> list[tuple[str, Constraint]]:
-    """What one conjunct says about the names in `names`."""
+def _facts(e: ast.Expr, names: Mapping[str, ast.TypeName | None]) -> list[tuple[str, Constraint]]:
+    """What one conjunct says about the names in `names` (each with its annotation, if known)."""
+    integral = {n: t is not None and t.name == "Int" and not t.args for n, t in names.items()}
     if isinstance(e, ast.Compare) and all(op in _FLIP for op in e.ops):
         facts = []
         operands = [e.left, *e.comparators]
@@ -133,9 +138,9 @@ def _facts(e: ast.Expr, names: frozenset[str]) -> list[tuple[str, Constraint]]:
             sa, sb, na, nb = _subject(a), _subject(b), _number(a), _number(b)
             fact = None
             if sa and sa[0] in names and nb is not None:
-                fact = _comparison(sa, op, nb)
+                fact = _comparison(sa, op, nb, integral)
             elif sb and sb[0] in names and na is not None:
-                fact = _comparison(sb, _FLIP[op], na)
+                fact = _comparison(sb, _FLIP[op], na, integral)
             if fact:
                 facts.append(fact)
         return facts
@@ -145,19 +150,39 @@ def _facts(e: ast.Expr, names: frozenset[str]) -> list[tuple[str, Constraint]]:
         if len(gen.generators) == 1 and not gen.generators[0].ifs:
             comp = gen.generators[0]
             if isinstance(comp.target, ast.Name) and isinstance(comp.iter, ast.Name) and comp.iter.id in names:
-                elem = _gather([gen.elt], frozenset({comp.target.id})).get(comp.target.id)
+                # The element's annotation: the first type argument of the collection's (a map's key).
+                of = names[comp.iter.id]
+                elem_type = of.args[0] if of is not None and of.args else None
+                elem = _gather([gen.elt], {comp.target.id: elem_type}).get(comp.target.id)
                 if elem is not None:
                     return [(comp.iter.id, Constraint(elem=elem))]
     return []
 
 
-def _gather(tests: list[ast.Expr], names: frozenset[str]) -> dict[str, Constraint]:
+def _gather(tests: list[ast.Expr], names: Mapping[str, ast.TypeName | None]) -> dict[str, Constraint]:
     out: dict[str, Constraint] = {}
     for test in tests:
         for conjunct in _conjuncts(test):
             for name, c in _facts(conjunct, names):
                 out[name] = out[name].meet(c) if name in out else c
     return out
+
+
+def compared_numbers(tree: ast.Module) -> tuple[Number, ...]:
+    """The number literals the module's procs and properties compare against (`require n >= 18`,
+    `if qty == 1`), distinct, in source order: the values where a program's behaviour changes,
+    which boundary-first inputs try with their neighbours."""
+    found: dict[str, Number] = {}
+    for decl in tree.decls:
+        if not isinstance(decl, ast.ProcDecl | ast.PropertyDecl):
+            continue
+        for node in ast.walk(decl):
+            if isinstance(node, ast.Compare) and set(node.ops) <= _ORDERING:
+                for operand in (node.left, *node.comparators):
+                    v = _number(operand)
+                    if v is not None:
+                        found.setdefault(f"{type(v).__name__}:{v}", v)
+    return tuple(found.values())
 
 
 def constraints_for(decl: ast.PropertyDecl | ast.ProcDecl) -> Mapping[str, Constraint]:
@@ -167,4 +192,4 @@ def constraints_for(decl: ast.PropertyDecl | ast.ProcDecl) -> Mapping[str, Const
         if not isinstance(stmt, ast.Require):
             break
         leading.append(stmt.test)
-    return _gather(leading, frozenset(p.name for p in decl.params))
+    return _gather(leading, {p.name: p.type for p in decl.params})

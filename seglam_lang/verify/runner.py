@@ -1,21 +1,23 @@
 """Running a module's `example`s and `property`s: `verify(module) -> Report`.
 
 Owns: evaluating each example and explaining a failure (the expression, both sides of a
-comparison, file:line); running each property under Hypothesis on arguments drawn from
+comparison, file:line); running each property first on its boundary inputs (the edges
+of its parameters' types, see `edges`), then under Hypothesis on arguments drawn from
 its parameters' types (narrowed to the bounds its leading `require`s state, see
 `narrowing`), with `require` as `assume`; shrinking a failure to a minimal
-counterexample printed as SGL literals; the per-property time budget; and the rules
+counterexample printed as SGL literals (a boundary failure to its simplest edges); the per-property time budget; and the rules
 that turn Hypothesis' outcomes into a check status.
 
 Invariants:
-- deterministic by default: `seed=0` fixes every draw, so the same module gives the same
+- deterministic by default: boundary inputs are a fixed list, and `seed=0` fixes every draw, so the same module gives the same
   report on every run and machine; `seed=None` draws a fresh random seed;
 - no example database is read or written unless `database` names a directory;
 - one check never stops the others: any error in a check (even a bug in SGL) becomes that
   check's status "error";
 - a property "passes" only if enough inputs satisfied its `require`s; if Hypothesis gives up
   (health check `filter_too_much`, `Unsatisfiable`) or fewer than `MIN_ACCEPTED` inputs
-  were accepted while most were rejected, it is "unsatisfiable", which is a failure;
+  were accepted while most were rejected, it is "unsatisfiable", which is a failure (judged
+  on the random inputs: boundary inputs are a fixed set its `require`s may well reject);
 - the time budget bounds the search for a failure and, separately, the shrinking of one:
   a property stopped by it reports how many examples it ran (status "passed", with a note).
 """
@@ -40,7 +42,9 @@ from seglam_lang.runtime.values import format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr
 from seglam_lang.verify import report as R
-from seglam_lang.verify.narrowing import Constraint, constraints_for
+from seglam_lang.verify.edges import DEFAULT_LIMIT as DEFAULT_BOUNDARY
+from seglam_lang.verify.edges import Boundary
+from seglam_lang.verify.narrowing import Constraint, compared_numbers, constraints_for
 from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
 MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
@@ -68,13 +72,15 @@ def verify(
     allow_nan: bool = False,
     fail_fast: bool = False,
     shrink: bool = True,
+    boundary: int = DEFAULT_BOUNDARY,
     on_start: OnStart | None = None,
     on_result: OnResult | None = None,
 ) -> R.Report:
     """Run every example and property of a loaded `Module`; return the report.
 
-    `max_examples` bounds the inputs tried per property, `time_budget` (seconds) its
-    search and its shrinking; `limits` bounds each single run; `fail_fast` stops at the
+    `max_examples` bounds the random inputs tried per property, which come after at most
+    `min(boundary, max_examples)` boundary inputs (see `edges`; 0: none); `time_budget`
+    (seconds) bounds a property's search and, separately, its shrinking; `limits` bounds each single run; `fail_fast` stops at the
     first check that does not pass; `shrink=False` reports a property's first failing
     input as found (faster, for mutation testing); `on_start(label)` and
     `on_result(check)` are called around each check (for progress output).
@@ -88,7 +94,8 @@ def verify(
     for name, case in module.properties.items():
         base = R.CheckResult("property", name, module.file, case.span.line, R.ERROR)
         runner = _PropertyRun(module, case, max_examples=max_examples, seed=seed, time_budget=time_budget,
-                              database=database, limits=limits, allow_nan=allow_nan, shrink=shrink)
+                              database=database, limits=limits, allow_nan=allow_nan, shrink=shrink,
+                              boundary=min(boundary, max_examples))
         jobs.append((f"property {name}", runner.run, base))
     for label, job, base in jobs:
         if on_start:
@@ -172,7 +179,8 @@ class _PropertyRun:
     """The state of one property's Hypothesis run: counts, the budget, the last failure."""
 
     def __init__(self, module: Any, case: Any, *, max_examples: int, seed: int | None, time_budget: float,
-                 database: str | None, limits: Limits | None, allow_nan: bool, shrink: bool) -> None:
+                 database: str | None, limits: Limits | None, allow_nan: bool, shrink: bool,
+                 boundary: int) -> None:
         self.module = module
         self.case = case
         self.max_examples = max_examples
@@ -182,6 +190,7 @@ class _PropertyRun:
         self.limits = limits
         self.allow_nan = allow_nan
         self.shrink = shrink
+        self.boundary = boundary
         self.accepted = 0
         self.rejected = 0
         self.stop_at = 0.0
@@ -192,15 +201,16 @@ class _PropertyRun:
         return R.CheckResult("property", self.case.name, self.module.file, self.case.span.line, status, message,
                              counterexample, self.accepted + self.rejected, seconds)
 
-    def test(self, kwargs: dict[str, object]) -> None:
-        """One Hypothesis test case: run the property body on `kwargs`."""
+    def attempt(self, kwargs: dict[str, object]) -> bool:
+        """Run the property body on `kwargs`: False when a `require` rejects them; a failure
+        is recorded in `self.failure` and raised."""
         if time.monotonic() > self.stop_at:
             raise _BudgetSpent
         try:
             self.case.run(kwargs, limits=self.limits)
         except NotApplicable:
             self.rejected += 1
-            assume(False)
+            return False
         except Exception as e:
             self.accepted += 1
             if self.failure is None:
@@ -210,11 +220,42 @@ class _PropertyRun:
             self.failure = (kwargs, e)
             raise
         self.accepted += 1
+        return True
+
+    def test(self, kwargs: dict[str, object]) -> None:
+        """One Hypothesis test case."""
+        if not self.attempt(kwargs):
+            assume(False)
+
+    def run_boundary(self, param_defaults: Mapping[str, object], defaults: RecordDefaults,
+                     constraints: Mapping[str, Constraint]) -> bool:
+        """Run the boundary inputs in order until one fails (True; the failure is then reduced
+        to simpler edges, see `Boundary.simpler`) or all have run (False)."""
+        b = Boundary(self.case.params, param_defaults, constraints=constraints,
+                     numbers=compared_numbers(self.module.tree), record_defaults=defaults)
+        for idx in b.combinations(self.boundary):
+            if self._fails(b.input(idx)):
+                while self.shrink:
+                    idx = next((s for s in b.simpler(idx) if self._fails(b.input(s))), None)
+                    if idx is None:
+                        break
+                return True
+        return False
+
+    def _fails(self, kwargs: dict[str, object]) -> bool:
+        try:
+            self.attempt(kwargs)
+        except _BudgetSpent:
+            raise
+        except Exception:
+            return True
+        return False
 
     def run(self) -> R.CheckResult:
         t0 = time.perf_counter()
-        strategy = params_strategy(self.case.params, self.case.defaults(), defaults=record_defaults(self.module),
-                                   allow_nan=self.allow_nan, constraints=self._constraints())
+        param_defaults, defaults, constraints = self.case.defaults(), record_defaults(self.module), self._constraints()
+        strategy = params_strategy(self.case.params, param_defaults, defaults=defaults, allow_nan=self.allow_nan,
+                                   constraints=constraints)
         test = given(strategy)(self.test)
         test = settings(
             max_examples=self.max_examples,
@@ -241,8 +282,13 @@ class _PropertyRun:
         test._hypothesis_internal_database_key = hashlib.sha256(key).digest()  # type: ignore[attr-defined]
         self.stop_at = time.monotonic() + self.time_budget
         note = ""
+        random_from = (0, 0)  # (accepted, rejected) when the random inputs began
         try:
-            test()
+            if self.run_boundary(param_defaults, defaults, constraints):
+                note = "found by a boundary input"
+            else:
+                random_from = (self.accepted, self.rejected)
+                test()
         except _BudgetSpent:
             note = (f"time budget of {self.time_budget:g}s reached after {self.accepted + self.rejected} examples"
                     + (" (while shrinking a failure)" if self.failure else ""))
@@ -262,7 +308,10 @@ class _PropertyRun:
             # else is a bug in SGL, still reported with the input that triggers it.
             status = R.FAILED if isinstance(error, SglError) else R.ERROR
             return self.result(status, self._failure_message(kwargs, error, note), counterexample, seconds=seconds)
-        if self.accepted < min(MIN_ACCEPTED, self.max_examples) and self.rejected > self.accepted:
+        # Whether a property tested anything is judged on its random inputs, as boundary
+        # inputs are a fixed set that its `require`s may well reject.
+        accepted, rejected = self.accepted - random_from[0], self.rejected - random_from[1]
+        if accepted < min(MIN_ACCEPTED, self.max_examples) and rejected > accepted:
             return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
         return self.result(R.PASSED, note, seconds=seconds)
 
