@@ -9,15 +9,17 @@ would see almost every generated input rejected (an Int is drawn from about +-10
 and be reported "unsatisfiable". Here the `require`s at the top of the body are read
 for the shapes above, and the strategies draw from the bounds directly.
 
-Owns: `Constraint` (numeric bounds, length bounds, a constraint on every element) and
-`constraints_for(decl)`.
+Owns: `Constraint` (numeric bounds, length bounds, a constraint on every element),
+`constraints_for(decl)`, and `compared_numbers(tree)` (the literals a module compares
+against, which boundary-first inputs try; see `edges`).
 
 Invariants (why this is sound): only the `require` statements *before any other
 statement* are read, so every name in them is still the parameter's value; only
 conjuncts of `and` are used, each of which any accepted input must satisfy; so every
 input the `require`s accept is still drawn. Narrowing never replaces the check: the
 `require`s still run on every input (a strict bound on a Float or Decimal, `x > 0`, is
-drawn as `x >= 0` and the boundary is rejected at run time). Anything not understood is
+drawn as `x >= 0` and the boundary is rejected at run time; only an `Int` parameter's or a
+length's strict bound on an int literal is made inclusive). Anything not understood is
 ignored, leaving the type's usual strategy.
 """
 

@@ -13,7 +13,7 @@ from seglam_lang import loads
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.parser import parse
 from seglam_lang.verify.narrowing import Constraint, constraints_for
-from seglam_lang.verify.report import PASSED, UNSATISFIABLE
+from seglam_lang.verify.report import FAILED, PASSED, UNSATISFIABLE
 from seglam_lang.verify.runner import verify
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
@@ -54,6 +54,26 @@ def test_decimal_and_float_bounds() -> None:
     cs = constraints("rate: Decimal, f: Float", 'rate >= 0 and rate <= Decimal("0.25")', "f > -1.5")
     assert cs["rate"] == Constraint(lo=0, hi=decimal.Decimal("0.25"))
     assert cs["f"] == Constraint(lo=-1.5)  # strict bounds on non-ints stay inclusive (require rejects the edge)
+
+
+@pytest.mark.parametrize("params", ["p: Decimal, xs: List[Decimal]", "p: Float, xs: List[Float]"])
+def test_a_strict_int_literal_bound_on_a_non_int_stays_where_it_is(params: str) -> None:
+    # Regression: `p > 0` on a Decimal was read as `p >= 1`, so 0.5 was never drawn.
+    cs = constraints(params, "p > 0 and p < 3", "all(x > 0 for x in xs)")
+    assert cs["p"] == Constraint(lo=0, hi=3)
+    assert cs["xs"] == Constraint(elem=Constraint(lo=0))
+    ints = constraints("n: Int, ns: List[Int]", "n > 0", "all(x > 0 for x in ns)")
+    assert ints["n"] == Constraint(lo=1) and ints["ns"] == Constraint(elem=Constraint(lo=1))
+
+
+def test_a_fraction_below_one_is_drawn_under_a_strict_zero_bound() -> None:
+    source = textwrap.dedent('''\
+        property below_one(p: Decimal):
+            require p > 0
+            assert p >= 1
+    ''')
+    (c,) = verify(loads(source), boundary=0).checks
+    assert c.status == FAILED
 
 
 @pytest.mark.parametrize(
