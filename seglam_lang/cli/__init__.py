@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("seglam_lang.cli.test:test_command", "Run the examples and properties of SGL files."),
     "ask": ("seglam_lang.cli.cache:ask_command", "Answer a request through the reasoning cache."),
     "cache": ("seglam_lang.cli.cache:cache_group", "Inspect and manage a reasoning cache."),
+    "repl": ("seglam_lang.tooling.repl:repl_command", "Evaluate SGL interactively (or each line of a pipe)."),
 }
 
 
