@@ -4,21 +4,22 @@ Owns: `read(t, text) -> value` (an SGL runtime value), `reader(t)` (the same, as
 memoised function per type, for the hot path), `ReadError`, and `write(value, t)`:
 request text that reads back as the value (used by tests and by compilers writing
 examples). The rules are specified in `spec/triggers.md`, section "Slot readers".
+What this module adds to the runtime's conversions is the request's own forms: quoted
+or bare strings, `none`, and collections written as brackets or prose. Scalars are read
+by `seglam_lang.runtime.scalars` and maps and records as JSON by
+`seglam_lang.runtime.convert`: one rule for slots, `sgl exec` and the embedding API.
 
 Invariants:
 - a reader accepts text only when it denotes exactly one value of the type; anything
   else (ambiguous, partial, out of range, lossy) raises `ReadError`. Never a guess.
 - readers are pure functions of (type, text); they do not depend on locale or clock.
 - `read(t, write(v, t)) == v` for every value `v` of a readable type.
-- values are SGL runtime values (see the common contract); `SglSet` and `Record` come
-  from the runtime, imported only when such a type is read. A record slot must give
-  every field (defaults are evaluated by the module, which a reader does not see).
+- values are SGL runtime values. A record slot must give every field (defaults are
+  evaluated by the module, which a reader does not see).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import json
 import re
 from collections.abc import Callable
@@ -42,65 +43,12 @@ from seglam_lang.check.types import (
     TupleT,
     Type,
 )
+from seglam_lang.runtime.convert import from_json, load_json, sgl_set, to_json
+from seglam_lang.runtime.scalars import SCALAR_READERS, ConvertError, show
 
-
-class ReadError(ValueError):
-    """A slot's text does not read cleanly as its type (the trigger does not match)."""
-
+ReadError = ConvertError  # a slot's text does not read cleanly as its type (the trigger does not match)
 
 Reader = Callable[[str], Any]
-
-# ---------------------------------------------------------------- numbers
-
-_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
-_INT_RE = re.compile(rf"([+-]?){_DIGITS}\Z")
-_NUM_BODY = rf"(?:{_DIGITS}(?:\.[0-9]+)?|\.[0-9]+)"
-_FLOAT_RE = re.compile(rf"[+-]?{_NUM_BODY}(?:[eE][+-]?[0-9]+)?%?\Z")
-_DECIMAL_RE = re.compile(rf"([+-]?)([$€£¥]?)({_NUM_BODY})(%?)\Z")
-_MAX_NUMBER_CHARS = 4000  # below CPython's int-to-str cap; a longer slot is not a clean number
-
-
-def _read_int(text: str) -> int:
-    s = text.strip()
-    if len(s) > _MAX_NUMBER_CHARS or not _INT_RE.match(s):
-        raise ReadError(f"not an integer: {_show(text)}")
-    return int(s.replace(",", ""))
-
-
-def _read_float(text: str) -> float:
-    s = text.strip()
-    if len(s) > _MAX_NUMBER_CHARS or not _FLOAT_RE.match(s):
-        raise ReadError(f"not a number: {_show(text)}")
-    s = s.replace(",", "")
-    if s.endswith("%"):
-        # Through Decimal, so that `7%` is the float nearest 0.07 (one rounding).
-        return float(decimal.Decimal(s[:-1]).scaleb(-2))
-    value = float(s)
-    if value in (float("inf"), float("-inf")):
-        raise ReadError(f"number out of range: {_show(text)}")
-    return value
-
-
-def _read_decimal(text: str) -> decimal.Decimal:
-    s = text.strip()
-    m = _DECIMAL_RE.match(s) if len(s) <= _MAX_NUMBER_CHARS else None
-    if m is None:
-        raise ReadError(f"not a decimal number: {_show(text)}")
-    sign, currency, body, percent = m.groups()
-    if currency and percent:
-        raise ReadError(f"a currency amount cannot be a percentage: {_show(text)}")
-    value = decimal.Decimal(sign + body.replace(",", ""))
-    return value.scaleb(-2) if percent else value
-
-
-def _read_bool(text: str) -> bool:
-    s = text.strip().casefold()
-    if s in ("yes", "true"):
-        return True
-    if s in ("no", "false"):
-        return False
-    raise ReadError(f"not yes/no/true/false: {_show(text)}")
-
 
 # ---------------------------------------------------------------- strings
 
@@ -135,133 +83,6 @@ def _read_str(text: str) -> str:
     if not s:
         raise ReadError("empty text")
     return s
-
-
-# ---------------------------------------------------------------- dates and times
-
-_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")]
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>[A-Za-z]+)\.?"
-_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>[0-9]{4})"
-_DATE_FORMS = [
-    re.compile(r"(?P<year>[0-9]{4})-(?P<mnum>[0-9]{2})-(?P<day>[0-9]{2})"),
-    re.compile(rf"{_DAY} (?:of )?{_MONTH},? {_YEAR}", re.I),
-    re.compile(rf"{_MONTH} {_DAY},? {_YEAR}", re.I),
-]
-_TIME = re.compile(
-    r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?(?: ?(?P<ampm>[ap]\.?m\.?))?\Z", re.I
-)
-_WS = re.compile(r"\s+")
-
-
-def _match_date(s: str) -> tuple[dt.date, int] | None:
-    """A date at the start of `s` and where it ends, or None."""
-    for form in _DATE_FORMS:
-        m = form.match(s)
-        if m is None:
-            continue
-        g = m.groupdict()
-        if g.get("mnum"):
-            month = int(g["mnum"])
-        else:
-            month = _MONTHS.get(g["month"].casefold(), 0)
-            if not month:
-                continue
-        try:
-            return dt.date(int(g["year"]), month, int(g["day"])), m.end()
-        except ValueError:
-            raise ReadError(f"no such date: {_show(s[: m.end()])}") from None
-    return None
-
-
-def _read_date(text: str) -> dt.date:
-    s = _WS.sub(" ", text.strip())
-    found = _match_date(s)
-    if found is None or found[1] != len(s):
-        raise ReadError(f"not a date (write 2024-03-05 or 5 March 2024): {_show(text)}")
-    return found[0]
-
-
-def _read_datetime(text: str) -> dt.datetime:
-    s = _WS.sub(" ", text.strip())
-    found = _match_date(s)
-    if found is None:
-        raise ReadError(f"not a date and time (write 2024-03-05 14:30): {_show(text)}")
-    date, end = found
-    rest = s[end:]
-    rest = re.sub(r"\A(?:T| at |, | )", "", rest, count=1, flags=re.I) if rest else rest
-    m = _TIME.match(rest) if rest else None
-    if m is None or (rest and not rest[0].isdigit()):
-        raise ReadError(f"not a date and time (write 2024-03-05 14:30): {_show(text)}")
-    hour, minute = int(m["h"]), int(m["m"])
-    if m["ampm"]:
-        if not 1 <= hour <= 12:
-            raise ReadError(f"not a 12-hour time: {_show(text)}")
-        hour = hour % 12 + (12 if m["ampm"][0].casefold() == "p" else 0)
-    try:
-        return dt.datetime(date.year, date.month, date.day, hour, minute, int(m["s"] or 0),
-                           int((m["f"] or "0").ljust(6, "0")))
-    except ValueError:
-        raise ReadError(f"no such time: {_show(text)}") from None
-
-
-_UNITS = {
-    **dict.fromkeys(("weeks", "week", "wk", "wks", "w"), 604_800_000_000),
-    **dict.fromkeys(("days", "day", "d"), 86_400_000_000),
-    **dict.fromkeys(("hours", "hour", "hr", "hrs", "h"), 3_600_000_000),
-    **dict.fromkeys(("minutes", "minute", "min", "mins", "m"), 60_000_000),
-    **dict.fromkeys(("seconds", "second", "sec", "secs", "s"), 1_000_000),
-    **dict.fromkeys(("milliseconds", "millisecond", "ms"), 1_000),
-    **dict.fromkeys(("microseconds", "microsecond", "us", "µs"), 1),
-}
-_VAGUE_UNITS = ("month", "months", "year", "years", "yr", "yrs")
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?) ?([a-zµ]+)\Z", re.I)
-_DURATION_SEP = re.compile(r",? and |, | ")
-
-
-def _read_duration(text: str) -> dt.timedelta:
-    s = _WS.sub(" ", text.strip())
-    negative = s.startswith("-")
-    if negative:
-        s = s[1:].lstrip()
-    # Tokens: "3 days", "3days", "3d"; separated by spaces, commas or "and".
-    tokens = [t for t in _DURATION_SEP.split(s) if t]
-    micros = 0
-    seen: set[int] = set()
-    i = 0
-    if not tokens:
-        raise ReadError(f"not a duration: {_show(text)}")
-    while i < len(tokens):
-        m = _DURATION_PART.match(tokens[i])
-        if m is None and i + 1 < len(tokens):
-            m = _DURATION_PART.match(tokens[i] + " " + tokens[i + 1])
-            i += 1
-        i += 1
-        if m is None:
-            raise ReadError(f"not a duration (write 3 days, 2 hours 30 minutes): {_show(text)}")
-        unit = m[2].casefold()
-        if unit in _VAGUE_UNITS:
-            raise ReadError(f"months and years have no fixed length; give days: {_show(text)}")
-        scale = _UNITS.get(unit)
-        if scale is None or scale in seen:
-            raise ReadError(f"not a duration (unknown or repeated unit {m[2]!r}): {_show(text)}")
-        seen.add(scale)
-        amount = decimal.Decimal(m[1]) * scale
-        if amount != amount.to_integral_value():
-            raise ReadError(f"duration finer than a microsecond: {_show(text)}")
-        micros += int(amount)
-    try:
-        return dt.timedelta(microseconds=-micros if negative else micros)
-    except OverflowError:
-        raise ReadError(f"duration out of range: {_show(text)}") from None
 
 
 # ---------------------------------------------------------------- collections
@@ -338,15 +159,15 @@ def _items(text: str, brackets: str) -> list[str]:
             if items == [""]:
                 return []
             if "" in items:
-                raise ReadError(f"empty item in {_show(text)}")
+                raise ReadError(f"empty item in {show(text)}")
             return items
     for at in (_prose_at, _space_at):
         parts = _split_top(s, at)
         if parts is None:
-            raise ReadError(f"unbalanced brackets or quotes: {_show(text)}")
+            raise ReadError(f"unbalanced brackets or quotes: {show(text)}")
         if len(parts) > 1 or at is _space_at:
             if any(not p.strip() for p in parts):
-                raise ReadError(f"empty item in {_show(text)}")
+                raise ReadError(f"empty item in {show(text)}")
             return [p.strip() for p in parts]
     raise AssertionError("unreachable")
 
@@ -358,7 +179,7 @@ def _list_reader(t: ListT) -> Reader:
 
 def _set_reader(t: SetT) -> Reader:
     elem = reader(t.elem)
-    return lambda text: _make_set([elem(x) for x in _items(text, "[{")])
+    return lambda text: sgl_set([elem(x) for x in _items(text, "[{")])
 
 
 def _tuple_reader(t: TupleT) -> Reader:
@@ -367,7 +188,7 @@ def _tuple_reader(t: TupleT) -> Reader:
     def read_tuple(text: str) -> tuple[Any, ...]:
         items = _items(text, "([")
         if len(items) != len(elems):
-            raise ReadError(f"expected {len(elems)} items, got {len(items)}: {_show(text)}")
+            raise ReadError(f"expected {len(elems)} items, got {len(items)}: {show(text)}")
         return tuple(r(x) for r, x in zip(elems, items))
 
     return read_tuple
@@ -378,70 +199,11 @@ def _tuple_reader(t: TupleT) -> Reader:
 
 def _json_reader(t: MapT | RecordT) -> Reader:
     def read_json(text: str) -> Any:
-        try:
-            data = json.loads(text.strip(), parse_float=decimal.Decimal, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            raise ReadError(f"not a JSON object: {_show(text)}") from None
-        return from_json(data, t)
+        # Field defaults are evaluated by the module, which a slot reader does not see:
+        # a record slot gives every field.
+        return from_json(load_json(text.strip()), t)
 
     return read_json
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def from_json(data: Any, t: Type) -> Any:
-    """JSON data (floats as Decimal) as the SGL value of type `t`.
-
-    A JSON string for a non-`Str` type is read by that type's slot reader, so dates,
-    percentages and durations can be written the way a request would write them.
-    """
-    if isinstance(t, OptionalT):
-        return None if data is None else from_json(data, t.inner)
-    if isinstance(data, str) and t != STR and not isinstance(t, (ListT, SetT, TupleT, MapT, RecordT)):
-        return reader(t)(data)
-    kind = type(data)
-    if (t, kind) in ((STR, str), (BOOL, bool), (INT, int)):
-        return data
-    if t == FLOAT and kind in (int, decimal.Decimal):
-        return float(data)
-    if t == DECIMAL and kind in (int, decimal.Decimal):
-        return decimal.Decimal(data)
-    if isinstance(t, ListT) and kind is list:
-        return [from_json(x, t.elem) for x in data]
-    if isinstance(t, SetT) and kind is list:
-        return _make_set([from_json(x, t.elem) for x in data])
-    if isinstance(t, TupleT) and kind is list and len(data) == len(t.elems):
-        return tuple(from_json(x, u) for x, u in zip(data, t.elems))
-    if isinstance(t, MapT) and kind is dict:
-        key = reader(t.key)
-        return {key(k): from_json(v, t.value) for k, v in data.items()}
-    if isinstance(t, RecordT) and kind is dict:
-        out: dict[str, Any] = {}
-        for k, v in data.items():
-            f = t.field(k)
-            if f is None:
-                raise ReadError(f"{t.name} has no field {k!r}")
-            out[k] = from_json(v, f.type)
-        return _make_record(t, out)
-    raise ReadError(f"expected {t}, got JSON {json.dumps(data, default=str)[:40]}")
-
-
-def _make_set(items: list[Any]) -> Any:
-    from seglam_lang.runtime.values import SglSet  # the runtime, only when a set is read
-
-    return SglSet(dict.fromkeys(items))  # first occurrence kept: sets iterate in insertion order
-
-
-def _make_record(t: RecordT, fields: dict[str, Any]) -> Any:
-    from seglam_lang.runtime.values import Record  # the runtime, only when a record is read
-
-    missing = [f.name for f in t.fields if f.name not in fields]
-    if missing:
-        # Field defaults are evaluated by the module, which a slot reader does not see.
-        raise ReadError(f"{t.name} needs every field in a slot; missing: {', '.join(missing)}")
-    return Record(t, tuple(fields[f.name] for f in t.fields))
 
 
 # ---------------------------------------------------------------- dispatch
@@ -456,13 +218,10 @@ def _optional_reader(t: OptionalT) -> Reader:
 
 def _read_none(text: str) -> None:
     if text.strip().casefold() not in _NONE_WORDS:
-        raise ReadError(f"expected none: {_show(text)}")
+        raise ReadError(f"expected none: {show(text)}")
 
 
-_PRIMITIVE_READERS: dict[Type, Reader] = {
-    INT: _read_int, FLOAT: _read_float, DECIMAL: _read_decimal, BOOL: _read_bool, STR: _read_str,
-    DATE: _read_date, DATETIME: _read_datetime, DURATION: _read_duration, NONE: _read_none,
-}
+_PRIMITIVE_READERS: dict[Type, Reader] = {**SCALAR_READERS, STR: _read_str, NONE: _read_none}
 _CACHE: dict[Type, Reader] = {}
 
 
@@ -493,10 +252,6 @@ def reader(t: Type) -> Reader:
 def read(t: Type, text: str) -> Any:
     """Read slot text as type `t`; raise ReadError if it does not read cleanly."""
     return reader(t)(text)
-
-
-def _show(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 # ---------------------------------------------------------------- writing
@@ -531,25 +286,10 @@ def write(value: Any, t: Type) -> str:
     if isinstance(t, TupleT):
         return "(" + ", ".join(write(x, u) for x, u in zip(value, t.elems)) + ")"
     if isinstance(t, (MapT, RecordT)):
-        return json.dumps(_to_json(value, t))
+        return json.dumps(to_json(value), ensure_ascii=False)
     raise ValueError(f"cannot write {t}")
 
 
 def _needs_quotes(s: str) -> bool:
     """Bare text is read as is; inside a collection it must not contain separators."""
     return any(c in s for c in ",[]{}()\"'“”‘’\\") or any(c.isspace() for c in s) or s.casefold() in _NONE_WORDS
-
-
-def _to_json(value: Any, t: Type) -> Any:
-    if isinstance(t, OptionalT):
-        return None if value is None else _to_json(value, t.inner)
-    if t in (STR, BOOL, INT):
-        return value
-    if isinstance(t, (ListT, SetT, TupleT)):
-        ts = t.elems if isinstance(t, TupleT) else [t.elem] * len(value)
-        return [_to_json(x, u) for x, u in zip(value, ts)]
-    if isinstance(t, MapT):
-        return {write(k, t.key): _to_json(v, t.value) for k, v in value.items()}
-    if isinstance(t, RecordT):
-        return {f.name: _to_json(getattr(value, f.name), f.type) for f in t.fields}
-    return write(value, t)

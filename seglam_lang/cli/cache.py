@@ -75,10 +75,9 @@ def _literal(value: Any) -> str:
 
 
 def _json_value(value: Any) -> Any:
-    from seglam_lang import to_python
-    from seglam_lang.cli.args import to_json
+    from seglam_lang.runtime.convert import to_json
 
-    return to_json(to_python(value))
+    return to_json(value)
 
 
 def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,

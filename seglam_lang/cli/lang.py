@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
-from seglam_lang.cli.args import ArgError, load_json_object, read_json, read_literal, to_json
-from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, SglUsageError
+from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError
 
 if TYPE_CHECKING:
     from seglam_lang.check.types import ParamSig, RecordT, Type
@@ -112,7 +111,8 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     Arguments may be named: 'qty=3'.
     """
     import seglam_lang
-    from seglam_lang.runtime.values import format_value, to_python
+    from seglam_lang.runtime.convert import ConvertError, to_json
+    from seglam_lang.runtime.values import format_value
 
     source = _read_source(file)
     sources = _Sources()
@@ -131,7 +131,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     sig = module.procs[proc].sig
     try:
         args, kwargs = _bind(sig.params, words, args_json, _record_defaults(module))
-    except ArgError as e:
+    except ConvertError as e:
         fail(f"{proc}: {e}", EXIT_USAGE)
 
     limits = seglam_lang.Limits()
@@ -144,7 +144,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     except SglError as e:
         fail_with(sources.render(e))
     if as_json:
-        click.echo(json.dumps(to_json(to_python(result)), ensure_ascii=False))
+        click.echo(json.dumps(to_json(result), ensure_ascii=False))
     else:
         click.echo(format_value(result))
 
@@ -173,20 +173,18 @@ def _choose_proc(module: Any, file: Path, words: tuple[str, ...]) -> tuple[str, 
 
 def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str | None,
           record_defaults: Callable[[RecordT], Mapping[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
-    """Positional ARGs, then `name=value` ARGs, then --args-json, each read by its parameter's type."""
-    from seglam_lang.runtime.values import from_python
+    """Positional ARGs, then `name=value` ARGs, then --args-json, each read by its parameter's type
+    (`seglam_lang.runtime.convert`); ConvertError names the argument that did not read."""
+    from seglam_lang.runtime.convert import ConvertError, from_json, load_json, read_literal
 
     by_name = {p.name: p for p in params}
     given: dict[str, Any] = {}
 
     def convert(name: str, read: Callable[[Type], Any]) -> Any:
-        t = by_name[name].type
         try:
-            return from_python(read(t), t, path=name, defaults=record_defaults)
-        except ArgError as e:
-            raise ArgError(f"argument {name!r}: {e}") from None
-        except SglUsageError as e:
-            raise ArgError(e.message) from None
+            return read(by_name[name].type)
+        except ConvertError as e:
+            raise ConvertError(f"argument {name!r}: {e}") from None
 
     positional = 0
     named = False
@@ -195,27 +193,33 @@ def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str |
         if m:
             name, text, named = m.group(1), m.group(2).strip(), True
         elif named:
-            raise ArgError(f"positional argument {w!r} follows a named one")
+            raise ConvertError(f"positional argument {w!r} follows a named one")
         else:
             if positional >= len(params):
-                raise ArgError(f"takes {len(params)} argument(s), got more ({_signature(params)})")
+                raise ConvertError(f"takes {len(params)} argument(s), got more ({_signature(params)})")
             name, text = params[positional].name, w
             positional += 1
         if name not in by_name:
-            raise ArgError(f"no parameter named {name!r} ({_signature(params)})")
+            raise ConvertError(f"no parameter named {name!r} ({_signature(params)})")
         if name in given:
-            raise ArgError(f"argument {name!r} given twice")
-        given[name] = convert(name, lambda t, text=text: read_literal(text, t))
+            raise ConvertError(f"argument {name!r} given twice")
+        given[name] = convert(name, lambda t, text=text: read_literal(text, t, record_defaults))
     if args_json is not None:
-        for name, value in load_json_object(args_json).items():
+        try:
+            data = load_json(args_json)
+        except ConvertError as e:
+            raise ConvertError(f"--args-json: {e}") from None
+        if not isinstance(data, dict):
+            raise ConvertError("--args-json must be a JSON object of named arguments")
+        for name, value in data.items():
             if name not in by_name:
-                raise ArgError(f"--args-json: no parameter named {name!r} ({_signature(params)})")
+                raise ConvertError(f"--args-json: no parameter named {name!r} ({_signature(params)})")
             if name in given:
-                raise ArgError(f"argument {name!r} given twice")
-            given[name] = convert(name, lambda t, value=value: read_json(value, t))
+                raise ConvertError(f"argument {name!r} given twice")
+            given[name] = convert(name, lambda t, value=value: from_json(value, t, record_defaults))
     missing = [p.name for p in params if not p.has_default and p.name not in given]
     if missing:
-        raise ArgError(f"missing argument(s): {', '.join(missing)} ({_signature(params)})")
+        raise ConvertError(f"missing argument(s): {', '.join(missing)} ({_signature(params)})")
     return [], given
 
 
