@@ -23,6 +23,16 @@ from collections.abc import Sequence
 from seglam_lang.frozen import frozen
 
 
+def source_lines(source: str) -> list[str]:
+    """The lines of a source as the lexer counts them: LF, CRLF and a lone CR end a line.
+
+    Never `str.splitlines()`, which also splits on U+2028, U+2029, U+0085, VT, FF and
+    U+001C-U+001E: those may stand inside a string or a comment, and splitting on them
+    would shift every later line number away from the spans.
+    """
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 @frozen
 class Span:
     """A range of source text: 1-based lines and columns, end exclusive."""
@@ -67,7 +77,7 @@ class Diagnostic:
         """The headline, then the source line with a caret under the span, then the hint."""
         lines = [self.headline()]
         if source is not None and self.span.line > 0:
-            src_lines = source.splitlines()
+            src_lines = source_lines(source)
             if self.span.line <= len(src_lines):
                 text = src_lines[self.span.line - 1].expandtabs(1)
                 gutter = f"{self.span.line:>4} | "

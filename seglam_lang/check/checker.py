@@ -97,7 +97,7 @@ from seglam_lang.check.types import (
     from_annotation,
 )
 from seglam_lang.check.unify import assign, join, prune, zonk
-from seglam_lang.errors import Diagnostic, Span
+from seglam_lang.errors import Diagnostic, Span, source_lines
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.templates import TemplateError, parse_template
 
@@ -133,7 +133,7 @@ class Checker(ExprChecker):
         self.types: dict[int, Type] = {}
         self.frames: list[Frame] = []
         self.globals = Globals(host=dict(host))
-        self.source_lines = tree.source.splitlines()
+        self.source_lines = source_lines(tree.source)
 
     # ---------------------------------------------------------------- driver
 

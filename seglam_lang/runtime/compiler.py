@@ -43,7 +43,7 @@ from seglam_lang.check.types import (
     UnknownType,
     from_annotation,
 )
-from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError, SglUsageError
+from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError, SglUsageError, source_lines
 from seglam_lang.runtime import values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
 from seglam_lang.runtime.compile_stmt import StmtCompiler
@@ -485,7 +485,7 @@ class ModuleCompiler:
         self.host = host
         self.types = checked.types
         self.resolution = checked.resolution
-        self._lines = source.splitlines()
+        self._lines = source_lines(source)
         self.records: dict[str, RecordCtor] = {}
         self.procs: dict[str, ProcCode] = {}
         self.properties: dict[str, ProcCode] = {}

@@ -67,6 +67,9 @@ class FloatLit:
 @frozen
 class StrLit:
     value: str
+    # Spelled `r"..."` in the source: layout only (like `span`, no part in equality), so
+    # that `sgl fmt` keeps a regex raw instead of doubling its backslashes.
+    raw: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
     span: Span = _span_field()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from seglam_lang.errors import Diagnostic, SglSyntaxError, Span
+from seglam_lang.errors import Diagnostic, SglSyntaxError, Span, source_lines
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE
 from seglam_lang.syntax.indenter import MAX_NESTING, parse_context
@@ -133,7 +133,7 @@ class _Builder:
         if "f" in prefix:
             return self.fstring(body, raw="r" in prefix, tok=t, span=span)
         try:
-            return ast.StrLit(pyast.literal_eval(prefix + body), span=span)
+            return ast.StrLit(pyast.literal_eval(prefix + body), raw="r" in prefix, span=span)
         except (SyntaxError, ValueError) as e:
             raise self.error(f"invalid string literal: {e.msg if isinstance(e, SyntaxError) else e}", span) from None
 
@@ -474,7 +474,8 @@ class _Builder:
         for p in pieces:
             parts.extend(p.parts if isinstance(p, ast.FString) else [p.value])
         if not any(isinstance(p, ast.FString) for p in pieces):
-            return ast.StrLit("".join(parts), span=self.span(meta))
+            raw = all(isinstance(p, ast.StrLit) and p.raw for p in pieces)
+            return ast.StrLit("".join(parts), raw=raw, span=self.span(meta))
         merged: list[Any] = []
         for p in parts:
             if isinstance(p, str) and merged and isinstance(merged[-1], str):
@@ -561,7 +562,9 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
     if isinstance(e, UnexpectedToken):
         tok = e.token
         if tok.type == "$END":
-            lines = source.splitlines() or [""]
+            lines = source_lines(source)
+            while len(lines) > 1 and not lines[-1]:
+                lines.pop()
             line, col = len(lines), len(lines[-1]) + 1
             msg = "unexpected end of file"
         elif tok.type == "_INDENT":
@@ -575,7 +578,8 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
             msg = f"unexpected {str(tok.value)!r}"
             if str(tok.value) in _NOT_SGL:
                 hint = _NOT_SGL[str(tok.value)]
-            src_line = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
+            all_lines = source_lines(source)
+            src_line = all_lines[line - 1] if 0 < line <= len(all_lines) else ""
             before = src_line[: col - 1].rstrip()
             if str(tok.value) == ":" and src_line[col: col + 1] == "=":
                 msg, hint = "the walrus operator ':=' is not supported", "assign on a line of its own first"
@@ -604,7 +608,8 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
     else:  # pragma: no cover - Lark has no other kinds
         msg, span = str(e), Span.point(line, col)
     # The first word of the line explains more than the token: `def f(x):`, `@cache`.
-    text_line = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
+    all_lines = source_lines(source)
+    text_line = all_lines[line - 1] if 0 < line <= len(all_lines) else ""
     first_word = re.match(r"\s*(@?\w+)", text_line)
     word = first_word.group(1) if first_word else ""
     if word in _NOT_SGL:
@@ -664,7 +669,7 @@ def parse(source: str, file: str = "<input>") -> ast.Module:
     except RecursionError:
         raise SglSyntaxError("program nested too deeply", file=file, code="E0103") from None
     decls = _translate(tree, _Builder(file))
-    src_lines = text.splitlines()
+    src_lines = source_lines(text)
     kept = tuple(
         ast.Comment(text_, line, col, own_line=not src_lines[line - 1][: col - 1].strip())
         for text_, line, col in comments

@@ -12,7 +12,11 @@ Invariants:
 - literals print so that they parse back to the same value: ints in decimal, floats by
   `repr` (which round-trips exactly), infinity as `1e999` (the literal that reads as
   infinity); NaN has no literal and prints as `float("nan")`;
-- only a docstring prints as a triple-quoted string; every other string is one line;
+- only a docstring prints as a triple-quoted string; every other string is one line,
+  raw (`r"..."`) when the source wrote it raw and it has a raw spelling; tabs, line
+  separators (U+2028, U+2029, U+0085, VT, FF...) and other unprintables print escaped;
+- a line longer than `WIDTH` is split inside brackets where the syntax allows (`render`):
+  the layout depends on the tree only, never on the source's line breaks;
 - a tree that no source can produce (e.g. a string nested two f-string fields deep,
   an empty body) prints the nearest valid text or raises ValueError, never bad syntax
   silently: empty bodies print `pass`, an empty set prints `set()`.
@@ -32,6 +36,7 @@ import attrs
 from seglam_lang.syntax import ast
 
 INDENT = "    "
+WIDTH = 100  # the longest line `sgl fmt` writes where a bracket allows a split
 
 # Python's precedence levels, lowest first.
 LAMBDA, IFEXP, OR, AND, NOT, CMP, BOR, BXOR, BAND, SHIFT, ARITH, TERM, UNARY, POWER, POSTFIX, ATOM = range(16)
@@ -113,18 +118,33 @@ def docstring_literal(value: str) -> str:
     return '"""' + "".join(out) + '"""'
 
 
-def regex_literal(pattern: str) -> str:
-    """`re"..."` spelling a trigger regex as a raw string that reads back exactly."""
-    for q in ('"', "'", '"""', "'''"):
-        if len(q) == 1 and "\n" in pattern:
+def _raw(value: str, quotes: Sequence[str]) -> str | None:
+    """The first `r<q>value<q>` that reads back as `value`, else None."""
+    for q in quotes:
+        if len(q) == 1 and "\n" in value:
             continue
-        text = "r" + q + pattern + q
+        text = "r" + q + value + q
         try:
-            if pyast.literal_eval(text) == pattern:
-                return "re" + q + pattern + q
+            if pyast.literal_eval(text) == value:
+                return text
         except (SyntaxError, ValueError):
             continue
-    raise ValueError(f"the regex {pattern!r} cannot be written as a raw string")
+    return None
+
+
+def raw_string_literal(value: str) -> str | None:
+    """`value` as a one-line raw string (`r"P(?:(\\d+)Y)?"`), or None when it has no such spelling."""
+    if not value.isprintable():
+        return None  # a tab, a line separator or a control character is only ever printed escaped
+    return _raw(value, ('"', "'"))
+
+
+def regex_literal(pattern: str) -> str:
+    """`re"..."` spelling a trigger regex as a raw string that reads back exactly."""
+    text = _raw(pattern, ('"', "'", '"""', "'''"))
+    if text is None:
+        raise ValueError(f"the regex {pattern!r} cannot be written as a raw string")
+    return "re" + text[1:]
 
 
 def float_literal(v: float) -> str:
@@ -144,37 +164,221 @@ def print_type(t: ast.TypeName) -> str:
     return f"{t.name}{args}{'?' if t.optional else ''}"
 
 
+# ---------------------------------------------------------------- documents
+
+
+@attrs.frozen
+class Group:
+    """A bracketed run of items that the layout may split over lines (see `render`).
+
+    Printed flat as `open item<sep>item close`. Split, the items go on the lines between
+    the brackets, indented one level, packed as many to a line as fit the width. An
+    `optional` group stands for parentheses the syntax allows but the flat line does not
+    need (around `a and b` in `require a and b, "msg"`): flat it prints without them.
+    """
+
+    open: str
+    items: tuple[Doc, ...]
+    close: str
+    sep: str = ", "  # ", " between arguments and entries, " " between comprehension clauses
+    trailing: bool = False  # a trailing comma may end the items when split (not in `a[i]`, `(x)`)
+    optional: bool = False
+
+
+class Op(str):
+    """A binary operator with its spaces (` and `, ` == `) and its precedence.
+
+    Inside brackets a long operand chain splits before its lowest-precedence operators;
+    a bracket split never goes around one (see `render`).
+    """
+
+    prec: int
+
+    def __new__(cls, text: str, prec: int) -> Op:
+        op = super().__new__(cls, text)
+        op.prec = prec
+        return op
+
+
+# A document: text pieces and groups, printed one after the other.
+Doc = tuple["str | Group", ...]
+
+
+def cat(*parts: str | Group | Doc) -> Doc:
+    """One document from pieces and documents."""
+    out: list[str | Group] = []
+    for p in parts:
+        if isinstance(p, tuple):
+            out.extend(p)
+        else:
+            out.append(p)
+    return tuple(out)
+
+
+def flat(doc: Doc) -> str:
+    """A document on one line."""
+    out = []
+    for p in doc:
+        if isinstance(p, str):
+            out.append(p)
+        elif p.optional:
+            out.append(p.sep.join(flat(i) for i in p.items))
+        else:
+            out.append(p.open + p.sep.join(flat(i) for i in p.items) + p.close)
+    return "".join(out)
+
+
+def render(doc: Doc, indent: str, width: int = WIDTH) -> list[str]:
+    """The lines of `doc` printed at `indent`, splitting groups while a line is too long.
+
+    Right-hand split, as black does: the last group whose opening line fits and whose
+    closing bracket with what follows it fits opens; failing that the last group whose
+    opening line fits, failing that the first group. Optional parentheses are left out
+    when a split inside them fits every line and falls before any of their operators
+    (`example f(\n    ...\n) == 3`). Text outside groups is never split, so a line can
+    stay longer than `width` (a long string). The result depends only on `doc`, which
+    keeps formatting idempotent.
+    """
+    line = indent + flat(doc)
+    if len(line) <= width:
+        return [line]
+    pick = _pick(doc, indent, width)
+    if pick is None:
+        return [line]
+    g = doc[pick]
+    assert isinstance(g, Group)
+    lines = _split(doc, pick, indent, width)
+    if g.optional and len(g.items) == 1:
+        inner = cat(doc[:pick], g.items[0], doc[pick + 1:])
+        at = _pick(inner, indent, width)
+        if at is not None and at >= pick and not any(isinstance(x, Op) for x in inner[pick:at]):
+            # Without the parentheses when the group split holds most of the line, so that
+            # `len(\n    x\n) == 1` does not happen, and no line grows longer.
+            body = flat((inner[at],))
+            if 2 * len(body) >= len(flat(inner)):
+                bare = _split(inner, at, indent, width)
+                if max(map(len, bare)) <= max(width, max(map(len, lines))):
+                    return bare
+    return lines
+
+
+def _pick(doc: Doc, indent: str, width: int) -> int | None:
+    """Which group of `doc` to split (see `render`), or None when it has none."""
+    groups = [i for i, p in enumerate(doc) if isinstance(p, Group) and p.items]
+    if not groups:
+        return None
+
+    def head_fits(i: int) -> bool:
+        return len(indent + flat(doc[:i]) + doc[i].open) <= width  # type: ignore[union-attr]
+
+    def tail_fits(i: int) -> bool:
+        return len(indent + doc[i].close + flat(doc[i + 1:])) <= width  # type: ignore[union-attr]
+
+    pick = next((i for i in reversed(groups) if head_fits(i) and tail_fits(i)), None)
+    if pick is None:
+        pick = next((i for i in reversed(groups) if head_fits(i)), groups[0])
+    return pick
+
+
+def _split(doc: Doc, pick: int, indent: str, width: int) -> list[str]:
+    g = doc[pick]
+    assert isinstance(g, Group)
+    head = indent + flat(doc[:pick]) + g.open
+    return [head, *_render_items(g, indent + INDENT, width), *render(cat(g.close, doc[pick + 1:]), indent, width)]
+
+
+def _render_operands(doc: Doc, indent: str, width: int) -> list[str]:
+    """An item inside brackets: split before its lowest-precedence operators, else as `render`."""
+    ops = [p for p in doc if isinstance(p, Op)]
+    if not ops:
+        return render(doc, indent, width)
+    low = min(op.prec for op in ops)
+    segments: list[Doc] = [()]
+    for p in doc:
+        if isinstance(p, Op) and p.prec == low:
+            segments.append((p.lstrip(),))
+        else:
+            segments[-1] = (*segments[-1], p)
+    return [ln for seg in segments for ln in render(seg, indent, width)]
+
+
+def _render_items(g: Group, indent: str, width: int) -> list[str]:
+    one_line = indent + g.sep.join(flat(i) for i in g.items)
+    if len(one_line) <= width:
+        return [one_line]  # a trailing comma only where several items take several lines
+    comma = g.sep.rstrip()
+    lines: list[str] = []
+    cur = ""
+    for k, item in enumerate(g.items):
+        suffix = comma if k < len(g.items) - 1 or (g.trailing and len(g.items) > 1) else ""
+        piece = flat(item) + suffix
+        if cur and len(indent + cur + " " + piece) <= width:
+            cur += " " + piece
+            continue
+        if cur:
+            lines.append(indent + cur)
+            cur = ""
+        if len(indent + piece) <= width:
+            cur = piece
+        else:
+            lines.extend(_render_operands(cat(item, suffix), indent, width))
+    if cur:
+        lines.append(indent + cur)
+    return lines
+
+
 # ---------------------------------------------------------------- expressions
 
 
 class _ExprPrinter:
-    """Expression text with the precedence of its outermost operator."""
+    """Expression documents with the precedence of their outermost operator."""
 
     def __init__(self, field_depth: int = 0) -> None:
         self.fd = field_depth  # how many f-string fields enclose the expression
 
     def text(self, e: Any, min_prec: int = LAMBDA) -> str:
-        s, p = self.prec_text(e)
-        return f"({s})" if p < min_prec else s
+        return flat(self.doc(e, min_prec))
 
-    def testlist(self, e: Any) -> str:
+    def doc(self, e: Any, min_prec: int = LAMBDA) -> Doc:
+        d, p = self.prec_doc(e)
+        return (Group("(", (d,), ")"),) if p < min_prec else d
+
+    def testlist(self, e: Any) -> Doc:
         """An expression where a bare tuple is allowed (`a, b = b, a`, `return x, y`)."""
         if isinstance(e, ast.TupleExpr) and len(e.elts) >= 2:
-            return ", ".join(self.text(x) for x in e.elts)
-        return self.text(e)
+            return (Group("(", tuple(self.doc(x) for x in e.elts), ")", trailing=True, optional=True),)
+        return self.slot(e)
 
-    def target(self, e: Any) -> str:
+    def slot(self, e: Any) -> Doc:
+        """A statement's expression, which may be put in parentheses to split an operator
+        expression over lines (`require (\n    a and b\n), "msg"`)."""
+        d, p = self.prec_doc(e)
+        if p < POSTFIX and not self.fd:
+            return (Group("(", (d,), ")", optional=True),)
+        return d
+
+    def target(self, e: Any) -> Doc:
         """An assignment or loop target: a bare tuple of bitwise-or-level items."""
         if isinstance(e, ast.TupleExpr) and len(e.elts) >= 2:
-            return ", ".join(self.text(x, BOR) for x in e.elts)
-        return self.text(e, BOR)
+            return self.joined([self.doc(x, BOR) for x in e.elts])
+        return self.doc(e, BOR)
 
-    def prec_text(self, e: Any) -> tuple[str, int]:
-        method: Callable[[Any], tuple[str, int]] = getattr(self, "p_" + type(e).__name__)
-        return method(e)
+    @staticmethod
+    def joined(docs: Sequence[Doc], sep: str = ", ") -> Doc:
+        out: list[str | Group] = []
+        for i, d in enumerate(docs):
+            if i:
+                out.append(sep)
+            out.extend(d)
+        return tuple(out)
 
-    def seq(self, items: Sequence[Any]) -> str:
-        return ", ".join(self.text(x) for x in items)
+    def prec_doc(self, e: Any) -> tuple[Doc, int]:
+        method: Callable[[Any], tuple[Doc | str, int]] = getattr(self, "p_" + type(e).__name__)
+        d, p = method(e)
+        return ((d,) if isinstance(d, str) else d), p
+
+    def group(self, open_: str, items: Sequence[Any], close: str, trailing: bool = True) -> Group:
+        return Group(open_, tuple(self.doc(x) for x in items), close, trailing=trailing)
 
     # ---- atoms
 
@@ -191,6 +395,10 @@ class _ExprPrinter:
         return s, UNARY if s.startswith("-") else ATOM
 
     def p_StrLit(self, e: ast.StrLit) -> tuple[str, int]:
+        if e.raw and not self.fd:
+            raw = raw_string_literal(e.value)
+            if raw is not None:
+                return raw, ATOM
         return string_literal(e.value, self.fd), ATOM
 
     def p_BoolLit(self, e: ast.BoolLit) -> tuple[str, int]:
@@ -214,7 +422,7 @@ class _ExprPrinter:
                     "{{" if c == "{" else "}}" if c == "}" else _escape_char(c, q, self.fd) for c in p
                 ))
                 continue
-            field = inner.text(p.value)
+            field = inner.text(p.value)  # a field never splits over lines
             if field.startswith("{"):
                 field = " " + field  # `{{` would read as an escaped brace
             conv = f"!{p.conversion}" if p.conversion else ""
@@ -222,107 +430,113 @@ class _ExprPrinter:
             out.append("{" + field + conv + spec + "}")
         return "f" + q + "".join(out) + q, ATOM
 
-    def p_TupleExpr(self, e: ast.TupleExpr) -> tuple[str, int]:
+    def p_TupleExpr(self, e: ast.TupleExpr) -> tuple[Doc, int]:
         if len(e.elts) == 1:
-            return f"({self.text(e.elts[0])},)", ATOM
-        return f"({self.seq(e.elts)})", ATOM
+            return (Group("(", (cat(self.doc(e.elts[0]), ","),), ")"),), ATOM
+        return (self.group("(", e.elts, ")"),), ATOM
 
-    def p_ListExpr(self, e: ast.ListExpr) -> tuple[str, int]:
-        return f"[{self.seq(e.elts)}]", ATOM
+    def p_ListExpr(self, e: ast.ListExpr) -> tuple[Doc, int]:
+        return (self.group("[", e.elts, "]"),), ATOM
 
-    def p_SetExpr(self, e: ast.SetExpr) -> tuple[str, int]:
+    def p_SetExpr(self, e: ast.SetExpr) -> tuple[Doc | str, int]:
         if not e.elts:
             return "set()", POSTFIX
-        return "{" + self.seq(e.elts) + "}", ATOM
+        return (self.group("{", e.elts, "}"),), ATOM
 
-    def p_DictExpr(self, e: ast.DictExpr) -> tuple[str, int]:
-        items = ", ".join(f"{self.text(k, IFEXP)}: {self.text(v)}" for k, v in zip(e.keys, e.values))
-        return "{" + items + "}", ATOM
+    def p_DictExpr(self, e: ast.DictExpr) -> tuple[Doc, int]:
+        items = tuple(cat(self.doc(k, IFEXP), ": ", self.doc(v)) for k, v in zip(e.keys, e.values))
+        return (Group("{", items, "}", trailing=True),), ATOM
 
-    def comprehension(self, gens: Sequence[ast.Comprehension]) -> str:
-        parts = []
+    def clauses(self, gens: Sequence[ast.Comprehension]) -> list[Doc]:
+        parts: list[Doc] = []
         for g in gens:
-            parts.append(f"for {self.target(g.target)} in {self.text(g.iter, OR)}")
-            parts.extend(f"if {self.text(c, OR)}" for c in g.ifs)
-        return " ".join(parts)
+            parts.append(cat("for ", self.target(g.target), " in ", self.doc(g.iter, OR)))
+            parts.extend(cat("if ", self.doc(c, OR)) for c in g.ifs)
+        return parts
 
-    def p_ListComp(self, e: ast.ListComp) -> tuple[str, int]:
-        return f"[{self.text(e.elt)} {self.comprehension(e.generators)}]", ATOM
+    def comp(self, open_: str, head: Doc, gens: Sequence[ast.Comprehension], close: str) -> tuple[Doc, int]:
+        return (Group(open_, (head, *self.clauses(gens)), close, sep=" "),), ATOM
 
-    def p_SetComp(self, e: ast.SetComp) -> tuple[str, int]:
-        return "{" + f"{self.text(e.elt)} {self.comprehension(e.generators)}" + "}", ATOM
+    def p_ListComp(self, e: ast.ListComp) -> tuple[Doc, int]:
+        return self.comp("[", self.doc(e.elt), e.generators, "]")
 
-    def p_DictComp(self, e: ast.DictComp) -> tuple[str, int]:
-        return "{" + f"{self.text(e.key, IFEXP)}: {self.text(e.value)} {self.comprehension(e.generators)}" + "}", ATOM
+    def p_SetComp(self, e: ast.SetComp) -> tuple[Doc, int]:
+        return self.comp("{", self.doc(e.elt), e.generators, "}")
 
-    def p_GeneratorExp(self, e: ast.GeneratorExp) -> tuple[str, int]:
-        return f"({self.text(e.elt)} {self.comprehension(e.generators)})", ATOM
+    def p_DictComp(self, e: ast.DictComp) -> tuple[Doc, int]:
+        return self.comp("{", cat(self.doc(e.key, IFEXP), ": ", self.doc(e.value)), e.generators, "}")
+
+    def p_GeneratorExp(self, e: ast.GeneratorExp) -> tuple[Doc, int]:
+        return self.comp("(", self.doc(e.elt), e.generators, ")")
 
     # ---- operators
 
-    def p_UnaryOp(self, e: ast.UnaryOp) -> tuple[str, int]:
+    def p_UnaryOp(self, e: ast.UnaryOp) -> tuple[Doc, int]:
         if e.op == "not":
-            return f"not {self.text(e.operand, NOT)}", NOT
-        return f"{e.op}{self.text(e.operand, UNARY)}", UNARY
+            return cat("not ", self.doc(e.operand, NOT)), NOT
+        return cat(e.op, self.doc(e.operand, UNARY)), UNARY
 
-    def p_BinOp(self, e: ast.BinOp) -> tuple[str, int]:
+    def p_BinOp(self, e: ast.BinOp) -> tuple[Doc, int]:
         p = BINARY_PREC[e.op]
         if e.op == "**":  # right-associative; the exponent may be a unary: `2 ** -1`
-            left, right = self.text(e.left, POSTFIX), self.text(e.right, UNARY)
+            left, right = self.doc(e.left, POSTFIX), self.doc(e.right, UNARY)
         else:
-            left, right = self.text(e.left, p), self.text(e.right, p + 1)
-        return f"{left} {e.op} {right}", p
+            left, right = self.doc(e.left, p), self.doc(e.right, p + 1)
+        return cat(left, Op(f" {e.op} ", p), right), p
 
-    def p_BoolOp(self, e: ast.BoolOp) -> tuple[str, int]:
+    def p_BoolOp(self, e: ast.BoolOp) -> tuple[Doc, int]:
         p = OR if e.op == "or" else AND
-        return f"{self.text(e.left, p)} {e.op} {self.text(e.right, p + 1)}", p
+        return cat(self.doc(e.left, p), Op(f" {e.op} ", p), self.doc(e.right, p + 1)), p
 
-    def p_Compare(self, e: ast.Compare) -> tuple[str, int]:
-        parts = [self.text(e.left, BOR)]
+    def p_Compare(self, e: ast.Compare) -> tuple[Doc, int]:
+        out = self.doc(e.left, BOR)
         for op, c in zip(e.ops, e.comparators):
-            parts.append(f"{op} {self.text(c, BOR)}")
-        return " ".join(parts), CMP
+            out = cat(out, Op(f" {op} ", CMP), self.doc(c, BOR))
+        return out, CMP
 
-    def p_IfExp(self, e: ast.IfExp) -> tuple[str, int]:
-        return f"{self.text(e.body, OR)} if {self.text(e.test, OR)} else {self.text(e.orelse)}", IFEXP
+    def p_IfExp(self, e: ast.IfExp) -> tuple[Doc, int]:
+        return cat(self.doc(e.body, OR), Op(" if ", IFEXP), self.doc(e.test, OR), Op(" else ", IFEXP), self.doc(e.orelse)), IFEXP
 
-    def p_Lambda(self, e: ast.Lambda) -> tuple[str, int]:
+    def p_Lambda(self, e: ast.Lambda) -> tuple[Doc, int]:
         params = " " + ", ".join(e.params) if e.params else ""
-        s = f"lambda{params}: {self.text(e.body)}"
+        s = cat(f"lambda{params}: ", self.doc(e.body))
         # In an f-string field the lambda's `:` would start the format spec.
-        return (f"({s})", ATOM) if self.fd else (s, LAMBDA)
+        return ((Group("(", (s,), ")"),), ATOM) if self.fd else (s, LAMBDA)
 
     # ---- postfix
 
-    def p_Call(self, e: ast.Call) -> tuple[str, int]:
-        func = self.text(e.func, POSTFIX)
+    def p_Call(self, e: ast.Call) -> tuple[Doc, int]:
+        func = self.doc(e.func, POSTFIX)
         if len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp):
             g = e.args[0]
-            return f"{func}({self.text(g.elt)} {self.comprehension(g.generators)})", POSTFIX
-        args = [self.text(a) for a in e.args] + [f"{k.name}={self.text(k.value)}" for k in e.keywords]
-        return f"{func}({', '.join(args)})", POSTFIX
+            return cat(func, self.comp("(", self.doc(g.elt), g.generators, ")")[0]), POSTFIX
+        args = [self.doc(a) for a in e.args] + [cat(f"{k.name}=", self.doc(k.value)) for k in e.keywords]
+        return cat(func, Group("(", tuple(args), ")", trailing=True)), POSTFIX
 
-    def p_Attribute(self, e: ast.Attribute) -> tuple[str, int]:
+    def p_Attribute(self, e: ast.Attribute) -> tuple[Doc, int]:
         # `1.real` would read as the float `1.` followed by a name.
-        value = self.text(e.value, ATOM if isinstance(e.value, ast.IntLit) else POSTFIX)
-        if isinstance(e.value, ast.IntLit) and not value.startswith("("):
-            value = f"({value})"
-        return f"{value}.{e.attr}", POSTFIX
+        if isinstance(e.value, ast.IntLit):
+            value = self.doc(e.value, ATOM)  # a negative one is in parentheses already
+            if not (len(value) == 1 and isinstance(value[0], Group)):
+                value = (Group("(", (value,), ")"),)
+        else:
+            value = self.doc(e.value, POSTFIX)
+        return cat(value, f".{e.attr}"), POSTFIX
 
-    def p_Subscript(self, e: ast.Subscript) -> tuple[str, int]:
+    def p_Subscript(self, e: ast.Subscript) -> tuple[Doc, int]:
         if isinstance(e.index, ast.Slice):
             s = e.index
-            parts = [self.text(s.lower, IFEXP) if s.lower else "", self.text(s.upper, IFEXP) if s.upper else ""]
+            parts = [self.doc(s.lower, IFEXP) if s.lower else (), self.doc(s.upper, IFEXP) if s.upper else ()]
             if s.step is not None:
-                parts.append(self.text(s.step, IFEXP))
-            index = ":".join(parts)
+                parts.append(self.doc(s.step, IFEXP))
+            index = self.joined(parts, ":")
         else:
-            index = self.text(e.index)
-        return f"{self.text(e.value, POSTFIX)}[{index}]", POSTFIX
+            index = self.doc(e.index)
+        return cat(self.doc(e.value, POSTFIX), Group("[", (index,), "]")), POSTFIX
 
 
 def print_expr(e: Any) -> str:
-    """One expression as canonical source text (no surrounding parentheses)."""
+    """One expression as canonical source text (no surrounding parentheses), on one line."""
     return _ExprPrinter().text(e)
 
 
@@ -338,7 +552,10 @@ class _Layout:
         self.lines: list[Line] = []
         self.decl = 0
 
-    def emit(self, depth: int, text: str, gap: str, span: Any = None, start: int = 0, end: int = 0) -> None:
+    def emit(self, depth: int, text: str | Doc, gap: str, span: Any = None, start: int = 0, end: int = 0) -> None:
+        """A line: `text` as printed, or a document to render at `depth` (maybe over several lines)."""
+        if isinstance(text, tuple):
+            text = "\n".join(render(text, INDENT * depth))
         if span is not None and span.line > 0:
             start, end = start or span.line, end or span.end_line
         col = span.col if span is not None else 0
@@ -373,10 +590,10 @@ class _Layout:
 
     def d_ConstDecl(self, d: ast.ConstDecl) -> None:
         ann = f": {print_type(d.annotation)}" if d.annotation else ""
-        self.emit(0, f"{d.name}{ann} = {self.x.testlist(d.value)}", "decl", d.span)
+        self.emit(0, cat(f"{d.name}{ann} = ", self.x.testlist(d.value)), "decl", d.span)
 
     def d_ExampleDecl(self, d: ast.ExampleDecl) -> None:
-        self.emit(0, f"example {self.x.text(d.expr)}", "decl", d.span)
+        self.emit(0, cat("example ", self.x.slot(d.expr)), "decl", d.span)
 
     def d_RecordDecl(self, d: ast.RecordDecl) -> None:
         self.emit(0, f"record {d.name}:", "decl", d.span, end=d.span.line)
@@ -384,29 +601,29 @@ class _Layout:
         if d.doc is not None:
             self.doc(1, d.doc, d.span.line, first_field)
         for i, f in enumerate(d.fields):
-            default = f" = {self.x.text(f.default)}" if f.default is not None else ""
+            default = cat(" = ", self.x.slot(f.default)) if f.default is not None else ()
             gap = "block" if i == 0 and d.doc is None else "stmt"
-            self.emit(1, f"{INDENT}{f.name}: {print_type(f.type)}{default}", gap, f.span)
+            self.emit(1, cat(f"{f.name}: {print_type(f.type)}", default), gap, f.span)
 
-    def params(self, params: Sequence[ast.Param]) -> str:
+    def params(self, params: Sequence[ast.Param]) -> Group:
         out = []
         for p in params:
-            default = f" = {self.x.text(p.default)}" if p.default is not None else ""
-            out.append(f"{p.name}: {print_type(p.type)}{default}")
-        return ", ".join(out)
+            default = cat(" = ", self.x.doc(p.default)) if p.default is not None else ()
+            out.append(cat(f"{p.name}: {print_type(p.type)}", default))
+        return Group("(", tuple(out), ")", trailing=True)
 
     def d_ProcDecl(self, d: ast.ProcDecl) -> None:
         for i, t in enumerate(d.triggers):
             pattern = regex_literal(t.pattern) if t.is_regex else string_literal(t.pattern)
             self.emit(0, f"@when({pattern})", "decl" if i == 0 else "tight", t.span)
         start = d.triggers[-1].span.end_line + 1 if d.triggers and d.span.line else d.span.line
-        header = f"proc {d.name}({self.params(d.params)}) -> {print_type(d.returns)}:"
+        header = cat(f"proc {d.name}", self.params(d.params), f" -> {print_type(d.returns)}:")
         self.emit(0, header, "tight" if d.triggers else "decl", d.span, start=start, end=d.returns.span.end_line)
         self.body_with_doc(d.body, d.doc, d.returns.span.end_line)
 
     def d_PropertyDecl(self, d: ast.PropertyDecl) -> None:
         end = max([d.span.line, *(p.span.end_line for p in d.params)])
-        self.emit(0, f"property {d.name}({self.params(d.params)}):", "decl", d.span, end=end)
+        self.emit(0, cat(f"property {d.name}", self.params(d.params), ":"), "decl", d.span, end=end)
         self.body_with_doc(d.body, d.doc, end)
 
     def d_OriginDecl(self, d: ast.OriginDecl) -> None:
@@ -441,34 +658,35 @@ class _Layout:
                 continue
             stack.append((stmts, i + 1, d, "stmt"))
             s = stmts[i]
-            pad = INDENT * d
             simple = self.simple(s)
             if simple is not None:
-                self.emit(d, pad + simple, gap if i == 0 else "stmt", s.span)
+                self.emit(d, simple, gap if i == 0 else "stmt", s.span)
                 continue
             # A compound statement: push its blocks (last first) with their header lines.
             pending: list[tuple[Sequence[Any], int, int, str]] = []
             if isinstance(s, ast.If):
-                self.emit(d, f"{pad}if {self.x.text(s.test)}:", gap if i == 0 else "stmt", s.span, end=s.test.span.end_line)
+                self.emit(d, cat("if ", self.x.slot(s.test), ":"), gap if i == 0 else "stmt", s.span, end=s.test.span.end_line)
                 pending.append((s.body, 0, d + 1, "block"))
                 node = s
                 while node.orelse:
                     orelse = node.orelse
                     if len(orelse) == 1 and isinstance(orelse[0], ast.If):
                         node = orelse[0]
-                        pending.append(((_Header(f"{pad}elif {self.x.text(node.test)}:", node.span, node.test.span.end_line),), 0, d, "tight"))
+                        elif_ = cat("elif ", self.x.slot(node.test), ":")
+                        pending.append(((_Header(elif_, node.span, node.test.span.end_line),), 0, d, "tight"))
                         pending.append((node.body, 0, d + 1, "block"))
                         continue
                     last = node.body[-1].span.end_line if node.body else 0
                     line = self.find_line(last, orelse[0].span.line or 1 << 30, lambda t: t.startswith("else") and t[4:].lstrip().startswith(":"))
-                    pending.append(((_Header(f"{pad}else:", None, line, line),), 0, d, "tight"))
+                    pending.append(((_Header(("else:",), None, line, line),), 0, d, "tight"))
                     pending.append((orelse, 0, d + 1, "block"))
                     break
             elif isinstance(s, ast.For):
-                self.emit(d, f"{pad}for {self.x.target(s.target)} in {self.x.text(s.iter)}:", gap if i == 0 else "stmt", s.span, end=s.iter.span.end_line)
+                header = cat("for ", self.x.target(s.target), " in ", self.x.slot(s.iter), ":")
+                self.emit(d, header, gap if i == 0 else "stmt", s.span, end=s.iter.span.end_line)
                 pending.append((s.body, 0, d + 1, "block"))
             elif isinstance(s, ast.While):
-                self.emit(d, f"{pad}while {self.x.text(s.test)}:", gap if i == 0 else "stmt", s.span, end=s.test.span.end_line)
+                self.emit(d, cat("while ", self.x.slot(s.test), ":"), gap if i == 0 else "stmt", s.span, end=s.test.span.end_line)
                 pending.append((s.body, 0, d + 1, "block"))
             elif isinstance(s, _Header):
                 self.emit(d, s.text, gap, s.span, start=s.start, end=s.end)
@@ -476,30 +694,30 @@ class _Layout:
                 raise TypeError(f"not a statement: {type(s).__name__}")
             stack.extend(reversed(pending))
 
-    def simple(self, s: Any) -> str | None:
+    def simple(self, s: Any) -> Doc | None:
         x = self.x
         if isinstance(s, ast.Assign):
-            return f"{x.target(s.target)} = {x.testlist(s.value)}"
+            return cat(x.target(s.target), " = ", x.testlist(s.value))
         if isinstance(s, ast.AnnAssign):
-            return f"{s.target.id}: {print_type(s.annotation)} = {x.testlist(s.value)}"
+            return cat(f"{s.target.id}: {print_type(s.annotation)} = ", x.testlist(s.value))
         if isinstance(s, ast.AugAssign):
-            return f"{x.text(s.target, BOR)} {s.op}= {x.testlist(s.value)}"
+            return cat(x.doc(s.target, BOR), f" {s.op}= ", x.testlist(s.value))
         if isinstance(s, ast.ExprStmt):
-            return x.text(s.value)
+            return x.slot(s.value)
         if isinstance(s, ast.Return):
-            return "return" if s.value is None else f"return {x.testlist(s.value)}"
+            return ("return",) if s.value is None else cat("return ", x.testlist(s.value))
         if isinstance(s, (ast.Require, ast.Assert)):
             kw = "require" if isinstance(s, ast.Require) else "assert"
-            msg = f", {x.text(s.msg)}" if s.msg is not None else ""
-            return f"{kw} {x.text(s.test)}{msg}"
+            msg = cat(", ", x.slot(s.msg)) if s.msg is not None else ()
+            return cat(f"{kw} ", x.slot(s.test), msg)
         if isinstance(s, ast.Fail):
-            return f"fail {x.text(s.msg)}"
+            return cat("fail ", x.slot(s.msg))
         if isinstance(s, ast.Pass):
-            return "pass"
+            return ("pass",)
         if isinstance(s, ast.Break):
-            return "break"
+            return ("break",)
         if isinstance(s, ast.Continue):
-            return "continue"
+            return ("continue",)
         return None
 
 
@@ -507,7 +725,7 @@ class _Layout:
 class _Header:
     """An `elif ...:` / `else:` line, queued among statements so blocks print in order."""
 
-    text: str
+    text: Doc
     span: Any
     start: int = 0
     end: int = 0

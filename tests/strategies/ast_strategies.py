@@ -68,7 +68,7 @@ def _leaves(field_depth: int) -> st.SearchStrategy[ast.Expr]:
         st.just(ast.NoneLit()),
     ]
     if field_depth < 2:
-        pool.append(_text.map(ast.StrLit))
+        pool.append(st.builds(lambda v, raw: ast.StrLit(v, raw=raw), _text, st.booleans()))
     return st.one_of(*pool)
 
 

@@ -15,7 +15,7 @@ from seglam_lang.errors import SglSyntaxError
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.format import format_source
 from seglam_lang.syntax.parser import parse
-from seglam_lang.syntax.printer import INDENT, layout, print_module
+from seglam_lang.syntax.printer import INDENT, WIDTH, layout, print_module
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((REPO / "tests" / "syntax" / "samples").glob("*.sgl"))
@@ -104,3 +104,122 @@ def test_comments_anywhere_survive(tree: ast.Module, data: st.DataObject) -> Non
     assert after == before == tree
     assert comment_texts(after) == comment_texts(before)
     assert format_source(once) == once
+
+
+# ---------------------------------------------------------------- the project's own files
+
+
+def test_fmt_check_passes_on_examples_and_stdlib() -> None:
+    """`sgl fmt --check examples/ stdlib/`, as CI runs it: every shipped file is canonical."""
+    from click.testing import CliRunner
+
+    from seglam_lang.cli import main
+
+    result = CliRunner().invoke(main, ["fmt", "--check", str(REPO / "examples"), str(REPO / "stdlib")])
+    assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------- line width
+
+
+def _lines(source: str) -> list[str]:
+    return format_source(source).rstrip("\n").split("\n")
+
+
+def test_long_lines_wrap_inside_brackets() -> None:
+    words = ", ".join(f'"word{i}": {i}' for i in range(30))
+    source = (
+        f"WORDS: Map[Str, Int] = {{{words}}}\n\n"
+        "proc f(first_parameter: Int, second_parameter: Str, third_parameter: List[Int], fourth: Bool) -> Int:\n"
+        "    require first_parameter > 0 and fourth and second_parameter != \"\" and len(third_parameter) == 3, \"bad input\"\n"
+        "    total = some_function(first_parameter, second_parameter, third_parameter, fourth, first_parameter)\n"
+        "    return total\n"
+    )
+    out = _lines(source)
+    assert max(map(len, out)) <= WIDTH
+    assert out[0] == "WORDS: Map[Str, Int] = {"
+    assert out[1].startswith('    "word0": 0, "word1": 1,') and "}" in out
+    assert "proc f(" in out and ") -> Int:" in out
+    assert "    require (" in out and '    ), "bad input"' in out
+    assert "    total = some_function(" in out
+
+
+def test_a_short_group_is_not_split_when_parentheses_read_better() -> None:
+    source = 'proc g(arrangements: List[Int]) -> Int:\n    require len(arrangements) == 1, f"{len(arrangements)} arrangements satisfy the statements, not only one"\n    return 1\n'
+    out = _lines(source)
+    assert out[1:4] == [
+        "    require (",
+        "        len(arrangements) == 1",
+        '    ), f"{len(arrangements)} arrangements satisfy the statements, not only one"',
+    ]
+
+
+def test_long_operand_chains_split_before_their_operators() -> None:
+    calls = " and ".join(f"check_value({i}) == {i}" for i in range(6))
+    out = _lines(f"example {calls}\n")
+    assert out[0] == "example ("
+    assert out[1] == "    check_value(0) == 0"
+    assert out[2:6] == [f"    and check_value({i}) == {i}" for i in range(1, 5)]
+
+
+def test_one_item_gets_no_trailing_comma_several_lines_do() -> None:
+    one = _lines(f'example f("{"x" * 95}")\n')
+    assert one == ["example f(", f'    "{"x" * 95}"', ")"]
+    many = _lines(f"X = [{', '.join(str(10**8 + i) for i in range(20))}]\n")
+    assert many[-2].endswith(",") and many[-1] == "]"
+
+
+def test_text_outside_brackets_stays_long() -> None:
+    long_string = "y" * 150
+    assert _lines(f'X = "{long_string}"\n') == [f'X = "{long_string}"']
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(modules())
+def test_wrapped_output_keeps_ast_and_is_stable(tree: ast.Module) -> None:
+    once = format_source(print_module(tree))
+    assert parse(once) == tree
+    assert format_source(once) == once
+
+
+# ---------------------------------------------------------------- string spelling
+
+
+@pytest.mark.parametrize("literal", [
+    r'r"P(?:(\d+)Y)?"', r"r'\d+\.\d*'", r'r"a\"b"', r"r'say \"hi\"'", r'r"C:\path"', 'r""',
+])
+def test_raw_strings_stay_raw(literal: str) -> None:
+    source = f"X = {literal}\n"
+    out = format_source(source)
+    assert out.startswith("X = r"), out
+    assert parse(out) == parse(source)
+
+
+def test_a_raw_string_with_an_unprintable_character_is_printed_escaped() -> None:
+    out = format_source('X = r"a\tb"\n')  # a real tab inside a raw string
+    assert out == 'X = "a\\tb"\n'
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"])
+def test_line_separators_in_strings_print_escaped(char: str) -> None:
+    source = f'X = "a{char}b"  # after\n# next\nY = 1\n'
+    out = format_source(source)
+    assert char not in out
+    assert out == f'X = "a\\{"x" if ord(char) < 0x100 else "u"}{ord(char):0{2 if ord(char) < 0x100 else 4}x}b"  # after\n# next\nY = 1\n'
+    assert parse(out) == parse(source)
+
+
+def test_a_line_separator_in_a_string_does_not_move_comments() -> None:
+    source = 'proc f() -> Str:\n    # c1\n    x = "a\u2028b"  # t\n    # c2\n    return x\n'
+    assert format_source(source) == (
+        'proc f() -> Str:\n    # c1\n    x = "a\\u2028b"  # t\n    # c2\n    return x\n'
+    )
+    tree = parse(source)
+    assert [(c.text, c.line, c.own_line) for c in tree.comments] == [
+        ("# c1", 2, True), ("# t", 3, False), ("# c2", 4, True),
+    ]
+
+
+def test_a_line_separator_in_a_comment_stays_in_it() -> None:
+    source = "# top \u2028 comment\nproc f() -> Int:\n    x = 1  # one\n    # c2\n    return x\n"
+    assert format_source(source) == source

@@ -7,11 +7,12 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies.ast_strategies import bodies, expressions, modules, types
 
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.parser import parse
-from seglam_lang.syntax.printer import print_expr, print_module, print_type
+from seglam_lang.syntax.printer import print_expr, print_module, print_type, raw_string_literal
 
 
 def expr_of(text: str) -> ast.Expr:
@@ -136,3 +137,12 @@ def test_generated_expressions_round_trip(e: ast.Expr) -> None:
 def test_generated_types_round_trip(t: ast.TypeName) -> None:
     decl = parse(f"X: {print_type(t)} = 1\n").decls[0]
     assert isinstance(decl, ast.ConstDecl) and decl.annotation == t
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_a_raw_string_prints_raw_whenever_it_has_a_raw_spelling(value: str) -> None:
+    printed = print_expr(ast.StrLit(value, raw=True))
+    back = expr_of(printed)
+    assert isinstance(back, ast.StrLit) and back.value == value
+    assert back.raw == (raw_string_literal(value) is not None) == printed.startswith("r")
