@@ -168,6 +168,39 @@ class Frame:
         return f'  {self.file}:{self.span.line}:{self.span.col}, in {self.name}'
 
 
+TRACE_HEADER = "SGL traceback (most recent call last):"
+_SHOWN_REPEATS = 3  # a repeated call (or cycle of calls) is shown this many times, then counted
+_LONGEST_CYCLE = 4  # mutual recursion through up to this many procs collapses too
+
+
+def trace_lines(frames: Sequence[Frame]) -> list[str]:
+    """The stack trace's lines, outermost first, with runaway recursion collapsed.
+
+    A frame (or a cycle of up to `_LONGEST_CYCLE` frames, for mutual recursion) repeated
+    more than `_SHOWN_REPEATS` times in a row is printed that many times, then counted:
+    `  ... 195 more calls of deep` (`... of a -> b` for a cycle), not 200 identical lines.
+    """
+    lines = [TRACE_HEADER]
+    i = 0
+    while i < len(frames):
+        for period in range(1, _LONGEST_CYCLE + 1):
+            block = frames[i: i + period]
+            reps = 1
+            while frames[i + reps * period: i + (reps + 1) * period] == block:
+                reps += 1
+            if len(block) == period and reps > _SHOWN_REPEATS:
+                lines.extend(str(f) for f in list(block) * _SHOWN_REPEATS)
+                more = (reps - _SHOWN_REPEATS) * period
+                names = " -> ".join(f.name for f in block)
+                lines.append(f"  ... {more} more call{'s' if more != 1 else ''} of {names}")
+                i += reps * period
+                break
+        else:
+            lines.append(str(frames[i]))
+            i += 1
+    return lines
+
+
 class SglRuntimeError(SglError):
     """A run failed. `frames` is the SGL stack, innermost last."""
 
@@ -181,7 +214,7 @@ class SglRuntimeError(SglError):
         """The SGL stack trace, outermost call first, then the one-line error."""
         if not self.frames:
             return self.diagnostic.headline()
-        return "\n".join(["SGL traceback (most recent call last):", *map(str, self.frames), self.diagnostic.headline()])
+        return "\n".join([*trace_lines(self.frames), self.diagnostic.headline()])
 
 
 class LimitExceeded(SglRuntimeError):

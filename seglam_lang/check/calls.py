@@ -33,7 +33,7 @@ from seglam_lang.check.codes import (
     E_UNKNOWN_MEMBER,
 )
 from seglam_lang.check.context import CheckerBase
-from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.hints import a_an, did_you_mean
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
     ANY,
@@ -164,7 +164,7 @@ class CallChecker(CheckerBase):
             params = tuple(ParamSig(f"arg{i + 1}", p) for i, p in enumerate(ft.params))
             return self.call_params(params, e, "this function", ret=ft.ret)
         if ft != ANY:
-            self.error(E_NOT_CALLABLE, f"a {ft} value cannot be called", f)
+            self.error(E_NOT_CALLABLE, f"{a_an(ft)} value cannot be called", f)
         return self.unchecked_args(e)
 
     def unchecked_args(self, e: ast.Call) -> Type:
@@ -415,7 +415,7 @@ class CallChecker(CheckerBase):
             return INT
         t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
         if isinstance(t, IterT) and not _is_range(e.args[0]):
-            self.error(E_MISMATCH, f"`len` needs a collection; a {t} has no length", e.args[0],
+            self.error(E_MISMATCH, f"`len` needs a collection; {a_an(t)} has no length", e.args[0],
                        hint="make a list first: `len(list(...))`, or count: `sum(1 for x in ...)`")
         elif isinstance(t, OptionalT):
             self.error(E_MAYBE_NONE, f"`len` of a value that may be None ({t})", e.args[0],
@@ -518,7 +518,7 @@ class CallChecker(CheckerBase):
             return st
         j = join(el, st)
         if j is None:
-            return self.error(E_BAD_OPERATOR, f"`sum` cannot add {el} items to a {st} start", e,
+            return self.error(E_BAD_OPERATOR, f"`sum` cannot add {el} items to {a_an(st)} start", e,
                               hint='give a start of the same type: `sum(xs, Decimal("0"))`')
         return j
 
@@ -597,7 +597,7 @@ class CallChecker(CheckerBase):
             self.error(E_MISMATCH, "`Decimal` of a Float would keep the float's binary noise", node,
                        hint='write the digits: `Decimal("0.1")`, or convert through text: `Decimal(str(x))`')
         else:
-            self.error(E_MISMATCH, f"`{name}` cannot convert a {t} value", node)
+            self.error(E_MISMATCH, f"`{name}` cannot convert {a_an(t)} value", node)
 
     def b_int(self, e: ast.Call, expected: Type | None) -> Type:
         if len(e.args) == 2 or self.kw(e, "base") is not None:
@@ -690,7 +690,7 @@ class CallChecker(CheckerBase):
         t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
         if isinstance(t, TupleT) or t == ANY:
             return t
-        return self.error(E_MISMATCH, f"`tuple` of a {t} has no fixed length, and SGL tuples do", e.args[0],
+        return self.error(E_MISMATCH, f"`tuple` of {a_an(t)} has no fixed length, and SGL tuples do", e.args[0],
                           hint='build it item by item `(a, b)`; for a key from a list use `",".join(...)`')
 
     def b_chr(self, e: ast.Call, expected: Type | None) -> Type:

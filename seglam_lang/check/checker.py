@@ -79,7 +79,7 @@ from seglam_lang.check.codes import (
 )
 from seglam_lang.check.context import Frame, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
-from seglam_lang.check.hints import declare_hint, did_you_mean
+from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.resolve import ModuleSymbols, resolve_module
 from seglam_lang.check.types import (
     ANY,
@@ -254,7 +254,7 @@ class Checker(ExprChecker):
             ret = prune(sig.returns)
             # Falling off the end returns None, which a `None` or optional return type allows.
             if frame.state is not None and ret not in (NONE, ANY) and not isinstance(ret, OptionalT):
-                self.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning a {sig.returns}",
+                self.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning {a_an(sig.returns)}",
                            self.header_span(d, "proc"),
                            hint='add a `return` on every path, or `fail "..."` where no answer exists')
         self.check_triggers(d)
@@ -457,7 +457,7 @@ class Checker(ExprChecker):
     def s_Return(self, s: ast.Return) -> None:
         f = self.frame
         if f.kind != "proc":
-            self.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in a {f.kind}", s,
+            self.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in {a_an(f.kind)}", s,
                        hint="a property states facts with `assert`; `require` skips inputs that do not apply")
             if s.value is not None:
                 self.expr(s.value)
@@ -472,7 +472,8 @@ class Checker(ExprChecker):
                 if isinstance(pt, OptionalT) and assign(pt.inner, want, bind=False):
                     self.mismatch(t, want, s.value, "the returned value")
                 else:
-                    self.error(E_RETURN_TYPE, f"`{f.name}` is declared to return {want}, but this returns {t}", s.value)
+                    self.error(E_RETURN_TYPE, f"`{f.name}` is declared to return {want}, but this returns {t}", s.value,
+                               hint=mismatch_hint(s.value, t, want))
         f.state = None
 
     def message(self, msg: ast.Expr | None) -> None:

@@ -38,7 +38,7 @@ from seglam_lang.check.codes import (
     E_USED_BEFORE_ASSIGNMENT,
 )
 from seglam_lang.check.context import Frame, State
-from seglam_lang.check.hints import declare_hint, did_you_mean
+from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
     ANY,
@@ -200,7 +200,7 @@ class ExprChecker(CallChecker):
         """str() of this value is deterministic and means something (not a function or an iterator)."""
         t = prune(t)
         if isinstance(t, (IterT, FnT, ViewT)):
-            self.error(E_MISMATCH, f"a {t} value has no text form", node,
+            self.error(E_MISMATCH, f"{a_an(t)} value has no text form", node,
                        hint="make a list first: `list(...)`" if not isinstance(t, FnT) else None)
 
     def check_spec(self, spec: str, t: Type, node: ast.FormattedValue) -> None:
@@ -226,7 +226,7 @@ class ExprChecker(CallChecker):
         if not ok:
             what = "numbers" if kind in ("d", "f", "e", "E", "g", "G", "%", "x", "X", "b", "o") or numeric_flags else "Int, Float, Decimal and Str"
             hint = "convert it first, e.g. `{str(x):>8}` or `{float(x):.2f}`" if t != STR else "format a number, or drop the spec"
-            self.error(E_BAD_FORMAT, f"format spec `:{spec}` does not suit a {t} value (it is for {what})", node, hint=hint)
+            self.error(E_BAD_FORMAT, f"format spec `:{spec}` does not suit {a_an(t)} value (it is for {what})", node, hint=hint)
 
     # ---------------------------------------------------------------- displays
 
@@ -295,7 +295,7 @@ class ExprChecker(CallChecker):
         el = elem_type(t)
         if el is None:
             hint = _NONE_HINT if isinstance(prune(t), OptionalT) else None
-            return self.error(E_NOT_ITERABLE, f"a {t} value cannot be iterated", node, hint=hint)
+            return self.error(E_NOT_ITERABLE, f"{a_an(t)} value cannot be iterated", node, hint=hint)
         return el
 
     def x_ListComp(self, e: ast.ListComp, expected: Type | None, cond: bool) -> Type:
@@ -415,7 +415,7 @@ class ExprChecker(CallChecker):
             self.expr(target.index)
             hint = "records are immutable: build a new one with `r.replace(field=...)`" if isinstance(ct, RecordT) else (
                 "Str and Tuple values are immutable: build a new one" if ct == STR or isinstance(ct, TupleT) else None)
-            self.error(E_BAD_INDEX, f"a {ct} value does not support item assignment", target, hint=hint)
+            self.error(E_BAD_INDEX, f"{a_an(ct)} value does not support item assignment", target, hint=hint)
         self.record(target, t)
 
     def assign_attribute(self, target: ast.Expr, value: object) -> None:
@@ -426,7 +426,7 @@ class ExprChecker(CallChecker):
             self.error(E_RECORD_ASSIGN, f"cannot assign to field `{target.attr}`: records are immutable", target,
                        hint=f"make an updated copy: `r = r.replace({target.attr}=...)`")
         else:
-            self.error(E_NO_ATTRIBUTE, f"cannot assign to `.{target.attr}` of a {t} value", target)
+            self.error(E_NO_ATTRIBUTE, f"cannot assign to `.{target.attr}` of {a_an(t)} value", target)
 
     def expect(self, t: Type, want: Type, node: object, what: str) -> None:
         if not assign(t, want):
@@ -440,7 +440,7 @@ class ExprChecker(CallChecker):
             self.error(E_MISMATCH, f"{what} must be Decimal, got Float", node,
                        hint='write Decimal literals as `Decimal("1.10")`; a Float carries binary noise')
         else:
-            self.error(E_MISMATCH, f"{what} must be {want}, got {t}", node)
+            self.error(E_MISMATCH, f"{what} must be {want}, got {t}", node, hint=mismatch_hint(node, t, want))
 
     def frozen_root(self, e: ast.Expr, doing: str) -> None:
         """Report changing a module constant through `e` (`CONST[k] = v`, `CONST.append(x)`, `CONST[0].add(y)`)."""
@@ -540,7 +540,7 @@ class ExprChecker(CallChecker):
         if t == NONE:
             self.error(E_TRUTH, "this condition is always false (it is None)", node)
         elif t in (DATE, DATETIME) or isinstance(t, (RecordT, FnT)):
-            self.error(E_TRUTH, f"a {t} value is always true, so this test means nothing", node,
+            self.error(E_TRUTH, f"{a_an(t)} value is always true, so this test means nothing", node,
                        hint="test a field or compare it: `x is not None`, `x.qty > 0`")
         elif isinstance(t, IterT):
             self.error(E_TRUTH, f"an {t} value is always true, so this test means nothing", node,
@@ -674,7 +674,7 @@ class ExprChecker(CallChecker):
         if want is None:
             self.error(E_NOT_ITERABLE, f"`in` needs a collection or a Str on the right, got {container}", rn)
         elif not related(item, want):
-            self.error(E_EQ_UNRELATED, f"a {item} value is never in a {container}", ln)
+            self.error(E_EQ_UNRELATED, f"{a_an(item)} value is never in {a_an(container)}", ln)
 
     # ---------------------------------------------------------------- lambdas
 
@@ -755,7 +755,7 @@ class ExprChecker(CallChecker):
             hint = "SGL values have no Python attributes; only record fields and the documented methods exist"
         else:
             hint = did_you_mean(attr, names, fallback=_PYTHON_ONLY.get(attr))
-        return self.error(E_NO_ATTRIBUTE, f"a {t} value has no attribute `{attr}`", node, hint=hint)
+        return self.error(E_NO_ATTRIBUTE, f"{a_an(t)} value has no attribute `{attr}`", node, hint=hint)
 
     def x_Subscript(self, e: ast.Subscript, expected: Type | None, cond: bool) -> Type:
         t = prune(self.expr(e.value))
@@ -782,12 +782,12 @@ class ExprChecker(CallChecker):
                 return self.error(E_TUPLE_INDEX, f"index {k} is out of range for {t}", e.index)
             el = elem_type(t)
             if el is None:
-                return self.error(E_TUPLE_INDEX, f"a {t} can only be indexed with a constant (its items differ in type)",
+                return self.error(E_TUPLE_INDEX, f"{a_an(t)} can only be indexed with a constant (its items differ in type)",
                                   e.index, hint="unpack it: `a, b = pair`")
             return el
         self.expr(e.index)
         hint = "make a list first: `list(...)`" if isinstance(t, (IterT, ViewT)) else None
-        return self.error(E_BAD_INDEX, f"a {t} value cannot be indexed", e, hint=hint)
+        return self.error(E_BAD_INDEX, f"{a_an(t)} value cannot be indexed", e, hint=hint)
 
     def slice_type(self, t: Type, s: ast.Slice, e: ast.Subscript) -> Type:
         for part in (s.lower, s.upper, s.step):
@@ -800,10 +800,10 @@ class ExprChecker(CallChecker):
             bounds = [None if p is None else _const_int(p) for p in (s.lower, s.upper, s.step)]
             if all(b is not None or p is None for b, p in zip(bounds, (s.lower, s.upper, s.step))) and bounds[2] != 0:
                 return TupleT(t.elems[bounds[0]:bounds[1]:bounds[2]])
-            return self.error(E_TUPLE_INDEX, f"a {t} can only be sliced with constant bounds", e)
+            return self.error(E_TUPLE_INDEX, f"{a_an(t)} can only be sliced with constant bounds", e)
         if isinstance(t, OptionalT):
             return self.error(E_MAYBE_NONE, f"slicing a value that may be None ({t})", e.value, hint=_NONE_HINT)
-        return self.error(E_BAD_INDEX, f"a {t} value cannot be sliced", e,
+        return self.error(E_BAD_INDEX, f"{a_an(t)} value cannot be sliced", e,
                           hint="make a list first: `list(...)`" if isinstance(t, (IterT, ViewT)) else None)
 
     def x_Call(self, e: ast.Call, expected: Type | None, cond: bool) -> Type:

@@ -26,7 +26,7 @@ import attrs
 
 from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, TYPE_NAMES
 from seglam_lang.check.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
-from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.hints import PYTHON_ONLY_NAMES, did_you_mean
 from seglam_lang.check.scope import Binding, FunctionScope, Kind, Resolution
 from seglam_lang.errors import Diagnostic, Span
 from seglam_lang.syntax import ast
@@ -198,7 +198,7 @@ class Resolver:
         while s is not None:
             candidates.extend(s.names)
             s = s.parent
-        hint = did_you_mean(name, candidates)
+        hint = PYTHON_ONLY_NAMES.get(name) or did_you_mean(name, candidates)
         if name in TYPE_NAMES:
             hint = hint or f"`{name}` is a type; it can only be written in annotations"
         self.error(E_UNKNOWN_NAME, f"unknown name `{name}`", node.span, hint)

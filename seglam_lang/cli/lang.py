@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
-from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError
+from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, trace_lines
 
 if TYPE_CHECKING:
     from seglam_lang.check.types import ParamSig, RecordT, Type
@@ -74,8 +74,7 @@ class _Sources:
         """Every diagnostic with its source line and caret; runtime errors with the SGL traceback."""
         lines: list[str] = []
         if isinstance(err, SglRuntimeError) and err.frames:
-            lines.append("SGL traceback (most recent call last):")
-            lines.extend(str(f) for f in err.frames)
+            lines.extend(trace_lines(err.frames))
         lines.extend(self.render_diagnostic(d) for d in err.diagnostics)
         return "\n".join(lines)
 

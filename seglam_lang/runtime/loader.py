@@ -23,11 +23,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from seglam_lang.check.codes import E_UNKNOWN_MODULE
 from seglam_lang.check.types import ModuleInterface, ProcSig
 from seglam_lang.errors import SglError, SglTypeError, Span
 from seglam_lang.syntax import ast
 
-E_UNKNOWN_MODULE = "E0240"
 E_CYCLE = "E0241"
 
 
@@ -74,8 +74,10 @@ def load_std(path: tuple[str, ...], span: Span, file: str) -> StdModule:
     """The module for `use <path>`; raises SglTypeError for an unknown module or a cycle."""
     name = ".".join(path)
     if len(path) != 2 or path[0] != "std":
-        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
-                           hint="only the standard library can be used: `use std.<module>`")
+        guess = f"std.{path[-1]}"
+        hint = (f"did you mean `use {guess}`?" if guess in available()
+                else "only the standard library can be used: `use std.<module>`")
+        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file, hint=hint)
     stack: list[str] = getattr(_loading, "stack", None) or []
     _loading.stack = stack
     if stack and stack[-1] == name:

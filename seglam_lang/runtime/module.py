@@ -346,8 +346,9 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
     checked = check_module(tree, name=name, imports=imports, host={n: h.sig for n, h in host_fns.items()})
     errors = [d for e in imports.errors for d in e.diagnostics]
     if errors:
-        seen = {(d.code, d.span, d.message) for d in errors}
-        errors += [d for d in checked.errors if (d.code, d.span, d.message) not in seen and d.code != "E0201"]
+        # The loader's diagnostic of a `use` replaces the checker's of the same `use` (one error, not two).
+        seen = {(d.code, d.span) for d in errors}
+        errors += [d for d in checked.errors if (d.code, d.span) not in seen and d.code != "E0201"]
         raise SglTypeError(diagnostics=errors)
     checked.raise_for_errors()
     compiled = compile_module(checked, source, file, natives=natives_table(), imports=imports.by_alias,

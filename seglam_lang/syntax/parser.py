@@ -593,6 +593,7 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
             msg = f"expected {expected[0]}, found {msg.removeprefix('unexpected ')}"
         elif not hint and expected and len(expected) <= 6:
             hint = "expected " + ", ".join(expected)
+        hint = _python_habit(tok, source, line, col, expected) or hint
         end_col = col + max(len(str(tok.value)), 1) if tok.type not in ("$END", "_NEWLINE", "_INDENT", "_DEDENT") else col + 1
         span = Span(line, col, line, end_col)
     elif isinstance(e, UnexpectedCharacters):
@@ -619,6 +620,20 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
         msg, hint = f"unknown decorator {word}", "the only decorator is @when(\"template\")"
         span = Span(line, first_word.end(1) - len(word) + 1, line, first_word.end(1) + 1)  # type: ignore[union-attr]
     return SglSyntaxError(diagnostics=[Diagnostic("E0101", msg, span, file, hint)])
+
+
+def _python_habit(tok: Token, source: str, line: int, col: int, expected: list[str]) -> str | None:
+    """A hint for a token that Python would accept at this place (`f(*xs)`, `proc f(x)`), else None."""
+    all_lines = source_lines(source)
+    before = (all_lines[line - 1] if 0 < line <= len(all_lines) else "")[: col - 1].rstrip()
+    value = str(tok.value)
+    if value in ("*", "**") and before.endswith(("(", ",")):
+        return "SGL has no argument unpacking: pass the list itself, or its items one by one (`f(xs[0], xs[1])`)"
+    if value in ("*", "**") and before.endswith(("[", "{")):
+        return "SGL has no unpacking in displays: join lists with `+`, merge maps with `|`"
+    if expected == ["':'"] and value in (")", ",", "=") and re.match(r"\s*(proc|property)\b", before):
+        return "parameters need types, as in `proc f(x: Int, name: Str = \"\") -> Int:`"
+    return None
 
 
 def _describe_terminal(name: str) -> str:

@@ -35,7 +35,7 @@ import attrs
 
 from seglam_lang.check.codes import E_USED_BEFORE_ASSIGNMENT
 from seglam_lang.check.types import NONE, Type, UnknownType, from_annotation
-from seglam_lang.errors import NO_SPAN, Diagnostic, Frame, SglError, SglRuntimeError, SglUsageError, Span
+from seglam_lang.errors import NO_SPAN, Diagnostic, Frame, SglError, SglRuntimeError, SglUsageError, Span, trace_lines
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits
 from seglam_lang.syntax import ast
 
@@ -482,10 +482,11 @@ class Session:
             e, src = e.error, e.source
         lines: list[str] = []
         if isinstance(e, SglRuntimeError) and len(e.frames) > 1:  # as `sgl test`: a trace when it goes through calls
-            lines.append("SGL traceback (most recent call last):")
+            located = []
             for f in e.frames:
                 file, span = src.locate(f.file, f.span) if src is not None else (f.file, f.span)
-                lines.append(str(Frame(INPUT if f.name == _PROC else f.name, file, span)))
+                located.append(Frame(INPUT if f.name == _PROC else f.name, file, span))
+            lines.extend(trace_lines(located))
         lines.extend(self._render_diagnostic(src, d) for d in e.diagnostics)
         return "\n".join(lines)
 

@@ -13,23 +13,26 @@ ERROR_FILES = sorted((CONFORMANCE / "check_errors").glob("*.sgl"))
 OK_FILES = sorted((CONFORMANCE / "check_ok").glob("*.sgl"))
 
 _ERROR = re.compile(r"#\s*error:\s*((?:E\d{4}\s*)+)")
-_HINT = re.compile(r"^\s*#\s*hint:\s*(.+?)\s*$")
+_NOTE = re.compile(r"^\s*#\s*(hint|message):\s*(.+?)\s*$")
 
 
-def expectations(source: str) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """(sorted (line, code) pairs, {line: hint substring}); a `# hint:` line refers to the error line above it."""
+def expectations(source: str) -> tuple[list[tuple[int, str]], dict[int, str], dict[int, str]]:
+    """(sorted (line, code) pairs, {line: hint substring}, {line: message substring}).
+
+    A `# hint: text` or `# message: text` line refers to the error line above it.
+    """
     errors: list[tuple[int, str]] = []
-    hints: dict[int, str] = {}
+    notes: dict[str, dict[int, str]] = {"hint": {}, "message": {}}
     last_error_line = 0
     for n, text in enumerate(source.splitlines(), start=1):
         m = _ERROR.search(text)
         if m:
             errors.extend((n, code) for code in m.group(1).split())
             last_error_line = n
-        h = _HINT.match(text)
+        h = _NOTE.match(text)
         if h:
-            hints[last_error_line] = h.group(1)
-    return sorted(errors), hints
+            notes[h.group(1)][last_error_line] = h.group(2)
+    return sorted(errors), notes["hint"], notes["message"]
 
 
 # Interfaces of modules the corpora `use` (the checker sees only interfaces, never the code).

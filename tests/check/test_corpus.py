@@ -25,13 +25,16 @@ def test_corpus_is_big_enough() -> None:
 @pytest.mark.parametrize("path", ERROR_FILES, ids=lambda p: p.name)
 def test_error_corpus(path: Path) -> None:
     source, checked = check_file(path)
-    expected, hints = expectations(source)
+    expected, hints, messages = expectations(source)
     got = sorted((d.span.line, d.code) for d in checked.diagnostics)
     report = "\n".join(d.render(source) for d in checked.diagnostics)
     assert got == expected, report
     for line, text in hints.items():
         found = [d.hint or "" for d in checked.diagnostics if d.span.line == line]
         assert any(text in h for h in found), (line, text, found)
+    for line, text in messages.items():
+        found = [d.message for d in checked.diagnostics if d.span.line == line]
+        assert any(text in m for m in found), (line, text, found)
 
 
 @pytest.mark.parametrize("path", OK_FILES, ids=lambda p: p.name)

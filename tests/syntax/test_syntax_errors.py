@@ -1,6 +1,7 @@
 """The syntax-error corpus `tests/conformance/syntax_errors/*.sgl`: each file's first line
 is `# error: CODE at LINE:COL "message"`; parsing must fail with exactly that code,
-position and message, rendered as a headline, the source line, a caret (and a hint)."""
+position and message, rendered as a headline, the source line, a caret (and a hint).
+An optional second line `# hint: "text"` requires the hint to contain that text."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from seglam_lang.syntax.parser import parse
 CORPUS = Path(__file__).resolve().parents[1] / "conformance" / "syntax_errors"
 CASES = sorted(CORPUS.glob("*.sgl"))
 EXPECT = re.compile(r'# error: (E\d{4}) at (\d+):(\d+) (".*")$')
+HINT = re.compile(r'# hint: (".*")$')
 
 
 def test_corpus_is_large() -> None:
@@ -39,3 +41,7 @@ def test_syntax_error(path: Path) -> None:
     assert rendered[2].strip().startswith("|") and "^" in rendered[2]
     assert rendered[2].index("^") == len(f"{line:>4} | ") + col - 1  # the caret sits under the column
     assert len(rendered) == 3 or (len(rendered) == 4 and rendered[3].startswith("     = hint: "))
+    second = source.split("\n")[1] if source.count("\n") >= 1 else ""
+    h = HINT.match(second)
+    if h:  # an optional second line `# hint: "text"`: the hint contains the text
+        assert json.loads(h.group(1)) in (d.hint or ""), d.hint

@@ -79,7 +79,7 @@ ERRORS = [
     ("return 3", "E0500", "1:1"),
     ("while True:\n    pass", "E0401", "1:1"),
     ("proc f(n: Int) -> Int:\n    return n + \"a\"", "E0211", "2:12"),
-    ("use std.nosuch", "E0240", "1:1"),
+    ("use std.nosuch", "E0205", "1:1"),
     ("example 1 == 2", "", ""),
 ]
 
