@@ -6,9 +6,11 @@
     m.call_sgl("basket_total", [items], {}, limits=seglam_lang.Limits(steps=10_000))
 
 Owns the public surface (`load`, `loads`, `Module`, `ProcInfo`, `ExampleCase`, `ExampleOutcome`,
-`PropertyCase`, `Limits`, the errors, `to_python`, `from_python`). The runtime and the
-checker are imported on first use of a name that needs them, so `import seglam_lang`
-stays light (the errors and `Limits` only).
+`PropertyCase`, `Limits`, the errors, `to_python`, `from_python`, `format_value`, `to_json`, `from_json`, and
+the reasoning cache: `ReasoningCache`, `Answer`, its errors, and the `cache` and `compilers`
+subpackages; `compilers.configured(spec)` builds a compiler). The runtime, the checker and
+the cache are imported on first use of a name that needs them, so `import seglam_lang`
+stays light (the errors and `Limits` only). spec/embedding.md is the reference.
 """
 
 from __future__ import annotations
@@ -36,12 +38,21 @@ _LAZY = {
     "PropertyCase": "seglam_lang.runtime.module",
     "to_python": "seglam_lang.runtime.values",
     "from_python": "seglam_lang.runtime.values",
+    "format_value": "seglam_lang.runtime.values",
+    "from_json": "seglam_lang.runtime.convert",
+    "to_json": "seglam_lang.runtime.convert",
+    "ConvertError": "seglam_lang.runtime.scalars",
+    "ReasoningCache": "seglam_lang.cache",
+    "Answer": "seglam_lang.cache",
+    "CacheError": "seglam_lang.cache",
+    "CacheMiss": "seglam_lang.cache",
+    "CompilerError": "seglam_lang.compilers",
 }
 
 
 # Subpackages reachable as attributes before anyone imported them; `seglam_lang.verify` is
 # itself callable (`seglam_lang.verify(module) -> Report`), see seglam_lang/verify/__init__.py.
-_SUBPACKAGES = frozenset({"verify"})
+_SUBPACKAGES = frozenset({"verify", "cache", "compilers"})
 
 
 def __getattr__(name: str) -> Any:
@@ -58,7 +69,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ExampleCase", "ExampleOutcome", "LimitExceeded", "Limits", "Module", "NotApplicable", "ProcInfo",
-    "PropertyCase", "SglError", "SglRuntimeError", "SglSyntaxError", "SglTypeError", "SglUsageError",
-    "from_python", "load", "loads", "to_python", "verify",
+    "Answer", "CacheError", "CacheMiss", "CompilerError", "ConvertError", "ExampleCase", "ExampleOutcome",
+    "LimitExceeded", "Limits", "Module", "NotApplicable", "ProcInfo", "PropertyCase", "ReasoningCache",
+    "SglError", "SglRuntimeError", "SglSyntaxError", "SglTypeError", "SglUsageError", "cache", "compilers",
+    "format_value", "from_json", "from_python", "load", "loads", "to_json", "to_python", "verify",
 ]

@@ -27,7 +27,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,9 @@ from seglam_lang.syntax.templates import TemplateError, parse_template, words
 
 
 class CacheMiss(CacheError):
-    """No procedure answers the request and no compiler is configured (CLI exit 3)."""
+    """No procedure answers the request and no compiler is configured (`sgl ask` exits 4)."""
+
+    default_code = "E0601"
 
     def __init__(self, message: str, outcome: Outcome | None = None) -> None:
         super().__init__(message)
@@ -80,13 +82,29 @@ class CacheMiss(CacheError):
 
 @attrs.frozen
 class Answer:
-    answer: Any
+    """How a request was answered. `answer` and `args` are plain Python values, exactly as
+    `Module.call` returns them (a record is a dict); `value` and `arg_values` are the same
+    as SGL values (for `format_value` and typed JSON)."""
+
+    value: Any
     hit: bool
     procedure: str | None  # "family.proc"
     version: int | None
-    args: dict[str, Any]
+    arg_values: dict[str, Any]
     elapsed_ms: float
     llm_calls: int = 0
+
+    @property
+    def answer(self) -> Any:
+        from seglam_lang.runtime.values import to_python
+
+        return to_python(self.value)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        from seglam_lang.runtime.values import to_python
+
+        return {k: to_python(v) for k, v in self.arg_values.items()}
 
 
 @attrs.frozen
@@ -101,12 +119,13 @@ class ReasoningCache:
     is the intended use (it keeps loaded modules)."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, compiler: Compiler | None = None,
-                 limits: Limits | None = None, log_requests: bool = True,
+                 limits: Limits | None = None, host: Mapping[str, Any] | None = None, log_requests: bool = True,
                  verify_options: dict[str, Any] | None = None) -> None:
         self.dir = Path(directory) if directory is not None else default_cache_dir()
         self.store = Store(self.dir)
         self.compiler = compiler
         self.limits = limits
+        self.host = dict(host or {})  # host functions cached procedures may call, as with `seglam_lang.load`
         self.log_requests = log_requests
         self.verify_options = verify_options or {"max_examples": 50, "time_budget": 5.0}
         self._modules: dict[str, tuple[str, Any]] = {}  # family -> (hash, Module)
@@ -148,7 +167,7 @@ class ReasoningCache:
             self.problems.append(problem or f"{family}: unreadable")
             return None
         try:
-            module = _loads(source, family, self.limits)
+            module = _loads(source, family, self.limits, self.host)
         except SglError as e:
             problem = f"{family}: stored module no longer loads: {e}"
             self.problems.append(problem)
@@ -215,7 +234,7 @@ class ReasoningCache:
         assert self.compiler is not None
         request = CompileRequest(text, tuple(self._failing_cases()))
         context = CompileContext(tuple(self._nearest(text)), self._check_source,
-                                 tuple(f.name for f in self.store.families()))
+                                 tuple(f.name for f in self.store.families()), self.host)
         try:
             result: CompileResult = self.compiler.compile(request, context)
         except CacheError as e:
@@ -329,7 +348,7 @@ class ReasoningCache:
         """Load (parse + check) and validate triggers; raise CacheError with the reason."""
         check_family_name(name)
         try:
-            module = _loads(source, name, self.limits)
+            module = _loads(source, name, self.limits, self.host)
         except SglError as e:
             raise CacheError(f"{name} does not load: {e}") from None
         return module, validate_triggers(module)
@@ -389,11 +408,11 @@ class ReasoningCache:
         if not verification[0]:
             raise CacheError(f"{name} rejected: {verification[1]}")
         old_source = self.store.read_version(name, row.version)
-        old_examples = _example_texts(old_source, name, self.limits)
+        old_examples = _example_texts(old_source, name, self.limits, self.host)
         if old_examples:
             combined = source.rstrip("\n") + "\n\n" + "\n".join(f"example {t}" for t in old_examples) + "\n"
             try:
-                checked = _loads(combined, name, self.limits)
+                checked = _loads(combined, name, self.limits, self.host)
             except SglError as e:
                 raise CacheError(f"{name} rejected: the old examples do not apply to the new module: {e}") from None
             for ex in checked.examples[len(module.examples):]:
@@ -565,10 +584,10 @@ class ReasoningCache:
 # ---------------------------------------------------------------- helpers
 
 
-def _loads(source: str, name: str, limits: Limits | None) -> Any:
+def _loads(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None) -> Any:
     import seglam_lang
 
-    return seglam_lang.loads(source, name, limits=limits)
+    return seglam_lang.loads(source, name, limits=limits, host=host or None)
 
 
 def validate_triggers(module: Any) -> list[TriggerRow]:
@@ -628,9 +647,9 @@ def answers_match(value: Any, expected: str, returns: Any) -> bool:
     return _show(value) == expected.strip()
 
 
-def _example_texts(source: str, name: str, limits: Limits | None) -> list[str]:
+def _example_texts(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None) -> list[str]:
     try:
-        return [ex.text for ex in _loads(source, name, limits).examples]
+        return [ex.text for ex in _loads(source, name, limits, host).examples]
     except SglError:
         return []
 

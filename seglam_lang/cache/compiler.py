@@ -24,7 +24,7 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol
 
 import attrs
@@ -61,6 +61,7 @@ class CompileContext:
     nearest: tuple[NearProcedure, ...]
     check: Callable[[str, str], tuple[bool, str]]
     families: tuple[str, ...] = ()  # names already taken in the cache (a new family needs another)
+    host: Mapping[str, Any] | None = None  # the cache's host functions: a module may call them
 
 
 @attrs.frozen

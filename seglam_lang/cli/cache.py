@@ -141,12 +141,12 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spe
         click.echo(f"sgl: warning: {problem}", err=True)
     if as_json:
         click.echo(json.dumps({
-            "answer": _json_value(answer.answer), "hit": answer.hit, "procedure": answer.procedure,
-            "version": answer.version, "args": {k: _json_value(v) for k, v in answer.args.items()},
+            "answer": _json_value(answer.value), "hit": answer.hit, "procedure": answer.procedure,
+            "version": answer.version, "args": {k: _json_value(v) for k, v in answer.arg_values.items()},
             "elapsed_ms": round(answer.elapsed_ms, 3), "llm_calls": answer.llm_calls,
         }, ensure_ascii=False))
     else:
-        click.echo(_literal(answer.answer))
+        click.echo(_literal(answer.value))
 
 
 @click.group("cache")

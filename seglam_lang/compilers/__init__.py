@@ -25,8 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 from seglam_lang.compilers.backends import check_spec
+from seglam_lang.compilers.errors import BackendError, CompilerError
 
-__all__ = ["Deferred", "check_spec", "configured", "resolve_spec"]
+__all__ = ["BackendError", "CompilerError", "Deferred", "check_spec", "configured", "resolve_spec"]
 
 
 def resolve_spec(spec: str | None = None) -> str | None:

@@ -120,7 +120,7 @@ def problems(cand: Candidate, request: str, answer: str, failing: Sequence[Faili
     import seglam_lang
 
     try:
-        module = seglam_lang.loads(cand.source, cand.family, limits=limits)
+        module = seglam_lang.loads(cand.source, cand.family, limits=limits, host=context.host or None)
     except SglError as e:
         return ["the module does not load:\n" + e.render(cand.source)]
     try:

@@ -13,6 +13,8 @@ from seglam_lang.cache.errors import CacheError
 class CompilerError(CacheError):
     """The compiler could not produce a verified module (backend failure, budget, repairs spent)."""
 
+    default_code = "E0603"
+
     def __init__(self, message: str, usage: dict[str, int] | None = None) -> None:
         super().__init__(" ".join(message.split()))
         self.usage = usage

@@ -62,7 +62,7 @@ class LLMCompiler:
 
     def compile(self, request: CompileRequest, context: CompileContext) -> CompileResult:
         messages = [prompt.Message("user", prompt.first_message(request.text, context.nearest,
-                                                                request.failing_cases))]
+                                                                request.failing_cases, context.host))]
         usage = Usage()
         calls = 0
         compiler = self.label

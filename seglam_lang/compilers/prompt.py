@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import attrs
 
@@ -129,8 +129,13 @@ def _fence(text: str) -> str:
     return f"{ticks}\n{text.rstrip()}\n{ticks}"
 
 
-def first_message(request: str, nearest: Sequence[NearProcedure], failing: Sequence[FailingCase]) -> str:
+def first_message(request: str, nearest: Sequence[NearProcedure], failing: Sequence[FailingCase],
+                  host: Mapping[str, Any] | None = None) -> str:
     parts = ["The request (between the lines, exactly as the user wrote it):", _fence(request)]
+    if host:
+        parts.append("Host functions this application provides (call them like built-ins; nothing else "
+                     "outside SGL is reachable):")
+        parts.append("\n".join(f"- {name}{entry[0]}" for name, entry in sorted(host.items())))
     if nearest:
         parts.append("Existing procedures that share words with it (link to one only if it computes exactly "
                      "this kind of request):")
