@@ -32,6 +32,7 @@ from re2 import _re2  # the low-level binding: ~2 Âµs per match instead of ~11 Â
 
 from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.errors import NotApplicable, SglError
+from seglam_lang.runtime.module import same_value
 from seglam_lang.syntax.templates import (
     TemplateError,
     normalise,
@@ -205,9 +206,13 @@ class Outcome:
     tried: int = 0
 
 
-def same_answer(a: Any, b: Any) -> bool:
-    """Two answers agree when they are of the same type and equal."""
-    return type(a) is type(b) and a == b
+def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
+    """Two answers agree when they are of the same type and equal. The comparison is a run
+    under `limits`: answers too big to compare within them do not agree (a conflict, not a hit)."""
+    try:
+        return same_value(a, b, limits)
+    except SglError:
+        return False
 
 
 @attrs.frozen
@@ -285,7 +290,7 @@ class Matcher:
                 rejected.append((trig.family, trig.proc, result))
             else:
                 hits.append(result)
-        return _decide(hits, rejected, len(candidates))
+        return _decide(hits, rejected, len(candidates), self.limits)
 
     def _run(self, module: Any, trig: Trigger, plan: _ProcPlan, texts: dict[str, str]) -> Hit | str:
         args: dict[str, Any] = {}
@@ -311,11 +316,11 @@ class Matcher:
         return Hit(trig.family, trig.proc, trig.pattern, args, value)
 
 
-def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int) -> Outcome:
+def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int, limits: Any) -> Outcome:
     if not hits:
         return Outcome(None, (), False, tuple(rejected), tried)
     first = hits[0]
-    conflict = any(not same_answer(first.value, h.value) for h in hits[1:])
+    conflict = any(not same_answer(first.value, h.value, limits) for h in hits[1:])
     return Outcome(None if conflict else first, tuple(hits), conflict, tuple(rejected), tried)
 
 

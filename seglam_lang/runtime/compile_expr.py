@@ -44,7 +44,7 @@ from seglam_lang.check.types import (
     Type,
 )
 from seglam_lang.errors import SglRuntimeError
-from seglam_lang.runtime import ops, values
+from seglam_lang.runtime import cost, ops, values
 from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
 from seglam_lang.syntax import ast
 
@@ -433,11 +433,22 @@ class ExprCompiler:
 
     def x_Compare(self: FunctionCompiler, e: ast.Compare) -> Code:
         where = self.where(e)
+        operands = [e.left, *e.comparators]
         if len(e.ops) == 1:
-            return specialised(_COMPARE_BODY[e.ops[0]], self.operand(e.left), self.operand(e.comparators[0]),
-                               None, where)
-        codes = [self.expr(e.left), *(self.expr(c) for c in e.comparators)]
-        tests = [ops.COMPARE[op] for op in e.ops]
+            op = e.ops[0]
+            charged, small = _compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
+            if charged is None:
+                body = _COMPARE_BODY[op]
+            elif small is None:
+                body = _GENERIC
+            else:  # small operands: Python's operator, which is cheap; big ones pay first
+                body = f"if {small}:\n    return a {op} b\nreturn OP(f[-1], a, b)"
+            return specialised(body, self.operand(e.left), self.operand(e.comparators[0]), charged, where)
+        codes = [self.expr(x) for x in operands]
+        tests = []
+        for op, x, y in zip(e.ops, operands, operands[1:]):
+            charged, _ = _compare_plan(op, self.type_of(x), self.type_of(y))
+            tests.append(charged or ops.plain_compare(op))
 
         def chain(f: list) -> bool:
             ctx = f[CTX]
@@ -498,11 +509,15 @@ class ExprCompiler:
             obj = self.expr(e.value)
             lo, hi, st = (self.expr(x) if x is not None else None for x in (e.index.lower, e.index.upper, e.index.step))
 
+            getslice = ops.getslice
+
             def slicer(f: list) -> Any:
-                o = obj(f)
-                return o[slice(lo(f) if lo else None, hi(f) if hi else None, st(f) if st else None)]
+                return getslice(f[CTX], obj(f), lo(f) if lo else None, hi(f) if hi else None, st(f) if st else None)
 
             return _guard(slicer, where)
+        t = self.type_of(e.value)
+        if isinstance(t, MapT) and not cost.cheap_hash(t.key):  # hashing the key is not O(1)
+            return specialised(_GENERIC, self.operand(e.value), self.operand(e.index), ops.getitem, where)
         return specialised("return a[b]", self.operand(e.value), self.operand(e.index), None, where)
 
     def x_Attribute(self: FunctionCompiler, e: ast.Attribute) -> Code:
@@ -726,5 +741,33 @@ def _all_of(conds: list[Code]) -> Code | None:
 
 
 _NUMERIC = (INT, FLOAT)
+
+
+def _compare_plan(op: str, lt: Type | None, rt: Type | None) -> tuple[ops.Op | None, str | None]:
+    """How a comparison of operands of static types lt, rt pays for its work: (None, None)
+    when it is O(1) whatever the values; else the charged operator, and a test of `a`/`b`
+    (Python text) under which the operands are small enough to compare for free."""
+    if op in ("is", "is not"):
+        return None, None
+    wa, wb = cost.weigher(lt), cost.weigher(rt)
+    small: str | None = None
+    if op in ("in", "not in"):
+        rinner = rt.inner if isinstance(rt, OptionalT) else rt
+        if isinstance(rinner, SetT | MapT):  # one hash and (mostly) one comparison of `a`
+            if wa is None:
+                return None, None
+            small = "len(a) < 1024" if lt == STR else None
+        elif rt == STR and lt == STR:
+            small = "len(b) < 1024"
+        elif wa is None and isinstance(rt, ListT):
+            small = "len(b) < 16"
+    else:
+        if wa is None or wb is None:  # one side is a scalar: the comparison stops at once
+            return None, None
+        if lt == STR and rt == STR:
+            small = "len(a) < 1024"
+        elif wa is wb and isinstance(lt, ListT | SetT) and isinstance(rt, ListT | SetT) and wa is not cost.weight:
+            small = "len(a) < 16"
+    return ops.charged_compare(op, wa, wb), small
 
 

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from seglam_lang.errors import SglRuntimeError
+from seglam_lang.runtime.cost import charge_printing
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.runtime.ops import DECIMAL_CONTEXT
 from seglam_lang.runtime.values import int_text, repr_of, sgl_type_name, str_of
@@ -37,6 +38,7 @@ _DECIMAL_TYPES = frozenset("fFeEgG%") | {None}
 def format_field(ctx: RunContext, value: Any, conversion: str | None, spec: str | None) -> str:
     """The text of one f-string field, as CPython's `format(value!conversion, spec)` gives it."""
     limit = ctx.limits.str_len
+    charge_printing(ctx, value)
     if conversion == "r":
         value = repr_of(value, limit)
     elif conversion == "s":

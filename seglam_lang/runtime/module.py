@@ -89,6 +89,15 @@ def run_envelope(limits: Limits, body: Callable[[RunContext], Any]) -> Any:
         raise SglRuntimeError(f"internal error ({type(e).__name__}: {e})", code=E_INTERNAL) from e
 
 
+def same_value(a: Any, b: Any, limits: Limits | None = None) -> bool:
+    """Are two SGL values of the same type and equal? Compared as one run under `limits`
+    (two huge answers cost what comparing them costs); LimitExceeded when that is too much."""
+    from seglam_lang.runtime.ops import COMPARE
+
+    equal = COMPARE["=="]
+    return run_envelope(limits or DEFAULT_LIMITS, lambda ctx: type(a) is type(b) and bool(equal(ctx, a, b)))
+
+
 # ---------------------------------------------------------------------- natives
 
 

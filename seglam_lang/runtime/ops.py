@@ -28,8 +28,9 @@ from itertools import chain, islice
 from typing import Any
 
 from seglam_lang.errors import SglRuntimeError
+from seglam_lang.runtime import cost
 from seglam_lang.runtime.limits import RunContext
-from seglam_lang.runtime.values import DICT_TYPES, LIST_TYPES, SET_TYPES, SglSet
+from seglam_lang.runtime.values import DICT_TYPES, LIST_TYPES, SET_TYPES, Record, SglSet
 
 DECIMAL_CONTEXT = decimal.Context(
     prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0,
@@ -63,6 +64,11 @@ def _check_seq_len(ctx: RunContext, seq: Any, n: int) -> None:
         ctx.check_collection_len(n)
 
 
+def _charge_copy(ctx: RunContext, seq: Any, n: int) -> None:
+    """Pay for building a sequence of `n` items (strings: characters, at memory speed)."""
+    ctx.charge_items(n >> cost.STR_SHIFT if type(seq) is str else n)
+
+
 def _both_ints(a: Any, b: Any) -> bool:
     return type(a) in (int, bool) and type(b) in (int, bool)
 
@@ -77,6 +83,7 @@ def add(ctx: RunContext, a: Any, b: Any) -> Any:
         return _D.add(a, b)
     if isinstance(a, _SEQ_TYPES) and isinstance(b, _SEQ_TYPES):
         _check_seq_len(ctx, a, len(a) + len(b))
+        _charge_copy(ctx, a, len(a) + len(b))
         return a + b
     r = a + b
     return _check_int(ctx, r) if type(r) is int else r
@@ -85,6 +92,8 @@ def add(ctx: RunContext, a: Any, b: Any) -> Any:
 def sub(ctx: RunContext, a: Any, b: Any) -> Any:
     if _is_dec(a, b):
         return _D.subtract(a, b)
+    if type(a) in SET_TYPES:
+        charge_hashing(ctx, a, b)
     r = a - b
     return _check_int(ctx, r) if type(r) is int else r
 
@@ -110,6 +119,7 @@ def mul(ctx: RunContext, a: Any, b: Any) -> Any:
         seq, n = rep
         if n > 0 and seq:
             _check_seq_len(ctx, seq, len(seq) * n)
+            _charge_copy(ctx, seq, len(seq) * n)
     return a * b
 
 
@@ -164,15 +174,24 @@ def rshift(ctx: RunContext, a: Any, b: Any) -> Any:
     return a >> b
 
 
+def charge_hashing(ctx: RunContext, *collections: Any) -> None:
+    """Pay for a set or map operation that hashes (and may compare) every item of `collections`."""
+    cap = ctx.items_left()
+    ctx.charge_items(sum(cost.weight(c, cap) for c in collections))
+
+
 def _check_union(ctx: RunContext, a: Any, b: Any) -> None:
     """Size check of `a | b` for sets and maps: counts the new keys, builds nothing."""
     ta, tb = type(a), type(b)
     if (ta in SET_TYPES and tb in SET_TYPES) or (ta in DICT_TYPES and tb in DICT_TYPES):
+        charge_hashing(ctx, b)
         if len(a) + len(b) > ctx.limits.collection_len:
             ctx.check_collection_len(len(a) + sum(1 for x in b if x not in a))
 
 
 def _check_symmetric_difference(ctx: RunContext, a: Any, b: Any) -> None:
+    if type(a) in SET_TYPES and type(b) in SET_TYPES:
+        charge_hashing(ctx, a, b)
     if type(a) in SET_TYPES and type(b) in SET_TYPES and len(a) + len(b) > ctx.limits.collection_len:
         ctx.check_collection_len(sum(1 for x in a if x not in b) + sum(1 for x in b if x not in a))
 
@@ -183,6 +202,8 @@ def bit_or(ctx: RunContext, a: Any, b: Any) -> Any:
 
 
 def bit_and(ctx: RunContext, a: Any, b: Any) -> Any:
+    if type(a) in SET_TYPES:
+        charge_hashing(ctx, b)
     return a & b
 
 
@@ -204,6 +225,7 @@ def _iadd(ctx: RunContext, a: Any, b: Any) -> Any:
     if type(a) in LIST_TYPES:  # Python's list += extends in place (the alias sees it)
         items = b if isinstance(b, list | tuple) else materialize(ctx, b)
         ctx.check_collection_len(len(a) + len(items))
+        ctx.charge_items(len(items))
         a += items
         return a
     return add(ctx, a, b)
@@ -213,6 +235,7 @@ def _imul(ctx: RunContext, a: Any, b: Any) -> Any:
     if type(a) in LIST_TYPES and type(b) in (int, bool):
         if b > 0 and a:
             ctx.check_collection_len(len(a) * b)
+            ctx.charge_items(len(a) * b)
         a *= b
         return a
     return mul(ctx, a, b)
@@ -234,7 +257,8 @@ INPLACE: dict[str, Op] = {
     **BINARY,
     "+": _iadd, "*": _imul,
     "|": _inplace("__ior__", bit_or, _check_union), "^": _inplace("__ixor__", bit_xor, _check_symmetric_difference),
-    "&": _inplace("__iand__", bit_and, None), "-": _inplace("__isub__", sub, None),
+    "&": _inplace("__iand__", bit_and, lambda ctx, a, b: charge_hashing(ctx, b)),
+    "-": _inplace("__isub__", sub, lambda ctx, a, b: charge_hashing(ctx, b)),
 }
 
 
@@ -265,41 +289,73 @@ UNARY: dict[str, Callable[[RunContext, Any], Any]] = {"-": neg, "+": pos, "~": i
 # ---------------------------------------------------------------------------- comparisons
 
 
-def _cmp(fn: Callable[[Any, Any], Any]) -> Op:
-    def op(ctx: RunContext, a: Any, b: Any) -> Any:
-        return fn(a, b)
-    op.__name__ = fn.__name__
-    return op
-
-
-COMPARE: dict[str, Op] = {
-    "==": _cmp(operator.eq), "!=": _cmp(operator.ne),
-    "<": _cmp(operator.lt), "<=": _cmp(operator.le), ">": _cmp(operator.gt), ">=": _cmp(operator.ge),
-    "in": _cmp(lambda a, b: a in b), "not in": _cmp(lambda a, b: a not in b),
-    "is": _cmp(operator.is_), "is not": _cmp(operator.is_not),
+_TESTS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b, "is": operator.is_, "is not": operator.is_not,
 }
+
+
+def charged_compare(op: str, wa: cost.Weigher | None, wb: cost.Weigher | None) -> Op:
+    """Comparison `op` that pays for its traversal first; `wa`/`wb` weigh the operands
+    (`cost.weigher` of their static types). `is` costs nothing."""
+    test = _TESTS[op]
+    if op in ("is", "is not"):
+        def identity(ctx: RunContext, a: Any, b: Any) -> Any:
+            return test(a, b)
+        return identity
+    rule = cost.contains_cost if op in ("in", "not in") else cost.compare_cost
+
+    def compare(ctx: RunContext, a: Any, b: Any) -> Any:
+        ctx.charge_items(rule(wa, wb, a, b, ctx.items_left()))
+        return test(a, b)
+    compare.__name__ = f"compare_{op.replace(' ', '_')}"
+    return compare
+
+
+def plain_compare(op: str) -> Op:
+    """Comparison `op` of operands whose comparison is O(1) (scalars): nothing to pay."""
+    test = _TESTS[op]
+
+    def compare(ctx: RunContext, a: Any, b: Any) -> Any:
+        return test(a, b)
+    return compare
+
+
+# Comparisons of operands of unknown static types (chained comparisons, examples).
+COMPARE: dict[str, Op] = {op: charged_compare(op, cost.weight, cost.weight) for op in _TESTS}
 
 
 # ---------------------------------------------------------------------------- items and slices
 
 
 def getitem(ctx: RunContext, obj: Any, key: Any) -> Any:
+    """`obj[key]` for a key whose hash is not O(1) (a long tuple, a record holding one)."""
+    if type(obj) in DICT_TYPES:
+        ctx.charge_items(cost.weight(key, ctx.items_left()))
     return obj[key]
 
 
 def setitem(ctx: RunContext, obj: Any, key: Any, value: Any) -> None:
-    if type(obj) is dict and len(obj) >= ctx.limits.collection_len and key not in obj:
-        ctx.check_collection_len(len(obj) + 1)
+    if type(obj) is dict:
+        if len(obj) >= ctx.limits.collection_len and key not in obj:
+            ctx.check_collection_len(len(obj) + 1)
+        tk = type(key)
+        if (tk is tuple and len(key) > 16) or tk is Record:  # hashing it visits every part
+            ctx.charge_items(cost.weight(key, ctx.items_left()))
     obj[key] = value
 
 
 def getslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any) -> Any:
+    """`obj[lower:upper:step]`, paid for by the length of the result before it is copied."""
+    n = len(range(*slice(lower, upper, step).indices(len(obj))))
+    _charge_copy(ctx, obj, n)
     return obj[lower:upper:step]
 
 
 def setslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any, value: Any) -> None:
     items = value if isinstance(value, list | tuple) else materialize(ctx, value)
     ctx.check_collection_len(len(obj) + len(items))
+    ctx.charge_items(len(obj) + len(items))
     obj[lower:upper:step] = items
 
 
@@ -348,8 +404,11 @@ def materialize(ctx: RunContext, x: Any) -> list[Any]:
         return list(x)
     if t in _SIZED:
         ctx.check_collection_len(len(x))
+        ctx.charge_items(len(x))
         return list(x)
-    # An iterator of unknown length (a generator is consumed lazily): stop one past the limit.
+    # An iterator of unknown length (a generator is consumed lazily, and pays for its own
+    # items; `zip`/`map` over collections do not): stop one past the limit.
     out = list(islice(x, ctx.limits.collection_len + 1))
     ctx.check_collection_len(len(out))
+    ctx.charge_items(len(out))
     return out

@@ -19,7 +19,10 @@ Invariants:
   were accepted while most were rejected, it is "unsatisfiable", which is a failure (judged
   on the random inputs: boundary inputs are a fixed set its `require`s may well reject);
 - the time budget bounds the search for a failure and, separately, the shrinking of one:
-  a property stopped by it reports how many examples it ran (status "passed", with a note).
+  a property stopped by it reports how many examples it ran (status "passed", with a note);
+  a case running when the budget ends is stopped by its time limit (cut to what is left of
+  the budget), so a property never runs past its budget by more than the time limit's margin;
+- every example and every property case is one run under `limits` (steps, time, sizes).
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
 
 from seglam_lang.check import types as T
-from seglam_lang.errors import NotApplicable, SglError, SglRuntimeError
+from seglam_lang.errors import LimitExceeded, NotApplicable, SglError, SglRuntimeError
 from seglam_lang.runtime.compiler import RecordCtor
+from seglam_lang.runtime.frames import E_TIME
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.runtime.module import loads, run_envelope
 from seglam_lang.runtime.values import format_value
@@ -204,14 +208,19 @@ class _PropertyRun:
     def attempt(self, kwargs: dict[str, object]) -> bool:
         """Run the property body on `kwargs`: False when a `require` rejects them; a failure
         is recorded in `self.failure` and raised."""
-        if time.monotonic() > self.stop_at:
+        left = self.stop_at - time.monotonic()
+        if left <= 0:
             raise _BudgetSpent
+        limits = self.limits or self.module.limits
+        cut = left < limits.timeout  # this case may run only until the budget ends
         try:
-            self.case.run(kwargs, limits=self.limits)
+            self.case.run(kwargs, limits=limits.replace(timeout=left) if cut else limits)
         except NotApplicable:
             self.rejected += 1
             return False
         except Exception as e:
+            if cut and isinstance(e, LimitExceeded) and e.diagnostic.code == E_TIME:
+                raise _BudgetSpent from None  # the budget ran out, not the case's own time
             self.accepted += 1
             if self.failure is None:
                 # Shrinking gets a budget of its own, so a late failure is still minimised.

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from seglam_lang.errors import LimitExceeded
-from seglam_lang.runtime import ops
+from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.runtime.values import INT_MAX_STR_DIGITS, SglSet, str_of
 
@@ -51,9 +51,22 @@ def _zip(ctx: RunContext, *xs: Any) -> Any:
     return zip(*(ops.iterate(ctx, x) for x in xs))
 
 
+def sort_in_place(ctx: RunContext, out: list[Any], key: Callable[[Any], Any] | None, reverse: bool) -> None:
+    """`out.sort(key=key, reverse=reverse)`, paid for first: the comparisons are of the keys,
+    so those are computed first (each call of an SGL `key` pays for itself)."""
+    if key is None or len(out) < 2:
+        ctx.charge_items(cost.sort_cost(out, ctx.items_left()))
+        out.sort(reverse=reverse)
+        return
+    keys = list(map(key, out))
+    ctx.charge_items(cost.sort_cost(keys, ctx.items_left()))
+    order = sorted(range(len(out)), key=keys.__getitem__, reverse=reverse)  # stable, as list.sort
+    out[:] = [out[i] for i in order]
+
+
 def _sorted(ctx: RunContext, xs: Any, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> list[Any]:
     out = ops.materialize(ctx, xs)
-    out.sort(key=key, reverse=reverse)
+    sort_in_place(ctx, out, key, reverse)
     return out
 
 
@@ -63,10 +76,18 @@ def _reversed(ctx: RunContext, xs: Any) -> Any:
     return reversed(xs)
 
 
+def _charge_scan(ctx: RunContext, xs: Any) -> None:
+    """Pay for a pass over `xs` that compares (or hashes, or adds) each item once."""
+    if type(xs) is not range and hasattr(xs, "__len__"):
+        ctx.charge_items(cost.weight(xs, ctx.items_left()))
+
+
 def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
     def fn(ctx: RunContext, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1:
+            _charge_scan(ctx, args[0])
             return pick(ops.iterate(ctx, args[0]), **kwargs)
+        _charge_scan(ctx, args)
         return pick(*args, **kwargs)
     fn.__name__ = pick.__name__
     return fn
@@ -79,7 +100,10 @@ def _sum(ctx: RunContext, xs: Any, start: Any = 0) -> Any:
         ctx.charge(ops.range_len(xs))  # consumed whole: charge it all before the work
         return ops._check_int(ctx, sum(xs, start))
     if type(xs) in (list, tuple) and type(start) is int and all(type(x) is int for x in xs):
+        ctx.charge_items(len(xs))
         return ops._check_int(ctx, sum(xs, start))  # the common case, at C speed
+    if hasattr(xs, "__len__"):
+        ctx.charge(len(xs))  # an interpreted addition per item
     total = start
     add = ops.add
     for x in ops.iterate(ctx, xs):
@@ -114,10 +138,12 @@ def _round(ctx: RunContext, x: Any, ndigits: int | None = None) -> Any:
 
 
 def _any(ctx: RunContext, xs: Any) -> bool:
+    _charge_scan(ctx, xs)
     return any(ops.iterate(ctx, xs))
 
 
 def _all(ctx: RunContext, xs: Any) -> bool:
+    _charge_scan(ctx, xs)
     return all(ops.iterate(ctx, xs))
 
 
@@ -170,6 +196,7 @@ def _float(ctx: RunContext, x: Any = 0.0) -> float:
 
 
 def _str(ctx: RunContext, x: Any = "") -> str:
+    cost.charge_printing(ctx, x)
     s = str_of(x, ctx.limits.str_len)
     ctx.check_str_len(len(s))
     return s
@@ -221,14 +248,19 @@ def _list(ctx: RunContext, xs: Any = ()) -> list[Any]:
 
 
 def _set(ctx: RunContext, xs: Any = ()) -> SglSet:
-    return SglSet(ops.materialize(ctx, xs))
+    items = ops.materialize(ctx, xs)
+    ops.charge_hashing(ctx, items)
+    return SglSet(items)
 
 
 def _dict(ctx: RunContext, xs: Any = (), **kwargs: Any) -> dict[Any, Any]:
     if isinstance(xs, dict):
         ctx.check_collection_len(len(xs) + len(kwargs))
+        ctx.charge_items(len(xs))
         return dict(xs, **kwargs)
-    return dict(ops.materialize(ctx, xs), **kwargs)
+    items = ops.materialize(ctx, xs)
+    ops.charge_hashing(ctx, items)
+    return dict(items, **kwargs)
 
 
 def _tuple(ctx: RunContext, xs: Any = ()) -> tuple[Any, ...]:

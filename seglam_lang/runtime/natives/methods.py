@@ -29,8 +29,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from seglam_lang.runtime import ops
+from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.natives.builtins import sort_in_place
 from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Record, SglSet
 
 Method = Callable[..., Any]
@@ -56,6 +57,35 @@ def _calls(names: str) -> dict[str, Method]:
     return {n: _call(n) for n in names.split()}
 
 
+def _paid(name: str, pay: Callable[..., None]) -> Method:
+    """The receiver's own method `name`, after `pay(ctx, self, *args)` paid for its work."""
+    def fn(ctx: RunContext, self: Any, *args: Any, **kwargs: Any) -> Any:
+        pay(ctx, self, *args)
+        return getattr(self, name)(*args, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
+def _pay_text(ctx: RunContext, self: str, *args: Any) -> None:
+    """A string method scans the receiver (and its string arguments) about once."""
+    n = len(self) + sum(len(a) for a in args if type(a) is str)
+    ctx.charge_items(n >> cost.STR_SHIFT)
+
+
+def _pay_search(ctx: RunContext, self: Any, x: Any = None, *args: Any) -> None:
+    """`count`/`index`/`remove` of `x`: a comparison of `x` with each item."""
+    ctx.charge_items(cost.contains_cost(cost.weight, cost.weight, x, self, ctx.items_left()))
+
+
+def _pay_move(ctx: RunContext, self: Any, *args: Any) -> None:
+    """`insert`/`pop`/`reverse`/`clear`: moves the items (memory speed, 16 a step's item)."""
+    ctx.charge_items(len(self) >> 4)
+
+
+def _pay_hash(ctx: RunContext, self: Any, *others: Any) -> None:
+    ops.charge_hashing(ctx, *others)
+
+
 def _collection(ctx: RunContext, xs: Any) -> Any:
     """An `Iter[T]` argument as something with a size (materialised under the limit if needed)."""
     return xs if type(xs) in _COLLECTIONS else ops.materialize(ctx, xs)
@@ -77,11 +107,13 @@ def _str_grows_to(name: str) -> Method:
 def _str_checked_after(name: str) -> Method:
     """Methods whose result is at most a few times the receiver: check what they built."""
     def fn(ctx: RunContext, self: str, *args: Any, **kwargs: Any) -> Any:
+        _pay_text(ctx, self, *args)
         r = getattr(self, name)(*args, **kwargs)
         if type(r) is str:
             ctx.check_str_len(len(r))
         else:
             ctx.check_collection_len(len(r))
+            ctx.charge_items(len(r))
         return r
     fn.__name__ = name
     return fn
@@ -93,6 +125,7 @@ def _str_join(ctx: RunContext, self: str, items: Any) -> str:
     if n:
         total = len(self) * (n - 1) + sum(len(x) if type(x) is str else 0 for x in items)
         ctx.check_str_len(total)
+        ctx.charge_items(n + (total >> cost.STR_SHIFT))
     return self.join(items)
 
 
@@ -102,12 +135,14 @@ def _str_replace(ctx: RunContext, self: str, old: str, new: str, count: int = -1
         if count >= 0:
             hits = min(hits, count)
         ctx.check_str_len(len(self) + hits * (len(new) - len(old)))
+    _pay_text(ctx, self, old, new)
     return self.replace(old, new, count)
 
 
 _STR: dict[str, Method] = {
-    **_calls("strip lstrip rstrip startswith endswith find rfind index rindex count isdigit isalpha isalnum "
-             "isspace isupper islower isdecimal isnumeric partition rpartition removeprefix removesuffix"),
+    **{n: _paid(n, _pay_text) for n in (
+        "strip lstrip rstrip startswith endswith find rfind index rindex count isdigit isalpha isalnum "
+        "isspace isupper islower isdecimal isnumeric partition rpartition removeprefix removesuffix").split()},
     **{n: _str_checked_after(n) for n in "upper lower title capitalize swapcase casefold split rsplit splitlines".split()},
     **{n: _str_grows_to(n) for n in "center ljust rjust zfill".split()},
     "join": _str_join,
@@ -127,21 +162,32 @@ def _list_append(ctx: RunContext, self: list[Any], x: Any) -> None:
 def _list_insert(ctx: RunContext, self: list[Any], i: int, x: Any) -> None:
     if len(self) >= ctx.limits.collection_len:
         ctx.check_collection_len(len(self) + 1)
+    _pay_move(ctx, self)
     self.insert(i, x)
+
+
+def _list_sort(ctx: RunContext, self: list[Any], *, key: Callable[[Any], Any] | None = None,
+               reverse: bool = False) -> None:
+    if type(self) is not list:
+        self.sort()  # a frozen constant: raises "module constants are frozen"
+    sort_in_place(ctx, self, key, reverse)
 
 
 def _list_extend(ctx: RunContext, self: list[Any], items: Any) -> None:
     items = _collection(ctx, items)
     ctx.check_collection_len(len(self) + len(items))
+    ctx.charge_items(len(items))
     self.extend(items)
 
 
 _LIST: dict[str, Method] = {
-    **_calls("pop remove index count sort reverse clear"),
+    **{n: _paid(n, _pay_move) for n in "pop reverse clear".split()},
+    **{n: _paid(n, _pay_search) for n in "remove index count".split()},
+    "sort": _list_sort,
     "append": _list_append,
     "insert": _list_insert,
     "extend": _list_extend,
-    "copy": lambda ctx, self: list(self),
+    "copy": lambda ctx, self: ops.materialize(ctx, self),
 }
 
 
@@ -155,16 +201,22 @@ def _map_setdefault(ctx: RunContext, self: dict[Any, Any], key: Any, default: An
 
 
 def _map_update(ctx: RunContext, self: dict[Any, Any], other: Any) -> None:
+    ops.charge_hashing(ctx, other)
     if len(self) + len(other) > ctx.limits.collection_len:
         ctx.check_collection_len(len(self) + sum(1 for k in other if k not in self))
     self.update(other)
+
+
+def _map_copy(ctx: RunContext, self: dict[Any, Any]) -> dict[Any, Any]:
+    ctx.charge_items(len(self))
+    return dict(self)
 
 
 _MAP: dict[str, Method] = {
     **_calls("get keys values items pop clear"),
     "setdefault": _map_setdefault,
     "update": _map_update,
-    "copy": lambda ctx, self: dict(self),
+    "copy": _map_copy,
 }
 
 
@@ -180,6 +232,7 @@ def _set_add(ctx: RunContext, self: SglSet, x: Any) -> None:
 def _set_with_iterable(name: str, check: Callable[[RunContext, SglSet, Any], None] | None = None) -> Method:
     def fn(ctx: RunContext, self: SglSet, *others: Any) -> Any:
         others = tuple(_collection(ctx, o) for o in others)
+        ops.charge_hashing(ctx, *others)
         if check is not None:
             for o in others:
                 check(ctx, self, o)
@@ -194,7 +247,8 @@ def _check_union(ctx: RunContext, self: SglSet, other: Any) -> None:
 
 
 _SET: dict[str, Method] = {
-    **_calls("remove discard clear copy"),
+    **_calls("remove discard clear"),
+    "copy": _paid("copy", lambda ctx, self: ctx.charge_items(len(self))),
     "add": _set_add,
     "union": _set_with_iterable("union", _check_union),
     "symmetric_difference": _set_with_iterable("symmetric_difference", _check_union),
@@ -229,7 +283,7 @@ METHODS: dict[str, dict[str, Method]] = {
     "List": _LIST,
     "Map": _MAP,
     "Set": _SET,
-    "Tuple": _calls("count index"),
+    "Tuple": {n: _paid(n, _pay_search) for n in "count index".split()},
     "Int": _calls("bit_length"),
     "Float": _calls("is_integer"),
     "Decimal": {"quantize": _quantize},

@@ -15,20 +15,23 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from seglam_lang.runtime import cost
 from seglam_lang.runtime.natives import native
 from seglam_lang.runtime.values import SglSet
 
 
 def _bounded(ctx: Any, count: int, width: int) -> None:
-    """Check a result of `count` collections of `width` items each before building it."""
+    """Check a result of `count` collections of `width` items each before building it (and pay for it)."""
     ctx.check_collection_len(count)
     ctx.check_collection_len(count * max(width, 1))
     ctx.charge(count)
+    ctx.charge_items(count * max(width, 1))
 
 
 @native("std.collections", "counter(xs: List[T]) -> Map[T, Int]")
 def counter(ctx: Any, xs: list[Any]) -> dict[Any, int]:
     """How many times each item occurs, in order of first occurrence."""
+    ctx.charge(len(xs))  # an interpreted loop: a step per item
     out: dict[Any, int] = {}
     for x in xs:
         out[x] = out.get(x, 0) + 1
@@ -40,13 +43,16 @@ def most_common(ctx: Any, xs: list[Any], n: int) -> list[tuple[Any, int]]:
     """The `n` most frequent items with their counts; ties keep the order of first occurrence."""
     if n < 0:
         raise ValueError(f"most_common: n must not be negative, got {n}")
-    ranked = sorted(counter(ctx, xs).items(), key=lambda kv: -kv[1])
+    counts = counter(ctx, xs)
+    ctx.charge_items(cost.sort_cost(list(counts.values()), ctx.items_left()))
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     return ranked[:n]
 
 
 @native("std.collections", "group_by(xs: List[T], key: Fn[T, K]) -> Map[K, List[T]]")
 def group_by(ctx: Any, xs: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[Any]]:
     """Items grouped by `key(item)`: groups in order of first key, items in input order."""
+    ctx.charge(len(xs))
     out: dict[Any, list[Any]] = {}
     for x in xs:
         out.setdefault(key(x), []).append(x)
@@ -58,6 +64,7 @@ def chunk(ctx: Any, xs: list[Any], size: int) -> list[list[Any]]:
     """Consecutive pieces of `size` items; the last piece may be shorter."""
     if size <= 0:
         raise ValueError(f"chunk: size must be positive, got {size}")
+    ctx.charge_items(len(xs) + len(xs) // size)
     return [xs[i:i + size] for i in range(0, len(xs), size)]
 
 
@@ -74,13 +81,16 @@ def window(ctx: Any, xs: list[Any], size: int) -> list[list[Any]]:
 @native("std.collections", "flatten(xss: List[List[T]]) -> List[T]")
 def flatten(ctx: Any, xss: list[list[Any]]) -> list[Any]:
     """The items of the inner lists, one after the other."""
-    ctx.check_collection_len(sum(len(xs) for xs in xss))
+    total = sum(map(len, xss))
+    ctx.check_collection_len(total)
+    ctx.charge_items(total + len(xss))
     return [x for xs in xss for x in xs]
 
 
 @native("std.collections", "unique(xs: List[T]) -> List[T]")
 def unique(ctx: Any, xs: list[Any]) -> list[Any]:
     """The items without repeats, each at its first occurrence."""
+    ctx.charge_items(cost.weight(xs, ctx.items_left()))
     return list(SglSet(xs))
 
 
@@ -125,6 +135,7 @@ def pairs(ctx: Any, xs: list[Any], ys: list[Any]) -> list[tuple[Any, Any]]:
 @native("std.collections", "partition(xs: List[T], pred: Fn[T, Bool]) -> Tuple[List[T], List[T]]")
 def partition(ctx: Any, xs: list[Any], pred: Callable[[Any], Any]) -> tuple[list[Any], list[Any]]:
     """(items where `pred` holds, items where it does not), each in input order."""
+    ctx.charge(len(xs))
     yes: list[Any] = []
     no: list[Any] = []
     for x in xs:
