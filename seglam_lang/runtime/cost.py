@@ -10,7 +10,8 @@ Invariants:
 - a weight bounds from above the items a full traversal (`==`, `<`, hashing, copying,
   printing) visits: 1 per value, plus every element of every container, a shared part
   counted once per reference (CPython compares and hashes it again each time), plus
-  len/64 per string (strings are compared and hashed at memory speed);
+  len/64 per string (strings are compared and hashed at memory speed), plus RECORD_ITEMS
+  per record (records compare in Python);
 - weighing is cheap next to the work it measures: it walks one depth level at a time with
   C-speed iteration (`map`, `chain`, `compress`), never recursively (deep values cannot
   overflow the stack), and stops as soon as the weight passes `cap`;
@@ -35,6 +36,7 @@ from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Rec
 Weigher = Callable[[Any, int], int]
 
 STR_SHIFT = 6  # a string weighs 1 + len >> STR_SHIFT: 64 characters are one item
+RECORD_ITEMS = 16  # a record compares and hashes in Python (`Record.__eq__`): a step's worth
 
 # Values with no parts a traversal visits (a range compares and hashes by its bounds).
 _SCALARS = frozenset({int, float, bool, type(None), Decimal, _dt.date, _dt.datetime, _dt.timedelta, range})
@@ -80,6 +82,8 @@ def weight(x: Any, cap: int) -> int:
             if type(v) is str:
                 total += m * (len(v) >> STR_SHIFT)
                 continue
+            if type(v) is Record:
+                total += m * RECORD_ITEMS
             for items in _parts(v):
                 total += m * len(items)
                 if total > cap:
@@ -115,13 +119,14 @@ def _fixed_weight(t: T.Type, outer: frozenset[T.Type] = frozenset()) -> int | No
         t = t.inner
     if t in _FLAT:
         return 1
+    total = 1
     if isinstance(t, T.TupleT):
         elems: Iterable[T.Type] = t.elems
     elif isinstance(t, T.RecordT) and t.fields:
         elems = [f.type for f in t.fields]
+        total += RECORD_ITEMS
     else:
         return None
-    total = 1
     for e in elems:
         w = None if e in outer or e == t else _fixed_weight(e, outer | {t})
         if w is None:

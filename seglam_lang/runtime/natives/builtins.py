@@ -54,7 +54,7 @@ def _zip(ctx: RunContext, *xs: Any) -> Any:
 def sort_in_place(ctx: RunContext, out: list[Any], key: Callable[[Any], Any] | None, reverse: bool) -> None:
     """`out.sort(key=key, reverse=reverse)`, paid for first: the comparisons are of the keys,
     so those are computed first (each call of an SGL `key` pays for itself)."""
-    if key is None or len(out) < 2:
+    if key is None:
         ctx.charge_items(cost.sort_cost(out, ctx.items_left()))
         out.sort(reverse=reverse)
         return
