@@ -22,6 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from itertools import compress
 from typing import Any
 
 from seglam_lang.check import types as T
-from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.limits import ITEMS_PER_STEP, RunContext
 from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Record, SglSet
 
 Weigher = Callable[[Any, int], int]
@@ -43,6 +44,10 @@ _SCALARS = frozenset({int, float, bool, type(None), Decimal, _dt.date, _dt.datet
 _SEQS = frozenset({list, tuple, FrozenList, SglSet, FrozenSglSet, type({}.keys()), type({}.values()),
                    type({}.items())})
 _MAPS = frozenset({dict, FrozenDict})
+# Collections whose items are all of one SGL type, so one look tells whether they nest (SGL
+# is typed; a value that lies about its type may cost more than it paid for, it cannot crash).
+_HOMOGENEOUS = _MAPS | _SEQS - {tuple}
+_is_not_none = functools.partial(operator.is_not, None)
 _values_of = operator.attrgetter("values")
 
 
@@ -84,15 +89,20 @@ def weight(x: Any, cap: int) -> int:
                 continue
             if type(v) is Record:
                 total += m * RECORD_ITEMS
+            homogeneous = type(v) in _HOMOGENEOUS
             for items in _parts(v):
                 total += m * len(items)
                 if total > cap:
                     return total
+                if not items:
+                    continue
+                if homogeneous and type(next(filter(_is_not_none, items), None)) in _SCALARS:
+                    continue  # the items of a List/Set/Map have one type (or are None): one look
                 kinds = set(map(type, items))
                 if kinds <= _SCALARS:
                     continue
                 if kinds == {str}:
-                    total += m * (sum(map(len, items)) >> STR_SHIFT)
+                    total += m * (sum(map(len, filter(None, items))) >> STR_SHIFT)
                     continue
                 for c in items if kinds.isdisjoint(_SCALARS) else compress(items, _not_scalar(items)):
                     seen = below.get(id(c))
@@ -147,7 +157,10 @@ def weigher(t: T.Type | None) -> Weigher | None:
     (scalars, tuples and records of scalars), a C-speed function for strings and flat
     collections (and lists of them), else the general walk `weight`."""
     if isinstance(t, T.OptionalT):
-        t = t.inner
+        w = weigher(t.inner)
+        if w is None or w is weight:
+            return w
+        return lambda v, cap: 1 if v is None else w(v, cap)  # type: ignore[misc]
     if t is None:
         return weight
     if _fixed_weight(t) is not None:
@@ -194,16 +207,18 @@ def compare_cost(wa: Weigher | None, wb: Weigher | None, a: Any, b: Any, cap: in
 
 
 def contains_cost(wa: Weigher | None, wb: Weigher | None, a: Any, b: Any, cap: int) -> int:
-    """`a in b`: one hash of `a` for a set or map, else a comparison of `a` with each item of `b`."""
+    """`a in b`: one hash of `a` for a set or map, else a comparison of `a` with each item of
+    `b`, each ending with the lighter of the two (so `b` is weighed only when that matters)."""
     tb = type(b)
     if tb in _MAPS or tb is SglSet or tb is FrozenSglSet:
         return weigh(wa, a, cap)
     if tb is str:
         return 1 + (len(b) >> STR_SHIFT) + (len(a) >> STR_SHIFT)
-    whole = weigh(wb, b, cap)
-    if tb in _SEQS:
-        return min(whole, len(b) * weigh(wa, a, cap))
-    return whole
+    n = len(b) * weigh(wa, a, cap)
+    return n if n < BIG else min(n, weigh(wb, b, min(n, cap)))
+
+
+BIG = 1 << 14  # items: below this, a cheap upper bound of a cost is close enough
 
 
 def sort_cost(items: Any, cap: int) -> int:
@@ -215,7 +230,7 @@ def sort_cost(items: Any, cap: int) -> int:
     return weight(items, cap // rounds + 1) * rounds
 
 
-PRINT_ITEMS = 4  # items of work per part printed: the printer is interpreted, not C
+PRINT_ITEMS = ITEMS_PER_STEP  # a step per part printed: the printer is interpreted, not C
 
 
 def charge_printing(ctx: RunContext, x: Any) -> None:

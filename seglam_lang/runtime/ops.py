@@ -347,9 +347,12 @@ def setitem(ctx: RunContext, obj: Any, key: Any, value: Any) -> None:
 
 def getslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any) -> Any:
     """`obj[lower:upper:step]`, paid for by the length of the result before it is copied."""
-    n = len(range(*slice(lower, upper, step).indices(len(obj))))
-    _charge_copy(ctx, obj, n)
+    if len(obj) >= SMALL_COPY:
+        _charge_copy(ctx, obj, len(range(*slice(lower, upper, step).indices(len(obj)))))
     return obj[lower:upper:step]
+
+
+SMALL_COPY = 256  # items: copying fewer costs less than the arithmetic to charge for it
 
 
 def setslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any, value: Any) -> None:

@@ -127,7 +127,7 @@ def test_the_issue_reproducer_stops_at_its_timeout_from_the_command_line(tmp_pat
     assert proc.returncode == 1, proc.stderr
     assert "E0402" in proc.stderr or "E0401" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert time.perf_counter() - t0 < 2 + 5  # process start-up and a loaded machine included
+    assert time.perf_counter() - t0 < 2 + 15  # process start-up on a loaded machine included
 
 
 def test_sorting_a_million_items_in_a_loop_stops_near_its_timeout() -> None:

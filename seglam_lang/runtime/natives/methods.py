@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from seglam_lang.runtime import cost, ops
-from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.limits import ITEMS_PER_STEP, RunContext
 from seglam_lang.runtime.natives.builtins import sort_in_place
 from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Record, SglSet
 
@@ -68,8 +68,11 @@ def _paid(name: str, pay: Callable[..., None]) -> Method:
 
 def _pay_text(ctx: RunContext, self: str, *args: Any) -> None:
     """A string method scans the receiver (and its string arguments) about once."""
-    n = len(self) + sum(len(a) for a in args if type(a) is str)
-    ctx.charge_items(n >> cost.STR_SHIFT)
+    if len(self) >= _LONG_TEXT:
+        ctx.charge_items((len(self) + sum(len(a) for a in args if type(a) is str)) >> cost.STR_SHIFT)
+
+
+_LONG_TEXT = ITEMS_PER_STEP << cost.STR_SHIFT  # characters: shorter scans cost less than a step
 
 
 def _pay_search(ctx: RunContext, self: Any, x: Any = None, *args: Any) -> None:
@@ -77,9 +80,9 @@ def _pay_search(ctx: RunContext, self: Any, x: Any = None, *args: Any) -> None:
     ctx.charge_items(cost.contains_cost(cost.weight, cost.weight, x, self, ctx.items_left()))
 
 
-def _pay_move(ctx: RunContext, self: Any, *args: Any) -> None:
-    """`insert`/`pop`/`reverse`/`clear`: moves the items (memory speed, 16 a step's item)."""
-    ctx.charge_items(len(self) >> 4)
+def _pay_move(ctx: RunContext, self: Any, i: int = -1, *args: Any) -> None:
+    """`insert`/`pop`/`reverse`/`clear`: moves the items after `i` (memory speed, 16 an item)."""
+    ctx.charge_items((len(self) - i if i >= 0 else -1 - i) >> 4)
 
 
 def _pay_hash(ctx: RunContext, self: Any, *others: Any) -> None:
@@ -162,7 +165,7 @@ def _list_append(ctx: RunContext, self: list[Any], x: Any) -> None:
 def _list_insert(ctx: RunContext, self: list[Any], i: int, x: Any) -> None:
     if len(self) >= ctx.limits.collection_len:
         ctx.check_collection_len(len(self) + 1)
-    _pay_move(ctx, self)
+    _pay_move(ctx, self, i)
     self.insert(i, x)
 
 
@@ -181,7 +184,8 @@ def _list_extend(ctx: RunContext, self: list[Any], items: Any) -> None:
 
 
 _LIST: dict[str, Method] = {
-    **{n: _paid(n, _pay_move) for n in "pop reverse clear".split()},
+    "pop": _paid("pop", _pay_move),
+    **{n: _paid(n, lambda ctx, self: ctx.charge_items(len(self) >> 4)) for n in "reverse clear".split()},
     **{n: _paid(n, _pay_search) for n in "remove index count".split()},
     "sort": _list_sort,
     "append": _list_append,
