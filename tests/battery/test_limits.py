@@ -95,8 +95,9 @@ BOMBS: list[tuple[str, str, str]] = [
     ("replace of the empty string", 'return len(("a" * 1000).replace("", "x" * 1000))', "E0403"),
     ("dict comprehension over a huge range", "return len({i: i for i in range(10 ** 9)})", "E0401|E0404"),
     ("list comprehension over a huge range", "return len([i for i in range(10 ** 9)])", "E0401|E0404"),
-    ("printing a shared nested list", "xs = [[0] * 1000] * 1000\nreturn len(str(xs))", "E0403"),
-    ("f-string of a shared nested list", 'xs = [["abcdefgh"] * 1000] * 1000\nreturn len(f"{xs}")', "E0403"),
+    # printing pays a step per part first: a print this big may exhaust the steps before the length
+    ("printing a shared nested list", "xs = [[0] * 1000] * 1000\nreturn len(str(xs))", "E0403|E0401"),
+    ("f-string of a shared nested list", 'xs = [["abcdefgh"] * 1000] * 1000\nreturn len(f"{xs}")', "E0403|E0401"),
     ("appending forever", "xs = [0]\nwhile True:\n    xs.append(1)\nreturn len(xs)", "E0401|E0404"),
     ("setting keys forever", "m = {0: 0}\ni = 0\nwhile True:\n    i += 1\n    m[i] = i\nreturn len(m)", "E0401|E0404"),
     ("Decimal bomb to int", 'return int(Decimal("1e999999") + 1)', "E0405"),
