@@ -10,10 +10,8 @@ Invariants:
   parsed once per process (on first use) and kept while their index entry is unchanged;
   any change to the store (this process's or another's) is noticed on the next ask
   (`Store.generation`, bumped by every change but the request log);
-- nothing is stored without verification (static checks + examples + properties), and
-  a module's triggers are validated against its signatures before it is stored:
-  every slot names a parameter whose type has a slot reader, and every parameter a
-  template can leave unset has a default;
+- nothing is stored without verification (static checks + examples + properties);
+  a module's triggers are valid for its procs because it loaded (`check.triggers`);
 - a family runs only when active and its file matches the index (see `store`);
 - `replace` accepts a module only if it passes every example of the old version and
   every rejected case; `import_` verifies before it trusts;
@@ -67,7 +65,7 @@ from seglam_lang.cache.store import (
 )
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
-from seglam_lang.syntax.templates import TemplateError, parse_template, words
+from seglam_lang.syntax.templates import words
 
 
 class CacheMiss(CacheError):
@@ -591,37 +589,11 @@ def _loads(source: str, name: str, limits: Limits | None, host: Mapping[str, Any
 
 
 def validate_triggers(module: Any) -> list[TriggerRow]:
-    """The index rows of a module's triggers; CacheError when one cannot work."""
-    rows = []
-    for proc, info in module.procs.items():
-        params = {p.name: p for p in info.sig.params}
-        for trig in info.triggers:
-            where = f"{module.name}.{proc} @when({'re' if trig.is_regex else ''}{json.dumps(trig.pattern)})"
-            try:
-                anchors = trigger_anchors(trig.pattern, trig.is_regex)
-                compiled = Trigger(module.name, proc, trig.pattern, trig.is_regex, anchors).compiled()
-            except TemplateError as e:
-                raise CacheError(f"{where}: {e}") from None
-            slot_names = [name for _, name in compiled[1]]
-            always = set(slot_names) if trig.is_regex else _mandatory_slots(trig.pattern)
-            for s in slot_names:
-                if s not in params:
-                    raise CacheError(f"{where}: slot {{{s}}} is not a parameter of {proc}")
-                try:
-                    readers.reader(params[s].type)
-                except readers.ReadError as e:
-                    raise CacheError(f"{where}: {e}") from None
-            for p in info.sig.params:
-                if not p.has_default and p.name not in always:
-                    raise CacheError(f"{where}: parameter {p.name} has no default but the template can leave it unset")
-            rows.append(TriggerRow(module.name, proc, trig.pattern, trig.is_regex, encode_anchors(anchors)))
-    return rows
-
-
-def _mandatory_slots(pattern: str) -> set[str]:
-    from seglam_lang.syntax.templates import Slot
-
-    return {p.name for p in parse_template(pattern).parts if isinstance(p, Slot)}
+    """The index rows of a loaded module's triggers. Loading checked them (`check.triggers`
+    owns what a valid trigger is), so every one parses and fits its proc."""
+    return [TriggerRow(module.name, proc, trig.pattern, trig.is_regex,
+                       encode_anchors(trigger_anchors(trig.pattern, trig.is_regex)))
+            for proc, info in module.procs.items() for trig in info.triggers]
 
 
 def _check_case(module: Any, triggers: list[TriggerRow], request: str, expected: str, limits: Limits | None) -> str | None:

@@ -7,10 +7,12 @@ slot reading, running, and conflict detection.
 
 How a lookup stays small: a template's *anchors* are words every request it matches
 contains as whole words (see `syntax.templates`); a regex trigger's are the literal
-words its pattern requires. A trigger is filed under the pair of its two rarest
+words its pattern requires (`syntax.trigger_regex`). A trigger is filed under the pair of its two rarest
 anchors in the whole index (or one word, or one alternative set). A lookup tokenises the
 request and tries only the triggers filed under its words or pairs of its words, plus
-the few that have no anchor. Templates are parsed and compiled on first use.
+the few that have no anchor. Templates are parsed and compiled on first use; before a
+trigger first runs a procedure it is judged against that procedure by the checker's
+rule (`check.triggers`), since the index could disagree with the file.
 
 Invariants:
 - a hit needs all of: a trigger matches (full match), every slot reads as its type,
@@ -33,13 +35,7 @@ from re2 import _re2  # the low-level binding: ~2 Âµs per match instead of ~11 Â
 from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.errors import NotApplicable, SglError
 from seglam_lang.runtime.module import same_value
-from seglam_lang.syntax.templates import (
-    TemplateError,
-    normalise,
-    parse_template,
-    regex_literal_words,
-    words,
-)
+from seglam_lang.syntax.templates import TemplateError, normalise, parse_template, words
 
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
 
@@ -57,10 +53,10 @@ def decode_anchors(text: str) -> Anchors:
 
 
 def trigger_anchors(pattern: str, is_regex: bool) -> Anchors:
-    """The anchors of one trigger (raises TemplateError for a bad template)."""
-    if is_regex:
-        return tuple(frozenset([w]) for w in sorted(regex_literal_words(pattern)))
-    return parse_template(pattern).anchors
+    """The anchors of one trigger (`check.triggers.TriggerError` for one that does not parse)."""
+    from seglam_lang.check.triggers import trigger_shape  # not on the hit path: anchors come from the index
+
+    return trigger_shape(pattern, is_regex).anchors
 
 
 @attrs.frozen
@@ -216,11 +212,10 @@ def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
 
 
 @attrs.frozen
-class _ProcPlan:
-    """How to turn slot texts into arguments for one procedure (computed once)."""
+class _Plan:
+    """How to turn one trigger's slot texts into arguments for its procedure (computed once)."""
 
     readers: dict[str, Reader]
-    required: frozenset[str]  # parameters without a default
 
 
 Loader = Callable[[str], Any]  # family -> loaded Module, or None when it must not run
@@ -233,22 +228,26 @@ class Matcher:
         self.index = index
         self.load = load
         self.limits = limits
-        self._plans: dict[tuple[int, str], _ProcPlan | str] = {}
+        self._plans: dict[tuple[int, str, str, bool], _Plan | str] = {}
 
-    def plan(self, module: Any, proc: str) -> _ProcPlan | str:
-        """Readers per parameter, or the reason the proc cannot be a trigger target."""
-        key = (id(module), proc)
+    def plan(self, module: Any, trig: Trigger) -> _Plan | str:
+        """Readers per parameter, or why the trigger cannot serve its proc. The index's
+        trigger is judged again against the loaded module by the checker's own rule
+        (`check.triggers`): the index and the file could disagree."""
+        key = (id(module), trig.proc, trig.pattern, trig.is_regex)
         plan = self._plans.get(key)
         if plan is None:
-            info = module.procs.get(proc)
+            from seglam_lang.check.triggers import trigger_problems  # once per trigger and module
+
+            info = module.procs.get(trig.proc)
             if info is None:
-                plan = f"no procedure {proc!r}"
+                plan = f"no procedure {trig.proc!r}"
             else:
+                problems = trigger_problems(trig.pattern, trig.is_regex, trig.proc,
+                                            {p.name: p.has_default for p in info.sig.params})
                 try:
-                    plan = _ProcPlan(
-                        {p.name: reader(p.type) for p in info.sig.params},
-                        frozenset(p.name for p in info.sig.params if not p.has_default),
-                    )
+                    plan = f"invalid trigger: {problems[0].message}" if problems else \
+                        _Plan({p.name: reader(p.type) for p in info.sig.params})
                 except ReadError as e:
                     plan = str(e)
             self._plans[key] = plan
@@ -277,7 +276,7 @@ class Matcher:
             if module is None:
                 rejected.append((trig.family, trig.proc, "module not available (suspended, unverified or tampered)"))
                 continue
-            plan = self.plan(module, trig.proc)
+            plan = self.plan(module, trig)
             if isinstance(plan, str):
                 rejected.append((trig.family, trig.proc, plan))
                 continue
@@ -292,19 +291,13 @@ class Matcher:
                 hits.append(result)
         return _decide(hits, rejected, len(candidates), self.limits)
 
-    def _run(self, module: Any, trig: Trigger, plan: _ProcPlan, texts: dict[str, str]) -> Hit | str:
+    def _run(self, module: Any, trig: Trigger, plan: _Plan, texts: dict[str, str]) -> Hit | str:
         args: dict[str, Any] = {}
         for name, text in texts.items():
-            r = plan.readers.get(name)
-            if r is None:
-                return f"slot {{{name}}} is not a parameter"
             try:
-                args[name] = r(text)
+                args[name] = plan.readers[name](text)
             except ReadError as e:
                 return f"slot {{{name}}}: {e}"
-        missing = plan.required - args.keys()
-        if missing:
-            return f"no value for parameter(s) {', '.join(sorted(missing))}"
         try:
             value = module.call_sgl(trig.proc, [], args, limits=self.limits)
         except NotApplicable as e:

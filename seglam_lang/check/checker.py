@@ -3,7 +3,7 @@
 Owns: the order of checking (records, `use`, proc signatures, constants in order, then
 bodies, properties, examples, defaults, triggers), the statement rules, definite
 assignment and narrowing through `if`/`for`/`while`/`break`/`continue`/`return`, the
-missing-return rule, trigger validation, and the module's `ModuleInterface`.
+missing-return rule, and the module's `ModuleInterface`; triggers are judged by `triggers.py`.
 Expressions are typed by `exprs.py`, calls by `calls.py`, names resolved by `resolve.py`.
 
 Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
@@ -34,7 +34,7 @@ Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
 | E0222 | a declaration named like a built-in function or type |
 | E0223 | an `example` that is not a Bool expression |
 | E0224 | a `@when` template that does not parse, or whose `{slot}` is not a parameter |
-| E0225 | a parameter that no `@when` template names has no default |
+| E0225 | a parameter without a default that a match of a `@when` trigger can leave unset (not in it, or optional) |
 | E0226 | a `@when(re"...")` pattern, or a literal pattern given to a `std.re` function, that RE2 rejects |
 | E0227 | a named group of a `@when(re"...")` pattern that is not a parameter |
 | E0228 | a local assigned a value its first assignment's type cannot hold (declare it wider) |
@@ -49,6 +49,7 @@ Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
 | E0237 | using a value that may be None as if it were not (narrow it first: `if x is not None:`) |
 | E0238 | an unhashable set element or map key (List, Map, Set) |
 | E0239 | a Tuple index out of range, or a non-constant index into a Tuple whose items differ in type |
+| E0242 | an over-broad `@when` trigger: a match need not contain a literal word of it (spec/triggers.md) |
 
 Invariants: one mistake gives one diagnostic (recovery with `ANY`); diagnostics are
 ordered by position; checking never raises on a parsed tree.
@@ -57,23 +58,18 @@ ordered by position; checking never raises on a parsed tree.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
 from seglam_lang.check.codes import (
-    E_BAD_REGEX,
     E_EXAMPLE_NOT_BOOL,
     E_MESSAGE_NOT_STR,
     E_MISMATCH,
     E_MISSING_RETURN,
     E_OUTSIDE_LOOP,
-    E_PARAM_NOT_IN_TEMPLATE,
     E_REASSIGN,
-    E_REGEX_GROUP,
     E_RETURN_OUTSIDE_PROC,
     E_RETURN_TYPE,
-    E_TEMPLATE_SLOT,
     E_UNKNOWN_MODULE,
     E_UNKNOWN_TYPE,
 )
@@ -81,6 +77,7 @@ from seglam_lang.check.context import Frame, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.resolve import ModuleSymbols, resolve_module
+from seglam_lang.check.triggers import trigger_problems
 from seglam_lang.check.types import (
     ANY,
     BOOL,
@@ -99,7 +96,6 @@ from seglam_lang.check.types import (
 from seglam_lang.check.unify import assign, join, prune, zonk
 from seglam_lang.errors import Diagnostic, Span, source_lines
 from seglam_lang.syntax import ast
-from seglam_lang.syntax.templates import TemplateError, parse_template
 
 # Python spellings of SGL types, for the unknown-type hint.
 _PYTHON_TYPES = {
@@ -109,15 +105,6 @@ _PYTHON_TYPES = {
 }
 
 
-
-def _compile_re2(pattern: str) -> Any:
-    """RE2, imported only for modules with regex triggers (start-up); quiet, since a bad
-    pattern is a diagnostic here (RE2 logs every bad pattern to stderr by default)."""
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
 
 
 class Checker(ExprChecker):
@@ -283,35 +270,10 @@ class Checker(ExprChecker):
     # ---------------------------------------------------------------- triggers
 
     def check_triggers(self, d: ast.ProcDecl) -> None:
-        params = {p.name: p for p in d.params}
+        params = {p.name: p.default is not None for p in d.params}
         for trig in d.triggers:
-            if trig.is_regex:
-                try:
-                    slots = tuple(_compile_re2(trig.pattern).groupindex)
-                except Exception as ex:  # re2.error, whose module may not be imported here yet
-                    reason = ex.args[0].decode(errors="replace") if ex.args and isinstance(ex.args[0], bytes) else str(ex)
-                    self.error(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {reason}", trig,
-                               hint="RE2 has no backreferences or look-around")
-                    continue
-                code = E_REGEX_GROUP
-                what = "named group"
-            else:
-                try:
-                    slots = parse_template(trig.pattern).slots
-                except TemplateError as ex:
-                    self.error(E_TEMPLATE_SLOT, f"bad trigger template: {ex}", trig)
-                    continue
-                code = E_TEMPLATE_SLOT
-                what = "slot"
-            unknown = [slot for slot in slots if slot not in params]
-            for slot in unknown:
-                self.error(code, f"trigger {what} `{slot}` is not a parameter of `{d.name}`", trig,
-                           hint=did_you_mean(slot, params, fallback=f"parameters: {', '.join(params) or 'none'}"))
-            for p in d.params if not unknown else ():  # after a misspelt slot, one diagnostic
-                if p.name not in slots and p.default is None:
-                    self.error(E_PARAM_NOT_IN_TEMPLATE,
-                               f"parameter `{p.name}` is not in this trigger and has no default", trig,
-                               hint=f"add `{{{p.name}}}` to the template, or give `{p.name}` a default")
+            for problem in trigger_problems(trig.pattern, trig.is_regex, d.name, params):
+                self.error(problem.code, problem.message, trig, hint=problem.hint)
 
     # ---------------------------------------------------------------- statements
 

@@ -6,8 +6,10 @@ stands for), `set_origin(source, entries)` (replace a module's `origin:` block),
 model in a repair round).
 
 The checks, cheapest first (a later one runs only when the earlier ones pass):
-1. the source parses and type-checks (rendered diagnostics with source lines and carets);
-2. its triggers are valid for their procs (`cache.validate_triggers`), and there is one;
+1. the source parses and type-checks, its triggers included (`check.triggers`: slots are
+   parameters, unset parameters have defaults, triggers are specific); rendered
+   diagnostics with source lines and carets;
+2. it has a trigger;
 3. a trigger of the module matches the originating request, every slot reads, the run ends
    without error, and the result equals the model's independent `answer` (normalised:
    read by the return type's slot reader, else compared as folded text);
@@ -30,7 +32,6 @@ import attrs
 
 from seglam_lang.cache.cache import answers_match, validate_triggers
 from seglam_lang.cache.compiler import CompileContext, FailingCase, NearProcedure
-from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.errors import SglError
@@ -123,10 +124,7 @@ def problems(cand: Candidate, request: str, answer: str, failing: Sequence[Faili
         module = seglam_lang.loads(cand.source, cand.family, limits=limits, host=context.host or None)
     except SglError as e:
         return ["the module does not load:\n" + e.render(cand.source)]
-    try:
-        rows = validate_triggers(module)
-    except CacheError as e:
-        return [str(e)]
+    rows = validate_triggers(module)
     if not rows:
         return ["the module has no @when trigger, so no request can reach it"]
     matcher = Matcher(TriggerIndex(Trigger(r.family, r.proc, r.pattern, r.is_regex, decode_anchors(r.anchors))

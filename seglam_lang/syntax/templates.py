@@ -1,9 +1,10 @@
 """`@when` trigger templates: parsing, request normalisation, and compilation to RE2.
 
 Owns: `parse_template(text) -> Template`, `TemplateError(message, offset)`,
-`normalise(request) -> Normalised`, `words(text)` (the index's request tokens) and
-`regex_literal_words(pattern)` (the words a `re"..."` trigger requires). Shared by the checker (which reports a `TemplateError` at the trigger's span)
-and the reasoning cache (which matches requests).
+`normalise(request) -> Normalised` and `words(text)` (the index's request tokens).
+Shared by the checker (which reports a `TemplateError` at the trigger's span and
+judges a template by its slots and anchors: `check.triggers`) and the reasoning cache
+(which matches requests). `re"..."` triggers are analysed by `syntax.trigger_regex`.
 
 Template syntax (see `spec/triggers.md`):
     literal text      matched as written, case-insensitively, runs of spaces as one space
@@ -19,6 +20,8 @@ Invariants:
   request's case is kept, so a slot captures the text as the user wrote it; case is
   ignored only by the match (`(?i)`).
 - a slot name appears at most once per template (RE2 forbids duplicate group names).
+- `Template.always` are the slots every match binds: not inside an optional part, and
+  in every option of an alternative.
 - `Template.anchors` are word sets: every matching request contains, as a whole word
   (casefolded), at least one word of each set. Built from mandatory literal text not
   glued to a slot or group, and from mandatory alternatives. The cache's index relies
@@ -83,6 +86,7 @@ class Template:
     text: str
     parts: Seq
     slots: tuple[str, ...]
+    always: frozenset[str]  # slots bound in every match
     regex: str
     anchors: tuple[frozenset[str], ...]
 
@@ -100,7 +104,7 @@ def parse_template(text: str) -> Template:
             raise TemplateError(f"slot {{{s}}} appears twice; each parameter can be read once", text.find("{" + s))
         seen.add(s)
     parts = _strip_trailing(parts)
-    return Template(text, parts, slots, "(?is)" + _regex(parts), tuple(dict.fromkeys(_anchors(parts))))
+    return Template(text, parts, slots, _always(parts), "(?is)" + _regex(parts), tuple(dict.fromkeys(_anchors(parts))))
 
 
 class _Parser:
@@ -233,6 +237,17 @@ def _slots(parts: Seq) -> Iterator[str]:
                 yield from _slots(o)
 
 
+def _always(parts: Seq) -> frozenset[str]:
+    """The slots every match of the sequence binds."""
+    found: set[str] = set()
+    for p in parts:
+        if isinstance(p, Slot):
+            found.add(p.name)
+        elif isinstance(p, Alt):
+            found |= frozenset.intersection(*(_always(o) for o in p.options))
+    return frozenset(found)
+
+
 # ---------------------------------------------------------------- regex
 
 
@@ -356,110 +371,3 @@ def normalise(request: str) -> Normalised:
 def words(text: str) -> set[str]:
     """The casefolded whole words of a text (the cache index's request tokens)."""
     return set(_WORD.findall(text.casefold()))
-
-
-# ---------------------------------------------------------------- regex triggers
-
-
-def regex_literal_words(pattern: str) -> frozenset[str]:
-    """Words every match of the RE2 `pattern` must contain as whole words (casefolded).
-
-    Conservative: only literal runs at the top level of a pattern without a top-level
-    `|`, without the `x` flag, and only words whose both ends are delimited inside the
-    run (or by the pattern's own start/end, since triggers are full matches).
-    """
-    if re.search(r"\(\?[a-zA-Z]*x", pattern):
-        return frozenset()
-    runs: list[tuple[str, bool, bool]] = []  # (text, starts at pattern start, ends at pattern end)
-    depth = 0
-    run: list[str] = []
-    run_at_start = True
-    at_start = True
-    i = 0
-    n = len(pattern)
-
-    def close(at_end: bool) -> None:
-        nonlocal run_at_start
-        if run:
-            runs.append(("".join(run), run_at_start, at_end))
-            run.clear()
-
-    while i < n:
-        c = pattern[i]
-        if c == "(":
-            flag_group = re.match(r"\(\?[a-zA-Z]*\)", pattern[i:])
-            if flag_group and depth == 0:
-                i += len(flag_group.group())
-                continue
-            close(False)
-            at_start = False
-            depth += 1
-            i += 1
-            continue
-        if c == ")":
-            depth -= 1
-            i += 1
-            continue
-        if depth > 0:
-            i += 2 if c == "\\" else 1
-            continue
-        if c == "|":
-            return frozenset()
-        if c == "[":
-            close(False)
-            at_start = False
-            j = i + 1
-            if j < n and pattern[j] == "^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
-            continue
-        if c in "?*+" or (c == "{" and re.match(r"\{\d", pattern[i:])):
-            if run:
-                run.pop()  # the quantified character is optional
-            close(False)
-            at_start = False
-            if c == "{":
-                i = pattern.find("}", i) + 1 or n
-            else:
-                i += 1
-            continue
-        if c == "^" and not run and at_start:
-            i += 1
-            continue
-        if c == "$" and i == n - 1:
-            break
-        if c == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if nxt.isalnum():
-                close(False)
-                at_start = False
-                i += 2
-                continue
-            lit = nxt
-            i += 2
-        elif c in ".$^":
-            close(False)
-            at_start = False
-            i += 1
-            continue
-        else:
-            lit = c
-            i += 1
-        if not run:
-            run_at_start = at_start
-        at_start = False
-        run.append(lit)
-    close(True)
-    found: set[str] = set()
-    for text, starts, ends in runs:
-        for m in _WORD.finditer(text):
-            if m.start() == 0 and not starts:
-                continue
-            if m.end() == len(text) and not ends:
-                continue
-            found.add(m.group().casefold())
-    return frozenset(found)

@@ -81,4 +81,23 @@ def test_keys_prefer_rare_words_and_pairs() -> None:
 def test_regex_anchors() -> None:
     anchors = trigger_anchors(r"(?s)Sort the following words alphabetically: List: (?P<words>.*)", True)
     assert {w for a in anchors for w in a} == {"sort", "the", "following", "words", "alphabetically", "list"}
-    assert trigger_anchors(r"(?P<n>\d+) squared|cubed", True) == ()
+    assert trigger_anchors(r"(?P<n>\d+) squared|cubed", True) == (frozenset({"squared", "cubed"}),)
+
+
+def test_an_index_trigger_is_judged_against_its_module_before_it_runs() -> None:
+    """A trigger read from the index that does not fit the module (an over-broad one, a
+    slot that names no parameter) is a non-match with the checker's reason: never a hit."""
+    import seglam_lang
+    from seglam_lang.cache.matcher import Matcher
+
+    module = seglam_lang.loads('@when("echo {x}")\nproc echo(x: Int) -> Int:\n    return 42\n', "echo")
+    index = TriggerIndex([Trigger("echo", "echo", "{x}", False, ()), Trigger("echo", "echo", "echo {y}", False, ()),
+                          Trigger("echo", "echo", r"(?P<x>.+)", True, ())])
+    matcher = Matcher(index, lambda _family: module)
+    outcome = matcher.find("What is the capital of France?")
+    assert outcome.hit is None
+    assert [r[2].split(":")[0] for r in outcome.rejected] == ["invalid trigger", "invalid trigger"]
+    assert "too broad" in outcome.rejected[0][2]
+    assert matcher.find("echo 5").hit is None  # {y} is not a parameter of echo
+    assert Matcher(TriggerIndex([Trigger("echo", "echo", "echo {x}", False, ())]),
+                   lambda _family: module).find("echo 5").hit is not None

@@ -11,7 +11,6 @@ from seglam_lang.syntax.templates import (
     TemplateError,
     normalise,
     parse_template,
-    regex_literal_words,
     words,
 )
 
@@ -165,21 +164,3 @@ def test_generated_templates_match_and_anchors_are_conservative(pair: tuple[str,
     request_words = words(request)
     for anchor in t.anchors:
         assert anchor & request_words, (anchor, request)
-
-
-@pytest.mark.parametrize(
-    ("pattern", "expected"),
-    [
-        (r"(?s)Sort the following words alphabetically: List: (?P<words>.*)",
-         {"sort", "the", "following", "words", "alphabetically", "list"}),
-        (r"^how many (?P<x>\w+) in (?P<y>.+)$", {"how", "many", "in"}),
-        (r"abc+d efg? hij", {"hij"}),
-        (r"x(?P<a>\d+)yz", set()),
-        (r"foo|bar", set()),
-        (r"(?x) a b", set()),
-        (r"[a-z]+ total \d+", {"total"}),
-        (r"a.b total{2} c", {"c"}),
-    ],
-)
-def test_regex_literal_words(pattern: str, expected: set[str]) -> None:
-    assert regex_literal_words(pattern) == expected
