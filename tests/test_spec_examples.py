@@ -9,8 +9,9 @@ The conventions (documented in `spec/README.md`):
 - ```sgl-error    a program that must fail with the code in its `# error: E0xxx` line: when
                    loading it, or running `main()` if it loads.
 - ```console      `$ sgl ...` command lines, each followed by its exact output (stdout, then
-                   stderr) and `[exit N]` when the exit code is not 0; run in a temporary
-                   directory holding the document's `file=` blocks.
+                   stderr; `…` in a line stands for any text, e.g. a time) and `[exit N]`
+                   when the exit code is not 0; run in a temporary directory holding the
+                   document's `file=` blocks.
 - ```python       a Python snippet (with its own asserts), run in such a directory too.
 - ```text, ```ebnf  not code: listings that are not run.
 
@@ -140,6 +141,13 @@ def test_sgl_error_block(block: Block) -> None:
     assert code in _codes(info.value), f"{block.id}: expected {code}, got {info.value}"
 
 
+def _lines_match(got: list[str], expected: list[str]) -> bool:
+    """Equal lines, where `…` in an expected line stands for any text (a time, a path)."""
+    return len(got) == len(expected) and all(
+        g == e or ("…" in e and re.fullmatch(".*".join(map(re.escape, e.split("…"))), g) is not None)
+        for g, e in zip(got, expected))
+
+
 def _console_steps(body: str) -> list[tuple[str, list[str], int]]:
     """`$ command` lines with the output lines after them and the expected exit code."""
     steps: list[tuple[str, list[str], int]] = []
@@ -176,9 +184,10 @@ def test_shell_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             i = argv.index("<")
             stdin = Path(argv[i + 1]).read_text(encoding="utf-8")
             argv = argv[:i] + argv[i + 2:]
-        result = CliRunner().invoke(main, argv[1:], input=stdin, env={"COLUMNS": "100"}, catch_exceptions=False)
+        result = CliRunner().invoke(main, argv[1:], input=stdin, env={"COLUMNS": "100"}, catch_exceptions=False,
+                                    prog_name="sgl")
         got = (result.stdout + result.stderr).rstrip("\n").splitlines()
-        assert got == expected, f"{block.id}: `{command}` printed:\n" + "\n".join(got)
+        assert _lines_match(got, expected), f"{block.id}: `{command}` printed:\n" + "\n".join(got)
         assert result.exit_code == code, f"{block.id}: `{command}` exited {result.exit_code}"
 
 

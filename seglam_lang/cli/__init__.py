@@ -11,14 +11,20 @@ Invariants:
 - `sgl --help` lists every command from the table, without importing any of them;
 - a command whose module is not there (not written yet, or a broken install) fails with
   a one-line message naming the missing module, never with a traceback;
-- exit codes: 0 success, 1 the program or its run failed (syntax, type, runtime, limit,
-  not applicable, a check or test failed), 2 usage error (bad command line, no such proc,
-  bad argument literal), 3 internal error (a bug in sgl; `SGL_DEBUG=1` shows the traceback).
+- exit codes (`EXIT_*`): 0 success, 1 the program or its run failed (syntax, type,
+  runtime, limit, not applicable, a check or test failed, a cache operation refused), 2
+  usage error (bad command line, no such proc, bad argument literal, a missing input file
+  or cache folder), 3 internal error only (a bug in sgl; `SGL_DEBUG=1` shows the
+  traceback), 4 a request no cached procedure answers while no compiler is configured;
+- every failure goes through `fail`: one message on stderr and, when the command was
+  given `--json`, one JSON object on stdout as well (`error`: the message, `code`: the
+  exit code, `error_code`: the diagnostic code `E0xxx` when there is one, and details).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 import traceback
@@ -31,6 +37,9 @@ from seglam_lang.errors import SglError, SglUsageError
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_MISS = 4
+# The diagnostic code a failure of each exit code has when nothing more specific is known.
+_ERROR_CODES = {EXIT_USAGE: "E0500", EXIT_INTERNAL: "E0399", EXIT_MISS: "E0601"}
 
 # name -> ("module:attribute", short help). The order here is the order `sgl --help` shows.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -44,10 +53,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    """Print `sgl: message` to stderr and exit with `code`."""
-    click.echo(f"sgl: {message}", err=True)
+def fail(message: str, code: int = EXIT_FAILURE, *, error_code: str | None = None,
+         details: dict[str, Any] | None = None, text: str | None = None, as_json: bool | None = None) -> NoReturn:
+    """Report a failure and exit with `code`: `text` (default `sgl: message`) on stderr and,
+    under `--json` (`as_json`, found from the running command when None), one JSON object
+    on stdout."""
+    if json_requested() if as_json is None else as_json:
+        emit_json_failure(message, code, error_code, details)
+    click.echo(text if text is not None else f"sgl: {message}", err=True)
     sys.exit(code)
+
+
+def emit_json_failure(message: str, code: int, error_code: str | None = None,
+                      details: dict[str, Any] | None = None) -> None:
+    """The JSON form of a failure, on stdout (see the module's invariants)."""
+    data: dict[str, Any] = {"error": message, "code": code}
+    error_code = error_code or _ERROR_CODES.get(code)
+    if error_code:
+        data["error_code"] = error_code
+    click.echo(json.dumps({**data, **(details or {})}, ensure_ascii=False, default=str))
+
+
+def json_requested(ctx: click.Context | None = None) -> bool:
+    """Whether the running command (or one of its parents) was given `--json`."""
+    ctx = ctx or click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.params.get("as_json"):
+            return True
+        ctx = ctx.parent
+    return False
 
 
 def _unavailable(name: str, target: str, error: ImportError) -> click.Command:
@@ -89,20 +123,28 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The words after `sgl`, kept before click consumes them (a usage error found while
+        # parsing them comes before any command's --json flag is known).
+        words = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        as_json = "--json" in (words[: words.index("--")] if "--" in words else words)
         try:
             return super().invoke(ctx)
-        except SglUsageError as e:
-            fail(str(e), EXIT_USAGE)
         except SglError as e:
-            fail(str(e), EXIT_FAILURE)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
-                KeyboardInterrupt, SystemExit, EOFError):
+            code = e.diagnostic.code
+            exit_code = EXIT_MISS if code == "E0601" else EXIT_USAGE if isinstance(e, SglUsageError) else EXIT_FAILURE
+            fail(str(e), exit_code, error_code=code, as_json=as_json)
+        except click.exceptions.ClickException as e:
+            # A bad command line, found by click before the command ran: its --json is in the raw words.
+            if as_json:
+                emit_json_failure(e.format_message(), e.exit_code)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt, SystemExit, EOFError):
             raise
         except Exception as e:  # the last line of defence: a bug, reported without a traceback
             if os.environ.get("SGL_DEBUG"):
                 traceback.print_exc()
             fail(f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)",
-                 EXIT_INTERNAL)
+                 EXIT_INTERNAL, error_code="E0399", as_json=as_json)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,9 +11,10 @@ Invariants:
 - a `Str` answer prints as plain text, any other value as an SGL literal
   (`format_value`); `--json` prints one object with the keys `answer`, `hit`,
   `procedure`, `version`, `args`, `elapsed_ms`, `llm_calls`;
-- exit codes: 0 success, 1 the operation failed (rejected module, unknown family, ...),
-  2 usage error, 3 a miss with no compiler configured. Every error is one line on
-  stderr, never a traceback;
+- exit codes (`seglam_lang.cli`): 0 success, 1 the operation failed (rejected module,
+  unknown family, ...), 2 usage error (a missing file or cache folder, a URL for
+  `--cache`), 4 a miss with no compiler configured. Every error is one line on stderr,
+  never a traceback; under `--json` also one JSON object on stdout;
 - `--cache DIR` is accepted by `ask` and by every `cache` sub-command (default
   `$SGL_CACHE`, else the user data directory).
 """
@@ -29,13 +30,13 @@ from typing import Any, TypeVar
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, fail
+from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, fail
+from seglam_lang.cli.cachedir import cache_folder, check_cache_value
 
-EXIT_MISS = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 _cache_option = click.option(
-    "--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+    "--cache", "cache_dir", type=click.Path(file_okay=False), default=None, callback=check_cache_value,
     help="Cache folder (default: $SGL_CACHE, else the user data directory).",
 )
 
@@ -43,7 +44,7 @@ _cache_option = click.option(
 def _open(cache_dir: str | None) -> Any:
     from seglam_lang.cache.cache import ReasoningCache
 
-    return ReasoningCache(cache_dir)
+    return ReasoningCache(cache_folder(cache_dir))
 
 
 def _errors(fn: F) -> F:
@@ -59,7 +60,7 @@ def _errors(fn: F) -> F:
         except CacheMiss as e:
             fail(str(e), EXIT_MISS)
         except (CacheError, StoreError) as e:
-            fail(str(e), EXIT_FAILURE)
+            fail(str(e), EXIT_FAILURE, error_code=e.diagnostic.code)
         except sqlite3.Error as e:
             fail(f"cache index error: {e} (try `sgl cache reindex`)", EXIT_FAILURE)
         except OSError as e:
@@ -125,7 +126,7 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spe
 
     A hit runs a cached procedure (no LLM call). A miss calls the configured compiler,
     which writes, verifies and stores a procedure for this kind of request; with none
-    configured it exits with code 3.
+    configured it exits with code 4.
     """
     from seglam_lang.cache.errors import CacheError
 
@@ -155,7 +156,7 @@ def cache_group() -> None:
 
 
 @cache_group.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @_cache_option
 @_errors
 def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
@@ -177,7 +178,7 @@ def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
 
 
 @cache_group.command("ls")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the families as a JSON list.")
 @_cache_option
 @_errors
 def ls_command(as_json: bool, cache_dir: str | None) -> None:
@@ -212,7 +213,7 @@ def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
 
 @cache_group.command("why")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the provenance as one JSON object.")
 @_cache_option
 @_errors
 def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
@@ -258,7 +259,7 @@ def reject_command(name: str, request: str, expected: str, cache_dir: str | None
 
 @cache_group.command("replace")
 @click.argument("name")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @_cache_option
 @_errors
 def replace_command(name: str, file: str, cache_dir: str | None) -> None:
@@ -314,7 +315,7 @@ def rm_command(name: str, cache_dir: str | None) -> None:
 
 
 @cache_group.command("stats")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, help="Draw the hit-rate curve (PNG).")
 @_cache_option
 @_errors

@@ -22,11 +22,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
+from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, emit_json_failure, fail
 from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, trace_lines
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     try:
         module = seglam_lang.load(file)
     except SglError as e:
-        fail_with(sources.render(e))
+        fail_with(sources, e)
 
     words = tuple(words)
     for w in words:
@@ -141,16 +141,19 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     try:
         result = module.call_sgl(proc, args, kwargs, limits=limits)
     except SglError as e:
-        fail_with(sources.render(e))
+        fail_with(sources, e)
     if as_json:
         click.echo(json.dumps(to_json(result), ensure_ascii=False))
     else:
         click.echo(format_value(result))
 
 
-def fail_with(text: str) -> None:
-    click.echo(text, err=True)
-    sys.exit(EXIT_FAILURE)
+def fail_with(sources: _Sources, e: SglError) -> NoReturn:
+    """Fail (exit 1) with an SGL error rendered with its source lines (and, under --json, as data)."""
+    details: dict[str, Any] = {"diagnostics": [d.to_json() for d in e.diagnostics]}
+    if isinstance(e, SglRuntimeError) and e.frames:
+        details["traceback"] = [str(f).strip() for f in e.frames]
+    fail(e.diagnostic.headline(), EXIT_FAILURE, error_code=e.diagnostic.code, details=details, text=sources.render(e))
 
 
 def _choose_proc(module: Any, file: Path, words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -243,10 +246,10 @@ def _signature(params: tuple[ParamSig, ...]) -> str:
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print diagnostics as a JSON list (for tools).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object (for tools).")
 def check_command(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Parse and type-check FILES (directories are searched for *.sgl).
+    """Parse and type-check FILES (directories are searched for *.sgl; `-`: stdin).
 
     Exit 0 when every file is clean, 1 with every diagnostic otherwise.
     """
@@ -254,26 +257,35 @@ def check_command(paths: tuple[Path, ...], as_json: bool) -> None:
 
     sources = _Sources()
     found: list[Diagnostic] = []
-    files = list(_sgl_files(paths))
-    for path in files:
-        sources.add(str(path), _read_source(path))
+    if any(str(p) == "-" for p in paths):
+        if len(paths) != 1:
+            fail("`-` (stdin) cannot be combined with files", EXIT_USAGE)
+        inputs: list[tuple[str, str]] = [("<stdin>", sys.stdin.read())]
+    else:
+        inputs = [(str(path), _read_source(path)) for path in _sgl_files(paths)]
+    for file, source in inputs:
+        sources.add(file, source)
         try:
-            module = seglam_lang.load(path)
+            module = seglam_lang.loads(source, Path(file).stem, file=file)
         except SglError as e:
             found.extend(e.diagnostics)
             continue
         # Warnings do not fail a check, but they are shown.
         found.extend(getattr(module.checked, "diagnostics", ()))
     errors = [d for d in found if d.severity == "error"]
+    summary = (f"{len(errors)} error(s) in {len({d.file for d in errors})} of {len(inputs)} file(s)" if errors
+               else f"ok: {len(inputs)} file(s)")
     if as_json:
-        click.echo(json.dumps([d.to_json() for d in found], indent=2))
-    else:
+        result: dict[str, Any] = {"files": len(inputs), "errors": len(errors),
+                                  "diagnostics": [d.to_json() for d in found]}
+        if errors:
+            emit_json_failure(errors[0].headline(), EXIT_FAILURE, errors[0].code, result)
+        else:
+            click.echo(json.dumps(result, indent=2))
+    if errors or not as_json:
         for d in found:
             click.echo(sources.render_diagnostic(d), err=True)
-        if errors:
-            click.echo(f"{len(errors)} error(s) in {len({d.file for d in errors})} of {len(files)} file(s)", err=True)
-        else:
-            click.echo(f"ok: {len(files)} file(s)")
+        click.echo(summary, err=bool(errors))
     sys.exit(EXIT_FAILURE if errors else 0)
 
 
@@ -300,7 +312,9 @@ def fmt_command(paths: tuple[Path, ...], check_only: bool) -> None:
         try:
             formatted = format_source(source, file="<stdin>")
         except SglError as e:
-            fail_with(e.render(source))
+            stdin = _Sources()
+            stdin.add("<stdin>", source)
+            fail_with(stdin, e)
         if check_only:
             sys.exit(EXIT_FAILURE if formatted != source else 0)
         sys.stdout.write(formatted)

@@ -7,7 +7,8 @@ summary line `N passed, M failed in Xs`, or the whole report as JSON with `--jso
 
 Invariants:
 - exit code 0 when every check passed, 1 when any failed, 2 on a usage error (no such
-  path, no `.sgl` file found, conflicting options);
+  path, no `.sgl` file found, no check matching `-k`, conflicting options); with `--json`
+  a failed run's report also has `error` and `code`;
 - deterministic unless `--random` (which picks a seed and prints it, so a failure can be
   reproduced with `--seed N`);
 - no Hypothesis example database is written unless `--database DIR` is given;
@@ -20,11 +21,12 @@ import json
 import secrets
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
 
+from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
 from seglam_lang.errors import SglError
 from seglam_lang.verify.report import ERROR, CheckResult, Report, check_headline, render_check
 
@@ -111,8 +113,12 @@ class _Printer:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first check that fails.")
+@click.option("-k", "keywords", multiple=True, metavar="PATTERN",
+              help="Run only the checks whose label (`example <text>`, `property <name>`) contains PATTERN "
+                   "(any case); repeat for any of several.")
 def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max_examples: int,
-                 time_budget: float, database: str | None, as_json: bool, quiet: bool, exitfirst: bool) -> None:
+                 time_budget: float, database: str | None, as_json: bool, quiet: bool, exitfirst: bool,
+                 keywords: tuple[str, ...]) -> None:
     """Run the examples and properties of SGL files (folders are searched for *.sgl)."""
     if seed is not None and use_random:
         raise click.UsageError("--seed and --random cannot be used together")
@@ -145,16 +151,31 @@ def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max
         else:
             reports.append(verify(
                 module, max_examples=max_examples, seed=seed, time_budget=time_budget, database=database,
-                fail_fast=exitfirst,
+                fail_fast=exitfirst, select=_selector(keywords),
                 on_start=printer.start if printer else None, on_result=printer.result if printer else None,
             ))
         if exitfirst and not reports[-1].passed:
             break
     report = Report.merge(reports, seconds=time.perf_counter() - t0)
+    if keywords and not report.checks:
+        fail(f"no check matches -k {' -k '.join(keywords)} in {len(files)} file(s)", EXIT_USAGE)
     if printer:
         printer.finish()
         summary = report.summary() + (f" (seed {seed})" if use_random else "")
         click.echo(click.style(summary, fg="green" if report.passed else "red", bold=True), color=printer.tty)
     else:
-        click.echo(json.dumps({**report.to_json(), "files": [str(f) for f in files]}, indent=2))
-    sys.exit(0 if report.passed else 1)
+        data = {**report.to_json(), "files": [str(f) for f in files]}
+        if not report.passed:
+            failed = sum(not c.passed for c in report.checks)
+            data = {"error": f"{failed} check(s) failed: {report.summary()}", "code": EXIT_FAILURE, **data}
+            click.echo(f"sgl: {data['error']}", err=True)
+        click.echo(json.dumps(data, indent=2))
+    sys.exit(0 if report.passed else EXIT_FAILURE)
+
+
+def _selector(keywords: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """`-k`: a check runs when its label contains one of the patterns, in any case."""
+    if not keywords:
+        return None
+    patterns = [k.casefold() for k in keywords]
+    return lambda label: any(p in label.casefold() for p in patterns)

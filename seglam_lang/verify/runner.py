@@ -79,6 +79,7 @@ def verify(
     boundary: int = DEFAULT_BOUNDARY,
     on_start: OnStart | None = None,
     on_result: OnResult | None = None,
+    select: Callable[[str], bool] | None = None,
 ) -> R.Report:
     """Run every example and property of a loaded `Module`; return the report.
 
@@ -87,7 +88,8 @@ def verify(
     (seconds) bounds a property's search and, separately, its shrinking; `limits` bounds each single run; `fail_fast` stops at the
     first check that does not pass; `shrink=False` reports a property's first failing
     input as found (faster, for mutation testing); `on_start(label)` and
-    `on_result(check)` are called around each check (for progress output).
+    `on_result(check)` are called around each check (for progress output); `select(label)`
+    (labels are `example <text>` and `property <name>`) keeps only the checks it accepts.
     """
     t0 = time.perf_counter()
     checks: list[R.CheckResult] = []
@@ -102,6 +104,8 @@ def verify(
                               boundary=min(boundary, max_examples))
         jobs.append((f"property {name}", runner.run, base))
     for label, job, base in jobs:
+        if select is not None and not select(label):
+            continue
         if on_start:
             on_start(label)
         result = _guarded(job, base)

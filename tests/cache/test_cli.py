@@ -44,9 +44,9 @@ def test_ask_json(cache_dir: str) -> None:
     assert data["args"] == {"start": "2024-01-03", "end": "2024-03-05"}
 
 
-def test_miss_without_compiler_exits_3_with_one_line(cache_dir: str) -> None:
+def test_miss_without_compiler_exits_4_with_one_line(cache_dir: str) -> None:
     code, out, err = run("ask", "What is 1.5+1?", "--cache", cache_dir)
-    assert code == 3 and out == ""
+    assert code == 4 and out == ""
     assert err.count("\n") == 1 and "no compiler" in err and "Traceback" not in err
 
 
@@ -58,7 +58,7 @@ def test_cache_commands(cache_dir: str, tmp_path: Path) -> None:
     code, out, _ = run("cache", "why", "arith", "--cache", cache_dir)
     assert "request: what is 1+1?" in out and "passed" in out
     assert run("cache", "reject", "arith", "--request", "what is 2+2", "--expected", "5", "--cache", cache_dir)[0] == 0
-    assert run("ask", "what is 2+2", "--cache", cache_dir)[0] == 3
+    assert run("ask", "what is 2+2", "--cache", cache_dir)[0] == 4
     assert "suspended" in run("cache", "ls", "--cache", cache_dir)[1]
     fixed = tmp_path / "arith.sgl"
     fixed.write_text((MODULES / "arith.sgl").read_text().replace(

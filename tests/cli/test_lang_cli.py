@@ -262,8 +262,11 @@ def test_check_reports_every_error_as_text_and_json(tmp_path: Path) -> None:
     assert code == 1
     assert "a.sgl:2:12" in err and "a.sgl:5:12" in err and "b.sgl:1:" in err
     code, out, _ = run("check", "--json", str(tmp_path))
-    diags = json.loads(out)
+    result = json.loads(out)
+    diags = result["diagnostics"]
     assert code == 1 and {d["code"] for d in diags} >= {"E0201", "E0101"}
+    assert (result["code"], result["files"], result["errors"]) == (1, 2, 3) and result["error"].startswith(
+        str(tmp_path / "a.sgl"))
     assert set(diags[0]) >= {"code", "message", "file", "line", "col", "end_line", "end_col", "hint"}
 
 

@@ -47,7 +47,7 @@ def sgl(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 def test_miss_compiles_then_other_values_hit(tmp_path: Path, session: Path) -> None:
     cache = str(tmp_path / "cache")
     code, _, err = sgl("ask", REQUEST, "--cache", cache)
-    assert code == 3 and "no compiler is configured" in err
+    assert code == 4 and "no compiler is configured" in err
     assert sgl("ask", REQUEST, "--cache", cache, "--compiler", f"replay:{session}") == (0, "42\n", "")
     code, out, _ = sgl("ask", "What is 11 times 12?", "--cache", cache, "--json")  # no compiler needed now
     data = json.loads(out)

@@ -74,10 +74,10 @@ def test_quiet_prints_only_failures(tree: Path) -> None:
 
 
 def test_json_shape(tree: Path) -> None:
-    code, out = run("--json", str(tree))
-    assert code == 1
-    data = json.loads(out)
-    assert set(data) == {"passed", "counts", "seed", "seconds", "checks", "files"}
+    result = CliRunner().invoke(main, ["test", "--json", str(tree)])
+    assert result.exit_code == 1 and result.stderr.startswith("sgl: 2 check(s) failed")
+    data = json.loads(result.stdout)  # a failed run's report also says what failed, as every --json failure does
+    assert set(data) == {"passed", "counts", "seed", "seconds", "checks", "files", "error", "code"}
     assert data["passed"] is False and data["seed"] == 0
     assert data["counts"] == {"passed": 2, "failed": 2, "error": 0, "unsatisfiable": 0}
     assert len(data["files"]) == 2
@@ -132,7 +132,7 @@ def test_database_option_writes_there_only(tree: Path) -> None:
 
 
 def test_exitfirst_stops_after_the_first_failure(tree: Path) -> None:
-    code, out = run("-x", "--json", str(tree))
-    data = json.loads(out)
+    result = CliRunner().invoke(main, ["test", "-x", "--json", str(tree)])
+    code, data = result.exit_code, json.loads(result.stdout)
     assert code == 1 and data["counts"]["failed"] == 1
     assert data["checks"][-1]["status"] == "failed"
