@@ -44,7 +44,7 @@ from seglam_lang.check.types import (
     from_annotation,
 )
 from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError, SglUsageError, source_lines
-from seglam_lang.runtime import values
+from seglam_lang.runtime import cost, values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
 from seglam_lang.runtime.compile_stmt import StmtCompiler
 from seglam_lang.runtime.frames import E_HOST, PY_ERRORS, Where, convert, leaving, locate
@@ -164,7 +164,8 @@ class ProcCode:
         self.body: Callable[[list], Any] = lambda f: None
         self.defaults: dict[str, ConstCell] = {}
         copiers = [copier(t) if mutates else None for t in param_types]
-        self.copiers = [(i, c) for i, c in enumerate(copiers) if c is not None]
+        # (slot, copy, weigher): a copy pays for the items it copies before it is made
+        self.copiers = [(i, c, cost.weigher(t)) for i, (c, t) in enumerate(zip(copiers, param_types)) if c is not None]
         self.pad_len = nslots - len(params) + 2  # other slots, ret, parent (ctx is added per call)
 
     def bind_codes(self, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
@@ -192,8 +193,7 @@ class ProcCode:
     def run(self, ctx: RunContext, args: list[Any]) -> Any:
         """Run with already bound SGL values (one per parameter); the top-level entry."""
         frame = [*args, *([None] * self.pad_len), ctx]
-        for i, cp in self.copiers:
-            frame[i] = cp(frame[i])
+        copy_arguments(ctx, frame, self.copiers)
         d = ctx.depth + 1
         if d > ctx.max_depth:
             raise ctx.out_of_depth()
@@ -243,9 +243,8 @@ class ProcCode:
             def call_copy(f: list) -> Any:
                 ctx = f[CTX]
                 frame = [*[c(f) for c in codes], *pad, ctx]
-                for i, cp in copiers:
-                    frame[i] = cp(frame[i])
                 try:
+                    copy_arguments(ctx, frame, copiers)
                     return enter(ctx, frame)
                 except SglRuntimeError as e:
                     _at_call_site(e, where)
@@ -402,6 +401,14 @@ class ExampleCode:
 
 
 # ---------------------------------------------------------------------- type-directed copies
+
+
+def copy_arguments(ctx: RunContext, frame: list, copiers: list[tuple[int, Callable[[Any], Any], Any]]) -> None:
+    """Replace the arguments a mutating proc receives by copies, each paid for first (a
+    shared part is copied once per reference, so `[row] * n` costs n rows)."""
+    for i, cp, w in copiers:
+        ctx.charge_items(cost.weigh(w, frame[i], ctx.items_left()))
+        frame[i] = cp(frame[i])
 
 
 def copier(t: Type | None) -> Callable[[Any], Any] | None:

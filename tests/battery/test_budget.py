@@ -66,6 +66,13 @@ BOMBS: list[tuple[str, str]] = [
     ("list extend in a loop", "t = 0\nwhile True:\n    ys = []\n    ys.extend(xs[10:])\n    ys += xs[:10]\n    t += len(ys)\nreturn t"),
     ("insert at the front in a loop", "ys = xs[1:]\nwhile True:\n    ys.insert(0, 1)\n    ys.pop()\nreturn 0"),
     ("comprehension over a huge list in a loop", "t = 0\nwhile True:\n    t += len([x for x in xs])\nreturn t"),
+    ("copies of a mutated argument", "return grow([a] * 1000000)"),
+    ("copies of a mutated argument in a loop", "t = 0\nwhile True:\n    t += grow([xs[:100000]])\nreturn t"),
+    ("json in a loop", "p = json.write([str(x) for x in xs[:50000]])\nt = 0\nwhile True:\n"
+     "    t += len(json.parse_list(p)) + len(json.write(xs[:50000]))\nreturn t"),
+    ("csv in a loop", "c = \"a,b\\n\" * 100000\nt = 0\nwhile True:\n    t += len(csv.parse(c)) + len(csv.write(csv.parse(c)))\nreturn t"),
+    ("regular expressions in a loop",
+     "t = 0\nwhile True:\n    t += re.count(\"b\", s) + (1 if re.search(\"a*b\", s) is None else 0)\nreturn t"),
 ]
 
 
@@ -95,8 +102,20 @@ def run_children(cases: list[tuple[str, str, dict[str, float]]]) -> dict[str, tu
     return {name: (code, cpu, wall) for name, code, cpu, wall in rows}
 
 
+# Used by the bombs: the standard library, and a proc that mutates (so copies) its argument.
+PRELUDE = """use std.json
+use std.csv
+use std.re
+
+proc grow(rows: List[List[Int]]) -> Int:
+    rows.append([1])
+    return len(rows)
+
+"""
+
+
 def bomb_source(body: str) -> str:
-    return "proc main() -> Int:\n" + textwrap.indent(SETUP + body, "    ") + "\n"
+    return PRELUDE + "proc main() -> Int:\n" + textwrap.indent(SETUP + body, "    ") + "\n"
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import decimal
 import json
 from typing import Any
 
+from seglam_lang.runtime import cost
 from seglam_lang.runtime.natives import native
 from seglam_lang.runtime.values import Record, SglSet
 
@@ -25,6 +26,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def _load(ctx: Any, text: str) -> Any:
+    ctx.charge_items(len(text))  # the C parser: about an item's time per character
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
@@ -80,6 +82,7 @@ def _plain(v: Any) -> Any:
 @native("std.json", "write(value: T, indent: Int = -1, sort_keys: Bool = False) -> Str")
 def write(ctx: Any, value: Any, indent: int, sort_keys: bool) -> str:
     """JSON text of a value: compact by default, `indent` spaces per level when >= 0."""
+    cost.charge_printing(ctx, value)  # `_plain` visits every part in Python, as the printer does
     text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys,
                       indent=indent if indent >= 0 else None, separators=None if indent >= 0 else (", ", ": "))
     ctx.check_str_len(len(text))

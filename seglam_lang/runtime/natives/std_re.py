@@ -64,6 +64,12 @@ def _compile(pattern: str) -> Any:
                               hint="RE2 syntax: no backreferences or look-around") from None
 
 
+def _scan(ctx: Any, pattern: str, text: str) -> Any:
+    """The compiled `pattern`, once the scan of `text` is paid for (RE2: linear, ~4 characters an item)."""
+    ctx.charge_items(len(text) >> 2)
+    return _compile(pattern)
+
+
 def _record(m: Any) -> Record:
     named = {k: v for k, v in m.groupdict().items() if v is not None}
     return Record(MATCH, (m.group(0), m.start(), m.end(), list(m.groups()), named))
@@ -72,34 +78,34 @@ def _record(m: Any) -> Record:
 @native("std.re", "match(pattern: Str, text: Str) -> Match?")
 def match(ctx: Any, pattern: str, text: str) -> Record | None:
     """The match of `pattern` at the start of `text`, or None (Python's `re.match`)."""
-    m = _compile(pattern).match(text)
+    m = _scan(ctx, pattern, text).match(text)
     return _record(m) if m else None
 
 
 @native("std.re", "full_match(pattern: Str, text: Str) -> Match?")
 def full_match(ctx: Any, pattern: str, text: str) -> Record | None:
     """The match of `pattern` against the whole of `text`, or None (Python's `re.fullmatch`)."""
-    m = _compile(pattern).fullmatch(text)
+    m = _scan(ctx, pattern, text).fullmatch(text)
     return _record(m) if m else None
 
 
 @native("std.re", "search(pattern: Str, text: Str) -> Match?")
 def search(ctx: Any, pattern: str, text: str) -> Record | None:
     """The first match of `pattern` anywhere in `text`, or None (Python's `re.search`)."""
-    m = _compile(pattern).search(text)
+    m = _scan(ctx, pattern, text).search(text)
     return _record(m) if m else None
 
 
 @native("std.re", "is_match(pattern: Str, text: Str) -> Bool")
 def is_match(ctx: Any, pattern: str, text: str) -> bool:
     """True when `pattern` matches somewhere in `text`."""
-    return _compile(pattern).search(text) is not None
+    return _scan(ctx, pattern, text).search(text) is not None
 
 
 @native("std.re", "named_groups(pattern: Str, text: Str) -> Map[Str, Str]")
 def named_groups(ctx: Any, pattern: str, text: str) -> dict[str, str]:
     """The named groups of the first match of `pattern` in `text` (empty when nothing matches)."""
-    m = _compile(pattern).search(text)
+    m = _scan(ctx, pattern, text).search(text)
     return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
 
 
@@ -107,7 +113,7 @@ def _matches(ctx: Any, pattern: str, text: str, limit: int = 0) -> Iterator[Any]
     """The non-overlapping matches (the first `limit` when > 0); each is charged one step (RE2's
     Python binding costs microseconds per match, so a million empty matches meet the step or
     time limit instead of stalling), and more than the collection limit is an error."""
-    for n, m in enumerate(_compile(pattern).finditer(text), start=1):
+    for n, m in enumerate(_scan(ctx, pattern, text).finditer(text), start=1):
         ctx.charge(1)
         if n > ctx.limits.collection_len:
             ctx.check_collection_len(n)
