@@ -485,8 +485,12 @@ class _ExprPrinter:
         return cat(left, Op(f" {e.op} ", p), right), p
 
     def p_BoolOp(self, e: ast.BoolOp) -> tuple[Doc, int]:
-        p = OR if e.op == "or" else AND
-        return cat(self.doc(e.left, p), Op(f" {e.op} ", p), self.doc(e.right, p + 1)), p
+        if e.op == "and":
+            return cat(self.doc(e.left, AND), Op(" and ", AND), self.doc(e.right, NOT)), AND
+        # An `and` under an `or` is printed in parentheses, `x or (y and z)`: the reader is not
+        # left to recall which of the two binds tighter (the AST is the same either way).
+        left_prec = NOT if isinstance(e.left, ast.BoolOp) and e.left.op == "and" else OR
+        return cat(self.doc(e.left, left_prec), Op(" or ", OR), self.doc(e.right, NOT)), OR
 
     def p_Compare(self, e: ast.Compare) -> tuple[Doc, int]:
         out = self.doc(e.left, BOR)

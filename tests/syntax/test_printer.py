@@ -24,7 +24,8 @@ def expr_of(text: str) -> ast.Expr:
 # Source already in canonical form prints back unchanged (minimal parentheses).
 CANONICAL = [
     "a - (b - c)", "a - b - c", "(a + b) * c", "a + b * c", "-x ** 2", "(-x) ** 2", "2 ** -1",
-    "2 ** 3 ** 4", "(2 ** 3) ** 4", "not (a and b)", "not a and b", "a or b and c", "(a or b) and c",
+    "2 ** 3 ** 4", "(2 ** 3) ** 4", "not (a and b)", "not a and b", "(a or b) and c", "a or b or c",
+    "a or (b and c)", "(a and b) or c", "a or b or (c and d)", "(a and b) or (c and d)", "a and b and c",
     "a or (b or c)", "a < b < c", "(a < b) < c", "a < (b < c)", "not a == b", "(not a) == b",
     "a if b else c", "(a if b else c) if d else e", "a if b else c if d else e",
     "(lambda: 1)()", "f(lambda x, y: x + y)", "(lambda: 1) if a else b", "a if b else lambda: c",
@@ -34,7 +35,7 @@ CANONICAL = [
     "a | b ^ c & d << e + f * g ** h", "(a | b) & c", "a in b not in c is d is not e", "f(a, b=1, c=d)",
     "(a + b).c", "(a + b)[0]", "a.b.c(d)[e]", "~a", "-a + +b", "f\"x{a!r:>8}{{}}{b:.2f}\"",
     "f\"{ {a: 1}}\"", "f\"{(lambda: 1)}\"", "f\"{'q'}\"", "x if (lambda: y) else z", "[lambda: x for x in y]",
-    "(yield_ + 1) * 2", "a and not b", "a and b or c",
+    "(yield_ + 1) * 2", "a and not b", "a and (b or c)",
 ]
 
 
