@@ -46,10 +46,6 @@ class Span:
     def point(cls, line: int, col: int) -> Span:
         return cls(line, col, line, col + 1)
 
-    def to(self, other: Span) -> Span:
-        """The span from the start of `self` to the end of `other`."""
-        return Span(self.line, self.col, other.end_line, other.end_col)
-
     def __str__(self) -> str:
         return f"{self.line}:{self.col}"
 

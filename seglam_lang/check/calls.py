@@ -34,6 +34,7 @@ from seglam_lang.check.codes import (
 )
 from seglam_lang.check.context import CheckerBase
 from seglam_lang.check.hints import a_an, did_you_mean
+from seglam_lang.check.regex import PATTERN_FUNCTIONS, pattern_error
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
     ANY,
@@ -195,8 +196,6 @@ class CallChecker(CheckerBase):
 
     def literal_pattern(self, f: ast.Attribute, e: ast.Call) -> None:
         """A literal pattern given to a `std.re` function is compiled now: a bad one is E0226."""
-        from seglam_lang.runtime.natives.std_re import PATTERN_FUNCTIONS, pattern_error
-
         if f.attr not in PATTERN_FUNCTIONS:
             return
         arg = e.args[0] if e.args else next((k.value for k in e.keywords if k.name == "pattern"), None)

@@ -12,14 +12,13 @@ through `CheckerBase.error`, which records at most one diagnostic per (code, spa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import attrs
 
 from seglam_lang.check.scope import Binding, Kind, Resolution
 from seglam_lang.check.types import ANY, ModuleInterface, ProcSig, RecordT, Type
-from seglam_lang.check.unify import Hole
 from seglam_lang.errors import Diagnostic, Span
 from seglam_lang.syntax import ast
 
@@ -135,11 +134,4 @@ class CheckerBase:
         b = self.binding(name)
         return b.index if b is not None and b.kind is Kind.LOCAL else None
 
-    def new_hole(self) -> Hole:
-        return Hole()
-
-
-# A callback that checks one expression against an optional expected type.
-ExprFn = Callable[..., Type]
-
-__all__ = ["ANY", "CheckerBase", "ExprFn", "Frame", "Globals", "State", "merge"]
+__all__ = ["ANY", "CheckerBase", "Frame", "Globals", "State", "merge"]

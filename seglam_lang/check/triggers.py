@@ -25,7 +25,6 @@ regex, so no valid trigger can take over requests written in words.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
@@ -37,6 +36,7 @@ from seglam_lang.check.codes import (
     E_TEMPLATE_SLOT,
 )
 from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.syntax.templates import TemplateError, parse_template
 from seglam_lang.syntax.trigger_regex import RegexShapeError, regex_shape
 
@@ -69,16 +69,6 @@ class TriggerProblem:
     hint: str | None = None
 
 
-def compile_re2(pattern: str) -> Any:
-    """RE2, imported only for modules with regex triggers (start-up); quiet, since a bad
-    pattern is a diagnostic here (RE2 logs every bad pattern to stderr by default)."""
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
-
-
 def trigger_shape(pattern: str, is_regex: bool) -> TriggerShape:
     """The shape of one trigger; TriggerError when its pattern does not parse."""
     if not is_regex:
@@ -90,10 +80,9 @@ def trigger_shape(pattern: str, is_regex: bool) -> TriggerShape:
                                    "match almost any request"
         return TriggerShape(t.slots, t.always, t.anchors, bool(t.anchors), why)
     try:
-        groups = tuple(compile_re2(pattern).groupindex)
-    except Exception as ex:  # re2.error, whose module may not be imported here yet
-        reason = ex.args[0].decode(errors="replace") if ex.args and isinstance(ex.args[0], bytes) else str(ex)
-        raise TriggerError(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {reason}",
+        groups = tuple(compile_quiet(pattern).groupindex)
+    except RegexError as ex:
+        raise TriggerError(E_BAD_REGEX, f"the trigger pattern is not a valid RE2 regular expression: {ex}",
                            "RE2 has no backreferences or look-around") from None
     try:
         shape = regex_shape(pattern)

@@ -52,7 +52,6 @@ NONE = PrimT("None")
 ANY = PrimT("Any")
 
 PRIMITIVES: dict[str, PrimT] = {t.name: t for t in (INT, FLOAT, DECIMAL, BOOL, STR, DATE, DATETIME, DURATION, NONE)}
-NUMERIC = (INT, FLOAT, DECIMAL)
 
 
 @frozen

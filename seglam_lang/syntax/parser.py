@@ -1,8 +1,9 @@
 """Source text to AST: `parse(source, file) -> ast.Module`.
 
-Owns: the indentation post-lexer (which also collects comments for the formatter),
-the translation of Lark's parse tree into `seglam_lang.syntax.ast` nodes, string and
-f-string literal decoding, and turning every Lark error into an `SglSyntaxError`.
+Owns: running the LALR parser (tables from `tables.py`, indentation and comments from
+`indenter.py`), the translation of Lark's parse tree into `seglam_lang.syntax.ast` nodes,
+string and f-string literal decoding, keeping the comments on the module, and turning
+every Lark error into an `SglSyntaxError` (with a hint where a Python habit explains it).
 
 Invariants:
 - nothing here recurses on the depth of the input: Lark's LALR parser is iterative and

@@ -5,7 +5,8 @@ the compiled-pattern cache. Invariants:
 - every pattern is compiled by RE2 (`google-re2`): matching time is linear in the text, so no
   pattern is a denial-of-service; backreferences and look-around do not exist;
 - an invalid pattern is an `SglRuntimeError` (E0307) naming RE2's reason; a *literal* invalid
-  pattern is already rejected by the checker (`check.calls`, E0226) through `pattern_error`;
+  pattern is already rejected by the checker (`check.calls`, E0226); both compile through
+  `check.regex.compile_quiet`;
 - results are checked against the size limits before they are built (`replace`, `split`,
   `find_all` grow with the number of matches);
 - unmatched groups are `None` in `Match.groups` and absent from `Match.named`.
@@ -19,17 +20,10 @@ from typing import Any
 
 import re2
 
+from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.natives import native, native_record
 from seglam_lang.runtime.values import Record
-
-# RE2 logs every bad pattern to stderr by default; here a bad pattern is an SGL error.
-_QUIET = re2.Options()
-_QUIET.log_errors = False
-
-# The functions whose first argument is a pattern (the checker compiles literal ones).
-PATTERN_FUNCTIONS = frozenset({"match", "full_match", "search", "find_all", "split", "replace", "named_groups",
-                               "is_match", "count"})
 
 MATCH = native_record("std.re", '''
 record Match:
@@ -42,25 +36,12 @@ record Match:
 ''')
 
 
-def pattern_error(pattern: str) -> str | None:
-    """RE2's reason why `pattern` is invalid, or None when it compiles."""
-    try:
-        re2.compile(pattern, _QUIET)
-    except re2.error as ex:
-        return _reason(ex)
-    return None
-
-
-def _reason(ex: Exception) -> str:
-    return ex.args[0].decode(errors="replace") if ex.args and isinstance(ex.args[0], bytes) else str(ex)
-
-
 @functools.lru_cache(maxsize=256)
 def _compile(pattern: str) -> Any:
     try:
-        return re2.compile(pattern, _QUIET)
-    except re2.error as ex:
-        raise SglRuntimeError(f"invalid regular expression {pattern!r}: {_reason(ex)}", code="E0307",
+        return compile_quiet(pattern)
+    except RegexError as ex:
+        raise SglRuntimeError(f"invalid regular expression {pattern!r}: {ex}", code="E0307",
                               hint="RE2 syntax: no backreferences or look-around") from None
 
 
