@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from seglam_lang.codes import E_CHECK, E_ERROR, E_LIMIT, E_REQUIRE, E_RUNTIME, E_SYNTAX, E_USAGE
 from seglam_lang.frozen import frozen
 
 
@@ -105,7 +106,7 @@ class Diagnostic:
 class SglError(Exception):
     """Base of every error SGL raises on purpose."""
 
-    default_code = "E0000"
+    default_code = E_ERROR
 
     def __init__(
         self,
@@ -141,15 +142,15 @@ class SglError(Exception):
 
 
 class SglSyntaxError(SglError):
-    default_code = "E0100"
+    default_code = E_SYNTAX
 
 
 class SglTypeError(SglError):
-    default_code = "E0200"
+    default_code = E_CHECK
 
 
 class SglUsageError(SglError):
-    default_code = "E0500"
+    default_code = E_USAGE
 
 
 @frozen
@@ -200,7 +201,7 @@ def trace_lines(frames: Sequence[Frame]) -> list[str]:
 class SglRuntimeError(SglError):
     """A run failed. `frames` is the SGL stack, innermost last."""
 
-    default_code = "E0300"
+    default_code = E_RUNTIME
 
     def __init__(self, message: str | None = None, *, frames: Sequence[Frame] = (), **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
@@ -214,10 +215,10 @@ class SglRuntimeError(SglError):
 
 
 class LimitExceeded(SglRuntimeError):
-    default_code = "E0400"
+    default_code = E_LIMIT
 
 
 class NotApplicable(SglRuntimeError):
     """A `require` failed: these inputs are outside the procedure's domain."""
 
-    default_code = "E0301"
+    default_code = E_REQUIRE

@@ -18,20 +18,6 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS
-from seglam_lang.check.codes import (
-    E_ARG_COUNT,
-    E_BAD_OPERATOR,
-    E_BAD_REGEX,
-    E_MAYBE_NONE,
-    E_MISMATCH,
-    E_MISSING_ARG,
-    E_NO_ORDER,
-    E_NOT_CALLABLE,
-    E_NOT_ITERABLE,
-    E_UNKNOWN_FIELD,
-    E_UNKNOWN_KEYWORD,
-    E_UNKNOWN_MEMBER,
-)
 from seglam_lang.check.context import CheckerBase
 from seglam_lang.check.hints import a_an, did_you_mean
 from seglam_lang.check.regex import PATTERN_FUNCTIONS, pattern_error
@@ -64,6 +50,20 @@ from seglam_lang.check.types import (
     optional,
 )
 from seglam_lang.check.unify import NUMBERS, Hole, elem_type, is_open, join, orderable, prune
+from seglam_lang.codes import (
+    E_ARG_COUNT,
+    E_BAD_OPERATOR,
+    E_BAD_REGEX,
+    E_MAYBE_NONE,
+    E_MISMATCH,
+    E_MISSING_ARG,
+    E_NO_ORDER,
+    E_NOT_CALLABLE,
+    E_NOT_ITERABLE,
+    E_UNKNOWN_FIELD,
+    E_UNKNOWN_KEYWORD,
+    E_UNKNOWN_MEMBER,
+)
 from seglam_lang.syntax import ast
 
 

@@ -6,50 +6,7 @@ assignment and narrowing through `if`/`for`/`while`/`break`/`continue`/`return`,
 missing-return rule, and the module's `ModuleInterface`; triggers are judged by `triggers.py`.
 Expressions are typed by `exprs.py`, calls by `calls.py`, names resolved by `resolve.py`.
 
-Diagnostic codes (each a static rule; `seglam_lang.check.codes` names them):
-
-| code  | rule |
-|-------|------|
-| E0201 | unknown name (with "did you mean" among the names in scope) |
-| E0202 | unknown type in an annotation, or wrong type arguments (`List[Int, Str]`) |
-| E0203 | no such attribute or method on a value (there are no Python attributes: `x.__class__`), or a method not called |
-| E0204 | unknown record field (building, `replace`, reading) |
-| E0205 | `use` of an unknown module |
-| E0206 | unknown member of a used module |
-| E0207 | wrong number of positional arguments, a keyword given twice or given for a positional-only parameter, positional arguments to a record |
-| E0208 | unknown keyword argument |
-| E0209 | missing argument or record field (no default) |
-| E0210 | type mismatch: a value of one type where another is needed (arguments, fields, elements, `Decimal(Float)`...) |
-| E0211 | operator not defined for these operand types (`Bool` arithmetic, `Float` with `Decimal`, `Str + Int`...) |
-| E0212 | `==`/`!=`/`in` between unrelated types: always False (or True) |
-| E0213 | ordering (`<`, `sorted`, `min`) between values without an order |
-| E0214 | local used before it is assigned on some path; constant used before its definition |
-| E0215 | a proc that returns a value can reach its end without `return` |
-| E0216 | returned value does not match the declared return type, or `return` without a value |
-| E0217 | `break` / `continue` outside a loop |
-| E0218 | `return` in a property |
-| E0219 | assignment to a record field (records are immutable: `r.replace(...)`) |
-| E0220 | changing a module constant (`CONST.append(x)`, `CONST[k] = v`): constants are frozen |
-| E0221 | duplicate definition (proc, record, constant, `use` alias, property, parameter, field) |
-| E0222 | a declaration named like a built-in function or type |
-| E0223 | an `example` that is not a Bool expression |
-| E0224 | a `@when` template that does not parse, or whose `{slot}` is not a parameter |
-| E0225 | a parameter without a default that a match of a `@when` trigger can leave unset (not in it, or optional) |
-| E0226 | a `@when(re"...")` pattern, or a literal pattern given to a `std.re` function, that RE2 rejects |
-| E0227 | a named group of a `@when(re"...")` pattern that is not a parameter |
-| E0228 | a local assigned a value its first assignment's type cannot hold (declare it wider) |
-| E0229 | `is` / `is not` with something other than `None` |
-| E0230 | calling (or using as a value) something that is not a function: a module, a record name, a field |
-| E0231 | a lambda whose parameter types cannot be inferred (not passed where a function is expected) |
-| E0232 | an f-string format spec that does not suit the value's type (`{name:.2f}` on a Str) |
-| E0233 | iterating or unpacking a value that is not iterable, or unpacking the wrong number of items |
-| E0234 | indexing or slicing a value that cannot be indexed, or item assignment to one that cannot change |
-| E0235 | a condition whose truth means nothing (a record, a date, an iterator: always true; None: always false) |
-| E0236 | a `require` / `assert` / `fail` message that is not a Str |
-| E0237 | using a value that may be None as if it were not (narrow it first: `if x is not None:`) |
-| E0238 | an unhashable set element or map key (List, Map, Set) |
-| E0239 | a Tuple index out of range, or a non-constant index into a Tuple whose items differ in type |
-| E0242 | an over-broad `@when` trigger: a match need not contain a literal word of it (spec/triggers.md) |
+Diagnostic codes: E02xx, each a static rule, named and explained in `seglam_lang.codes`.
 
 Invariants: one mistake gives one diagnostic (recovery with `ANY`); diagnostics are
 ordered by position; checking never raises on a parsed tree.
@@ -61,18 +18,6 @@ from collections.abc import Callable, Mapping
 
 from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
-from seglam_lang.check.codes import (
-    E_EXAMPLE_NOT_BOOL,
-    E_MESSAGE_NOT_STR,
-    E_MISMATCH,
-    E_MISSING_RETURN,
-    E_OUTSIDE_LOOP,
-    E_REASSIGN,
-    E_RETURN_OUTSIDE_PROC,
-    E_RETURN_TYPE,
-    E_UNKNOWN_MODULE,
-    E_UNKNOWN_TYPE,
-)
 from seglam_lang.check.context import Frame, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
@@ -94,6 +39,18 @@ from seglam_lang.check.types import (
     from_annotation,
 )
 from seglam_lang.check.unify import assign, join, prune, zonk
+from seglam_lang.codes import (
+    E_EXAMPLE_NOT_BOOL,
+    E_MESSAGE_NOT_STR,
+    E_MISMATCH,
+    E_MISSING_RETURN,
+    E_OUTSIDE_LOOP,
+    E_REASSIGN,
+    E_RETURN_OUTSIDE_PROC,
+    E_RETURN_TYPE,
+    E_UNKNOWN_MODULE,
+    E_UNKNOWN_TYPE,
+)
 from seglam_lang.errors import Diagnostic, Span, source_lines
 from seglam_lang.syntax import ast
 

@@ -14,29 +14,6 @@ from __future__ import annotations
 
 from seglam_lang.check.builtins import FIELDS, METHODS, RECORD_METHODS
 from seglam_lang.check.calls import CallChecker, type_name
-from seglam_lang.check.codes import (
-    E_BAD_FORMAT,
-    E_BAD_INDEX,
-    E_BAD_OPERATOR,
-    E_CANNOT_INFER,
-    E_EQ_UNRELATED,
-    E_FROZEN,
-    E_IS_NOT_NONE,
-    E_MAYBE_NONE,
-    E_MISMATCH,
-    E_NO_ATTRIBUTE,
-    E_NO_ORDER,
-    E_NOT_CALLABLE,
-    E_NOT_ITERABLE,
-    E_REASSIGN,
-    E_RECORD_ASSIGN,
-    E_TRUTH,
-    E_TUPLE_INDEX,
-    E_UNHASHABLE,
-    E_UNKNOWN_FIELD,
-    E_UNKNOWN_MEMBER,
-    E_USED_BEFORE_ASSIGNMENT,
-)
 from seglam_lang.check.context import Frame, State
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.scope import Kind
@@ -76,6 +53,29 @@ from seglam_lang.check.unify import (
     orderable,
     prune,
     related,
+)
+from seglam_lang.codes import (
+    E_BAD_FORMAT,
+    E_BAD_INDEX,
+    E_BAD_OPERATOR,
+    E_CANNOT_INFER,
+    E_EQ_UNRELATED,
+    E_FROZEN,
+    E_IS_NOT_NONE,
+    E_MAYBE_NONE,
+    E_MISMATCH,
+    E_NO_ATTRIBUTE,
+    E_NO_ORDER,
+    E_NOT_CALLABLE,
+    E_NOT_ITERABLE,
+    E_REASSIGN,
+    E_RECORD_ASSIGN,
+    E_TRUTH,
+    E_TUPLE_INDEX,
+    E_UNHASHABLE,
+    E_UNKNOWN_FIELD,
+    E_UNKNOWN_MEMBER,
+    E_USED_BEFORE_ASSIGNMENT,
 )
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE

@@ -25,9 +25,9 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, TYPE_NAMES
-from seglam_lang.check.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
 from seglam_lang.check.hints import PYTHON_ONLY_NAMES, did_you_mean
 from seglam_lang.check.scope import Binding, FunctionScope, Kind, Resolution
+from seglam_lang.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
 from seglam_lang.errors import Diagnostic, Span
 from seglam_lang.syntax import ast
 

@@ -28,15 +28,15 @@ from collections.abc import Mapping
 
 import attrs
 
-from seglam_lang.check.codes import (
+from seglam_lang.check.hints import did_you_mean
+from seglam_lang.check.regex import RegexError, compile_quiet
+from seglam_lang.codes import (
     E_BAD_REGEX,
     E_OVER_BROAD_TRIGGER,
     E_PARAM_NOT_IN_TEMPLATE,
     E_REGEX_GROUP,
     E_TEMPLATE_SLOT,
 )
-from seglam_lang.check.hints import did_you_mean
-from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.syntax.templates import TemplateError, parse_template
 from seglam_lang.syntax.trigger_regex import RegexShapeError, regex_shape
 

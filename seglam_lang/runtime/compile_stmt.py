@@ -21,10 +21,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from seglam_lang.check.types import ListT, MapT, SetT
+from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops
 from seglam_lang.runtime.compile_expr import CHUNK, CTX, RET, _guard
-from seglam_lang.runtime.frames import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.syntax import ast
 
 if TYPE_CHECKING:

@@ -43,17 +43,18 @@ from seglam_lang.check.types import (
     UnknownType,
     from_annotation,
 )
-from seglam_lang.errors import Diagnostic, SglRuntimeError, SglTypeError, SglUsageError, source_lines
+from seglam_lang.codes import E_HOST, E_NOT_CALLABLE
+from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError, source_lines
 from seglam_lang.runtime import cost, values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
 from seglam_lang.runtime.compile_stmt import StmtCompiler
-from seglam_lang.runtime.frames import E_HOST, PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.syntax import ast
 
 _ALL_MUTATING = frozenset().union(*MUTATING_METHODS.values())
 _UNSET = object()
-E_COMPILE = "E0230"
+E_COMPILE = E_NOT_CALLABLE  # a name the checker let through that compiles to no value
 
 
 class FunctionCompiler(ExprCompiler, StmtCompiler):
@@ -675,10 +676,6 @@ def compile_module(checked: CheckedModule, source: str, file: str, *, natives: A
     mc = ModuleCompiler(checked, source, file, natives=natives, imports=imports, host=host)
     mc.compile()
     return mc
-
-
-def host_diagnostic(name: str, message: str) -> Diagnostic:
-    return Diagnostic("E0502", f"host function `{name}`: {message}", file="<host>")
 
 
 __all__ = ["ConstCell", "ExampleCode", "HostFunction", "ModuleCompiler", "ProcCode", "RecordCtor",

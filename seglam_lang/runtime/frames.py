@@ -24,24 +24,20 @@ import decimal
 
 import attrs
 
+# Runtime error codes (E03xx, and the limits a frame enforces): named in seglam_lang.codes.
+from seglam_lang.codes import (
+    E_DEPTH,
+    E_INDEX,
+    E_INTERNAL,
+    E_KEY,
+    E_MEMORY,
+    E_OVERFLOW,
+    E_RUNTIME,
+    E_TYPE,
+    E_VALUE,
+    E_ZERO_DIVISION,
+)
 from seglam_lang.errors import NO_SPAN, Frame, LimitExceeded, SglRuntimeError, Span
-
-# Runtime error codes (E03xx); limits are E04xx (seglam_lang.runtime.limits).
-E_RUNTIME = "E0300"
-E_REQUIRE = "E0301"
-E_ASSERT = "E0302"
-E_FAIL = "E0303"
-E_ZERO_DIVISION = "E0304"
-E_INDEX = "E0305"
-E_KEY = "E0306"
-E_VALUE = "E0307"
-E_OVERFLOW = "E0308"
-E_TYPE = "E0310"
-E_HOST = "E0311"
-E_INTERNAL = "E0399"
-E_TIME = "E0402"
-E_DEPTH = "E0406"
-E_MEMORY = "E0407"
 
 # The Python exceptions a node converts (anything else is a bug and is caught at the top).
 PY_ERRORS = (ArithmeticError, LookupError, ValueError, TypeError)

@@ -23,12 +23,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from seglam_lang.check.codes import E_UNKNOWN_MODULE
 from seglam_lang.check.types import ModuleInterface, ProcSig
+from seglam_lang.codes import E_CYCLE, E_UNKNOWN_MODULE
 from seglam_lang.errors import SglError, SglTypeError, Span
 from seglam_lang.syntax import ast
-
-E_CYCLE = "E0241"
 
 
 class StdModule:

@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Type, UnknownType, from_annotation
+from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME
 from seglam_lang.errors import (
     NO_SPAN,
     LimitExceeded,
@@ -46,7 +47,7 @@ from seglam_lang.runtime.compiler import (
     ProcCode,
     compile_module,
 )
-from seglam_lang.runtime.frames import E_DEPTH, E_INTERNAL, E_MEMORY, Where, locate
+from seglam_lang.runtime.frames import Where, locate
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
 from seglam_lang.syntax import ast
 
@@ -357,7 +358,7 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
     if errors:
         # The loader's diagnostic of a `use` replaces the checker's of the same `use` (one error, not two).
         seen = {(d.code, d.span) for d in errors}
-        errors += [d for d in checked.errors if (d.code, d.span) not in seen and d.code != "E0201"]
+        errors += [d for d in checked.errors if (d.code, d.span) not in seen and d.code != E_UNKNOWN_NAME]
         raise SglTypeError(diagnostics=errors)
     checked.raise_for_errors()
     compiled = compile_module(checked, source, file, natives=natives_table(), imports=imports.by_alias,

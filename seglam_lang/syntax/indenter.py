@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from lark import Token
 from lark.lark import PostLex
 
+from seglam_lang.codes import E_INDENTATION, E_PARSER_BOUND, E_TAB
 from seglam_lang.errors import SglSyntaxError, Span
 
 MAX_NESTING = 100
@@ -44,7 +45,7 @@ class SglIndenter(PostLex):
     _OPEN = {"LPAR", "LSQB", "LBRACE"}
     _CLOSE = {"RPAR", "RSQB", "RBRACE"}
 
-    def _error(self, message: str, tok: Token, code: str = "E0102") -> SglSyntaxError:
+    def _error(self, message: str, tok: Token, code: str = E_INDENTATION) -> SglSyntaxError:
         line = (tok.end_line or tok.line or 1)
         return SglSyntaxError(message, span=Span.point(line, 1), file=_state.file, code=code)
 
@@ -61,7 +62,7 @@ class SglIndenter(PostLex):
                 yield tok
                 indent_str = tok.value.rsplit("\n", 1)[1] if "\n" in tok.value else ""
                 if "\t" in indent_str:
-                    raise self._error("tab in indentation: indent with spaces", tok, "E0104")
+                    raise self._error("tab in indentation: indent with spaces", tok, E_TAB)
                 indent = len(indent_str)
                 if "\n" not in tok.value:
                     continue  # a comment at the very end of the file
@@ -81,7 +82,7 @@ class SglIndenter(PostLex):
                 if depth > MAX_NESTING:
                     raise SglSyntaxError(
                         f"brackets nested too deeply (more than {MAX_NESTING} levels)",
-                        span=Span.point(tok.line or 1, tok.column or 1), file=_state.file, code="E0103",
+                        span=Span.point(tok.line or 1, tok.column or 1), file=_state.file, code=E_PARSER_BOUND,
                     )
             elif tok.type in self._CLOSE:
                 depth = max(depth - 1, 0)

@@ -23,6 +23,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from seglam_lang.codes import E_FORMAT_SPEC, E_GRAMMAR, E_INDENTATION, E_PARSER_BOUND, E_RESERVED_WORD
 from seglam_lang.errors import Diagnostic, SglSyntaxError, Span, source_lines
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.formatspec import FORMAT_SPEC_RE
@@ -90,7 +91,7 @@ class _Builder:
         end_col = s.end_col + (self.col_offset if s.end_line == 1 else 0)
         return Span(s.line + self.line_offset, col, s.end_line + self.line_offset, end_col)
 
-    def error(self, message: str, span: Span, code: str = "E0101", hint: str | None = None) -> SglSyntaxError:
+    def error(self, message: str, span: Span, code: str = E_GRAMMAR, hint: str | None = None) -> SglSyntaxError:
         return SglSyntaxError(message, span=span, file=self.file, code=code, hint=hint)
 
     def ident(self, t: Token) -> str:
@@ -98,7 +99,7 @@ class _Builder:
         name = str(t)
         if name in RESERVED:
             raise self.error(f"'{name}' is a reserved word and cannot be used as a name", self.tspan(t),
-                             code="E0106", hint=_NOT_SGL.get(name, "choose another name"))
+                             code=E_RESERVED_WORD, hint=_NOT_SGL.get(name, "choose another name"))
         return name
 
     def target(self, e: Any) -> Any:
@@ -233,7 +234,7 @@ class _Builder:
             if "{" in spec:
                 raise self.error("nested fields in a format spec are not supported", span)
             if not FORMAT_SPEC_RE.match(spec):
-                raise self.error(f"unsupported format spec {spec!r}", span, code="E0105",
+                raise self.error(f"unsupported format spec {spec!r}", span, code=E_FORMAT_SPEC,
                                  hint="SGL supports [[fill]align][sign][0][width][,][.precision][type] with type in d f e g % s x b o")
             j = k
         return j + 1, (expr_text, conversion, spec)
@@ -458,7 +459,7 @@ class _Builder:
     def int_lit(self, meta: Any, c: list[Any]) -> ast.IntLit:
         text = str(c[0])
         if len(text) > 4300:
-            raise self.error("integer literal too long", self.span(meta), code="E0103")
+            raise self.error("integer literal too long", self.span(meta), code=E_PARSER_BOUND)
         return ast.IntLit(int(text, 0), span=self.span(meta))
 
     def float_lit(self, meta: Any, c: list[Any]) -> ast.FloatLit:
@@ -549,7 +550,7 @@ def _translate(tree: Tree, builder: _Builder) -> Any:
             hint = ("use fewer `elif` branches (a dict lookup, or early returns)" if sub.data == "if_stmt"
                     else "split the expression with intermediate variables")
             raise builder.error(f"program nested too deeply (more than {MAX_NESTING} levels)",
-                                builder.span(sub.meta), code="E0103", hint=hint)
+                                builder.span(sub.meta), code=E_PARSER_BOUND, hint=hint)
         depth[id(sub)] = d
         kids = [results.pop(id(ch)) if isinstance(ch, Tree) else ch for ch in sub.children]
         handler = getattr(builder, str(sub.data))
@@ -620,7 +621,7 @@ def _syntax_error(e: UnexpectedInput, source: str, file: str) -> SglSyntaxError:
     elif word.startswith("@") and word != "@when":
         msg, hint = f"unknown decorator {word}", "the only decorator is @when(\"template\")"
         span = Span(line, first_word.end(1) - len(word) + 1, line, first_word.end(1) + 1)  # type: ignore[union-attr]
-    return SglSyntaxError(diagnostics=[Diagnostic("E0101", msg, span, file, hint)])
+    return SglSyntaxError(diagnostics=[Diagnostic(E_GRAMMAR, msg, span, file, hint)])
 
 
 def _python_habit(tok: Token, source: str, line: int, col: int, expected: list[str]) -> str | None:
@@ -662,17 +663,17 @@ def parse(source: str, file: str = "<input>") -> ast.Module:
     """Parse SGL source into a Module; raise SglSyntaxError (one diagnostic) on bad input."""
     if len(source) > MAX_SOURCE_CHARS:
         raise SglSyntaxError(f"source too large ({len(source)} characters; limit {MAX_SOURCE_CHARS})",
-                             file=file, code="E0103")
+                             file=file, code=E_PARSER_BOUND)
     text = normalize_source(source)
     nul = text.find("\0")
     if nul >= 0:
         line, col = text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul)
-        raise SglSyntaxError("NUL character in source", span=Span.point(line, col), file=file, code="E0101")
+        raise SglSyntaxError("NUL character in source", span=Span.point(line, col), file=file, code=E_GRAMMAR)
     if not text.endswith("\n"):
         text += "\n"
     first = text[: text.index("\n")]
     if first[:1] in (" ", "\t") and first.strip() and not first.lstrip().startswith("#"):
-        raise SglSyntaxError("unexpected indent", span=Span.point(1, 1), file=file, code="E0102",
+        raise SglSyntaxError("unexpected indent", span=Span.point(1, 1), file=file, code=E_INDENTATION,
                              hint="top-level declarations start in column 1")
     comments: list[tuple[str, int, int]] = []
     try:
@@ -683,7 +684,7 @@ def parse(source: str, file: str = "<input>") -> ast.Module:
     except SglSyntaxError:
         raise
     except RecursionError:
-        raise SglSyntaxError("program nested too deeply", file=file, code="E0103") from None
+        raise SglSyntaxError("program nested too deeply", file=file, code=E_PARSER_BOUND) from None
     decls = _translate(tree, _Builder(file))
     src_lines = source_lines(text)
     kept = tuple(

@@ -33,8 +33,8 @@ from typing import Any
 
 import attrs
 
-from seglam_lang.check.codes import E_USED_BEFORE_ASSIGNMENT
 from seglam_lang.check.types import NONE, Type, UnknownType, from_annotation
+from seglam_lang.codes import E_USED_BEFORE_ASSIGNMENT
 from seglam_lang.errors import NO_SPAN, Diagnostic, Frame, SglError, SglRuntimeError, SglUsageError, Span, trace_lines
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits
 from seglam_lang.syntax import ast
