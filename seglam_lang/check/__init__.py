@@ -11,7 +11,7 @@ ordered by position. A module with error diagnostics must not be run:
 `raise_for_errors()` raises `SglTypeError` carrying all of them.
 
 Invariant: `check_module` never raises on a tree the parser produced; every problem is a
-diagnostic (codes E02xx, documented in `seglam_lang.check.checker`).
+diagnostic (codes E02xx, registered with their meanings in `seglam_lang.codes`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS
-from seglam_lang.check.context import CheckerBase
+from seglam_lang.check.context import CheckContext, ExprTyping
 from seglam_lang.check.hints import a_an, did_you_mean
 from seglam_lang.check.regex import PATTERN_FUNCTIONS, pattern_error
 from seglam_lang.check.scope import Kind
@@ -127,70 +127,73 @@ def type_args(t: Type) -> dict[str, Type]:
 ArgCheck = Callable[[ast.Expr, Type, str], None]
 
 
-class CallChecker(CheckerBase):
-    """Calls. Relies on `expr`, `expect`, `mismatch`, `condition`, `truthy`, `iter_elem`,
-    `hashable`, `frozen_root`, `attribute_type`, `no_attribute` of the expression checker."""
+class CallChecker:
+    """Calls, in the shared context; argument expressions are typed by `exprs` (`ExprTyping`)."""
+
+    def __init__(self, ctx: CheckContext, exprs: ExprTyping) -> None:
+        self.ctx = ctx
+        self.exprs = exprs
 
     # ---------------------------------------------------------------- dispatch
 
     def call(self, e: ast.Call, expected: Type | None) -> Type:
         f = e.func
         if isinstance(f, ast.Name):
-            b = self.binding(f)
+            b = self.ctx.binding(f)
             if b is None:
-                self.record(f, ANY)
+                self.ctx.record(f, ANY)
                 return self.unchecked_args(e)
             if b.kind is Kind.BUILTIN:
-                self.record(f, ANY)
+                self.ctx.record(f, ANY)
                 return self.builtin_call(f.id, e, expected)
             if b.kind is Kind.GLOBAL:
-                g = self.globals
+                g = self.ctx.globals
                 if f.id in g.records:
-                    self.record(f, ANY)
+                    self.ctx.record(f, ANY)
                     return self.construct(g.records[f.id], e)
                 sig = g.procs.get(f.id) or g.host.get(f.id)
                 if sig is not None:
-                    self.record(f, sig.fn_type())
+                    self.ctx.record(f, sig.fn_type())
                     return self.call_sig(sig, e, f"`{f.id}`")
         elif isinstance(f, ast.Attribute):
             if isinstance(f.value, ast.Name):
-                b = self.binding(f.value)
+                b = self.ctx.binding(f.value)
                 if b is not None and b.kind is Kind.MODULE:
                     return self.module_call(f, e)
-            recv = self.expr(f.value)  # type: ignore[attr-defined]
-            self.record(f, ANY)
+            recv = self.exprs.expr(f.value)
+            self.ctx.record(f, ANY)
             return self.method_call(recv, f, e, expected)
-        ft = prune(self.expr(f))  # type: ignore[attr-defined]
+        ft = prune(self.exprs.expr(f))
         if isinstance(ft, FnT):
             params = tuple(ParamSig(f"arg{i + 1}", p) for i, p in enumerate(ft.params))
             return self.call_params(params, e, "this function", ret=ft.ret)
         if ft != ANY:
-            self.error(E_NOT_CALLABLE, f"{a_an(ft)} value cannot be called", f)
+            self.ctx.error(E_NOT_CALLABLE, f"{a_an(ft)} value cannot be called", f)
         return self.unchecked_args(e)
 
     def unchecked_args(self, e: ast.Call) -> Type:
         for a in (*e.args, *(k.value for k in e.keywords)):
-            self.expr(a)  # type: ignore[attr-defined]
+            self.exprs.expr(a)
         return ANY
 
     def module_call(self, f: ast.Attribute, e: ast.Call) -> Type:
         assert isinstance(f.value, ast.Name)
-        self.record(f.value, ANY)
-        iface = self.globals.modules.get(f.value.id)
+        self.ctx.record(f.value, ANY)
+        iface = self.ctx.globals.modules.get(f.value.id)
         if iface is None:
-            self.record(f, ANY)
+            self.ctx.record(f, ANY)
             return self.unchecked_args(e)  # the unknown module is reported at its `use`
         if f.attr in iface.procs:
             sig = instantiate(iface.procs[f.attr])
-            self.record(f, sig.fn_type())
+            self.ctx.record(f, sig.fn_type())
             if iface.name == "std.re":
                 self.literal_pattern(f, e)
             return self.call_sig(sig, e, f"`{f.value.id}.{f.attr}`")
-        self.record(f, ANY)
+        self.ctx.record(f, ANY)
         if f.attr in iface.records:
             return self.construct(iface.records[f.attr], e)
         names = [*iface.procs, *iface.records, *iface.consts]
-        self.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{f.attr}`", f,
+        self.ctx.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{f.attr}`", f,
                    hint=did_you_mean(f.attr, names))
         return self.unchecked_args(e)
 
@@ -202,7 +205,7 @@ class CallChecker(CheckerBase):
         if isinstance(arg, ast.StrLit):
             reason = pattern_error(arg.value)
             if reason is not None:
-                self.error(E_BAD_REGEX, f"the pattern is not a valid RE2 regular expression: {reason}", arg,
+                self.ctx.error(E_BAD_REGEX, f"the pattern is not a valid RE2 regular expression: {reason}", arg,
                            hint="RE2 has no backreferences or look-around")
 
     # ---------------------------------------------------------------- argument binding
@@ -220,36 +223,36 @@ class CallChecker(CheckerBase):
         if len(e.args) > kwonly:
             n = kwonly
             s = "" if n == 1 else "s"
-            self.error(E_ARG_COUNT, f"{what} takes {n} positional argument{s} but {len(e.args)} were given",
+            self.ctx.error(E_ARG_COUNT, f"{what} takes {n} positional argument{s} but {len(e.args)} were given",
                        e.args[n], hint=_signature_hint(params))
             ok = False
             for extra in e.args[n:]:
-                self.expr(extra)  # type: ignore[attr-defined]
+                self.exprs.expr(extra)
         pairs.extend(zip(params[:kwonly], e.args[:kwonly]))
         given = {p.name for p, _ in pairs}
         index = {p.name: i for i, p in enumerate(params)}
         for kw in e.keywords:
             i = index.get(kw.name)
             if i is None and posonly >= len(params):
-                self.error(E_ARG_COUNT, f"{what} takes no keyword arguments", kw, hint="pass the arguments by position")
+                self.ctx.error(E_ARG_COUNT, f"{what} takes no keyword arguments", kw, hint="pass the arguments by position")
             elif i is None:
-                self.error(E_UNKNOWN_KEYWORD, f"{what} has no parameter `{kw.name}`", kw,
+                self.ctx.error(E_UNKNOWN_KEYWORD, f"{what} has no parameter `{kw.name}`", kw,
                            hint=did_you_mean(kw.name, index, fallback=_signature_hint(params)))
             elif i < posonly:
-                self.error(E_ARG_COUNT, f"`{kw.name}` of {what} is positional-only", kw,
+                self.ctx.error(E_ARG_COUNT, f"`{kw.name}` of {what} is positional-only", kw,
                            hint="pass it by position")
             elif kw.name in given:
-                self.error(E_ARG_COUNT, f"{what} got two values for `{kw.name}`", kw)
+                self.ctx.error(E_ARG_COUNT, f"{what} got two values for `{kw.name}`", kw)
             else:
                 pairs.append((params[i], kw.value))
                 given.add(kw.name)
                 continue
             ok = False
-            self.expr(kw.value)  # type: ignore[attr-defined]
+            self.exprs.expr(kw.value)
         missing = [p.name for p in params if not p.has_default and p.name not in given]
         if missing and ok:  # after a bad keyword the missing one is most likely the misspelt one
             names = ", ".join(f"`{m}`" for m in missing)
-            self.error(E_MISSING_ARG, f"{what} is missing argument{'s' if len(missing) > 1 else ''} {names}", e,
+            self.ctx.error(E_MISSING_ARG, f"{what} is missing argument{'s' if len(missing) > 1 else ''} {names}", e,
                        hint=_signature_hint(params))
             ok = False
         for p, a in pairs:
@@ -257,15 +260,15 @@ class CallChecker(CheckerBase):
         return ret if ok else ANY
 
     def check_arg(self, a: ast.Expr, want: Type, what: str) -> None:
-        t = self.expr(a, want)  # type: ignore[attr-defined]
-        self.expect(t, want, a, what)  # type: ignore[attr-defined]
+        t = self.exprs.expr(a, want)
+        self.exprs.expect(t, want, a, what)
 
     def check_arg_iterable(self, a: ast.Expr, want: Type, what: str) -> None:
         """A parameter typed `Iter[T]` in a method signature accepts any iterable of T."""
         if isinstance(want, IterT):
-            t = self.expr(a, ListT(want.elem))  # type: ignore[attr-defined]
-            el = self.iter_elem(t, a)  # type: ignore[attr-defined]
-            self.expect(el, want.elem, a, f"an item of {what}")  # type: ignore[attr-defined]
+            t = self.exprs.expr(a, ListT(want.elem))
+            el = self.exprs.iter_elem(t, a)
+            self.exprs.expect(el, want.elem, a, f"an item of {what}")
         else:
             self.check_arg(a, want, what)
 
@@ -273,15 +276,15 @@ class CallChecker(CheckerBase):
 
     def construct(self, rec: RecordT, e: ast.Call) -> Type:
         if e.args:
-            self.error(E_ARG_COUNT, f"record `{rec.name}` is built with keyword arguments", e.args[0],
+            self.ctx.error(E_ARG_COUNT, f"record `{rec.name}` is built with keyword arguments", e.args[0],
                        hint=f"`{rec.name}({', '.join(f.name + '=...' for f in rec.fields)})`")
             for a in e.args:
-                self.expr(a)  # type: ignore[attr-defined]
+                self.exprs.expr(a)
         given, ok = self.field_keywords(rec, e)
         missing = [f.name for f in rec.fields if not f.has_default and f.name not in given]
         if missing and ok and not e.args:
             names = ", ".join(f"`{m}`" for m in missing)
-            self.error(E_MISSING_ARG, f"record `{rec.name}` needs field{'s' if len(missing) > 1 else ''} {names}", e)
+            self.ctx.error(E_MISSING_ARG, f"record `{rec.name}` needs field{'s' if len(missing) > 1 else ''} {names}", e)
         return rec
 
     def field_keywords(self, rec: RecordT, e: ast.Call) -> tuple[set[str], bool]:
@@ -292,9 +295,9 @@ class CallChecker(CheckerBase):
             f = rec.field(kw.name)
             if f is None:
                 ok = False
-                self.error(E_UNKNOWN_FIELD, f"record `{rec.name}` has no field `{kw.name}`", kw,
+                self.ctx.error(E_UNKNOWN_FIELD, f"record `{rec.name}` has no field `{kw.name}`", kw,
                            hint=did_you_mean(kw.name, [x.name for x in rec.fields]))
-                self.expr(kw.value)  # type: ignore[attr-defined]
+                self.exprs.expr(kw.value)
                 continue
             given.add(kw.name)
             self.check_arg(kw.value, f.type, f"field `{kw.name}` of `{rec.name}`")
@@ -307,31 +310,31 @@ class CallChecker(CheckerBase):
         if t == ANY or isinstance(t, Hole):
             return self.unchecked_args(e)
         if isinstance(t, OptionalT) or t == NONE:
-            self.error(E_MAYBE_NONE, f"`.{f.attr}()` on a value that may be None ({t})", f,
+            self.ctx.error(E_MAYBE_NONE, f"`.{f.attr}()` on a value that may be None ({t})", f,
                        hint="check it first: `if x is not None:`")
             return self.unchecked_args(e)
         if isinstance(t, RecordT):
             if f.attr == "replace":
                 if e.args:
-                    self.error(E_ARG_COUNT, "`replace` takes keyword arguments only", e.args[0],
+                    self.ctx.error(E_ARG_COUNT, "`replace` takes keyword arguments only", e.args[0],
                                hint="`r.replace(field=value)`")
                     for a in e.args:
-                        self.expr(a)  # type: ignore[attr-defined]
+                        self.exprs.expr(a)
                 self.field_keywords(t, e)
                 return t
             if t.field(f.attr) is not None:
-                self.error(E_NOT_CALLABLE, f"field `{f.attr}` of `{t.name}` is not a function", f)
+                self.ctx.error(E_NOT_CALLABLE, f"field `{f.attr}` of `{t.name}` is not a function", f)
             else:
-                self.attribute_type(t, f)  # type: ignore[attr-defined]
+                self.exprs.attribute_type(t, f)
             return self.unchecked_args(e)
         tname = type_name(t)
         methods = METHODS.get(tname or "", {})
         sig = methods.get(f.attr)
         if sig is None:
-            self.no_attribute(t, f.attr, f, list(methods))  # type: ignore[attr-defined]
+            self.exprs.no_attribute(t, f.attr, f, list(methods))
             return self.unchecked_args(e)
         if f.attr in MUTATING_METHODS.get(tname or "", ()):
-            self.frozen_root(f.value, f"change (with `.{f.attr}()`)")  # type: ignore[attr-defined]
+            self.exprs.frozen_root(f.value, f"change (with `.{f.attr}()`)")
         env = type_args(t)
         what = f"`{tname}.{f.attr}`"
         if tname == "Map" and f.attr in ("get", "pop") and len(e.args) == 2 and not e.keywords:
@@ -346,12 +349,12 @@ class CallChecker(CheckerBase):
         """`m.get(k, d)` / `m.pop(k, d)`: the value type joined with the default's type."""
         self.check_arg(e.args[0], t.key, f"the key of {what}")
         open_value = is_open(t.value)
-        dt = self.expr(e.args[1], None if open_value else t.value)  # type: ignore[attr-defined]
+        dt = self.exprs.expr(e.args[1], None if open_value else t.value)
         if open_value:
             return dt  # the default says what the values will be; the first store fixes it
         j = join(t.value, dt)
         if j is None:
-            return self.error(E_MISMATCH, f"the default of {what} must be {t.value}, got {dt}", e.args[1])
+            return self.ctx.error(E_MISMATCH, f"the default of {what} must be {t.value}, got {dt}", e.args[1])
         return j
 
     def list_sort(self, t: ListT, e: ast.Call) -> Type:
@@ -362,11 +365,11 @@ class CallChecker(CheckerBase):
 
     def check_sort_key(self, elem: Type, e: ast.Call, what: str) -> None:
         key = next((k for k in e.keywords if k.name == "key"), None)
-        kt = prune(self.types.get(id(key.value), ANY)) if key is not None else None
+        kt = prune(self.ctx.types.get(id(key.value), ANY)) if key is not None else None
         by = kt.ret if isinstance(kt, FnT) else elem if key is None else ANY
         if not orderable(by, by):
             hint = "pass a key: `key=lambda x: x.name`" if key is None else None
-            self.error(E_NO_ORDER, f"cannot {what} {by} values: they have no order", key or e, hint=hint)
+            self.ctx.error(E_NO_ORDER, f"cannot {what} {by} values: they have no order", key or e, hint=hint)
 
     # ---------------------------------------------------------------- built-in functions
 
@@ -381,12 +384,12 @@ class CallChecker(CheckerBase):
         ok = True
         if not lo <= len(e.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-            self.error(E_ARG_COUNT, f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, "
+            self.ctx.error(E_ARG_COUNT, f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, "
                        f"got {len(e.args)}", e)
             ok = False
         for kw in e.keywords:
             if kw.name not in keywords:
-                self.error(E_UNKNOWN_KEYWORD, f"`{name}` has no parameter `{kw.name}`", kw,
+                self.ctx.error(E_UNKNOWN_KEYWORD, f"`{name}` has no parameter `{kw.name}`", kw,
                            hint=did_you_mean(kw.name, keywords))
                 ok = False
         if not ok:
@@ -397,30 +400,30 @@ class CallChecker(CheckerBase):
         return next((k.value for k in e.keywords if k.name == name), None)
 
     def arg_elem(self, a: ast.Expr, expected_elem: Type | None = None) -> Type:
-        t = self.expr(a, ListT(expected_elem) if expected_elem is not None else None)  # type: ignore[attr-defined]
-        return self.iter_elem(t, a)  # type: ignore[attr-defined]
+        t = self.exprs.expr(a, ListT(expected_elem) if expected_elem is not None else None)
+        return self.exprs.iter_elem(t, a)
 
     def numeric(self, t: Type, node: object, what: str, also: tuple[Type, ...] = ()) -> Type:
         t = prune(t)
         if t == ANY or isinstance(t, Hole) or t in NUMBERS or t in also:
             return t
         if isinstance(t, OptionalT):
-            return self.error(E_MAYBE_NONE, f"{what} may be None ({t})", node, hint="check it first: `if x is not None:`")
+            return self.ctx.error(E_MAYBE_NONE, f"{what} may be None ({t})", node, hint="check it first: `if x is not None:`")
         hint = "SGL keeps Bool and Int apart: `sum(1 for x in xs if cond)`" if t == BOOL else None
-        return self.error(E_BAD_OPERATOR, f"{what} must be a number, got {t}", node, hint=hint)
+        return self.ctx.error(E_BAD_OPERATOR, f"{what} must be a number, got {t}", node, hint=hint)
 
     def b_len(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "len", 1, 1):
             return INT
-        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        t = prune(self.exprs.expr(e.args[0]))
         if isinstance(t, IterT) and not _is_range(e.args[0]):
-            self.error(E_MISMATCH, f"`len` needs a collection; {a_an(t)} has no length", e.args[0],
+            self.ctx.error(E_MISMATCH, f"`len` needs a collection; {a_an(t)} has no length", e.args[0],
                        hint="make a list first: `len(list(...))`, or count: `sum(1 for x in ...)`")
         elif isinstance(t, OptionalT):
-            self.error(E_MAYBE_NONE, f"`len` of a value that may be None ({t})", e.args[0],
+            self.ctx.error(E_MAYBE_NONE, f"`len` of a value that may be None ({t})", e.args[0],
                        hint="check it first: `if x is not None:`")
         elif not (t == ANY or isinstance(t, (Hole, IterT)) or t == STR or isinstance(t, (ListT, TupleT, MapT, SetT, ViewT))):
-            self.error(E_MISMATCH, f"`len` needs a Str or a collection, got {t}", e.args[0])
+            self.ctx.error(E_MISMATCH, f"`len` needs a Str or a collection, got {t}", e.args[0])
         return INT
 
     def b_range(self, e: ast.Call, expected: Type | None) -> Type:
@@ -458,10 +461,10 @@ class CallChecker(CheckerBase):
     def b_reversed(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "reversed", 1, 1):
             return IterT(ANY)
-        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        t = prune(self.exprs.expr(e.args[0]))
         if isinstance(t, (ListT, TupleT, MapT)) or t == STR or t == ANY or isinstance(t, Hole) or _is_range(e.args[0]):
             return IterT(elem_type(t) or ANY)
-        self.error(E_NOT_ITERABLE, f"`reversed` needs a List, Tuple, Str, Map or range, got {t}", e.args[0],
+        self.ctx.error(E_NOT_ITERABLE, f"`reversed` needs a List, Tuple, Str, Map or range, got {t}", e.args[0],
                    hint="make a list first: `reversed(list(...))`")
         return IterT(ANY)
 
@@ -480,25 +483,25 @@ class CallChecker(CheckerBase):
             el = ANY
             first = True
             for a in e.args:
-                t = self.expr(a)  # type: ignore[attr-defined]
+                t = self.exprs.expr(a)
                 j = t if first else join(el, t)
                 first = False
                 if j is None:
-                    self.error(E_MISMATCH, f"the arguments of `{name}` have different types: {el} and {t}", a)
+                    self.ctx.error(E_MISMATCH, f"the arguments of `{name}` have different types: {el} and {t}", a)
                 else:
                     el = j
             if self.kw(e, "default") is not None:
-                self.error(E_UNKNOWN_KEYWORD, f"`default` of `{name}` is only for a single iterable", e)
+                self.ctx.error(E_UNKNOWN_KEYWORD, f"`default` of `{name}` is only for a single iterable", e)
         key = self.kw(e, "key")
         if key is not None:
             self.check_arg(key, FnT((el,), ANY), f"`key` of `{name}`")
         self.check_sort_key(el, e, f"take the {name} of")
         default = self.kw(e, "default")
         if default is not None and len(e.args) == 1:
-            dt = self.expr(default, None if is_open(el) else el)  # type: ignore[attr-defined]
+            dt = self.exprs.expr(default, None if is_open(el) else el)
             j = join(el, dt)
             if j is None:
-                return self.error(E_MISMATCH, f"`default` of `{name}` must be {el}, got {dt}", default)
+                return self.ctx.error(E_MISMATCH, f"`default` of `{name}` must be {el}, got {dt}", default)
             return j
         return el
 
@@ -507,9 +510,9 @@ class CallChecker(CheckerBase):
             return ANY
         el = self.arg_elem(e.args[0])
         start = e.args[1] if len(e.args) > 1 else self.kw(e, "start")
-        st = self.expr(start) if start is not None else INT  # type: ignore[attr-defined]
+        st = self.exprs.expr(start) if start is not None else INT
         if prune(st) == DURATION:
-            self.expect(el, DURATION, e.args[0], "an item of a sum of durations")  # type: ignore[attr-defined]
+            self.exprs.expect(el, DURATION, e.args[0], "an item of a sum of durations")
             return DURATION
         el = self.numeric(el, e.args[0], "an item of `sum`")
         st = self.numeric(st, start or e, "the start of `sum`")
@@ -517,19 +520,19 @@ class CallChecker(CheckerBase):
             return st
         j = join(el, st)
         if j is None:
-            return self.error(E_BAD_OPERATOR, f"`sum` cannot add {el} items to {a_an(st)} start", e,
+            return self.ctx.error(E_BAD_OPERATOR, f"`sum` cannot add {el} items to {a_an(st)} start", e,
                               hint='give a start of the same type: `sum(xs, Decimal("0"))`')
         return j
 
     def b_abs(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "abs", 1, 1):
             return ANY
-        return self.numeric(self.expr(e.args[0]), e.args[0], "the argument of `abs`", also=(DURATION,))  # type: ignore[attr-defined]
+        return self.numeric(self.exprs.expr(e.args[0]), e.args[0], "the argument of `abs`", also=(DURATION,))
 
     def b_round(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "round", 1, 2, ("ndigits",)):
             return ANY
-        t = self.numeric(self.expr(e.args[0]), e.args[0], "the argument of `round`")  # type: ignore[attr-defined]
+        t = self.numeric(self.exprs.expr(e.args[0]), e.args[0], "the argument of `round`")
         nd = e.args[1] if len(e.args) > 1 else self.kw(e, "ndigits")
         if nd is None:
             return INT if t != ANY else ANY
@@ -544,27 +547,27 @@ class CallChecker(CheckerBase):
 
     def any_all(self, name: str, e: ast.Call) -> Type:
         if self.positional(e, name, 1, 1):
-            self.truthy(self.arg_elem(e.args[0]), e.args[0])  # type: ignore[attr-defined]
+            self.exprs.truthy(self.arg_elem(e.args[0]), e.args[0])
         return BOOL
 
     def b_divmod(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "divmod", 2, 2):
             return ANY
-        a, b = (prune(self.expr(x)) for x in e.args)  # type: ignore[attr-defined]
+        a, b = (prune(self.exprs.expr(x)) for x in e.args)
         if a == b == DURATION:
             return TupleT((INT, DURATION))
-        r = self.binop_type("//", a, b, e)  # type: ignore[attr-defined]
+        r = self.exprs.binop_type("//", a, b, e)
         return TupleT((r, r))
 
     def b_map(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "map", 2, 2):
             return IterT(ANY)
         el = self.arg_elem(e.args[1])
-        ft = prune(self.expr(e.args[0], FnT((el,), ANY)))  # type: ignore[attr-defined]
+        ft = prune(self.exprs.expr(e.args[0], FnT((el,), ANY)))
         if isinstance(ft, FnT):
             return IterT(ft.ret)
         if ft != ANY:
-            self.error(E_NOT_CALLABLE, f"the first argument of `map` must be a function, got {ft}", e.args[0])
+            self.ctx.error(E_NOT_CALLABLE, f"the first argument of `map` must be a function, got {ft}", e.args[0])
         return IterT(ANY)
 
     def b_filter(self, e: ast.Call, expected: Type | None) -> Type:
@@ -572,31 +575,31 @@ class CallChecker(CheckerBase):
             return IterT(ANY)
         el = self.arg_elem(e.args[1])
         if not isinstance(e.args[0], ast.NoneLit):
-            ft = prune(self.expr(e.args[0], FnT((el,), ANY)))  # type: ignore[attr-defined]
+            ft = prune(self.exprs.expr(e.args[0], FnT((el,), ANY)))
             if isinstance(ft, FnT):
-                self.truthy(ft.ret, e.args[0])  # type: ignore[attr-defined]
+                self.exprs.truthy(ft.ret, e.args[0])
             elif ft != ANY:
-                self.error(E_NOT_CALLABLE, f"the first argument of `filter` must be a function, got {ft}", e.args[0])
+                self.ctx.error(E_NOT_CALLABLE, f"the first argument of `filter` must be a function, got {ft}", e.args[0])
         else:
-            self.record(e.args[0], NONE)
+            self.ctx.record(e.args[0], NONE)
         return IterT(el)
 
     def conversion(self, e: ast.Call, name: str, accepts: tuple[Type, ...], result: Type) -> Type:
         if self.positional(e, name, 1, 1):
-            self.convertible(prune(self.expr(e.args[0])), e.args[0], name, accepts)  # type: ignore[attr-defined]
+            self.convertible(prune(self.exprs.expr(e.args[0])), e.args[0], name, accepts)
         return result
 
     def convertible(self, t: Type, node: ast.Expr, name: str, accepts: tuple[Type, ...]) -> None:
         if t == ANY or isinstance(t, Hole) or t in accepts:
             return
         if isinstance(t, OptionalT):
-            self.error(E_MAYBE_NONE, f"`{name}` of a value that may be None ({t})", node,
+            self.ctx.error(E_MAYBE_NONE, f"`{name}` of a value that may be None ({t})", node,
                        hint="check it first: `if x is not None:`")
         elif name == "Decimal" and t == FLOAT:
-            self.error(E_MISMATCH, "`Decimal` of a Float would keep the float's binary noise", node,
+            self.ctx.error(E_MISMATCH, "`Decimal` of a Float would keep the float's binary noise", node,
                        hint='write the digits: `Decimal("0.1")`, or convert through text: `Decimal(str(x))`')
         else:
-            self.error(E_MISMATCH, f"`{name}` cannot convert {a_an(t)} value", node)
+            self.ctx.error(E_MISMATCH, f"`{name}` cannot convert {a_an(t)} value", node)
 
     def b_int(self, e: ast.Call, expected: Type | None) -> Type:
         if len(e.args) == 2 or self.kw(e, "base") is not None:
@@ -611,12 +614,12 @@ class CallChecker(CheckerBase):
 
     def b_str(self, e: ast.Call, expected: Type | None) -> Type:
         if self.positional(e, "str", 1, 1):
-            self.printable(self.expr(e.args[0]), e.args[0])  # type: ignore[attr-defined]
+            self.exprs.printable(self.exprs.expr(e.args[0]), e.args[0])
         return STR
 
     def b_bool(self, e: ast.Call, expected: Type | None) -> Type:
         if self.positional(e, "bool", 1, 1):
-            self.condition(e.args[0])  # type: ignore[attr-defined]
+            self.exprs.condition(e.args[0])
         return BOOL
 
     def b_Decimal(self, e: ast.Call, expected: Type | None) -> Type:
@@ -625,7 +628,7 @@ class CallChecker(CheckerBase):
     def date_like(self, e: ast.Call, name: str, fields: tuple[str, ...], result: Type) -> Type:
         """`date(2024, 1, 3)` / `date(year=...)` or `date("2024-01-03")` (ISO text)."""
         if len(e.args) == 1 and not e.keywords and not isinstance(e.args[0], ast.IntLit):
-            self.convertible(prune(self.expr(e.args[0], STR)), e.args[0], name, (STR,))  # type: ignore[attr-defined]
+            self.convertible(prune(self.exprs.expr(e.args[0], STR)), e.args[0], name, (STR,))
             return result
         params = tuple(ParamSig(f, INT, i >= 3) for i, f in enumerate(fields))
         return self.call_params(params, e, f"`{name}`", ret=result)
@@ -639,13 +642,13 @@ class CallChecker(CheckerBase):
 
     def b_duration(self, e: ast.Call, expected: Type | None) -> Type:
         if e.args:
-            self.error(E_ARG_COUNT, "`duration` takes keyword arguments", e.args[0],
+            self.ctx.error(E_ARG_COUNT, "`duration` takes keyword arguments", e.args[0],
                        hint="`duration(days=3, hours=4)`")
         if self.positional(e, "duration", len(e.args), len(e.args), DURATION_KEYWORDS):
             for kw in e.keywords:
-                t = prune(self.expr(kw.value))  # type: ignore[attr-defined]
+                t = prune(self.exprs.expr(kw.value))
                 if not (t in (INT, FLOAT, ANY) or isinstance(t, Hole)):
-                    self.mismatch(t, INT, kw.value, f"`{kw.name}` of `duration`")  # type: ignore[attr-defined]
+                    self.exprs.mismatch(t, INT, kw.value, f"`{kw.name}` of `duration`")
         return DURATION
 
     def collection(self, e: ast.Call, name: str, expected: Type | None, make: Callable[[Type], Type]) -> Type:
@@ -663,7 +666,7 @@ class CallChecker(CheckerBase):
 
     def b_set(self, e: ast.Call, expected: Type | None) -> Type:
         t = self.collection(e, "set", expected, SetT)
-        self.hashable(prune(t).elem, e, "a set element")  # type: ignore[attr-defined, union-attr]
+        self.exprs.hashable(prune(t).elem, e, "a set element")  # type: ignore[union-attr]
         return t
 
     def b_dict(self, e: ast.Call, expected: Type | None) -> Type:
@@ -672,24 +675,24 @@ class CallChecker(CheckerBase):
         exp = prune(expected) if expected is not None else None
         if not e.args:
             return exp if isinstance(exp, MapT) else MapT(Hole(), Hole())
-        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        t = prune(self.exprs.expr(e.args[0]))
         if isinstance(t, MapT) or t == ANY:
             return t if isinstance(t, MapT) else MapT(ANY, ANY)
-        el = prune(self.iter_elem(t, e.args[0]))  # type: ignore[attr-defined]
+        el = prune(self.exprs.iter_elem(t, e.args[0]))
         if isinstance(el, TupleT) and len(el.elems) == 2:
-            self.hashable(el.elems[0], e.args[0], "a map key")  # type: ignore[attr-defined]
+            self.exprs.hashable(el.elems[0], e.args[0], "a map key")
             return MapT(el.elems[0], el.elems[1])
         if el != ANY:
-            self.error(E_MISMATCH, f"`dict` needs a Map or (key, value) pairs, got items of type {el}", e.args[0])
+            self.ctx.error(E_MISMATCH, f"`dict` needs a Map or (key, value) pairs, got items of type {el}", e.args[0])
         return MapT(ANY, ANY)
 
     def b_tuple(self, e: ast.Call, expected: Type | None) -> Type:
         if not self.positional(e, "tuple", 1, 1):
             return ANY
-        t = prune(self.expr(e.args[0]))  # type: ignore[attr-defined]
+        t = prune(self.exprs.expr(e.args[0]))
         if isinstance(t, TupleT) or t == ANY:
             return t
-        return self.error(E_MISMATCH, f"`tuple` of {a_an(t)} has no fixed length, and SGL tuples do", e.args[0],
+        return self.ctx.error(E_MISMATCH, f"`tuple` of {a_an(t)} has no fixed length, and SGL tuples do", e.args[0],
                           hint='build it item by item `(a, b)`; for a key from a list use `",".join(...)`')
 
     def b_chr(self, e: ast.Call, expected: Type | None) -> Type:
@@ -709,7 +712,7 @@ class CallChecker(CheckerBase):
         arg = prune(fn.params[0])
         result = _UNARY_RESULTS.get(e.id)
         if result is None:
-            return self.error(E_NOT_CALLABLE, f"built-in `{e.id}` cannot be passed as a function", e,
+            return self.ctx.error(E_NOT_CALLABLE, f"built-in `{e.id}` cannot be passed as a function", e,
                               hint=f"wrap it: `lambda x: {e.id}(x)`")
         return FnT((arg,), result(arg))
 

@@ -5,6 +5,9 @@ bodies, properties, examples, defaults, triggers), the statement rules, definite
 assignment and narrowing through `if`/`for`/`while`/`break`/`continue`/`return`, the
 missing-return rule, and the module's `ModuleInterface`; triggers are judged by `triggers.py`.
 Expressions are typed by `exprs.py`, calls by `calls.py`, names resolved by `resolve.py`.
+The parts are composed, not inherited: `Checker` makes the shared `CheckContext` and an
+`ExprChecker` on it, which makes its `CallChecker`; each reaches the others only through
+those references (the call checker through the `ExprTyping` interface).
 
 Diagnostic codes: E02xx, each a static rule, named and explained in `seglam_lang.codes`.
 
@@ -18,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
-from seglam_lang.check.context import Frame, Globals, State, merge
+from seglam_lang.check.context import CheckContext, Frame, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.resolve import ModuleSymbols, resolve_module
@@ -51,7 +54,7 @@ from seglam_lang.codes import (
     E_UNKNOWN_MODULE,
     E_UNKNOWN_TYPE,
 )
-from seglam_lang.errors import Diagnostic, Span, source_lines
+from seglam_lang.errors import Span, source_lines
 from seglam_lang.syntax import ast
 
 # Python spellings of SGL types, for the unknown-type hint.
@@ -64,27 +67,24 @@ _PYTHON_TYPES = {
 
 
 
-class Checker(ExprChecker):
-    """Checks one module. `Checker(tree, ...).run() -> CheckedModule`."""
+
+class Checker:
+    """Checks one module's declarations and statements. `Checker(tree, ...).run() -> CheckedModule`."""
 
     def __init__(self, tree: ast.Module, *, name: str, imports: Callable[[ast.Use], ModuleInterface | None],
                  host: Mapping[str, ProcSig]) -> None:
         self.tree = tree
         self.name = name
         self.imports = imports
-        self.file = tree.file
-        self.diagnostics: list[Diagnostic] = []
-        self.types: dict[int, Type] = {}
-        self.frames: list[Frame] = []
-        self.globals = Globals(host=dict(host))
-        self.source_lines = source_lines(tree.source)
+        self.ctx = CheckContext(tree.file, Globals(host=dict(host)), source_lines(tree.source))
+        self.exprs = ExprChecker(self.ctx)
 
     # ---------------------------------------------------------------- driver
 
     def run(self) -> CheckedModule:
-        self.resolution, symbols, diags = resolve_module(self.tree, host_names=self.globals.host, file=self.file)
+        self.ctx.resolution, symbols, diags = resolve_module(self.tree, host_names=self.ctx.globals.host, file=self.ctx.file)
         self.symbols = symbols
-        self.diagnostics.extend(diags)
+        self.ctx.diagnostics.extend(diags)
         self.collect_records(symbols)
         self.collect_uses(symbols)
         self.collect_procs(symbols)
@@ -98,66 +98,66 @@ class Checker(ExprChecker):
                 self.check_example(d)
             elif isinstance(d, ast.RecordDecl):
                 self.check_field_defaults(d)
-        self.types = {k: zonk(v) for k, v in self.types.items()}
-        g = self.globals
+        self.ctx.types = {k: zonk(v) for k, v in self.ctx.types.items()}
+        g = self.ctx.globals
         interface = ModuleInterface(self.name, dict(g.procs), dict(g.records), {k: zonk(v) for k, v in g.consts.items()})
-        self.diagnostics.sort(key=lambda d: (d.span.line, d.span.col, d.code))
-        return CheckedModule(self.tree, self.name, interface, self.resolution, self.types, self.diagnostics)
+        self.ctx.diagnostics.sort(key=lambda d: (d.span.line, d.span.col, d.code))
+        return CheckedModule(self.tree, self.name, interface, self.ctx.resolution, self.ctx.types, self.ctx.diagnostics)
 
     # ---------------------------------------------------------------- declarations
 
     def annotation(self, t: ast.TypeName) -> Type:
         try:
-            return from_annotation(t, self.globals.records)
+            return from_annotation(t, self.ctx.globals.records)
         except UnknownType as ex:
             bad = ex.node
-            candidates = [*TYPE_NAMES, *self.globals.records]
+            candidates = [*TYPE_NAMES, *self.ctx.globals.records]
             fallback = f"SGL writes `{_PYTHON_TYPES[bad.name]}`" if bad.name in _PYTHON_TYPES else None
             hint = did_you_mean(bad.name, candidates, fallback) if "takes" not in str(ex) else None
-            self.error(E_UNKNOWN_TYPE, str(ex), bad, hint=hint)
+            self.ctx.error(E_UNKNOWN_TYPE, str(ex), bad, hint=hint)
             return ANY
 
     def collect_records(self, symbols: ModuleSymbols) -> None:
         # Records may refer to each other (and to themselves), so their field lists are
         # filled in after every record type exists.
         for name in symbols.records:
-            self.globals.records[name] = RecordT(name, self.name, ())
+            self.ctx.globals.records[name] = RecordT(name, self.name, ())
         for name, decl in symbols.records.items():
             fields = tuple(FieldSig(f.name, self.annotation(f.type), f.default is not None) for f in _unique(decl.fields))
-            object.__setattr__(self.globals.records[name], "fields", fields)
+            object.__setattr__(self.ctx.globals.records[name], "fields", fields)
 
     def collect_uses(self, symbols: ModuleSymbols) -> None:
         for alias, use in symbols.uses.items():
             iface = self.imports(use)
-            self.globals.modules[alias] = iface
+            self.ctx.globals.modules[alias] = iface
             if iface is None:
-                self.error(E_UNKNOWN_MODULE, f"unknown module `{'.'.join(use.path)}`", use,
+                self.ctx.error(E_UNKNOWN_MODULE, f"unknown module `{'.'.join(use.path)}`", use,
                            hint="the standard library modules are `std.<name>`, e.g. `use std.text`")
 
     def collect_procs(self, symbols: ModuleSymbols) -> None:
         for name, decl in symbols.procs.items():
             params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(decl.params))
-            self.globals.procs[name] = ProcSig(name, params, self.annotation(decl.returns), decl.doc)
+            self.ctx.globals.procs[name] = ProcSig(name, params, self.annotation(decl.returns), decl.doc)
 
     def root_frame(self, key: object, name: str) -> Frame:
-        scope = self.resolution.functions.get(id(key))
+        scope = self.ctx.resolution.functions.get(id(key))
         nslots = scope.nslots if scope is not None else 0
         return Frame("root", name, nslots, state=State(set()))
 
     def root_expr(self, key: object, name: str, e: ast.Expr, expected: Type | None = None) -> Type:
         """Check an expression evaluated at module level (constant, example, default) in its own frame."""
-        with self.in_frame(self.root_frame(key, name)):
-            return self.expr(e, expected)
+        with self.ctx.in_frame(self.root_frame(key, name)):
+            return self.exprs.expr(e, expected)
 
     def check_consts(self, symbols: ModuleSymbols) -> None:
-        g = self.globals
+        g = self.ctx.globals
         g.const_decls = dict(symbols.consts)
         g.pending_consts = set(symbols.consts)
         for name, d in symbols.consts.items():
             declared = self.annotation(d.annotation) if d.annotation is not None else None
             t = self.root_expr(d, name, d.value, declared)
             if declared is not None:
-                self.expect(t, declared, d.value, f"constant `{name}`")
+                self.exprs.expect(t, declared, d.value, f"constant `{name}`")
                 t = declared
             g.consts[name] = t
             g.pending_consts.discard(name)
@@ -168,37 +168,37 @@ class Checker(ExprChecker):
             if p.default is not None:
                 want = types.get(p.name, ANY)
                 t = self.root_expr(p, f"{owner}.{p.name}", p.default, want)
-                self.expect(t, want, p.default, f"the default of `{p.name}`")
+                self.exprs.expect(t, want, p.default, f"the default of `{p.name}`")
 
     def check_field_defaults(self, d: ast.RecordDecl) -> None:
-        rec = self.globals.records.get(d.name)
+        rec = self.ctx.globals.records.get(d.name)
         for f in d.fields:
             if f.default is not None:
                 sig = rec.field(f.name) if rec is not None else None
                 want = sig.type if sig is not None else ANY
                 t = self.root_expr(f, f"{d.name}.{f.name}", f.default, want)
-                self.expect(t, want, f.default, f"the default of field `{f.name}`")
+                self.exprs.expect(t, want, f.default, f"the default of field `{f.name}`")
 
     def function_frame(self, d: ast.ProcDecl | ast.PropertyDecl, kind: str, params: tuple[ParamSig, ...],
                        returns: Type | None) -> Frame:
-        scope = self.resolution.functions.get(id(d))
+        scope = self.ctx.resolution.functions.get(id(d))
         nslots = scope.nslots if scope is not None else len(params)
         slot_types: dict[int, Type] = {i: p.type for i, p in enumerate(params)}
         return Frame(kind, d.name, nslots, slot_types, returns, State(set(range(len(d.params)))))
 
     def check_proc(self, d: ast.ProcDecl) -> None:
-        sig = self.globals.procs.get(d.name)
+        sig = self.ctx.globals.procs.get(d.name)
         if sig is None or self.symbols.procs.get(d.name) is not d:  # a duplicate: check it on its own
             sig = ProcSig(d.name, tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None)
                                         for p in _unique(d.params)), self.annotation(d.returns))
         self.check_defaults(d.name, d.params, sig.params)
         frame = self.function_frame(d, "proc", sig.params, sig.returns)
-        with self.in_frame(frame):
+        with self.ctx.in_frame(frame):
             self.block(d.body)
             ret = prune(sig.returns)
             # Falling off the end returns None, which a `None` or optional return type allows.
             if frame.state is not None and ret not in (NONE, ANY) and not isinstance(ret, OptionalT):
-                self.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning {a_an(sig.returns)}",
+                self.ctx.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning {a_an(sig.returns)}",
                            self.header_span(d, "proc"),
                            hint='add a `return` on every path, or `fail "..."` where no answer exists')
         self.check_triggers(d)
@@ -206,19 +206,19 @@ class Checker(ExprChecker):
     def check_property(self, d: ast.PropertyDecl) -> None:
         params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(d.params))
         self.check_defaults(d.name, d.params, params)
-        with self.in_frame(self.function_frame(d, "property", params, None)):
+        with self.ctx.in_frame(self.function_frame(d, "property", params, None)):
             self.block(d.body)
 
     def check_example(self, d: ast.ExampleDecl) -> None:
         t = prune(self.root_expr(d, f"example@{d.span.line}", d.expr, BOOL))
         if t not in (BOOL, ANY):
-            self.error(E_EXAMPLE_NOT_BOOL, f"an example must be a Bool expression, this one is {t}", d.expr,
+            self.ctx.error(E_EXAMPLE_NOT_BOOL, f"an example must be a Bool expression, this one is {t}", d.expr,
                        hint="compare the result with the expected value: `example f(2) == 4`")
 
     def header_span(self, d: ast.ProcDecl, keyword: str) -> Span:
         """The span of `proc name` on the declaration's header line (after any `@when` lines)."""
-        for line in range(d.span.line, min(d.span.end_line, len(self.source_lines)) + 1):
-            text = self.source_lines[line - 1]
+        for line in range(d.span.line, min(d.span.end_line, len(self.ctx.source_lines)) + 1):
+            text = self.ctx.source_lines[line - 1]
             col = text.find(f"{keyword} {d.name}")
             if col >= 0:
                 return Span(line, col + 1, line, col + 1 + len(keyword) + 1 + len(d.name))
@@ -230,23 +230,23 @@ class Checker(ExprChecker):
         params = {p.name: p.default is not None for p in d.params}
         for trig in d.triggers:
             for problem in trigger_problems(trig.pattern, trig.is_regex, d.name, params):
-                self.error(problem.code, problem.message, trig, hint=problem.hint)
+                self.ctx.error(problem.code, problem.message, trig, hint=problem.hint)
 
     # ---------------------------------------------------------------- statements
 
     def block(self, stmts: tuple[ast.Stmt, ...]) -> None:
         dead = False
         for s in stmts:
-            if self.frame.state is None:
+            if self.ctx.frame.state is None:
                 # Unreachable code is still checked, with everything counted as assigned.
                 dead = True
-                self.frame.state = self.frame.everything_assigned()
+                self.ctx.frame.state = self.ctx.frame.everything_assigned()
             getattr(self, "s_" + type(s).__name__)(s)
         if dead:
-            self.frame.state = None
+            self.ctx.frame.state = None
 
     def s_ExprStmt(self, s: ast.ExprStmt) -> None:
-        self.expr(s.value)
+        self.exprs.expr(s.value)
 
     def s_Pass(self, s: ast.Pass) -> None:
         pass
@@ -254,60 +254,60 @@ class Checker(ExprChecker):
     def s_Assign(self, s: ast.Assign) -> None:
         target = s.target
         if isinstance(target, ast.Name):
-            slot = self.local_slot(target)
-            declared = self.frame.slot_types.get(slot) if slot is not None else None
-            t = self.expr(s.value, declared)
-            self.assign_local(target, t, s.value)
+            slot = self.ctx.local_slot(target)
+            declared = self.ctx.frame.slot_types.get(slot) if slot is not None else None
+            t = self.exprs.expr(s.value, declared)
+            self.exprs.assign_local(target, t, s.value)
         else:
-            t = self.expr(s.value)
-            self.bind_target(target, t, s.value)
+            t = self.exprs.expr(s.value)
+            self.exprs.bind_target(target, t, s.value)
 
     def s_AnnAssign(self, s: ast.AnnAssign) -> None:
         declared = self.annotation(s.annotation)
-        t = self.expr(s.value, declared)
-        self.expect(t, declared, s.value, f"the value of `{s.target.id}`")
-        self.assign_local(s.target, declared, s.value, declared=declared)
+        t = self.exprs.expr(s.value, declared)
+        self.exprs.expect(t, declared, s.value, f"the value of `{s.target.id}`")
+        self.exprs.assign_local(s.target, declared, s.value, declared=declared)
 
     def s_AugAssign(self, s: ast.AugAssign) -> None:
         target = s.target
         if isinstance(target, ast.Attribute):
-            self.expr(s.value)
-            self.assign_attribute(target, s.value)
+            self.exprs.expr(s.value)
+            self.exprs.assign_attribute(target, s.value)
             return
         if isinstance(target, ast.Subscript):
-            self.frozen_root(target.value, "change")
-        current = self.expr(target)
-        t = self.binop_type(s.op, current, self.expr(s.value), s)
+            self.exprs.frozen_root(target.value, "change")
+        current = self.exprs.expr(target)
+        t = self.exprs.binop_type(s.op, current, self.exprs.expr(s.value), s)
         if isinstance(target, ast.Name):
-            slot = self.local_slot(target)
-            declared = self.frame.slot_types.get(slot) if slot is not None else None
+            slot = self.ctx.local_slot(target)
+            declared = self.ctx.frame.slot_types.get(slot) if slot is not None else None
             if declared is not None and not assign(t, declared):
                 wider = join(declared, t)
                 hint = declare_hint(target.id, wider) if wider else None
-                self.error(E_REASSIGN, f"`{target.id}` has type {declared}, but `{s.op}=` makes it {t}", s, hint=hint)
+                self.ctx.error(E_REASSIGN, f"`{target.id}` has type {declared}, but `{s.op}=` makes it {t}", s, hint=hint)
             elif slot is not None:
-                self.forget(slot)
+                self.exprs.forget(slot)
         else:
-            self.expect(t, current, s, f"the result of `{s.op}=`")
+            self.exprs.expect(t, current, s, f"the result of `{s.op}=`")
 
     def s_If(self, s: ast.If) -> None:
-        self.condition(s.test)
-        true_facts, false_facts = self.facts(s.test)
-        entry = self.state()
+        self.exprs.condition(s.test)
+        true_facts, false_facts = self.exprs.facts(s.test)
+        entry = self.ctx.state()
         then_state = entry.copy()
         then_state.narrow.update(true_facts)
-        self.frame.state = then_state
+        self.ctx.frame.state = then_state
         self.block(s.body)
-        after_then = self.frame.state
+        after_then = self.ctx.frame.state
         else_state = entry.copy()
         else_state.narrow.update(false_facts)
-        self.frame.state = else_state
+        self.ctx.frame.state = else_state
         self.block(s.orelse)
-        self.frame.state = merge(after_then, self.frame.state)
+        self.ctx.frame.state = merge(after_then, self.ctx.frame.state)
 
     def loop_entry(self, body: tuple[ast.Stmt, ...]) -> State:
         """The state at a loop's head: narrowing of anything the body assigns is dropped."""
-        st = self.state().copy()
+        st = self.ctx.state().copy()
         for slot in self.assigned_slots(body):
             for k in [k for k in st.narrow if k == slot or (isinstance(k, tuple) and k[0] == slot)]:
                 del st.narrow[k]
@@ -320,22 +320,22 @@ class Checker(ExprChecker):
                 if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
                     for name in ast.walk(n.target):
                         if isinstance(name, ast.Name):
-                            slot = self.local_slot(name)
+                            slot = self.ctx.local_slot(name)
                             if slot is not None:
                                 slots.add(slot)
         return slots
 
     def s_While(self, s: ast.While) -> None:
         entry = self.loop_entry(s.body)
-        self.frame.state = entry
-        self.condition(s.test)
-        true_facts, false_facts = self.facts(s.test)
+        self.ctx.frame.state = entry
+        self.exprs.condition(s.test)
+        true_facts, false_facts = self.exprs.facts(s.test)
         body_state = entry.copy()
         body_state.narrow.update(true_facts)
-        self.frame.state = body_state
-        self.frame.loops.append([])
+        self.ctx.frame.state = body_state
+        self.ctx.frame.loops.append([])
         self.block(s.body)
-        breaks = self.frame.loops.pop()
+        breaks = self.ctx.frame.loops.pop()
         forever = isinstance(s.test, ast.BoolLit) and s.test.value
         after: State | None = None
         if not forever:
@@ -343,21 +343,21 @@ class Checker(ExprChecker):
             after.narrow.update(false_facts)
         for b in breaks:
             after = merge(after, b)
-        self.frame.state = after
+        self.ctx.frame.state = after
 
     def s_For(self, s: ast.For) -> None:
-        it = self.expr(s.iter)
-        el = self.iter_elem(it, s.iter)
+        it = self.exprs.expr(s.iter)
+        el = self.exprs.iter_elem(it, s.iter)
         entry = self.loop_entry(s.body)
-        self.frame.state = entry.copy()
-        self.bind_target(s.target, el, s.iter)
-        self.frame.loops.append([])
+        self.ctx.frame.state = entry.copy()
+        self.exprs.bind_target(s.target, el, s.iter)
+        self.ctx.frame.loops.append([])
         self.block(s.body)
-        breaks = self.frame.loops.pop()
+        breaks = self.ctx.frame.loops.pop()
         after: State | None = entry
         for b in breaks:
             after = merge(after, b)
-        self.frame.state = after
+        self.ctx.frame.state = after
 
     def s_Break(self, s: ast.Break) -> None:
         self.loop_exit(s, "break")
@@ -366,55 +366,55 @@ class Checker(ExprChecker):
         self.loop_exit(s, "continue")
 
     def loop_exit(self, s: ast.Break | ast.Continue, word: str) -> None:
-        if not self.frame.loops:
-            self.error(E_OUTSIDE_LOOP, f"`{word}` outside a loop", s)
+        if not self.ctx.frame.loops:
+            self.ctx.error(E_OUTSIDE_LOOP, f"`{word}` outside a loop", s)
             return
         if word == "break":
-            self.frame.loops[-1].append(self.state().copy())
-        self.frame.state = None
+            self.ctx.frame.loops[-1].append(self.ctx.state().copy())
+        self.ctx.frame.state = None
 
     def s_Return(self, s: ast.Return) -> None:
-        f = self.frame
+        f = self.ctx.frame
         if f.kind != "proc":
-            self.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in {a_an(f.kind)}", s,
+            self.ctx.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in {a_an(f.kind)}", s,
                        hint="a property states facts with `assert`; `require` skips inputs that do not apply")
             if s.value is not None:
-                self.expr(s.value)
+                self.exprs.expr(s.value)
         elif s.value is None:
             if f.returns is not None and not assign(NONE, f.returns, bind=False):
-                self.error(E_RETURN_TYPE, f"`return` without a value in a proc that returns {f.returns}", s)
+                self.ctx.error(E_RETURN_TYPE, f"`return` without a value in a proc that returns {f.returns}", s)
         else:
             want = f.returns if f.returns is not None else ANY
-            t = self.expr(s.value, want)
+            t = self.exprs.expr(s.value, want)
             if not assign(t, want):
                 pt = prune(t)
                 if isinstance(pt, OptionalT) and assign(pt.inner, want, bind=False):
-                    self.mismatch(t, want, s.value, "the returned value")
+                    self.exprs.mismatch(t, want, s.value, "the returned value")
                 else:
-                    self.error(E_RETURN_TYPE, f"`{f.name}` is declared to return {want}, but this returns {t}", s.value,
+                    self.ctx.error(E_RETURN_TYPE, f"`{f.name}` is declared to return {want}, but this returns {t}", s.value,
                                hint=mismatch_hint(s.value, t, want))
         f.state = None
 
     def message(self, msg: ast.Expr | None) -> None:
         if msg is not None:
-            t = prune(self.expr(msg))
+            t = prune(self.exprs.expr(msg))
             if t not in (STR, ANY):
-                self.error(E_MESSAGE_NOT_STR, f"the message must be a Str, got {t}", msg,
+                self.ctx.error(E_MESSAGE_NOT_STR, f"the message must be a Str, got {t}", msg,
                            hint='use an f-string: f"bad value: {x}"')
 
     def s_Require(self, s: ast.Require) -> None:
-        self.condition(s.test)
+        self.exprs.condition(s.test)
         self.message(s.msg)
-        self.state().narrow.update(self.facts(s.test)[0])
+        self.ctx.state().narrow.update(self.exprs.facts(s.test)[0])
 
     def s_Assert(self, s: ast.Assert) -> None:
-        self.condition(s.test)
+        self.exprs.condition(s.test)
         self.message(s.msg)
-        self.state().narrow.update(self.facts(s.test)[0])
+        self.ctx.state().narrow.update(self.exprs.facts(s.test)[0])
 
     def s_Fail(self, s: ast.Fail) -> None:
         self.message(s.msg)
-        self.frame.state = None
+        self.ctx.frame.state = None
 
 
 def _unique(items: tuple[ast.Param, ...] | tuple[ast.Field, ...]) -> list:

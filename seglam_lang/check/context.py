@@ -2,18 +2,22 @@
 
 Owns: `State` (what is definitely assigned and which locals are narrowed on the current
 path), `Frame` (one function-like scope being checked: slot types, return type, loops),
-`Globals` (the typed module scope), and `CheckerBase` (diagnostics, types, bindings),
-the base the expression, call and statement checkers build on.
+`Globals` (the typed module scope), `CheckContext` (diagnostics, recorded types, bindings,
+the frame stack), which the statement checker (`checker.py`), the expression checker
+(`exprs.py`) and the call checker (`calls.py`) share, and `ExprTyping`, what the call
+checker asks of the expression checker. The three are composed, not inherited: each gets
+the context, and the call checker gets the expression checker through `ExprTyping`.
 
 Invariants: a `State` is owned by one path; branching copies it (`State.copy`), merging
 uses `merge`. `None` stands for "this point is unreachable". Every reported problem goes
-through `CheckerBase.error`, which records at most one diagnostic per (code, span).
+through `CheckContext.error`, which records at most one diagnostic per (code, span).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Protocol
 
 import attrs
 
@@ -74,16 +78,18 @@ class Globals:
     pending_consts: set[str] = attrs.Factory(set)
 
 
-class CheckerBase:
-    """Diagnostics, recorded types and binding lookups shared by all checker parts."""
+class CheckContext:
+    """The state one module's check shares between its checkers: reporting, recorded types,
+    name bindings, the typed module scope and the stack of frames being checked."""
 
-    file: str
-    resolution: Resolution
-    globals: Globals
-    types: dict[int, Type]
-    diagnostics: list[Diagnostic]
-    frames: list[Frame]
-    source_lines: list[str]
+    def __init__(self, file: str, globals_: Globals, source_lines: list[str]) -> None:
+        self.file = file
+        self.globals = globals_
+        self.source_lines = source_lines
+        self.resolution = Resolution()
+        self.types: dict[int, Type] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.frames: list[Frame] = []
 
     def error(self, code: str, message: str, where: object, hint: str | None = None) -> Type:
         """Report a problem at `where` (a node or a Span); return ANY for recovery."""
@@ -134,4 +140,21 @@ class CheckerBase:
         b = self.binding(name)
         return b.index if b is not None and b.kind is Kind.LOCAL else None
 
-__all__ = ["ANY", "CheckerBase", "Frame", "Globals", "State", "merge"]
+class ExprTyping(Protocol):
+    """What the call checker asks of the expression checker (`exprs.ExprChecker`)."""
+
+    def expr(self, e: ast.Expr, expected: Type | None = None, cond: bool = False) -> Type: ...
+    def expect(self, t: Type, want: Type, node: object, what: str) -> None: ...
+    def mismatch(self, t: Type, want: Type, node: object, what: str) -> None: ...
+    def condition(self, e: ast.Expr) -> Type: ...
+    def truthy(self, t: Type, node: object) -> None: ...
+    def iter_elem(self, t: Type, node: object) -> Type: ...
+    def hashable(self, t: Type, node: object, what: str) -> None: ...
+    def printable(self, t: Type, node: object) -> None: ...
+    def frozen_root(self, e: ast.Expr, doing: str) -> None: ...
+    def binop_type(self, op: str, lt: Type, rt: Type, node: object) -> Type: ...
+    def attribute_type(self, t: Type, e: ast.Attribute) -> Type: ...
+    def no_attribute(self, t: Type, attr: str, node: object, names: list[str]) -> Type: ...
+
+
+__all__ = ["ANY", "CheckContext", "ExprTyping", "Frame", "Globals", "State", "merge"]

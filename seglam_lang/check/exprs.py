@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from seglam_lang.check.builtins import FIELDS, METHODS, RECORD_METHODS
 from seglam_lang.check.calls import CallChecker, type_name
-from seglam_lang.check.context import Frame, State
+from seglam_lang.check.context import CheckContext, Frame, State
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
@@ -115,49 +115,54 @@ def _concrete(t: Type | None) -> Type | None:
     return t
 
 
-class ExprChecker(CallChecker):
-    """Expressions. `expr(e, expected)` checks `e`, using `expected` to type lambdas and empty literals."""
+class ExprChecker:
+    """Expressions, in the shared context. `expr(e, expected)` checks `e`, using `expected`
+    to type lambdas and empty literals; calls go to the call checker, which it owns."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.calls = CallChecker(ctx, self)
 
     def expr(self, e: ast.Expr, expected: Type | None = None, cond: bool = False) -> Type:
         t = getattr(self, "x_" + type(e).__name__)(e, expected, cond)
-        return self.record(e, t)
+        return self.ctx.record(e, t)
 
     # ---------------------------------------------------------------- names and literals
 
     def x_Name(self, e: ast.Name, expected: Type | None, cond: bool) -> Type:
-        b = self.binding(e)
+        b = self.ctx.binding(e)
         if b is None:
             return ANY  # reported by the resolver
         if b.kind is Kind.LOCAL:
-            st = self.state()
+            st = self.ctx.state()
             if b.index not in st.assigned:
-                known = b.index in self.frame.slot_types
+                known = b.index in self.ctx.frame.slot_types
                 msg = (f"`{e.id}` may be unassigned here (it is not assigned on every path)" if known
                        else f"`{e.id}` is used before it is assigned")
-                self.error(E_USED_BEFORE_ASSIGNMENT, msg, e,
+                self.ctx.error(E_USED_BEFORE_ASSIGNMENT, msg, e,
                            hint=f"assign `{e.id}` before this point on every path (e.g. before the `if` or loop)")
                 st.assigned.add(b.index)
-            return st.narrow.get(b.index) or self.frame.slot_types.get(b.index, ANY)
+            return st.narrow.get(b.index) or self.ctx.frame.slot_types.get(b.index, ANY)
         if b.kind is Kind.FREE:
-            outer: Frame = self.frames[-1 - b.depth] if b.depth < len(self.frames) else self.frame
+            outer: Frame = self.ctx.frames[-1 - b.depth] if b.depth < len(self.ctx.frames) else self.ctx.frame
             narrowed = outer.state.narrow.get(b.index) if outer.state is not None else None
             return narrowed or outer.slot_types.get(b.index, ANY)
         if b.kind is Kind.GLOBAL:
             return self.global_value(e)
         if b.kind is Kind.MODULE:
-            return self.error(E_NOT_CALLABLE, f"module `{e.id}` is not a value", e,
+            return self.ctx.error(E_NOT_CALLABLE, f"module `{e.id}` is not a value", e,
                               hint=f"use one of its members: `{e.id}.name`")
         fn = _concrete(expected)
         if isinstance(fn, FnT) and len(fn.params) == 1:
-            return self.builtin_as_function(e, fn)
-        return self.error(E_NOT_CALLABLE, f"built-in function `{e.id}` can only be called here", e,
+            return self.calls.builtin_as_function(e, fn)
+        return self.ctx.error(E_NOT_CALLABLE, f"built-in function `{e.id}` can only be called here", e,
                           hint=f"call it: `{e.id}(...)`, or wrap it: `lambda x: {e.id}(x)`")
 
     def global_value(self, e: ast.Name) -> Type:
-        g = self.globals
+        g = self.ctx.globals
         if e.id in g.consts or e.id in g.const_decls:
             if e.id in g.pending_consts:
-                return self.error(E_USED_BEFORE_ASSIGNMENT, f"constant `{e.id}` is used before it is defined", e,
+                return self.ctx.error(E_USED_BEFORE_ASSIGNMENT, f"constant `{e.id}` is used before it is defined", e,
                                   hint="module constants are evaluated in order; move this one below it")
             return g.consts.get(e.id, ANY)
         if e.id in g.procs:
@@ -165,7 +170,7 @@ class ExprChecker(CallChecker):
         if e.id in g.host:
             return g.host[e.id].fn_type()
         if e.id in g.records:
-            return self.error(E_NOT_CALLABLE, f"record `{e.id}` can only be called to build a value", e,
+            return self.ctx.error(E_NOT_CALLABLE, f"record `{e.id}` can only be called to build a value", e,
                               hint=f"build one: `{e.id}(field=...)`")
         return ANY
 
@@ -193,14 +198,14 @@ class ExprChecker(CallChecker):
                     t = STR
                 if part.spec:
                     self.check_spec(part.spec, t, part)
-                self.record(part, STR)
+                self.ctx.record(part, STR)
         return STR
 
     def printable(self, t: Type, node: object) -> None:
         """str() of this value is deterministic and means something (not a function or an iterator)."""
         t = prune(t)
         if isinstance(t, (IterT, FnT, ViewT)):
-            self.error(E_MISMATCH, f"{a_an(t)} value has no text form", node,
+            self.ctx.error(E_MISMATCH, f"{a_an(t)} value has no text form", node,
                        hint="make a list first: `list(...)`" if not isinstance(t, FnT) else None)
 
     def check_spec(self, spec: str, t: Type, node: ast.FormattedValue) -> None:
@@ -212,7 +217,7 @@ class ExprChecker(CallChecker):
         if t == ANY or isinstance(t, Hole):
             return
         if isinstance(t, OptionalT) or t == NONE:
-            self.error(E_MAYBE_NONE, f"format spec `:{spec}` on a value that may be None ({t})", node, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"format spec `:{spec}` on a value that may be None ({t})", node, hint=_NONE_HINT)
             return
         ok: bool
         if t == INT:
@@ -226,7 +231,7 @@ class ExprChecker(CallChecker):
         if not ok:
             what = "numbers" if kind in ("d", "f", "e", "E", "g", "G", "%", "x", "X", "b", "o") or numeric_flags else "Int, Float, Decimal and Str"
             hint = "convert it first, e.g. `{str(x):>8}` or `{float(x):.2f}`" if t != STR else "format a number, or drop the spec"
-            self.error(E_BAD_FORMAT, f"format spec `:{spec}` does not suit {a_an(t)} value (it is for {what})", node, hint=hint)
+            self.ctx.error(E_BAD_FORMAT, f"format spec `:{spec}` does not suit {a_an(t)} value (it is for {what})", node, hint=hint)
 
     # ---------------------------------------------------------------- displays
 
@@ -238,11 +243,11 @@ class ExprChecker(CallChecker):
             xt = self.expr(x, exp)
             if exp is not None:
                 if not assign(xt, exp):
-                    self.error(E_MISMATCH, f"{what} item has type {xt}, expected {exp}", x)
+                    self.ctx.error(E_MISMATCH, f"{what} item has type {xt}, expected {exp}", x)
                 continue
             j = join(out, xt) if out is not None else xt
             if j is None:
-                self.error(E_MISMATCH, f"{what} items have different types: {out} and {xt}", x,
+                self.ctx.error(E_MISMATCH, f"{what} items have different types: {out} and {xt}", x,
                            hint="SGL collections hold one type; use a record or a tuple for mixed values")
             else:
                 out = j
@@ -275,7 +280,7 @@ class ExprChecker(CallChecker):
 
     def hashable(self, t: Type, node: object, what: str) -> None:
         if not is_hashable(t):
-            self.error(E_UNHASHABLE, f"{t} cannot be {what} (it can change, so it has no hash)", node,
+            self.ctx.error(E_UNHASHABLE, f"{t} cannot be {what} (it can change, so it has no hash)", node,
                        hint="use a Tuple, a Str or a record instead")
 
     # ---------------------------------------------------------------- comprehensions
@@ -289,23 +294,23 @@ class ExprChecker(CallChecker):
             for c in g.ifs:
                 self.condition(c)
                 true_facts, _ = self.facts(c)
-                self.state().narrow.update(true_facts)
+                self.ctx.state().narrow.update(true_facts)
 
     def iter_elem(self, t: Type, node: object) -> Type:
         el = elem_type(t)
         if el is None:
             hint = _NONE_HINT if isinstance(prune(t), OptionalT) else None
-            return self.error(E_NOT_ITERABLE, f"{a_an(t)} value cannot be iterated", node, hint=hint)
+            return self.ctx.error(E_NOT_ITERABLE, f"{a_an(t)} value cannot be iterated", node, hint=hint)
         return el
 
     def x_ListComp(self, e: ast.ListComp, expected: Type | None, cond: bool) -> Type:
         exp = _concrete(expected)
-        with self.narrowed({}):
+        with self.ctx.narrowed({}):
             self.generators(e.generators)
             return ListT(self.expr(e.elt, exp.elem if isinstance(exp, ListT) else None))
 
     def x_SetComp(self, e: ast.SetComp, expected: Type | None, cond: bool) -> Type:
-        with self.narrowed({}):
+        with self.ctx.narrowed({}):
             self.generators(e.generators)
             elem = self.expr(e.elt)
         self.hashable(elem, e.elt, "a set element")
@@ -313,12 +318,12 @@ class ExprChecker(CallChecker):
 
     def x_GeneratorExp(self, e: ast.GeneratorExp, expected: Type | None, cond: bool) -> Type:
         exp = _concrete(expected)
-        with self.narrowed({}):
+        with self.ctx.narrowed({}):
             self.generators(e.generators)
             return IterT(self.expr(e.elt, exp.elem if isinstance(exp, (IterT, ListT)) else None))
 
     def x_DictComp(self, e: ast.DictComp, expected: Type | None, cond: bool) -> Type:
-        with self.narrowed({}):
+        with self.ctx.narrowed({}):
             self.generators(e.generators)
             key, value = self.expr(e.key), self.expr(e.value)
         self.hashable(key, e.key, "a map key")
@@ -342,12 +347,12 @@ class ExprChecker(CallChecker):
         t = prune(t)
         if isinstance(t, TupleT):
             if len(t.elems) != n:
-                self.error(E_NOT_ITERABLE, f"cannot unpack {t} ({len(t.elems)} items) into {n} names", value)
+                self.ctx.error(E_NOT_ITERABLE, f"cannot unpack {t} ({len(t.elems)} items) into {n} names", value)
                 parts: tuple[Type, ...] = (ANY,) * n
             else:
                 parts = t.elems
         elif isinstance(t, OptionalT):
-            self.error(E_MAYBE_NONE, f"cannot unpack a value that may be None ({t})", value, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"cannot unpack a value that may be None ({t})", value, hint=_NONE_HINT)
             parts = (ANY,) * n
         else:
             parts = (self.iter_elem(t, value),) * n
@@ -356,15 +361,15 @@ class ExprChecker(CallChecker):
 
     def assign_local(self, name: ast.Name, t: Type, value: object, declared: Type | None = None) -> None:
         """`name = value`: the first assignment fixes the local's type; later ones must fit it."""
-        slot = self.local_slot(name)
+        slot = self.ctx.local_slot(name)
         if slot is None:
-            self.record(name, ANY)
+            self.ctx.record(name, ANY)
             return
-        frame = self.frame
+        frame = self.ctx.frame
         current = frame.slot_types.get(slot)
         if declared is not None:
             if current is not None and not (assign(current, declared, bind=False) and assign(declared, current)):
-                self.error(E_MISMATCH, f"`{name.id}` already has type {current}; it cannot be declared {declared}",
+                self.ctx.error(E_MISMATCH, f"`{name.id}` already has type {current}; it cannot be declared {declared}",
                            name, hint="declare a local once, at its first assignment")
             else:
                 frame.slot_types[slot] = current = declared
@@ -374,20 +379,20 @@ class ExprChecker(CallChecker):
         elif not assign(t, current):
             wider = join(current, t)
             hint = declare_hint(name.id, wider) if wider else None
-            self.error(E_REASSIGN, f"`{name.id}` has type {current} (from its first assignment), so it cannot hold {t}",
+            self.ctx.error(E_REASSIGN, f"`{name.id}` has type {current} (from its first assignment), so it cannot hold {t}",
                        value, hint=hint)
-        st = self.state()
+        st = self.ctx.state()
         st.assigned.add(slot)
         self.forget(slot)
         cur = prune(current)
         pt = prune(t)
         if isinstance(cur, OptionalT) and pt != NONE and not isinstance(pt, OptionalT):
             st.narrow[slot] = cur.inner
-        self.record(name, current)
+        self.ctx.record(name, current)
 
     def forget(self, slot: int) -> None:
         """Drop what was known about a local (and its field paths): it was just assigned."""
-        st = self.state()
+        st = self.ctx.state()
         for k in [k for k in st.narrow if k == slot or (isinstance(k, tuple) and k[0] == slot)]:
             del st.narrow[k]
 
@@ -396,7 +401,7 @@ class ExprChecker(CallChecker):
         self.frozen_root(target.value, "assign into")
         ct = prune(self.expr(target.value))
         if isinstance(target.index, ast.Slice):
-            self.error(E_BAD_INDEX, "slice assignment is not supported", target,
+            self.ctx.error(E_BAD_INDEX, "slice assignment is not supported", target,
                        hint="build a new list: `xs = xs[:i] + new + xs[j:]`")
             return
         if isinstance(ct, ListT):
@@ -410,23 +415,23 @@ class ExprChecker(CallChecker):
         elif ct == ANY or isinstance(ct, Hole):
             self.expr(target.index)
         elif isinstance(ct, OptionalT):
-            self.error(E_MAYBE_NONE, f"cannot assign into a value that may be None ({ct})", target.value, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"cannot assign into a value that may be None ({ct})", target.value, hint=_NONE_HINT)
         else:
             self.expr(target.index)
             hint = "records are immutable: build a new one with `r.replace(field=...)`" if isinstance(ct, RecordT) else (
                 "Str and Tuple values are immutable: build a new one" if ct == STR or isinstance(ct, TupleT) else None)
-            self.error(E_BAD_INDEX, f"{a_an(ct)} value does not support item assignment", target, hint=hint)
-        self.record(target, t)
+            self.ctx.error(E_BAD_INDEX, f"{a_an(ct)} value does not support item assignment", target, hint=hint)
+        self.ctx.record(target, t)
 
     def assign_attribute(self, target: ast.Expr, value: object) -> None:
         if not isinstance(target, ast.Attribute):
             return
         t = prune(self.expr(target.value))
         if isinstance(t, RecordT) or (isinstance(t, OptionalT) and isinstance(prune(t.inner), RecordT)):
-            self.error(E_RECORD_ASSIGN, f"cannot assign to field `{target.attr}`: records are immutable", target,
+            self.ctx.error(E_RECORD_ASSIGN, f"cannot assign to field `{target.attr}`: records are immutable", target,
                        hint=f"make an updated copy: `r = r.replace({target.attr}=...)`")
         else:
-            self.error(E_NO_ATTRIBUTE, f"cannot assign to `.{target.attr}` of {a_an(t)} value", target)
+            self.ctx.error(E_NO_ATTRIBUTE, f"cannot assign to `.{target.attr}` of {a_an(t)} value", target)
 
     def expect(self, t: Type, want: Type, node: object, what: str) -> None:
         if not assign(t, want):
@@ -435,12 +440,12 @@ class ExprChecker(CallChecker):
     def mismatch(self, t: Type, want: Type, node: object, what: str) -> None:
         pt, pw = prune(t), prune(want)
         if isinstance(pt, OptionalT) and assign(pt.inner, pw, bind=False):
-            self.error(E_MAYBE_NONE, f"{what} must be {want}, but this value may be None ({t})", node, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"{what} must be {want}, but this value may be None ({t})", node, hint=_NONE_HINT)
         elif pt == FLOAT and pw == DECIMAL:
-            self.error(E_MISMATCH, f"{what} must be Decimal, got Float", node,
+            self.ctx.error(E_MISMATCH, f"{what} must be Decimal, got Float", node,
                        hint='write Decimal literals as `Decimal("1.10")`; a Float carries binary noise')
         else:
-            self.error(E_MISMATCH, f"{what} must be {want}, got {t}", node, hint=mismatch_hint(node, t, want))
+            self.ctx.error(E_MISMATCH, f"{what} must be {want}, got {t}", node, hint=mismatch_hint(node, t, want))
 
     def frozen_root(self, e: ast.Expr, doing: str) -> None:
         """Report changing a module constant through `e` (`CONST[k] = v`, `CONST.append(x)`, `CONST[0].add(y)`)."""
@@ -448,9 +453,9 @@ class ExprChecker(CallChecker):
         while isinstance(root, (ast.Subscript, ast.Attribute)):
             root = root.value
         if isinstance(root, ast.Name):
-            b = self.binding(root)
-            if b is not None and b.kind is Kind.GLOBAL and root.id in self.globals.const_decls:
-                self.error(E_FROZEN, f"cannot {doing} module constant `{root.id}`: constants are frozen", e,
+            b = self.ctx.binding(root)
+            if b is not None and b.kind is Kind.GLOBAL and root.id in self.ctx.globals.const_decls:
+                self.ctx.error(E_FROZEN, f"cannot {doing} module constant `{root.id}`: constants are frozen", e,
                            hint=f"work on a copy in a local: `items = list({root.id})` (or `dict(...)`, `set(...)`)")
 
     # ---------------------------------------------------------------- operators
@@ -463,13 +468,13 @@ class ExprChecker(CallChecker):
         if t == ANY or isinstance(t, Hole):
             return ANY
         if isinstance(t, OptionalT) or t == NONE:
-            return self.error(E_MAYBE_NONE, f"`{e.op}` on a value that may be None ({t})", e.operand, hint=_NONE_HINT)
+            return self.ctx.error(E_MAYBE_NONE, f"`{e.op}` on a value that may be None ({t})", e.operand, hint=_NONE_HINT)
         if e.op == "~" and t == INT:
             return INT
         if e.op in ("-", "+") and (t in NUMBERS or t == DURATION):
             return t
         hint = "convert it first: `int(flag)`" if t == BOOL else None
-        return self.error(E_BAD_OPERATOR, f"unary `{e.op}` is not defined for {t}", e, hint=hint)
+        return self.ctx.error(E_BAD_OPERATOR, f"unary `{e.op}` is not defined for {t}", e, hint=hint)
 
     def x_BinOp(self, e: ast.BinOp, expected: Type | None, cond: bool) -> Type:
         lt = self.expr(e.left)
@@ -481,16 +486,16 @@ class ExprChecker(CallChecker):
         if ANY in (lt, rt) or isinstance(lt, Hole) or isinstance(rt, Hole):
             return ANY
         if isinstance(lt, OptionalT) or isinstance(rt, OptionalT) or NONE in (lt, rt):
-            return self.error(E_MAYBE_NONE, f"`{op}` on a value that may be None ({lt} {op} {rt})", node, hint=_NONE_HINT)
+            return self.ctx.error(E_MAYBE_NONE, f"`{op}` on a value that may be None ({lt} {op} {rt})", node, hint=_NONE_HINT)
         if BOOL in (lt, rt):
             if lt == rt and op in ("&", "|", "^"):
                 return BOOL
-            return self.error(E_BAD_OPERATOR, f"arithmetic on Bool: {lt} {op} {rt}", node,
+            return self.ctx.error(E_BAD_OPERATOR, f"arithmetic on Bool: {lt} {op} {rt}", node,
                               hint="SGL keeps Bool and Int apart: write `(1 if flag else 0)` or `int(flag)`")
         if op in _ARITH and lt in NUMBERS and rt in NUMBERS:
             r = numeric_result(lt, rt)
             if r is None:
-                return self.error(E_BAD_OPERATOR, f"Float and Decimal cannot be mixed: {lt} {op} {rt}", node,
+                return self.ctx.error(E_BAD_OPERATOR, f"Float and Decimal cannot be mixed: {lt} {op} {rt}", node,
                                   hint="convert one side: `Decimal(str(x))` or `float(d)`")
             return FLOAT if op == "/" and r == INT else r
         if op in _BITS and lt == INT and rt == INT:
@@ -505,7 +510,7 @@ class ExprChecker(CallChecker):
             hint = 'use an f-string: f"{x:.2f}"'
         elif op == "+" and STR in (lt, rt):
             hint = 'convert with `str(x)`, or use an f-string: f"total: {x}"'
-        return self.error(E_BAD_OPERATOR, f"`{op}` is not defined for {lt} and {rt}", node, hint=hint)
+        return self.ctx.error(E_BAD_OPERATOR, f"`{op}` is not defined for {lt} and {rt}", node, hint=hint)
 
     def sequence_op(self, op: str, lt: Type, rt: Type) -> Type | None:
         """Concatenation, repetition and set algebra; None when not one of those."""
@@ -538,12 +543,12 @@ class ExprChecker(CallChecker):
     def truthy(self, t: Type, node: object) -> None:
         t = prune(t)
         if t == NONE:
-            self.error(E_TRUTH, "this condition is always false (it is None)", node)
+            self.ctx.error(E_TRUTH, "this condition is always false (it is None)", node)
         elif t in (DATE, DATETIME) or isinstance(t, (RecordT, FnT)):
-            self.error(E_TRUTH, f"{a_an(t)} value is always true, so this test means nothing", node,
+            self.ctx.error(E_TRUTH, f"{a_an(t)} value is always true, so this test means nothing", node,
                        hint="test a field or compare it: `x is not None`, `x.qty > 0`")
         elif isinstance(t, IterT):
-            self.error(E_TRUTH, f"an {t} value is always true, so this test means nothing", node,
+            self.ctx.error(E_TRUTH, f"an {t} value is always true, so this test means nothing", node,
                        hint="use `any(...)` or make a list first")
 
     def facts(self, test: ast.Expr) -> tuple[Facts, Facts]:
@@ -554,13 +559,13 @@ class ExprChecker(CallChecker):
             subject = sides[0] if other is sides[1] else sides[1]
             key = self.fact_key(subject) if other is not None else None
             if key is not None:
-                inner = strip_optional(prune(self.types.get(id(subject), ANY)))
+                inner = strip_optional(prune(self.ctx.types.get(id(subject), ANY)))
                 if test.ops[0] in ("is not", "!="):
                     return {key: inner}, {}
                 return {}, {key: inner}
         elif isinstance(test, (ast.Name, ast.Attribute)):
             key = self.fact_key(test)
-            t = prune(self.types.get(id(test), ANY))
+            t = prune(self.ctx.types.get(id(test), ANY))
             if key is not None and isinstance(t, OptionalT):
                 return {key: t.inner}, {}
         elif isinstance(test, ast.UnaryOp) and test.op == "not":
@@ -580,7 +585,7 @@ class ExprChecker(CallChecker):
             e = e.value
         if not isinstance(e, ast.Name):
             return None
-        slot = self.local_slot(e)
+        slot = self.ctx.local_slot(e)
         if slot is None:
             return None
         return (slot, *reversed(path)) if path else slot
@@ -589,7 +594,7 @@ class ExprChecker(CallChecker):
         lt = self.expr(e.left, expected, cond)
         self.truthy(lt, e.left)
         true_facts, false_facts = self.facts(e.left)
-        with self.narrowed(true_facts if e.op == "and" else false_facts):
+        with self.ctx.narrowed(true_facts if e.op == "and" else false_facts):
             rt = self.expr(e.right, expected, cond)
         if cond:
             self.truthy(rt, e.right)
@@ -600,21 +605,21 @@ class ExprChecker(CallChecker):
             return j
         if cond:
             return BOOL  # only its truth is used
-        return self.error(E_MISMATCH, f"`{e.op}` gives one of its operands, and these have different types: {lt} and {rt}",
+        return self.ctx.error(E_MISMATCH, f"`{e.op}` gives one of its operands, and these have different types: {lt} and {rt}",
                           e, hint="make both sides the same type, or use `x if cond else y`")
 
     def x_IfExp(self, e: ast.IfExp, expected: Type | None, cond: bool) -> Type:
         self.condition(e.test)
         true_facts, false_facts = self.facts(e.test)
-        with self.narrowed(true_facts):
+        with self.ctx.narrowed(true_facts):
             bt = self.expr(e.body, expected, cond)
-        with self.narrowed(false_facts):
+        with self.ctx.narrowed(false_facts):
             ot = self.expr(e.orelse, expected, cond)
         j = join(bt, ot)
         if j is None:
             if cond:
                 return BOOL
-            return self.error(E_MISMATCH, f"the two branches have different types: {bt} and {ot}", e,
+            return self.ctx.error(E_MISMATCH, f"the two branches have different types: {bt} and {ot}", e,
                               hint="make both branches the same type")
         return j
 
@@ -631,7 +636,7 @@ class ExprChecker(CallChecker):
         if op in ("is", "is not"):
             if not (isinstance(ln, ast.NoneLit) or isinstance(rn, ast.NoneLit)):
                 eq = "==" if op == "is" else "!="
-                self.error(E_IS_NOT_NONE, f"`{op}` is only for comparing with None", node,
+                self.ctx.error(E_IS_NOT_NONE, f"`{op}` is only for comparing with None", node,
                            hint=f"compare values with `{eq}`")
             return
         plt, prt = prune(lt), prune(rt)
@@ -646,22 +651,22 @@ class ExprChecker(CallChecker):
                 hint = "compare with `is None`" if NONE in (plt, prt) else None
                 if {plt, prt} == {FLOAT, DECIMAL}:
                     hint = "convert one side: `Decimal(str(x))` or `float(d)`"
-                self.error(E_EQ_UNRELATED, f"`{op}` between {lt} and {rt} is always {always}", node, hint=hint)
+                self.ctx.error(E_EQ_UNRELATED, f"`{op}` between {lt} and {rt} is always {always}", node, hint=hint)
             return
         if isinstance(plt, OptionalT) or isinstance(prt, OptionalT) or NONE in (plt, prt):
-            self.error(E_MAYBE_NONE, f"`{op}` on a value that may be None ({lt} {op} {rt})", node, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"`{op}` on a value that may be None ({lt} {op} {rt})", node, hint=_NONE_HINT)
             return
         if not orderable(plt, prt):
             hint = "compare a field: `a.price < b.price`" if isinstance(plt, RecordT) else None
             if BOOL in (plt, prt):
                 hint = "Bool values are not ordered in SGL"
-            self.error(E_NO_ORDER, f"`{op}` is not defined between {lt} and {rt}", node, hint=hint)
+            self.ctx.error(E_NO_ORDER, f"`{op}` is not defined between {lt} and {rt}", node, hint=hint)
 
     def membership(self, item: Type, container: Type, ln: ast.Expr, rn: ast.Expr) -> None:
         if container == ANY or isinstance(container, Hole):
             return
         if isinstance(container, OptionalT):
-            self.error(E_MAYBE_NONE, f"`in` on a value that may be None ({container})", rn, hint=_NONE_HINT)
+            self.ctx.error(E_MAYBE_NONE, f"`in` on a value that may be None ({container})", rn, hint=_NONE_HINT)
             return
         if container == STR:
             want: Type | None = STR
@@ -672,9 +677,9 @@ class ExprChecker(CallChecker):
         else:
             want = None
         if want is None:
-            self.error(E_NOT_ITERABLE, f"`in` needs a collection or a Str on the right, got {container}", rn)
+            self.ctx.error(E_NOT_ITERABLE, f"`in` needs a collection or a Str on the right, got {container}", rn)
         elif not related(item, want):
-            self.error(E_EQ_UNRELATED, f"{a_an(item)} value is never in {a_an(container)}", ln)
+            self.ctx.error(E_EQ_UNRELATED, f"{a_an(item)} value is never in {a_an(container)}", ln)
 
     # ---------------------------------------------------------------- lambdas
 
@@ -685,17 +690,17 @@ class ExprChecker(CallChecker):
             ret_expected = _concrete(fn.ret)
         else:
             if isinstance(fn, FnT):
-                self.error(E_CANNOT_INFER, f"this lambda takes {len(e.params)} parameter(s), but {len(fn.params)} are passed to it", e)
+                self.ctx.error(E_CANNOT_INFER, f"this lambda takes {len(e.params)} parameter(s), but {len(fn.params)} are passed to it", e)
             else:
-                self.error(E_CANNOT_INFER, "cannot tell the types of this lambda's parameters here", e,
+                self.ctx.error(E_CANNOT_INFER, "cannot tell the types of this lambda's parameters here", e,
                            hint="pass a lambda directly where a function is expected (`sorted(xs, key=lambda x: ...)`), or write a proc")
             params = (ANY,) * len(e.params)
             ret_expected = None
             expected = None  # reported: the lambda's type is ANY from here on
-        scope = self.resolution.functions.get(id(e))
+        scope = self.ctx.resolution.functions.get(id(e))
         nslots = scope.nslots if scope is not None else len(params)
         frame = Frame("lambda", "<lambda>", nslots, dict(enumerate(params)), state=State(set(range(len(params)))))
-        with self.in_frame(frame):
+        with self.ctx.in_frame(frame):
             rt = self.expr(e.body, ret_expected)
         return FnT(params, rt) if expected is not None else ANY
 
@@ -703,20 +708,20 @@ class ExprChecker(CallChecker):
 
     def x_Attribute(self, e: ast.Attribute, expected: Type | None, cond: bool) -> Type:
         if isinstance(e.value, ast.Name):
-            b = self.binding(e.value)
+            b = self.ctx.binding(e.value)
             if b is not None and b.kind is Kind.MODULE:
                 return self.module_member(e)
         t = self.expr(e.value)
         key = self.fact_key(e)
-        if key is not None and key in self.state().narrow:
-            return self.state().narrow[key]
+        if key is not None and key in self.ctx.state().narrow:
+            return self.ctx.state().narrow[key]
         return self.attribute_type(t, e)
 
     def module_member(self, e: ast.Attribute) -> Type:
         assert isinstance(e.value, ast.Name)
         alias = e.value.id
-        iface = self.globals.modules.get(alias)
-        self.record(e.value, ANY)
+        iface = self.ctx.globals.modules.get(alias)
+        self.ctx.record(e.value, ANY)
         if iface is None:
             return ANY  # unknown module: reported at `use`
         if e.attr in iface.consts:
@@ -724,7 +729,7 @@ class ExprChecker(CallChecker):
         if e.attr in iface.procs:
             return iface.procs[e.attr].fn_type()
         names = [*iface.consts, *iface.procs, *iface.records]
-        return self.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{e.attr}`", e,
+        return self.ctx.error(E_UNKNOWN_MEMBER, f"module `{iface.name}` has no member `{e.attr}`", e,
                           hint=did_you_mean(e.attr, names))
 
     def attribute_type(self, t: Type, e: ast.Attribute) -> Type:
@@ -732,14 +737,14 @@ class ExprChecker(CallChecker):
         if t == ANY or isinstance(t, Hole):
             return ANY
         if isinstance(t, OptionalT) or t == NONE:
-            return self.error(E_MAYBE_NONE, f"`.{e.attr}` on a value that may be None ({t})", e, hint=_NONE_HINT)
+            return self.ctx.error(E_MAYBE_NONE, f"`.{e.attr}` on a value that may be None ({t})", e, hint=_NONE_HINT)
         if isinstance(t, RecordT):
             f = t.field(e.attr)
             if f is not None:
                 return f.type
             if e.attr in RECORD_METHODS:
-                return self.error(E_NO_ATTRIBUTE, f"`{e.attr}` is a method; call it: `r.{e.attr}(field=...)`", e)
-            return self.error(E_UNKNOWN_FIELD, f"record `{t.name}` has no field `{e.attr}`", e,
+                return self.ctx.error(E_NO_ATTRIBUTE, f"`{e.attr}` is a method; call it: `r.{e.attr}(field=...)`", e)
+            return self.ctx.error(E_UNKNOWN_FIELD, f"record `{t.name}` has no field `{e.attr}`", e,
                               hint=did_you_mean(e.attr, [f.name for f in t.fields]))
         tname = type_name(t)
         fields = FIELDS.get(tname or "", {})
@@ -747,7 +752,7 @@ class ExprChecker(CallChecker):
             return fields[e.attr]
         methods = METHODS.get(tname or "", {})
         if e.attr in methods:
-            return self.error(E_NO_ATTRIBUTE, f"`{e.attr}` is a method of {tname}; call it: `.{e.attr}(...)`", e)
+            return self.ctx.error(E_NO_ATTRIBUTE, f"`{e.attr}` is a method of {tname}; call it: `.{e.attr}(...)`", e)
         return self.no_attribute(t, e.attr, e, [*fields, *methods])
 
     def no_attribute(self, t: Type, attr: str, node: object, names: list[str]) -> Type:
@@ -755,7 +760,7 @@ class ExprChecker(CallChecker):
             hint = "SGL values have no Python attributes; only record fields and the documented methods exist"
         else:
             hint = did_you_mean(attr, names, fallback=_PYTHON_ONLY.get(attr))
-        return self.error(E_NO_ATTRIBUTE, f"{a_an(t)} value has no attribute `{attr}`", node, hint=hint)
+        return self.ctx.error(E_NO_ATTRIBUTE, f"{a_an(t)} value has no attribute `{attr}`", node, hint=hint)
 
     def x_Subscript(self, e: ast.Subscript, expected: Type | None, cond: bool) -> Type:
         t = prune(self.expr(e.value))
@@ -766,7 +771,7 @@ class ExprChecker(CallChecker):
             return ANY
         if isinstance(t, OptionalT):
             self.expr(e.index)
-            return self.error(E_MAYBE_NONE, f"indexing a value that may be None ({t})", e.value, hint=_NONE_HINT)
+            return self.ctx.error(E_MAYBE_NONE, f"indexing a value that may be None ({t})", e.value, hint=_NONE_HINT)
         if isinstance(t, MapT):
             self.expect(self.expr(e.index, _concrete(t.key)), t.key, e.index, "a map key")
             return t.value
@@ -779,35 +784,35 @@ class ExprChecker(CallChecker):
             if k is not None:
                 if -len(t.elems) <= k < len(t.elems):
                     return t.elems[k]
-                return self.error(E_TUPLE_INDEX, f"index {k} is out of range for {t}", e.index)
+                return self.ctx.error(E_TUPLE_INDEX, f"index {k} is out of range for {t}", e.index)
             el = elem_type(t)
             if el is None:
-                return self.error(E_TUPLE_INDEX, f"{a_an(t)} can only be indexed with a constant (its items differ in type)",
+                return self.ctx.error(E_TUPLE_INDEX, f"{a_an(t)} can only be indexed with a constant (its items differ in type)",
                                   e.index, hint="unpack it: `a, b = pair`")
             return el
         self.expr(e.index)
         hint = "make a list first: `list(...)`" if isinstance(t, (IterT, ViewT)) else None
-        return self.error(E_BAD_INDEX, f"{a_an(t)} value cannot be indexed", e, hint=hint)
+        return self.ctx.error(E_BAD_INDEX, f"{a_an(t)} value cannot be indexed", e, hint=hint)
 
     def slice_type(self, t: Type, s: ast.Slice, e: ast.Subscript) -> Type:
         for part in (s.lower, s.upper, s.step):
             if part is not None:
                 self.expect(self.expr(part, INT), optional(INT), part, "a slice bound")
-        self.record(s, t)
+        self.ctx.record(s, t)
         if t == ANY or isinstance(t, Hole) or t == STR or isinstance(t, ListT):
             return t
         if isinstance(t, TupleT):
             bounds = [None if p is None else _const_int(p) for p in (s.lower, s.upper, s.step)]
             if all(b is not None or p is None for b, p in zip(bounds, (s.lower, s.upper, s.step))) and bounds[2] != 0:
                 return TupleT(t.elems[bounds[0]:bounds[1]:bounds[2]])
-            return self.error(E_TUPLE_INDEX, f"{a_an(t)} can only be sliced with constant bounds", e)
+            return self.ctx.error(E_TUPLE_INDEX, f"{a_an(t)} can only be sliced with constant bounds", e)
         if isinstance(t, OptionalT):
-            return self.error(E_MAYBE_NONE, f"slicing a value that may be None ({t})", e.value, hint=_NONE_HINT)
-        return self.error(E_BAD_INDEX, f"{a_an(t)} value cannot be sliced", e,
+            return self.ctx.error(E_MAYBE_NONE, f"slicing a value that may be None ({t})", e.value, hint=_NONE_HINT)
+        return self.ctx.error(E_BAD_INDEX, f"{a_an(t)} value cannot be sliced", e,
                           hint="make a list first: `list(...)`" if isinstance(t, (IterT, ViewT)) else None)
 
     def x_Call(self, e: ast.Call, expected: Type | None, cond: bool) -> Type:
-        return self.call(e, expected)
+        return self.calls.call(e, expected)
 
 
 # Python attributes an LLM reaches for, with the SGL way.
