@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from seglam_lang.cache.cache import CacheMiss, ReasoningCache
+from seglam_lang.cache import CacheMiss, ReasoningCache
 
 NOUNS = """area perimeter volume weight cost price tax discount margin speed distance rent salary bonus score
 rating yield dose capacity density pressure voltage power energy mileage calories protein interest deposit
@@ -105,7 +105,7 @@ def measure(cache: ReasoningCache, n: int, rng: random.Random, requests: int) ->
     misses = [f"What is the {rng.choice(NOUNS)} of the spaceship for {rng.randint(1, 99)}?" for _ in range(requests // 2)]
     misses += [f"tell me a story about {rng.choice(SUBJECTS)} number {i}" for i in range(requests // 2)]
     cache.lookup(hits[0])
-    matcher = cache._matcher  # the in-memory index after the refresh `lookup` did
+    matcher = cache.hot_path.matcher  # the in-memory index after the refresh `lookup` did
     for text in hits:  # warm: load each module once (a host app's steady state)
         out = matcher.find(text)
         assert out.hit is not None, (text, out.rejected)

@@ -56,8 +56,8 @@ from typing import Any
 
 from baselines import DEFAULT_THRESHOLD, ExactCache, SimilarityCache, similarity_cache
 
-from seglam_lang.cache.cache import CacheError, ReasoningCache
-from seglam_lang.cache.compiler import CompileContext, CompileRequest, CompileResult
+from seglam_lang.cache import CacheError, ReasoningCache
+from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, Spend
 from seglam_lang.runtime.values import format_value
 
 SYSTEMS = ("seglam", "exact", "similarity")
@@ -193,12 +193,13 @@ class SimulatedLLM:
         row = self.current
         assert row is not None and request.text == row.input, "the bench sets the row before asking"
         self.calls += 1
+        context.meter.charge(Spend(llm_calls=1))
         module = self.library.module_for(row.family)
         if module is not None and not self.is_stored(module):
             return CompileResult("compile", source=self.library.source(module), family=module,
-                                 compiler=self.name, llm_calls=1)
+                                 compiler=self.name)
         # Code for this family is cached already (or there is none to write): answer directly.
-        return CompileResult("decline", answer=row.target, compiler=self.name, llm_calls=1)
+        return CompileResult("decline", answer=row.target, compiler=self.name)
 
     def answer(self, row: Row) -> str:
         """The LLM answers a request itself (no code)."""

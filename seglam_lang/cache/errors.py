@@ -7,7 +7,12 @@ can act on and the CLI prints as is.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from seglam_lang.errors import SglError
+
+if TYPE_CHECKING:
+    from seglam_lang.cache.matcher import Outcome
 
 
 class CacheError(SglError):
@@ -26,3 +31,13 @@ class StoreError(CacheError):
     """The cache folder or its index refused an operation (unknown family, bad name...)."""
 
     default_code = "E0602"
+
+
+class CacheMiss(CacheError):
+    """No procedure answers the request and no compiler is configured (`sgl ask` exits 4)."""
+
+    default_code = "E0601"
+
+    def __init__(self, message: str, outcome: Outcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome

@@ -7,10 +7,12 @@ Layout of a cache directory:
     index.sqlite                     WAL-mode index: families, versions, triggers, verification
                                      records, rejected cases, the request log (statistics)
     .lock                            the writers' lock file
-    tmp/                             staging area for atomic writes
+    tmp/                             staging area for atomic writes (exists only during a write)
+    locks/                           compiles in flight (see `miss`; exists only while one is)
 
 Owns: `Store` (all reads and writes of that layout), `default_cache_dir()`, the
-`FamilyRow` view of a family, and the integrity rules below.
+`FamilyRow`, `TriggerRow` and `Verification` records it reads and writes, and the
+integrity rules below.
 
 Invariants:
 - the index is the source of truth for what may run: a family runs only with status
@@ -46,6 +48,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.cache.errors import StoreError
+from seglam_lang.cache.locks import held
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -72,12 +75,19 @@ CREATE TABLE IF NOT EXISTS verifications(
 CREATE TABLE IF NOT EXISTS rejections(
     id INTEGER PRIMARY KEY, family TEXT NOT NULL, version INTEGER NOT NULL, request TEXT NOT NULL,
     expected TEXT NOT NULL, time REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS failures(
+    key TEXT PRIMARY KEY, request TEXT, outcome TEXT NOT NULL, detail TEXT, time REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS requests(
     id INTEGER PRIMARY KEY, time REAL NOT NULL, request TEXT NOT NULL, outcome TEXT NOT NULL,
     family TEXT, version INTEGER, answer TEXT, elapsed_ms REAL NOT NULL, llm_calls INTEGER NOT NULL DEFAULT 0,
     tokens_in INTEGER NOT NULL DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0,
     tokens_cache_read INTEGER NOT NULL DEFAULT 0, detail TEXT);
 """
+
+
+_TOTALS = ("COUNT(*), COALESCE(SUM(outcome = 'hit'), 0), COALESCE(SUM(outcome != 'hit'), 0), "
+           "COALESCE(SUM(outcome = 'conflict'), 0), COALESCE(SUM(llm_calls), 0), COALESCE(SUM(tokens_in), 0), "
+           "COALESCE(SUM(tokens_out), 0), COALESCE(SUM(tokens_cache_read), 0)")
 
 
 def default_cache_dir() -> Path:
@@ -118,6 +128,37 @@ class FamilyRow:
 
 
 @attrs.frozen
+class Verification:
+    """The outcome of verifying one version: passed or not, a one-line summary, the report as JSON."""
+
+    passed: bool
+    summary: str
+    report: str | None = None
+
+
+@attrs.frozen
+class LogSettings:
+    """How the request log is kept (a setting of the folder, shared by every process): at most
+    `rows` rows and `days` days of requests (None: no bound); `text` is "text" (each request
+    as asked) or "hash" (only its SHA-256: requests can hold personal data). Statistics count
+    the requests a bound removed too."""
+
+    rows: int | None = None
+    days: float | None = None
+    text: str = "text"
+
+    def __attrs_post_init__(self) -> None:
+        if (self.rows is not None and self.rows < 1) or (self.days is not None and not self.days > 0):
+            raise StoreError("the request log keeps at least 1 row and more than 0 days")
+        if self.text not in ("text", "hash"):
+            raise StoreError(f"the request log keeps 'text' or 'hash', not {self.text!r}")
+
+
+_PRUNE_EVERY = 32  # log writes between two applications of the log's bounds (each a cheap DELETE)
+_COUNTERS = ("requests", "hits", "misses", "conflicts", "llm_calls", "tokens_in", "tokens_out", "tokens_cache_read")
+
+
+@attrs.frozen
 class TriggerRow:
     family: str
     proc: str
@@ -132,7 +173,7 @@ class Store:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser()
-        for sub in ("procedures", "history", "tmp"):
+        for sub in ("procedures", "history"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
         self._db = sqlite3.connect(self.root / "index.sqlite", timeout=30.0, isolation_level=None,
@@ -143,9 +184,11 @@ class Store:
         self._own_change = True
         self._seen_data_version = -1
         self._generation = 0
+        self._log_settings = LogSettings()
         with self.lock(), self._tx() as db:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
+        self._log_settings = self._read_log_settings()
 
     def close(self) -> None:
         with self._mutex:
@@ -164,14 +207,12 @@ class Store:
                 finally:
                     self._lock_depth -= 1
                 return
-            with open(self.root / ".lock", "a+b") as f:
-                _lock_file(f)
+            with held(self.root / ".lock"):
                 self._lock_depth = 1
                 try:
                     yield
                 finally:
                     self._lock_depth = 0
-                    _unlock_file(f)
 
     @contextlib.contextmanager
     def _tx(self, structural: bool = True) -> Iterator[sqlite3.Connection]:
@@ -204,6 +245,7 @@ class Store:
             if dv != self._seen_data_version or self._own_change:
                 row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
                 self._generation = int(row[0]) if row else 0
+                self._log_settings = self._read_log_settings()
                 self._seen_data_version, self._own_change = dv, False
             return self._generation
 
@@ -216,13 +258,23 @@ class Store:
         return self.root / "history" / family / f"{version}.sgl"
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
+        """Write `path` so that readers see the old bytes or the new, never a part.
+        Called under `lock()`, which is what makes removing the emptied `tmp/` safe."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / "tmp" / f"{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        staging = self.root / "tmp"
+        staging.mkdir(exist_ok=True)
+        tmp = staging / f"{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            with contextlib.suppress(OSError):  # not empty: a killed writer's leftovers stay for inspection
+                staging.rmdir()
         _fsync_dir(path.parent)
 
     # ------------------------------------------------------------ families
@@ -246,7 +298,7 @@ class Store:
         return [TriggerRow(f, p, pat, bool(rx), k) for f, p, pat, rx, k in rows]
 
     def put(self, name: str, source: str, *, origin: dict[str, str], triggers: Sequence[TriggerRow],
-            verification: tuple[bool, str, str | None], note: str, status: str = ACTIVE) -> int:
+            verification: Verification, note: str, status: str = ACTIVE) -> int:
         """Store `source` as the next version of family `name`; return the version number.
 
         Call under `lock()` when the decision to store depended on reading the store.
@@ -266,9 +318,9 @@ class Store:
                 db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?)",
                            (name, version, digest, now, note, origin_json))
                 self._set_triggers(db, name, triggers)
-                passed, summary, report = verification
                 db.execute("INSERT INTO verifications(family, version, hash, passed, time, summary, report) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, version, digest, int(passed), now, summary, report))
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, version, digest, int(verification.passed), now,
+                                                            verification.summary, verification.report))
             self._write_atomic(self.current_path(name), data)
         return version
 
@@ -325,14 +377,13 @@ class Store:
             self.set_status(name, TAMPERED, problem)
         return None, problem
 
-    def record_verification(self, name: str, verification: tuple[bool, str, str | None],
-                            status: str | None = None, reason: str | None = None) -> None:
+    def record_verification(self, name: str, verification: Verification, status: str | None = None,
+                            reason: str | None = None) -> None:
         row = self.require(name)
-        passed, summary, report = verification
         with self._tx() as db:
             db.execute("INSERT INTO verifications(family, version, hash, passed, time, summary, report) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, row.version, row.hash, int(passed), time.time(),
-                                                        summary, report))
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, row.version, row.hash, int(verification.passed),
+                                                        time.time(), verification.summary, verification.report))
             if status is not None:
                 db.execute("UPDATE families SET status = ?, reason = ?, updated = ? WHERE name = ?",
                            (status, reason, time.time(), name))
@@ -346,6 +397,16 @@ class Store:
         rows = self._query("SELECT version, hash, created, note, origin FROM versions WHERE family = ? "
                            "ORDER BY version", (name,))
         return [{"version": v, "hash": h, "created": c, "note": n, "origin": json.loads(o)} for v, h, c, n, o in rows]
+
+    def has_history(self, name: str) -> bool:
+        """Was a family of this name ever stored (it may have been removed since)?"""
+        return self._max_version(name) > 0
+
+    def removed_family_with(self, source: str) -> str | None:
+        """The removed family one of whose stored versions is exactly `source`, if any."""
+        rows = self._query("SELECT v.family FROM versions v LEFT JOIN families f ON f.name = v.family "
+                           "WHERE v.hash = ? AND f.name IS NULL ORDER BY v.created DESC", (content_hash(source.encode()),))
+        return rows[0][0] if rows else None
 
     def read_version(self, name: str, version: int) -> str:
         try:
@@ -363,6 +424,11 @@ class Store:
             db.execute("UPDATE families SET status = ?, reason = ?, updated = ? WHERE name = ?",
                        (SUSPENDED, f"rejected: {request!r} should be {expected}", time.time(), name))
 
+    def withdraw_rejections(self, name: str, requests: Sequence[str]) -> None:
+        """Forget rejected cases of `name` (a person restored a version that fails them)."""
+        with self._tx() as db:
+            db.executemany("DELETE FROM rejections WHERE family = ? AND request = ?", [(name, r) for r in requests])
+
     def rejections(self, name: str) -> list[tuple[str, str]]:
         return [(r, e) for r, e in self._query("SELECT request, expected FROM rejections WHERE family = ? "
                                                 "ORDER BY id", (name,))]
@@ -373,19 +439,88 @@ class Store:
                     answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
                     tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
         with self._tx(structural=False) as db:
-            db.execute("INSERT INTO requests(time, request, outcome, family, version, answer, elapsed_ms, llm_calls,"
-                       " tokens_in, tokens_out, tokens_cache_read, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls, tokens_in,
-                        tokens_out, tokens_cache_read, detail))
+            row = db.execute("INSERT INTO requests(time, request, outcome, family, version, answer, elapsed_ms,"
+                             " llm_calls, tokens_in, tokens_out, tokens_cache_read, detail)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (time.time(), self.request_text(request), outcome, family, version, answer, elapsed_ms,
+                              llm_calls, tokens_in, tokens_out, tokens_cache_read, detail)).lastrowid
+            if row is not None and row % _PRUNE_EVERY == 0:  # by row id: the same rhythm for every process
+                self._prune(db)
+
+    def request_text(self, request: str) -> str:
+        """A request as the log keeps it (its text, or its hash: see `LogSettings`)."""
+        return request if self._log_settings.text == "text" else "sha256:" + content_hash(request.encode())
+
+    def log_settings(self) -> LogSettings:
+        with self._mutex:
+            return self._read_log_settings()
+
+    def set_log_settings(self, settings: LogSettings) -> None:
+        """Change how the request log is kept (for every process) and apply the bounds now."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('log.settings', ?)",
+                       (json.dumps(attrs.asdict(settings)),))
+            self._log_settings = settings
+            self._prune(db)
+
+    def _read_log_settings(self) -> LogSettings:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'log.settings'").fetchone()
+        return LogSettings(**json.loads(row[0])) if row else LogSettings()
+
+    def _prune(self, db: sqlite3.Connection) -> None:
+        """Apply the log's bounds: remove the oldest rows, adding them to the pruned totals first."""
+        settings, where, args = self._log_settings, [], []
+        if settings.rows is not None:
+            where.append("id <= (SELECT MAX(id) FROM requests) - ?")
+            args.append(settings.rows)
+        if settings.days is not None:
+            where.append("time < ?")
+            args.append(time.time() - settings.days * 86400)
+        if not where:
+            return
+        cond = " OR ".join(where)
+        gone = db.execute(f"SELECT {_TOTALS}, MIN(time) FROM requests WHERE {cond}", args).fetchone()
+        if not gone[0]:
+            return
+        pruned = self._pruned(db)
+        totals = {k: pruned.get(k, 0) + v for k, v in zip(_COUNTERS, gone[:-1])}
+        totals["first"] = min(t for t in (pruned.get("first"), gone[-1]) if t is not None)
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('log.pruned', ?)", (json.dumps(totals),))
+        db.execute(f"DELETE FROM requests WHERE {cond}", args)
+
+    @staticmethod
+    def _pruned(db: sqlite3.Connection) -> dict[str, Any]:
+        row = db.execute("SELECT value FROM meta WHERE key = 'log.pruned'").fetchone()
+        return json.loads(row[0]) if row else {}
 
     def stats(self) -> dict[str, Any]:
-        (n, hits, misses, conflicts, calls, tin, tout, tcache, first, last), = self._query(
-            "SELECT COUNT(*), COALESCE(SUM(outcome = 'hit'), 0), COALESCE(SUM(outcome != 'hit'), 0),"
-            " COALESCE(SUM(outcome = 'conflict'), 0), COALESCE(SUM(llm_calls), 0), COALESCE(SUM(tokens_in), 0),"
-            " COALESCE(SUM(tokens_out), 0), COALESCE(SUM(tokens_cache_read), 0), MIN(time), MAX(time) FROM requests")
-        return {"requests": n, "hits": hits, "misses": misses, "conflicts": conflicts, "hit_rate": hits / n if n else 0.0,
-                "llm_calls": calls, "tokens_in": tin, "tokens_out": tout, "tokens_cache_read": tcache,
-                "first": first, "last": last, "procedures": len(self.families())}
+        with self._mutex:
+            row = self._db.execute(f"SELECT {_TOTALS}, MIN(time), MAX(time) FROM requests").fetchone()
+            pruned = self._pruned(self._db)
+        counts = {k: v + pruned.get(k, 0) for k, v in zip(_COUNTERS, row[:-2])}
+        first = min((t for t in (row[-2], pruned.get("first")) if t is not None), default=None)
+        n, hits = counts["requests"], counts["hits"]
+        return {**counts, "hit_rate": hits / n if n else 0.0, "first": first, "last": row[-1],
+                "procedures": len(self.families()), "kept": row[0]}
+
+    # ------------------------------------------------------------ failure memory
+
+    def remember_failure(self, key: str, request: str, outcome: str, detail: str) -> None:
+        """Remember that the request with normalised key `key` was declined or failed to compile."""
+        with self._tx(structural=False) as db:
+            db.execute("INSERT OR REPLACE INTO failures(key, request, outcome, detail, time) VALUES (?, ?, ?, ?, ?)",
+                       (key, self.request_text(request), outcome, detail, time.time()))
+
+    def failure(self, key: str, max_age_s: float) -> tuple[str, str] | None:
+        """(outcome, detail) of a failure remembered for `key` within `max_age_s`, else None."""
+        rows = self._query("SELECT outcome, detail FROM failures WHERE key = ? AND time >= ?",
+                           (key, time.time() - max_age_s))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def forget_failures(self) -> int:
+        """Forget every remembered failure; return how many there were."""
+        with self._tx(structural=False) as db:
+            return db.execute("DELETE FROM failures").rowcount
 
     def request_outcomes(self) -> list[tuple[float, str]]:
         """(time, outcome) of every logged request, oldest first (for the hit-rate curve)."""
@@ -439,27 +574,3 @@ def _fsync_dir(path: Path) -> None:
     finally:
         os.close(fd)
 
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock_file(f: Any) -> None:
-        f.seek(0)
-        while True:
-            try:
-                msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
-                return
-            except OSError:
-                time.sleep(0.05)
-
-    def _unlock_file(f: Any) -> None:
-        f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock_file(f: Any) -> None:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-
-    def _unlock_file(f: Any) -> None:
-        fcntl.flock(f.fileno(), fcntl.LOCK_UN)

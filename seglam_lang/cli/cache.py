@@ -10,7 +10,8 @@ Invariants:
   error (exit 2) even on a hit;
 - a `Str` answer prints as plain text, any other value as an SGL literal
   (`format_value`); `--json` prints one object with the keys `answer`, `hit`,
-  `procedure`, `version`, `args`, `elapsed_ms`, `llm_calls`;
+  `procedure`, `version`, `args`, `elapsed_ms` (the answer path), `load_ms` (loading stored
+  modules, once per module and process), `llm_calls`;
 - exit codes (`seglam_lang.cli`): 0 success, 1 the operation failed (rejected module,
   unknown family, ...), 2 usage error (a missing file or cache folder, a URL for
   `--cache`), 4 a miss with no compiler configured. Every error is one line on stderr,
@@ -26,12 +27,16 @@ import functools
 import json
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, fail
 from seglam_lang.cli.cachedir import cache_folder, check_cache_value
+
+if TYPE_CHECKING:
+    from seglam_lang.cache import ReasoningCache
+    from seglam_lang.compilers import Deferred
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,8 +46,8 @@ _cache_option = click.option(
 )
 
 
-def _open(cache_dir: str | None) -> Any:
-    from seglam_lang.cache.cache import ReasoningCache
+def _open(cache_dir: str | None) -> ReasoningCache:
+    from seglam_lang.cache import ReasoningCache
 
     return ReasoningCache(cache_folder(cache_dir))
 
@@ -52,14 +57,13 @@ def _errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from seglam_lang.cache.cache import CacheError, CacheMiss
-        from seglam_lang.cache.store import StoreError
+        from seglam_lang.cache import CacheError, CacheMiss
 
         try:
             return fn(*args, **kwargs)
         except CacheMiss as e:
             fail(str(e), EXIT_MISS)
-        except (CacheError, StoreError) as e:
+        except CacheError as e:
             fail(str(e), EXIT_FAILURE, error_code=e.diagnostic.code)
         except sqlite3.Error as e:
             fail(f"cache index error: {e} (try `sgl cache reindex`)", EXIT_FAILURE)
@@ -82,7 +86,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
-                       show_prompt: bool) -> Any:
+                       show_prompt: bool) -> Deferred | None:
     """The compiler these options and the environment configure, built on the first miss; None
     when there is none (issue "LLM compilers")."""
     from seglam_lang.compilers import Deferred, configured, resolve_spec
@@ -90,9 +94,8 @@ def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, ma
     spec = resolve_spec(spec)
     if spec is None:
         return None
-    show = (lambda text: click.echo(text, nl=False)) if show_prompt else None
     return Deferred(lambda: configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
-                                       show_prompt=show))
+                                       show_prompt=show_prompt))
 
 
 def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -128,23 +131,20 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spe
     which writes, verifies and stores a procedure for this kind of request; with none
     configured it exits with code 4.
     """
-    from seglam_lang.cache.errors import CacheError
-
     cache = _open(cache_dir)
     cache.compiler = _deferred_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
-    try:
-        answer = cache.ask(request)
-    except CacheError as e:
-        if getattr(e, "dry_run", False):  # --show-prompt printed the prompt: done
-            return
-        raise
+    answer = cache.ask(request)
+    if answer.prompt is not None:  # --show-prompt on a miss: the prompt is the output
+        click.echo(answer.prompt, nl=False)
+        return
     for problem in cache.problems:
         click.echo(f"sgl: warning: {problem}", err=True)
     if as_json:
         click.echo(json.dumps({
             "answer": _json_value(answer.value), "hit": answer.hit, "procedure": answer.procedure,
             "version": answer.version, "args": {k: _json_value(v) for k, v in answer.arg_values.items()},
-            "elapsed_ms": round(answer.elapsed_ms, 3), "llm_calls": answer.llm_calls,
+            "elapsed_ms": round(answer.elapsed_ms, 3), "load_ms": round(answer.load_ms, 3),
+            "llm_calls": answer.llm_calls,
         }, ensure_ascii=False))
     else:
         click.echo(_literal(answer.value))
@@ -161,7 +161,7 @@ def cache_group() -> None:
 @_errors
 def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
     """Verify SGL modules, then store each as a procedure family (named after the file)."""
-    from seglam_lang.cache.cache import CacheError
+    from seglam_lang.cache import CacheError
 
     cache = _open(cache_dir)
     failed = 0
@@ -207,7 +207,7 @@ def ls_command(as_json: bool, cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
-    """Print the source of a procedure family."""
+    """Print the source of a procedure family (NAME or FAMILY.PROC; a removed family's history too)."""
     click.echo(_open(cache_dir).show(name, version), nl=False)
 
 
@@ -217,16 +217,23 @@ def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
-    """Why a procedure exists: origin request, compiler, time, verification record."""
+    """Why a procedure exists: origin request, compiler, time, later versions, verification record.
+
+    NAME is a family, or FAMILY.PROC as `sgl ask --json` prints it."""
     info = _open(cache_dir).why(name)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
         return
-    click.echo(f"{name} version {info['version']} ({info['status']}{': ' + info['reason'] if info['reason'] else ''})")
+    family = info["family"]
+    click.echo(f"{family} version {info['version']} ({info['status']}{': ' + info['reason'] if info['reason'] else ''})")
+    if info["origin"] and info["origin_version"] != info["version"]:
+        click.echo(f"  origin (of version {info['origin_version']}):")
     for key, value in info["origin"].items():
         click.echo(f"  {key}: {value}")
     if not info["origin"]:
         click.echo("  (no origin block)")
+    for change in info["changes"]:
+        click.echo(f"  v{change['version']} {_time(change['time'])}: {change['note'] or ''}")
     click.echo(f"  stored: {_time(info['updated'])}")
     for v in info["verifications"]:
         click.echo(f"  verification v{v['version']} {_time(v['time'])}: {'passed' if v['passed'] else 'FAILED'}"
@@ -240,7 +247,7 @@ def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def history_command(name: str, cache_dir: str | None) -> None:
-    """List the stored versions of a family (`show --version N` prints one)."""
+    """List the stored versions of a family (`show --version N` prints one); kept after `rm`."""
     for h in _open(cache_dir).history(name):
         click.echo(f"v{h['version']}  {_time(h['created'])}  {h['hash'][:12]}  {h['note'] or ''}")
 
@@ -252,9 +259,30 @@ def history_command(name: str, cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def reject_command(name: str, request: str, expected: str, cache_dir: str | None) -> None:
-    """Suspend a family that answered wrongly; keep the case for the next compile."""
-    _open(cache_dir).reject(name, request, expected)
-    click.echo(f"suspended {name}; the case is kept as a failing example")
+    """Suspend a family that answered a request wrongly; keep the case for the next compile.
+
+    Refused (exit 1) when the family does not match the request, or already answers it
+    with EXPECTED. NAME is a family, or FAMILY.PROC as `sgl ask --json` prints it."""
+    cache = _open(cache_dir)
+    wrong = cache.reject(name, request, expected)
+    family = cache.administration.family_of(name)
+    click.echo(f"suspended {family} (it answered {wrong}); the case is kept as a failing example")
+
+
+@cache_group.command("restore")
+@click.argument("name")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="Roll back to this earlier version (default: re-activate the current one).")
+@_cache_option
+@_errors
+def restore_command(name: str, version: int | None, cache_dir: str | None) -> None:
+    """Serve a suspended family again, or roll back to an earlier version (verified again first).
+
+    Rejected cases the restored version fails are withdrawn. A roll-back is stored as a new
+    version; the history keeps every version."""
+    cache = _open(cache_dir)
+    served = cache.restore(name, version)
+    click.echo(f"{cache.administration.family_of(name)} is active at version {served}")
 
 
 @cache_group.command("replace")
@@ -334,8 +362,32 @@ def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> Non
         if s["first"] is not None:
             click.echo(f"from {_time(s['first'])} to {_time(s['last'])}")
     if plot:
-        cache.plot(plot)
+        _plot_hit_rate(cache, plot)
         click.echo(f"wrote {plot}")
+
+
+@cache_group.command("settings")
+@click.option("--log-rows", type=click.IntRange(min=0), default=None,
+              help="Keep at most this many requests in the log (0: no bound).")
+@click.option("--log-days", type=click.FloatRange(min=0), default=None,
+              help="Keep requests for at most this many days (0: no bound).")
+@click.option("--log-text", type=click.Choice(["text", "hash"]), default=None,
+              help="Log each request as asked (text) or only its SHA-256 (hash).")
+@_cache_option
+@_errors
+def settings_command(log_rows: int | None, log_days: float | None, log_text: str | None, cache_dir: str | None) -> None:
+    """Show, or change, how the request log is kept (for every process using the folder)."""
+    s = _open(cache_dir).log_settings(rows=log_rows, days=log_days, text=log_text)
+    click.echo(f"log rows: {s.rows or 'no bound'}  days: {s.days or 'no bound'}  requests kept as: {s.text}")
+
+
+@cache_group.command("forget")
+@_cache_option
+@_errors
+def forget_command(cache_dir: str | None) -> None:
+    """Forget the requests remembered as declined or failed (the next miss compiles them again)."""
+    n = _open(cache_dir).forget()
+    click.echo(f"forgot {n} request{'' if n == 1 else 's'}")
 
 
 @cache_group.command("reindex")
@@ -348,6 +400,35 @@ def reindex_command(cache_dir: str | None) -> None:
     for p in problems:
         click.echo(f"sgl: warning: {p}", err=True)
     click.echo(f"indexed {len(cache.ls())} famil{'y' if len(cache.ls()) == 1 else 'ies'}")
+
+
+def _plot_hit_rate(cache: ReasoningCache, path: str) -> None:
+    """Draw the cumulative hit rate over the logged requests to a PNG (needs matplotlib)."""
+    from seglam_lang.cache import CacheError
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CacheError("--plot needs matplotlib, which is not installed (pip install matplotlib)") from None
+    outcomes = cache.request_outcomes()
+    if not outcomes:
+        raise CacheError("no requests logged yet: nothing to plot")
+    xs, ys, hits = [], [], 0
+    for i, (_, outcome) in enumerate(outcomes, 1):
+        hits += outcome == "hit"
+        xs.append(i)
+        ys.append(hits / i)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(xs, ys)
+    ax.set_xlabel("requests")
+    ax.set_ylabel("cumulative hit rate")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"SEGLAM cache {cache.dir}")
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 def _time(t: float) -> str:

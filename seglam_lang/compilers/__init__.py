@@ -1,7 +1,7 @@
 """LLM compilers: the reasoning cache's miss path (a request in, a verified SGL module out).
 
 Owns the public entry points:
-- `configured(spec=None, *, record=None, max_rounds=3, max_llm_calls=None, show_prompt=None)`:
+- `configured(spec=None, *, record=None, max_rounds=3, max_llm_calls=None, show_prompt=False)`:
   the compiler for this environment, or None when none is configured. `spec` (else
   `$SGL_COMPILER`) names a backend (`anthropic[:MODEL]`, `openai:MODEL@BASE_URL`,
   `replay:FILE.jsonl`); with neither, `anthropic` when `ANTHROPIC_API_KEY` is set
@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seglam_lang.compilers.backends import check_spec
 from seglam_lang.compilers.errors import BackendError, CompilerError
+
+if TYPE_CHECKING:
+    from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
+    from seglam_lang.compilers.loop import LLMCompiler
 
 __all__ = ["BackendError", "CompilerError", "Deferred", "check_spec", "configured", "resolve_spec"]
 
@@ -37,8 +41,8 @@ def resolve_spec(spec: str | None = None) -> str | None:
 
 
 def configured(spec: str | None = None, *, record: str | None = None, max_rounds: int = 3,
-               max_llm_calls: int | None = None, show_prompt: Callable[[str], None] | None = None,
-               **backend_options: Any) -> Any:
+               max_llm_calls: int | None = None, show_prompt: bool = False,
+               **backend_options: Any) -> LLMCompiler | None:
     """The `LLMCompiler` for `resolve_spec(spec)`, or None when no compiler is configured.
     Raises `CompilerError` for a bad spec or a backend that cannot be set up."""
     spec = resolve_spec(spec)
@@ -58,11 +62,12 @@ class Deferred:
     """A `Compiler` that builds the real one (`build()`) on its first miss, so that a hit never
     pays for the SDK, the prompt or the loop, and a request is asked (and logged) once."""
 
-    def __init__(self, build: Callable[[], Any]) -> None:
+    def __init__(self, build: Callable[[], Compiler | None]) -> None:
         self._build = build
-        self._compiler: Any = None
+        self._compiler: Compiler | None = None
 
-    def compile(self, request: Any, context: Any) -> Any:
+    def compile(self, request: CompileRequest, context: CompileContext) -> CompileResult:
         if self._compiler is None:
             self._compiler = self._build()
+            assert self._compiler is not None, "Deferred is built only when a compiler is configured"
         return self._compiler.compile(request, context)

@@ -30,8 +30,8 @@ from typing import Any
 
 import attrs
 
-from seglam_lang.cache.cache import answers_match, validate_triggers
-from seglam_lang.cache.compiler import CompileContext, FailingCase, NearProcedure
+from seglam_lang.cache.admission import answers_match, validate_triggers
+from seglam_lang.cache.llm_protocol import CompileContext, FailingCase, NearProcedure
 from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.errors import SglError

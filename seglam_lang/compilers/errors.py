@@ -1,13 +1,14 @@
 """The compilers' error types.
 
 Invariant (inherited from `CacheError`): `str(error)` is one line a user can act on; the CLI
-prints it as is (exit 1). An error raised after LLM calls were made carries their `usage`, so
-the cache can still count the tokens that were spent.
+prints it as is (exit 1). What the calls before an error cost is already on the compile's
+meter (`seglam_lang.cache.llm_protocol.Meter`), so the errors carry no accounting.
 """
 
 from __future__ import annotations
 
 from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.llm_protocol import NoModule
 
 
 class CompilerError(CacheError):
@@ -15,16 +16,13 @@ class CompilerError(CacheError):
 
     default_code = "E0603"
 
-    def __init__(self, message: str, usage: dict[str, int] | None = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
-        self.usage = usage
 
 
 class BackendError(CompilerError):
     """A backend call failed for good (after its retries): network, auth, rate limit, bad config."""
 
 
-class PromptShown(CacheError):
-    """`--show-prompt`: the prompt was printed instead of sent (not a failure for the CLI)."""
-
-    dry_run = True  # the cache does not log a request that was only shown
+class RoundsSpent(CompilerError, NoModule):
+    """No reply verified within the repair rounds (the cache remembers the request)."""

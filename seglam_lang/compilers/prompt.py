@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import attrs
 
-from seglam_lang.cache.compiler import FailingCase, NearProcedure
+from seglam_lang.cache.llm_protocol import FailingCase, NearProcedure
 from seglam_lang.compilers.protocol import REPLY_SCHEMA
 from seglam_lang.compilers.reference import reference
 
@@ -148,6 +148,13 @@ def first_message(request: str, nearest: Sequence[NearProcedure], failing: Seque
                   for case in failing]
     parts.append("Reply with the JSON object.")
     return "\n\n".join(parts)
+
+
+def answer_only_message(request: str) -> str:
+    """The one message for a request that was declined or could not be compiled before."""
+    return "\n\n".join(["The request (between the lines, exactly as the user wrote it):", _fence(request),
+                         "This request was declined, or could not be written as a procedure that verifies, "
+                         "before. Do not write a module: reply with action \"decline\" and your own answer."])
 
 
 def repair_message(diagnostics: Sequence[str], round_: int, rounds: int) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seglam_lang.cache.cache import ReasoningCache
+from seglam_lang.cache import ReasoningCache
 
 MODULES = Path(__file__).parent / "modules"
 

@@ -38,7 +38,8 @@ def test_ask_json(cache_dir: str) -> None:
     code, out, _ = run("ask", "days between 2024-01-03 and 5 March 2024", "--json", "--cache", cache_dir)
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"answer", "hit", "procedure", "version", "args", "elapsed_ms", "llm_calls"}
+    assert set(data) == {"answer", "hit", "procedure", "version", "args", "elapsed_ms", "load_ms", "llm_calls"}
+    assert data["load_ms"] > 0 and data["elapsed_ms"] >= 0  # a fresh process loads the module it runs
     assert (data["answer"], data["hit"], data["procedure"], data["version"], data["llm_calls"]) == \
         (62, True, "dates.days_between", 1, 0)
     assert data["args"] == {"start": "2024-01-03", "end": "2024-03-05"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from seglam_lang.cache.cache import ReasoningCache
+from seglam_lang.cache import ReasoningCache
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cache"
 

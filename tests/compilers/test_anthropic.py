@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from compiler_support import COMPILE, DECLINE, MUL, NO_PARSE, REQUEST, WRONG_MUL
 
-from seglam_lang.cache.cache import CacheError, ReasoningCache
+from seglam_lang.cache import CacheError, ReasoningCache
 from seglam_lang.compilers import configured
 from seglam_lang.compilers.backends.anthropic_api import DEFAULT_MODEL
 from seglam_lang.compilers.errors import BackendError

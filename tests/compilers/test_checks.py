@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from compiler_support import MUL, NO_PARSE, REQUEST, WRONG_MUL
 
-from seglam_lang.cache.cache import ReasoningCache
-from seglam_lang.cache.compiler import CompileContext, FailingCase, NearProcedure
+from seglam_lang.cache import ReasoningCache
+from seglam_lang.cache.llm_protocol import CompileContext, FailingCase, NearProcedure
 from seglam_lang.compilers import checks
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.syntax.parser import parse
@@ -27,7 +27,7 @@ origin:
 
 
 def _context(cache: ReasoningCache, nearest: tuple[NearProcedure, ...] = ()) -> CompileContext:
-    return CompileContext(nearest, cache._check_source, ())
+    return CompileContext(nearest, cache.admission.check_source, ())
 
 
 def _problems(cache: ReasoningCache, source: str, answer: str, request: str = REQUEST,

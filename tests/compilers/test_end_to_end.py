@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from compiler_support import COMPILE, REQUEST, Scripted
 
-from seglam_lang.cache.cache import ReasoningCache
+from seglam_lang.cache import ReasoningCache
 from seglam_lang.cli import main
 from seglam_lang.compilers.backends import Completion
 from seglam_lang.compilers.backends.replay import request_key

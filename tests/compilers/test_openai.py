@@ -3,59 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
-from compiler_support import COMPILE, REQUEST, WRONG_MUL
+from compiler_support import COMPILE, REQUEST, WRONG_MUL, ChatServer, HttpReply
 
-from seglam_lang.cache.cache import ReasoningCache
+from seglam_lang.cache import ReasoningCache
 from seglam_lang.compilers import configured
 from seglam_lang.compilers.errors import BackendError
-
-Scripted = tuple[int, Any]  # (status, body: dict sent as JSON, or str sent as the message content)
-
-
-class ChatServer:
-    """A chat-completions endpoint serving scripted replies; keeps what it was sent."""
-
-    def __init__(self) -> None:
-        self.replies: list[Scripted] = []
-        self.requests: list[dict[str, Any]] = []
-        self.auth: list[str | None] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, **body})
-                server.auth.append(self.headers.get("Authorization"))
-                status, reply = server.replies.pop(0)
-                if isinstance(reply, str):
-                    reply = {"choices": [{"index": 0, "finish_reason": "stop",
-                                          "message": {"role": "assistant", "content": reply}}],
-                             "usage": {"prompt_tokens": 1000, "completion_tokens": 200,
-                                       "prompt_tokens_details": {"cached_tokens": 900}}}
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                if status == 429:
-                    self.send_header("Retry-After", "0")
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def spec(self, model: str = "local-model") -> str:
-        return f"openai:{model}@{self.url}"
 
 
 @pytest.fixture
@@ -104,7 +59,7 @@ def test_api_key_and_server_without_json_mode(server: ChatServer, cache: Reasoni
     ([(503, {"error": {"message": "loading model"}})] * 2, "HTTP 503 error: loading model after 1 retry"),
     ([(200, {"object": "list"})], "no choices[0].message.content"),
 ])
-def test_errors_become_one_line(server: ChatServer, cache: ReasoningCache, replies: list[Scripted],
+def test_errors_become_one_line(server: ChatServer, cache: ReasoningCache, replies: list[HttpReply],
                                 message: str) -> None:
     server.replies = list(replies)
     cache.compiler = configured(server.spec(), max_retries=1, retry_delay=0.01)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seglam_lang.cache.compiler import FailingCase, NearProcedure
+from seglam_lang.cache.llm_protocol import FailingCase, NearProcedure
 from seglam_lang.compilers import prompt, reference
 
 ROOT = Path(__file__).resolve().parents[2]

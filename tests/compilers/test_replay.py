@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from compiler_support import COMPILE, DECLINE, REQUEST, WRONG_MUL, Scripted
 
-from seglam_lang.cache.cache import ReasoningCache
+from seglam_lang.cache import ReasoningCache
 from seglam_lang.compilers import configured
 from seglam_lang.compilers.backends.replay import Recorder, ReplayBackend, request_key
 from seglam_lang.compilers.errors import BackendError

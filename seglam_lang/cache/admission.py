@@ -1,0 +1,250 @@
+"""Admission: what it takes for a module to be stored in the cache, and storing it.
+
+Owns `prepare` (load = parse + check, which validates the triggers (`check.triggers`), then
+their index rows: `validate_triggers`, the one place admission asks about triggers), `Admission` (the verification
+policy: `verify`, `check_source` for compilers; `add` and `replace`, which store), and the
+comparison of an answer with a value a person wrote (`answers_match`, `check_case`).
+
+Invariants:
+- nothing is stored without verification (static checks + examples + properties; the
+  trusted bulk path runs the examples only); a module's triggers are valid for its procs
+  because it loaded (`check.triggers` owns the rule);
+- `replace` accepts a module only if it passes every example of the old version and every
+  rejected case; the old version stays in history;
+- the verifier (Hypothesis) is imported only when a module is verified, never with this
+  module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from seglam_lang.cache import readers
+from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index
+from seglam_lang.cache.matcher import Matcher, Outcome, encode_anchors, same_answer, trigger_anchors
+from seglam_lang.cache.store import Store, TriggerRow, Verification, check_family_name
+from seglam_lang.errors import SglError
+from seglam_lang.runtime.limits import Limits
+
+if TYPE_CHECKING:
+    from seglam_lang.check.types import Type
+    from seglam_lang.runtime.module import Module
+
+DEFAULT_VERIFY_OPTIONS: Mapping[str, Any] = {"max_examples": 50, "time_budget": 5.0}
+
+
+class NameTaken(CacheError):
+    """A new family's name is in the cache already (`replace` stores a new version)."""
+
+
+@attrs.frozen
+class Prepared:
+    """A module that loads and whose triggers can work: what admission decides on."""
+
+    name: str
+    source: str
+    module: Module
+    triggers: tuple[TriggerRow, ...]
+
+
+def prepare(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None = None) -> Prepared:
+    """Load (parse + check: this validates the triggers, see `check.triggers`) and compute the
+    index rows of its triggers; raise CacheError with the reason."""
+    check_family_name(name)
+    try:
+        module = load_module(source, name, limits, host)
+    except SglError as e:
+        raise CacheError(f"{name} does not load: {e}") from None
+    return Prepared(name, source, module, tuple(validate_triggers(module)))
+
+
+def validate_triggers(module: Module) -> list[TriggerRow]:
+    """The index rows of a loaded module's triggers. Loading checked them (`check.triggers`
+    owns what a valid trigger is), so every one parses and fits its proc. The seam where
+    admission asks about triggers: a rule for whether a trigger may be stored (its
+    specificity in fact, say) belongs here."""
+    return [TriggerRow(module.name, proc, trig.pattern, trig.is_regex,
+                       encode_anchors(trigger_anchors(trig.pattern, trig.is_regex)))
+            for proc, info in module.procs.items() for trig in info.triggers]
+
+
+class Admission:
+    """Verifies and stores modules in one cache folder."""
+
+    def __init__(self, store: Store, limits: Limits | None, host: Mapping[str, Any] | None,
+                 verify_options: Mapping[str, Any] | None) -> None:
+        self.store = store
+        self.limits = limits
+        self.host = dict(host or {})
+        self.verify_options = dict(verify_options or DEFAULT_VERIFY_OPTIONS)
+
+    def prepare(self, source: str, name: str) -> Prepared:
+        return prepare(source, name, self.limits, self.host)
+
+    def verify(self, module: Module, *, trusted: bool = False) -> Verification:
+        """The verification record of a loaded module. `trusted` runs the examples only."""
+        if trusted:
+            failures = []
+            for ex in module.examples:
+                out = ex.run(limits=self.limits)
+                if not out.passed:
+                    failures.append(f"example {ex.text} failed" + (f": {out.error.message}" if out.error else ""))
+            if failures:
+                return Verification(False, failures[0])
+            return Verification(True, f"trusted bulk path: parsed, checked, {len(module.examples)} example(s) passed")
+        from seglam_lang.verify import verify  # imports Hypothesis: only here
+
+        report = verify(module, limits=self.limits, **self.verify_options)
+        try:
+            report_json: str | None = json.dumps(report.to_json())
+        except (TypeError, ValueError):
+            report_json = None
+        if report.passed:
+            counts = ", ".join(f"{v} {k}" for k, v in report.counts.items() if v)
+            return Verification(True, f"verified: {counts or 'no checks'}", report_json)
+        first = report.failures[0]
+        return Verification(False, f"{first.kind} {first.name} {first.status}: {first.message}", report_json)
+
+    def check_source(self, source: str, name: str) -> tuple[bool, str]:
+        """What `add` would say of `source` (for compilers repairing a module): (passed, why)."""
+        try:
+            prepared = self.prepare(source, name)
+        except CacheError as e:
+            return False, str(e)
+        verification = self.verify(prepared.module)
+        return verification.passed, verification.summary
+
+    def add(self, path_or_source: str | os.PathLike[str], *, name: str | None = None, trusted: bool = False,
+            note: str = "added") -> int:
+        """Verify a module, then store it as a new family; return its version (1).
+
+        `trusted=True` is the bulk path (benchmarks, imports of already verified
+        caches): still parsed, checked and its examples run, but no properties.
+        """
+        source, derived = source_and_name(path_or_source, name)
+        if name is None and self.store.family(derived) is None:
+            # The same module as a removed family's: it continues that family (name and history).
+            derived = self.store.removed_family_with(source) or derived
+        return self.admit_new(self.prepare(source, derived), trusted=trusted, note=note)
+
+    def admit_new(self, prepared: Prepared, *, trusted: bool = False, note: str = "added",
+                  verification: Verification | None = None) -> int:
+        """Store a new family (after verifying it, unless `verification` says it was). The name
+        is checked again under the writer lock: a family is never created twice."""
+        name = prepared.name
+        if self.store.family(name) is not None:
+            raise NameTaken(f"{name} is already in the cache; use `replace` to store a new version")
+        if verification is None:
+            verification = self.verify(prepared.module, trusted=trusted)
+        if not verification.passed:
+            raise CacheError(f"{name} rejected: {verification.summary}")
+        with self.store.lock():
+            if self.store.family(name) is not None:  # stored by another process or thread meanwhile
+                raise NameTaken(f"{name} is already in the cache; use `replace` to store a new version")
+            return self._put(prepared, verification, note)
+
+    def replace(self, name: str, path_or_source: str | os.PathLike[str]) -> int:
+        """Store a new version of `name`; it must pass the old version's examples and every
+        rejected case. The old version stays in history; a suspended family is re-activated."""
+        self.store.require(name)
+        source, _ = source_and_name(path_or_source, name)
+        where = "" if isinstance(path_or_source, str) and "\n" in path_or_source else f" (from {os.fspath(path_or_source)})"
+        return self.admit_replacement(self.prepare(source, name), where=where)
+
+    def admit_replacement(self, prepared: Prepared, *, where: str = "") -> int:
+        """Store `prepared` as the next version of its family (`where` says where it came from)."""
+        name, module = prepared.name, prepared.module
+        row = self.store.require(name)
+        verification = self.verify(module)
+        if not verification.passed:
+            raise CacheError(f"{name} rejected: {verification.summary}")
+        self._check_old_examples(prepared, self.store.read_version(name, row.version))
+        for request, expected in self.store.rejections(name):
+            problem = check_case(module, prepared.triggers, request, expected, self.limits)
+            if problem:
+                raise CacheError(f"{name} rejected: rejected case {request!r} -> {expected}: {problem}")
+        was = f"; it was {row.status}: {row.reason}" if row.reason else ""
+        return self._put(prepared, verification, f"replaces version {row.version}{where}{was}")
+
+    def _check_old_examples(self, prepared: Prepared, old_source: str) -> None:
+        """The old version's examples, run against the new module: they are appended to its
+        source, so that they are checked (and their names resolved) as the module's own."""
+        name = prepared.name
+        try:
+            old_examples = [ex.text for ex in load_module(old_source, name, self.limits, self.host).examples]
+        except SglError:
+            old_examples = []
+        if not old_examples:
+            return
+        combined = prepared.source.rstrip("\n") + "\n\n" + "\n".join(f"example {t}" for t in old_examples) + "\n"
+        try:
+            checked = load_module(combined, name, self.limits, self.host)
+        except SglError as e:
+            raise CacheError(f"{name} rejected: the old examples do not apply to the new module: {e}") from None
+        for ex in checked.examples[len(prepared.module.examples):]:
+            if not ex.run(limits=self.limits).passed:
+                raise CacheError(f"{name} rejected: it fails the old example `{ex.text}`")
+
+    def _put(self, prepared: Prepared, verification: Verification, note: str) -> int:
+        return self.store.put(prepared.name, prepared.source, origin=prepared.module.origin,
+                              triggers=prepared.triggers, verification=verification, note=note)
+
+
+def answer_of(module: Module, triggers: tuple[TriggerRow, ...], request: str, limits: Limits | None) -> Outcome:
+    """How `module` (with these triggers) answers `request`, ignoring every other family."""
+    return Matcher(trigger_index(list(triggers)), lambda _family: module, limits).find(request)
+
+
+def check_case(module: Module, triggers: tuple[TriggerRow, ...], request: str, expected: str,
+               limits: Limits | None) -> str | None:
+    """None if the module answers `request` with `expected`, else what went wrong."""
+    outcome = answer_of(module, triggers, request, limits)
+    if outcome.hit is None:
+        return "the new module does not answer it (" + miss_detail(outcome) + ")"
+    value = outcome.hit.value
+    if answers_match(value, expected, module.procs[outcome.hit.proc].sig.returns):
+        return None
+    return f"it answers {show(value)}"
+
+
+def answers_match(value: object, expected: str, returns: Type) -> bool:
+    """Does an answer equal the expected value a person wrote (read as the return type)?"""
+    try:
+        if same_answer(value, readers.read(returns, expected)):
+            return True
+    except (readers.ReadError, TypeError, ValueError):
+        pass
+    return show(value) == expected.strip()
+
+
+def source_and_name(path_or_source: str | os.PathLike[str], name: str | None) -> tuple[str, str]:
+    """A module given as a path (`*.sgl`, named after the file) or as source text."""
+    text = os.fspath(path_or_source)
+    if not isinstance(path_or_source, str) or ("\n" not in text and text.endswith(".sgl")):
+        path = Path(text)
+        try:
+            return path.read_text(), name or path.stem
+        except (OSError, UnicodeDecodeError) as e:
+            raise CacheError(f"cannot read {path}: {e}") from None
+    return text, name or family_from_source(text)
+
+
+def family_from_source(source: str) -> str:
+    """A family name for a module given as text: its first procedure's name."""
+    from seglam_lang.errors import SglSyntaxError
+    from seglam_lang.syntax.parser import parse
+
+    try:
+        procs = parse(source, "<source>").procs
+    except SglSyntaxError as e:
+        raise CacheError(f"module does not parse: {e}") from None
+    if not procs:
+        raise CacheError("a module without procedures cannot be cached")
+    return procs[0].name

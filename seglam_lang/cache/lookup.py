@@ -1,0 +1,238 @@
+"""The hot path: answer a request from the procedures already in the cache.
+
+Owns `Lookup` (the in-memory trigger index of one cache folder, the modules loaded from it,
+`find(text) -> Outcome`, `hit(...) -> Answer`, `solve` with structured inputs), `Answer`,
+and how a miss is described (`miss_detail`).
+
+Invariants:
+- nothing here imports the verifier (Hypothesis), the parser tables beyond what loading a
+  module needs, or any LLM SDK; a module is parsed once per process (on first use) and kept
+  while its index entry is unchanged;
+- any change to the store (this process's or another's) is noticed on the next `find`
+  (`Store.generation`, bumped by every change but the request log), and a thread that sees
+  a generation also sees the index built for it;
+- a family runs only when active and its file matches the index (see `store`); a stored
+  module that no longer loads is marked tampered and reported in `problems`, never run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.llm_protocol import Spend
+from seglam_lang.cache.matcher import Hit, Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
+from seglam_lang.cache.store import ACTIVE, TAMPERED, FamilyRow, Store, TriggerRow
+from seglam_lang.errors import SglError
+from seglam_lang.runtime.limits import Limits
+
+if TYPE_CHECKING:
+    from seglam_lang.runtime.module import Module
+
+
+NOTHING_SPENT = Spend()
+
+
+@attrs.frozen
+class Answer:
+    """How a request was answered. `answer` and `args` are plain Python values, exactly as
+    `Module.call` returns them (a record is a dict); `value` and `arg_values` are the same
+    as SGL values (for `format_value` and typed JSON). `elapsed_ms` is the answer path
+    (match, read, run, and a compile on a miss); `load_ms` is the part of the request spent
+    loading (parsing and checking) stored modules, once per module and process. `prompt` is
+    set (and `value` None) only for a dry run that shows the compiler's prompt instead of
+    sending it."""
+
+    value: Any
+    hit: bool
+    procedure: str | None  # "family.proc"
+    version: int | None
+    arg_values: dict[str, Any]
+    elapsed_ms: float
+    llm_calls: int = 0
+    prompt: str | None = None
+    load_ms: float = 0.0
+
+    @property
+    def answer(self) -> Any:
+        from seglam_lang.runtime.values import to_python
+
+        return to_python(self.value)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        from seglam_lang.runtime.values import to_python
+
+        return {k: to_python(v) for k, v in self.arg_values.items()}
+
+
+def load_module(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None) -> Module:
+    import seglam_lang
+
+    return seglam_lang.loads(source, name, limits=limits, host=host or None)
+
+
+def trigger_index(rows: list[TriggerRow]) -> TriggerIndex:
+    return TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors)) for t in rows)
+
+
+def show(value: object) -> str:
+    from seglam_lang.runtime.values import format_value
+
+    return format_value(value)
+
+
+def miss_detail(outcome: Outcome) -> str:
+    """Why a lookup did not hit, in one line."""
+    if outcome.conflict:
+        return "conflict: " + "; ".join(f"{h.family}.{h.proc} says {show(h.value)}" for h in outcome.hits)
+    if outcome.rejected:
+        family, proc, reason = outcome.rejected[0]
+        more = f" (+{len(outcome.rejected) - 1} more)" if len(outcome.rejected) > 1 else ""
+        return f"{family}.{proc}: {reason}{more}"
+    return "no trigger matches"
+
+
+class Lookup:
+    """The cache folder's procedures as this process sees them. Thread-safe."""
+
+    def __init__(self, store: Store, limits: Limits | None, host: Mapping[str, Any] | None,
+                 log_requests: bool) -> None:
+        self.store = store
+        self.limits = limits
+        self.host = dict(host or {})  # host functions cached procedures may call, as with `seglam_lang.load`
+        self.log_requests = log_requests
+        self._modules: dict[str, tuple[str, Module]] = {}  # family -> (hash, loaded module)
+        self._families: dict[str, FamilyRow] = {}
+        self._seen_version: int | None = None
+        self._refresh_lock = threading.Lock()
+        self._loading = threading.local()  # per thread: ms spent loading modules since `start`
+        self.matcher = Matcher(TriggerIndex(), self.load_family, limits)
+        self.problems: list[str] = []  # tampered files and the like, found while answering
+
+    def refresh(self) -> None:
+        """Rebuild the in-memory index when the store changed (in any process)."""
+        version = self.store.generation()
+        if version == self._seen_version:
+            return
+        with self._refresh_lock:
+            if version == self._seen_version:
+                return
+            families = {f.name: f for f in self.store.families()}
+            self._modules = {k: v for k, v in self._modules.items() if k in families and families[k].hash == v[0]}
+            self._families = families
+            self.matcher = Matcher(trigger_index(self.store.triggers()), self.load_family, self.limits)
+            # Last: a thread that sees this version must also see the index built for it.
+            self._seen_version = version
+
+    def load_family(self, family: str) -> Module | None:
+        """The loaded module of an active family whose file matches the index, else None."""
+        row = self._families.get(family)
+        if row is None or row.status != ACTIVE:
+            return None
+        cached = self._modules.get(family)
+        if cached is not None and cached[0] == row.hash:
+            return cached[1]
+        source, problem = self.store.read_current(family)
+        if source is None:
+            self.problems.append(problem or f"{family}: unreadable")
+            return None
+        t0 = time.perf_counter()
+        try:
+            module = load_module(source, family, self.limits, self.host)
+        except SglError as e:
+            problem = f"{family}: stored module no longer loads: {e}"
+            self.problems.append(problem)
+            self.store.set_status(family, TAMPERED, problem)
+            return None
+        finally:
+            self._loading.ms = self.load_ms() + (time.perf_counter() - t0) * 1000
+        self._modules[family] = (row.hash, module)
+        return module
+
+    def start(self) -> float:
+        """Start timing one request in this thread: its t0."""
+        self._loading.ms = 0.0
+        return time.perf_counter()
+
+    def load_ms(self) -> float:
+        """Milliseconds this thread spent loading modules since `start`."""
+        return getattr(self._loading, "ms", 0.0)
+
+    def find(self, text: str) -> Outcome:
+        """Match a request against the cache without logging or compiling."""
+        self.refresh()
+        return self.matcher.find(text)
+
+    def version(self, family: str) -> int:
+        return self._families[family].version
+
+    def log(self, text: str, outcome: str, spent: Spend = NOTHING_SPENT, **fields: Any) -> None:
+        """One row of the request log (when logging is on): what happened and what it cost."""
+        if self.log_requests:
+            self.store.log_request(text, outcome, llm_calls=spent.llm_calls, tokens_in=spent.tokens_in,
+                                   tokens_out=spent.tokens_out, tokens_cache_read=spent.tokens_cache_read, **fields)
+
+    def hit(self, text: str, hit: Hit, t0: float, *, outcome: str = "hit", spent: Spend = NOTHING_SPENT) -> Answer:
+        """The answer of a hit (logged as `outcome`: a plain hit, or the end of a compile)."""
+        version = self.version(hit.family)
+        load = self.load_ms()
+        elapsed = (time.perf_counter() - t0) * 1000 - load
+        self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),
+                 elapsed_ms=elapsed)
+        return Answer(hit.value, outcome == "hit", f"{hit.family}.{hit.proc}", version, hit.args, elapsed,
+                      spent.llm_calls, load_ms=load)
+
+    def solve(self, target: str, inputs: dict[str, Any]) -> Answer:
+        """Run a procedure with structured inputs: `target` is `family.proc`, a proc name,
+        or the exact text of one of its templates. Inputs are Python values."""
+        from seglam_lang import from_python
+
+        t0 = time.perf_counter()
+        self.refresh()
+        family, proc = self._resolve(target)
+        module = self.load_family(family)
+        if module is None:
+            raise CacheError(f"{family} cannot run: {self.store.require(family).reason or 'not active'}")
+        info = module.procs[proc]
+        params = {p.name: p for p in info.sig.params}
+        unknown = sorted(set(inputs) - set(params))
+        if unknown:
+            raise CacheError(f"{family}.{proc} has no parameter(s) {', '.join(unknown)}")
+        missing = sorted(p.name for p in info.sig.params if not p.has_default and p.name not in inputs)
+        if missing:
+            raise CacheError(f"{family}.{proc} needs {', '.join(missing)}")
+        try:
+            args = {k: from_python(v, params[k].type) for k, v in inputs.items()}
+            value = module.call_sgl(proc, [], args, limits=self.limits)
+        except SglError as e:
+            raise CacheError(f"{family}.{proc}: {e.message}") from None
+        except (TypeError, ValueError) as e:
+            raise CacheError(f"{family}.{proc}: bad input: {e}") from None
+        return Answer(value, True, f"{family}.{proc}", self.version(family), args,
+                      (time.perf_counter() - t0) * 1000)
+
+    def _resolve(self, target: str) -> tuple[str, str]:
+        rows = self.store.triggers()
+        if "{" in target or " " in target:
+            found = {(t.family, t.proc) for t in rows if t.pattern == target}
+        elif "." in target:
+            family, _, proc = target.partition(".")
+            found = {(family, proc)} if family in self._families else set()
+        else:
+            found = {(t.family, t.proc) for t in rows if t.proc == target}
+            if not found and target in self._families:
+                found = {(target, target)}
+        if len(found) != 1:
+            why = "is ambiguous" if found else "names no active procedure or template"
+            raise CacheError(f"{target!r} {why}; use family.proc")
+        family, proc = found.pop()
+        module = self.load_family(family)
+        if module is not None and proc not in module.procs:
+            raise CacheError(f"{family} has no procedure {proc!r}")
+        return family, proc

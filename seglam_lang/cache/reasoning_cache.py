@@ -1,0 +1,165 @@
+"""`ReasoningCache`: one cache folder, seen from a host program or the `sgl` command.
+
+Owns the public object and how its parts are put together: `hot_path` (a `Lookup`: match,
+read slots, run; `solve`), `admission` (verify and store: `add`, `replace`), `miss_path` (compile a
+request no procedure answers, through the configured `Compiler`) and `administration` (the
+management verbs: `ls`, `show`, `why`, `history`, `stats`, `log_settings`, `forget`, `reject`,
+`restore`, `rm`, `verify`,
+`reindex`, `export`, `import_`). Each method is one line that says which part does the job.
+
+Invariants:
+- a hit imports only the lookup and what loading a module needs; admission, the miss path
+  and the management verbs are imported on their first use, and the verifier and any LLM
+  SDK later still (when a module is verified, when a compiler is built);
+- every failure a user can cause is a `CacheError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seglam_lang.cache.errors import CacheMiss
+from seglam_lang.cache.lookup import Answer, Lookup, miss_detail
+from seglam_lang.cache.matcher import Outcome
+from seglam_lang.cache.store import FamilyRow, LogSettings, Store, default_cache_dir
+from seglam_lang.runtime.limits import Limits
+
+if TYPE_CHECKING:
+    from seglam_lang.cache.administration import Administration, VerifyResult
+    from seglam_lang.cache.admission import Admission
+    from seglam_lang.cache.llm_protocol import Compiler
+    from seglam_lang.cache.miss import MissPath
+
+
+class ReasoningCache:
+    """A reasoning cache on one folder. Thread-safe for `ask`; one instance per process
+    is the intended use (it keeps loaded modules)."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None, *, compiler: Compiler | None = None,
+                 limits: Limits | None = None, host: Mapping[str, Any] | None = None, log_requests: bool = True,
+                 verify_options: Mapping[str, Any] | None = None) -> None:
+        self.dir = Path(directory) if directory is not None else default_cache_dir()
+        self.store = Store(self.dir)
+        self.compiler = compiler
+        self.limits = limits
+        self.host = dict(host or {})  # host functions cached procedures may call, as with `seglam_lang.load`
+        self.hot_path = Lookup(self.store, limits, self.host, log_requests)
+        self._verify_options = verify_options
+
+    @functools.cached_property
+    def admission(self) -> Admission:
+        from seglam_lang.cache.admission import Admission
+
+        return Admission(self.store, self.limits, self.host, self._verify_options)
+
+    @functools.cached_property
+    def administration(self) -> Administration:
+        from seglam_lang.cache.administration import Administration
+
+        return Administration(self.store, self.admission)
+
+    @functools.cached_property
+    def miss_path(self) -> MissPath:
+        from seglam_lang.cache.miss import MissPath
+
+        return MissPath(self.hot_path, self.admission)
+
+    @property
+    def problems(self) -> list[str]:
+        """Tampered files and the like, found while answering."""
+        return self.hot_path.problems
+
+    # ------------------------------------------------------------ answering
+
+    def lookup(self, text: str) -> Outcome:
+        """Match a request against the cache without logging or compiling."""
+        return self.hot_path.find(text)
+
+    def ask(self, text: str) -> Answer:
+        """Answer a request: a hit runs a cached procedure; a miss calls the compiler."""
+        t0 = self.hot_path.start()
+        outcome = self.hot_path.find(text)
+        if outcome.hit is not None:
+            return self.hot_path.hit(text, outcome.hit, t0)
+        detail = miss_detail(outcome)
+        if outcome.conflict:
+            names = ", ".join(sorted({f"{h.family}.{h.proc}" for h in outcome.hits}))
+            self.problems.append(f"conflict for {text!r}: {names} disagree")
+        if self.compiler is None:
+            self.hot_path.log(text, "conflict" if outcome.conflict else "miss",
+                            elapsed_ms=(time.perf_counter() - t0) * 1000, detail=detail)
+            raise CacheMiss(f"no cached procedure answers this request ({detail}) and no compiler is configured",
+                            outcome)
+        return self.miss_path.answer(text, self.compiler, t0)
+
+    def solve(self, target: str, **inputs: Any) -> Answer:
+        """Run a procedure with structured inputs: `target` is `family.proc`, a proc name,
+        or the exact text of one of its templates. Inputs are Python values."""
+        return self.hot_path.solve(target, inputs)
+
+    # ------------------------------------------------------------ storing
+
+    def add(self, path_or_source: str | os.PathLike[str], *, name: str | None = None, trusted: bool = False,
+            note: str = "added") -> int:
+        """Verify a module, then store it as a new family; return its version (1).
+        `trusted=True` (the bulk path) runs the examples but not the properties."""
+        return self.admission.add(path_or_source, name=name, trusted=trusted, note=note)
+
+    def replace(self, name: str, path_or_source: str | os.PathLike[str]) -> int:
+        """Store a new version of `name`; it must pass the old version's examples and every rejected case."""
+        return self.admission.replace(name, path_or_source)
+
+    # ------------------------------------------------------------ managing
+
+    def ls(self) -> list[FamilyRow]:
+        return self.administration.ls()
+
+    def show(self, name: str, version: int | None = None) -> str:
+        return self.administration.show(name, version)
+
+    def why(self, name: str) -> dict[str, Any]:
+        return self.administration.why(name)
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        return self.administration.history(name)
+
+    def stats(self) -> dict[str, Any]:
+        return self.administration.stats()
+
+    def log_settings(self, *, rows: int | None = None, days: float | None = None, text: str | None = None) -> LogSettings:
+        return self.administration.log_settings(rows=rows, days=days, text=text)
+
+    def forget(self) -> int:
+        return self.administration.forget()
+
+    def request_outcomes(self) -> list[tuple[float, str]]:
+        return self.administration.request_outcomes()
+
+    def reject(self, name: str, request: str, expected: str) -> str:
+        return self.administration.reject(name, request, expected)
+
+    def restore(self, name: str, version: int | None = None) -> int:
+        return self.administration.restore(name, version)
+
+    def rm(self, name: str) -> None:
+        self.administration.rm(name)
+
+    def verify(self, names: Iterable[str] | None = None) -> list[VerifyResult]:
+        return self.administration.verify(names)
+
+    def reindex(self) -> list[str]:
+        return self.administration.reindex()
+
+    def export(self, directory: str | os.PathLike[str]) -> list[str]:
+        return self.administration.export(directory)
+
+    def import_(self, directory: str | os.PathLike[str]) -> list[tuple[str, str]]:
+        return self.administration.import_(directory)
+
+    def close(self) -> None:
+        self.store.close()
