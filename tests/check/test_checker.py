@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from check_support import CASES
 
 import seglam_lang.check.checker as checker_module
 import seglam_lang.codes as codes
@@ -95,9 +96,7 @@ def test_independent_errors_are_all_reported_in_order() -> None:
 
 
 def test_every_code_is_exercised_by_the_corpus() -> None:
-    corpus = Path(__file__).resolve().parent.parent / "conformance" / "check_errors"
-    used = set(re.findall(r"# error: ((?:E\d{4} ?)+)", "\n".join(p.read_text() for p in corpus.glob("*.sgl"))))
-    used_codes = {c for group in used for c in group.split()}
+    used_codes = {code for case in CASES for _, code in case.line_errors}
     assert check_codes() - used_codes == set()
 
 

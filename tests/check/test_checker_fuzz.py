@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from check_support import ERROR_FILES, OK_FILES, fake_imports
+from check_support import CASES, fake_imports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from seglam_lang.errors import SglSyntaxError
 from seglam_lang.syntax.parser import parse
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|\"[^\"\n]*\"|'[^'\n]*'|\*\*|//|[-+*/%<>=!]=?|[()\[\]{}:,.]")
-SOURCES = [p.read_text() for p in (*OK_FILES, *ERROR_FILES)]
+SOURCES = [c.source for c in CASES]
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """The interpreter core and embedding API: limits, stack traces, argument copies, frozen constants,
 threads, host functions, conversions, examples/properties, `use` loading.
 
-Per-construct behaviour is in the data corpus (`tests/conformance/run/`); this file tests
+Per-construct behaviour is in the data corpus (`tests/runtime/corpus/`); this file tests
 what a corpus line cannot express.
 """
 

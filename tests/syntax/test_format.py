@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from corpus import read_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies.ast_strategies import modules
@@ -30,17 +31,27 @@ def comment_texts(tree: ast.Module) -> Counter[str]:
     return Counter(c.text.rstrip() for c in tree.comments)
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(REPO)))
-def test_fmt_is_idempotent_and_keeps_ast_and_comments(path: Path) -> None:
-    source = path.read_text(encoding="utf-8")
+# Every case of the corpora (`tests/*/corpus/*.txt`) is a source too.
+CORPUS_CASES = [c for folder in sorted(REPO.glob("tests/*/corpus")) for c in read_all(folder)]
+
+
+def test_there_are_corpus_cases() -> None:
+    assert len(CORPUS_CASES) >= 200
+
+
+@pytest.mark.parametrize("source", [
+    *(pytest.param(p.read_text(encoding="utf-8"), id=str(p.relative_to(REPO))) for p in ALL_FILES),
+    *(pytest.param(c.source, id=str(c)) for c in CORPUS_CASES),
+])
+def test_fmt_is_idempotent_and_keeps_ast_and_comments(source: str) -> None:
     try:
-        tree = parse(source, str(path))
+        tree = parse(source)
     except SglSyntaxError as e:  # the syntax-error corpus: fmt reports the same error
         with pytest.raises(SglSyntaxError) as raised:
-            format_source(source, str(path))
+            format_source(source)
         assert raised.value.diagnostic == e.diagnostic
         return
-    once = format_source(source, str(path))
+    once = format_source(source)
     again = parse(once)
     assert again == tree
     assert comment_texts(again) == comment_texts(tree)

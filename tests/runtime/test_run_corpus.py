@@ -1,7 +1,14 @@
-"""The run conformance corpus (`tests/conformance/run/*.txt`): SGL programs with their expected value or error.
+"""The run corpus `tests/runtime/corpus/*.txt` (format: `tests/corpus.py`): SGL programs with
+their expected value or error.
 
-The format is documented in `tests/conformance/run/README.md`. Cases marked `[py]` are
-also run by CPython, which must agree (same value, or an error in both).
+A case's source is a module, or one line `expr <Type>: <expression>`, short for `proc
+main() -> <Type>:` / `    return <expression>`. Its fields: `call` (default `main()`; any
+SGL expression, evaluated as an `example` appended to the module) and exactly one of
+`expect` (the result printed as an SGL literal by `format_value`, compared as text:
+`Decimal("1.10")` is not `Decimal("1.1")`, `1.0` is not `1`) and `error` (the code that
+loading or the call fails with). A case flagged `[py]` is also Python (after `proc` ->
+`def`, annotations left unevaluated): CPython runs it too and must agree (same value, or an
+error in both), the free oracle of language rule 1.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ from typing import Any
 
 import attrs
 import pytest
+from corpus import read_all
 
 import seglam_lang
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.values import format_value, to_python
 
-CORPUS = Path(__file__).resolve().parent / "conformance" / "run"
-HEADER = re.compile(r"^=== (?P<name>.+?)(?P<py>\s+\[py\])?\s*$")
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPR = re.compile(r"^expr (?P<type>[^:]+(?:\[[^\]]*\])?[?]?): (?P<e>.*)$")
 
 
 @attrs.frozen
@@ -38,48 +46,20 @@ class Case:
         return f"{self.file}:{self.line}:{self.name}"
 
 
-def parse_corpus(path: Path) -> list[Case]:
-    cases: list[Case] = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        m = HEADER.match(lines[i])
-        if not m:
-            if lines[i].strip() and not lines[i].startswith("#"):
-                raise ValueError(f"{path.name}:{i + 1}: text outside a case: {lines[i]!r}")
-            i += 1
-            continue
-        start = i + 1
-        i += 1
-        body: list[str] = []
-        fields: dict[str, str] = {}
-        while i < len(lines) and not HEADER.match(lines[i]):
-            ln = lines[i]
-            fm = re.match(r"^--- (call|expect|error): (.*)$", ln)
-            if fm:
-                fields[fm.group(1)] = fm.group(2).strip()
-            elif fields:
-                if ln.strip():
-                    raise ValueError(f"{path.name}:{i + 1}: source after the case's fields")
-            else:
-                body.append(ln)
-            i += 1
-        while body and not body[-1].strip():
-            body.pop()
-        while body and body[0].startswith("#"):
-            body.pop(0)
-        src = "\n".join(body)
-        em = re.match(r"^expr (?P<type>[^:]+(?:\[[^\]]*\])?[?]?): (?P<e>.*)$", src) if len(body) == 1 else None
-        if em:
-            src = f"proc main() -> {em.group('type')}:\n    return {em.group('e')}"
-        if ("expect" in fields) == ("error" in fields):
-            raise ValueError(f"{path.name}:{start}: a case needs exactly one of `expect` and `error`")
-        cases.append(Case(path.name, start, m.group("name"), bool(m.group("py")), src + "\n",
-                          fields.get("call", "main()"), fields.get("expect"), fields.get("error")))
-    return cases
+def run_case(c: Any) -> Case:
+    """A corpus case as a run case: comment lines dropped, the `expr` shorthand expanded."""
+    body = [ln for ln in c.source.rstrip("\n").split("\n") if not ln.startswith("#")]
+    src = "\n".join(body)
+    em = EXPR.match(src) if len(body) == 1 else None
+    if em:
+        src = f"proc main() -> {em.group('type')}:\n    return {em.group('e')}"
+    if ("expect" in c.fields) == ("error" in c.fields):
+        raise ValueError(f"{c}: a case needs exactly one of `expect` and `error`")
+    return Case(c.file, c.line, c.name, "py" in c.flags, src + "\n", c.fields.get("call", "main()"),
+                c.fields.get("expect"), c.fields.get("error"))
 
 
-CASES = [c for p in sorted(CORPUS.glob("*.txt")) for c in parse_corpus(p)]
+CASES = [run_case(c) for c in read_all(CORPUS)]
 
 
 def run_sgl(case: Case) -> tuple[Any, SglError | None]:
