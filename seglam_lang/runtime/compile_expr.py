@@ -766,7 +766,7 @@ def _compare_plan(op: str, lt: Type | None, rt: Type | None) -> tuple[ops.Op | N
             return None, None
         if lt == STR and rt == STR:
             small = "len(a) < 1024"
-        elif wa is wb and isinstance(lt, ListT | SetT) and isinstance(rt, ListT | SetT) and wa is not cost.weight:
+        elif cost.flat(lt) and cost.flat(rt):
             small = "len(a) < 16"
     return ops.charged_compare(op, wa, wb), small
 

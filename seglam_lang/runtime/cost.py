@@ -40,7 +40,8 @@ STR_SHIFT = 6  # a string weighs 1 + len >> STR_SHIFT: 64 characters are one ite
 RECORD_ITEMS = 16  # a record compares and hashes in Python (`Record.__eq__`): a step's worth
 
 # Values with no parts a traversal visits (a range compares and hashes by its bounds).
-_SCALARS = frozenset({int, float, bool, type(None), Decimal, _dt.date, _dt.datetime, _dt.timedelta, range})
+SCALARS = frozenset({int, float, bool, type(None), Decimal, _dt.date, _dt.datetime, _dt.timedelta, range})
+_SCALARS = SCALARS
 _SEQS = frozenset({list, tuple, FrozenList, SglSet, FrozenSglSet, type({}.keys()), type({}.values()),
                    type({}.items())})
 _MAPS = frozenset({dict, FrozenDict})
@@ -79,6 +80,10 @@ def weight(x: Any, cap: int) -> int:
         return 1
     if t is str:
         return 1 + (len(x) >> STR_SHIFT)
+    if (t is list or t is FrozenList) and x and x[0] is not None and type(x[0]) in _SCALARS:
+        return 1 + len(x)  # a typed list of scalars (the common case): one look
+    if t is tuple and _SCALARS.issuperset(map(type, x)):
+        return 1 + len(x)
     total = 1
     level: dict[int, list[Any]] = {id(x): [x, 1]}  # id -> [container or string, times reached]
     while level:
@@ -145,11 +150,21 @@ def _fixed_weight(t: T.Type, outer: frozenset[T.Type] = frozenset()) -> int | No
     return total
 
 
+@functools.cache
 def _per_item(fixed: int) -> Weigher:
-    """A collection whose items all weigh `fixed`."""
+    """A collection whose items all weigh `fixed` (one function per weight: see `flat`)."""
     if fixed == 1:
         return lambda xs, cap: 1 + len(xs)
     return lambda xs, cap: 1 + len(xs) * fixed
+
+
+def flat(t: T.Type | None) -> bool:
+    """Is `t` a List, Set or Map whose items each weigh O(1)? (Then a short one is cheap.)"""
+    if isinstance(t, T.ListT | T.SetT):
+        return _fixed_weight(t.elem) is not None
+    if isinstance(t, T.MapT):
+        return _fixed_weight(t.key) is not None and _fixed_weight(t.value) is not None
+    return False
 
 
 def weigher(t: T.Type | None) -> Weigher | None:

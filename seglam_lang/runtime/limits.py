@@ -106,7 +106,7 @@ class RunContext:
             if n >= BIG_WORK:
                 left = self.deadline - time.monotonic()
                 if n > left * ITEMS_PER_SECOND:
-                    raise self.out_of_time()
+                    raise self.out_of_time(f"an operation on {n:,} items would not end in time")
 
     def items_left(self) -> int:
         """How many items of native work the run can still pay for, in steps and in time (a cap
@@ -148,9 +148,9 @@ class RunContext:
         if time.monotonic() > self.deadline:
             raise self.out_of_time()
 
-    def out_of_time(self) -> LimitExceeded:
+    def out_of_time(self, why: str = "") -> LimitExceeded:
         return LimitExceeded(
-            f"time limit exceeded ({self.limits.timeout:g} s)", code="E0402",
+            f"time limit exceeded ({self.limits.timeout:g} s{': ' + why if why else ''})", code="E0402",
             hint="raise it with Limits(timeout=...) or --timeout",
         )
 

@@ -69,6 +69,9 @@ def _charge_copy(ctx: RunContext, seq: Any, n: int) -> None:
     ctx.charge_items(n >> cost.STR_SHIFT if type(seq) is str else n)
 
 
+SMALL_COPY = 256  # items: copying fewer costs less than the arithmetic to charge for it
+
+
 def _both_ints(a: Any, b: Any) -> bool:
     return type(a) in (int, bool) and type(b) in (int, bool)
 
@@ -82,8 +85,10 @@ def add(ctx: RunContext, a: Any, b: Any) -> Any:
     if _is_dec(a, b):
         return _D.add(a, b)
     if isinstance(a, _SEQ_TYPES) and isinstance(b, _SEQ_TYPES):
-        _check_seq_len(ctx, a, len(a) + len(b))
-        _charge_copy(ctx, a, len(a) + len(b))
+        n = len(a) + len(b)
+        _check_seq_len(ctx, a, n)
+        if n >= SMALL_COPY:
+            _charge_copy(ctx, a, n)
         return a + b
     r = a + b
     return _check_int(ctx, r) if type(r) is int else r
@@ -119,7 +124,8 @@ def mul(ctx: RunContext, a: Any, b: Any) -> Any:
         seq, n = rep
         if n > 0 and seq:
             _check_seq_len(ctx, seq, len(seq) * n)
-            _charge_copy(ctx, seq, len(seq) * n)
+            if len(seq) * n >= SMALL_COPY:
+                _charge_copy(ctx, seq, len(seq) * n)
     return a * b
 
 
@@ -350,9 +356,6 @@ def getslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any) -> An
     if len(obj) >= SMALL_COPY:
         _charge_copy(ctx, obj, len(range(*slice(lower, upper, step).indices(len(obj)))))
     return obj[lower:upper:step]
-
-
-SMALL_COPY = 256  # items: copying fewer costs less than the arithmetic to charge for it
 
 
 def setslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any, value: Any) -> None:

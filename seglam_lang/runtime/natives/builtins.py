@@ -54,14 +54,19 @@ def _zip(ctx: RunContext, *xs: Any) -> Any:
 def sort_in_place(ctx: RunContext, out: list[Any], key: Callable[[Any], Any] | None, reverse: bool) -> None:
     """`out.sort(key=key, reverse=reverse)`, paid for first: the comparisons are of the keys,
     so those are computed first (each call of an SGL `key` pays for itself)."""
+    keys = out if key is None else list(map(key, out))
+    n = len(keys)
+    if n > 1:
+        if keys[0] is not None and type(keys[0]) in cost.SCALARS:  # typed: all keys are scalars
+            if n > 4:
+                ctx.charge_items(n * n.bit_length())
+        else:
+            ctx.charge_items(cost.sort_cost(keys, ctx.items_left()))
     if key is None:
-        ctx.charge_items(cost.sort_cost(out, ctx.items_left()))
         out.sort(reverse=reverse)
         return
-    keys = list(map(key, out))
-    ctx.charge_items(cost.sort_cost(keys, ctx.items_left()))
-    order = sorted(range(len(out)), key=keys.__getitem__, reverse=reverse)  # stable, as list.sort
-    out[:] = [out[i] for i in order]
+    order = sorted(range(n), key=keys.__getitem__, reverse=reverse)  # stable, as list.sort
+    out[:] = list(map(out.__getitem__, order))
 
 
 def _sorted(ctx: RunContext, xs: Any, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> list[Any]:
@@ -78,8 +83,14 @@ def _reversed(ctx: RunContext, xs: Any) -> Any:
 
 def _charge_scan(ctx: RunContext, xs: Any) -> None:
     """Pay for a pass over `xs` that compares (or hashes, or adds) each item once."""
-    if type(xs) is not range and hasattr(xs, "__len__"):
+    if type(xs) is list and (not xs or (xs[0] is not None and type(xs[0]) in cost.SCALARS)):
+        if len(xs) >= SCAN_FREE:  # typed: a list of scalars weighs its length
+            ctx.charge_items(len(xs))
+    elif type(xs) is not range and hasattr(xs, "__len__"):
         ctx.charge_items(cost.weight(xs, ctx.items_left()))
+
+
+SCAN_FREE = 16  # items: a shorter scan of scalars costs less than a step
 
 
 def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
@@ -196,7 +207,8 @@ def _float(ctx: RunContext, x: Any = 0.0) -> float:
 
 
 def _str(ctx: RunContext, x: Any = "") -> str:
-    cost.charge_printing(ctx, x)
+    if type(x) not in cost.SCALARS and type(x) is not str:
+        cost.charge_printing(ctx, x)
     s = str_of(x, ctx.limits.str_len)
     ctx.check_str_len(len(s))
     return s

@@ -57,10 +57,12 @@ def _calls(names: str) -> dict[str, Method]:
     return {n: _call(n) for n in names.split()}
 
 
-def _paid(name: str, pay: Callable[..., None]) -> Method:
-    """The receiver's own method `name`, after `pay(ctx, self, *args)` paid for its work."""
+def _paid(name: str, pay: Callable[..., None], above: int = 0) -> Method:
+    """The receiver's own method `name`, after `pay(ctx, self, *args)` paid for its work (only
+    when the receiver has more than `above` items: smaller work costs less than a step)."""
     def fn(ctx: RunContext, self: Any, *args: Any, **kwargs: Any) -> Any:
-        pay(ctx, self, *args)
+        if len(self) > above:
+            pay(ctx, self, *args)
         return getattr(self, name)(*args, **kwargs)
     fn.__name__ = name
     return fn
@@ -68,8 +70,7 @@ def _paid(name: str, pay: Callable[..., None]) -> Method:
 
 def _pay_text(ctx: RunContext, self: str, *args: Any) -> None:
     """A string method scans the receiver (and its string arguments) about once."""
-    if len(self) >= _LONG_TEXT:
-        ctx.charge_items((len(self) + sum(len(a) for a in args if type(a) is str)) >> cost.STR_SHIFT)
+    ctx.charge_items((len(self) + sum(len(a) for a in args if type(a) is str)) >> cost.STR_SHIFT)
 
 
 _LONG_TEXT = ITEMS_PER_STEP << cost.STR_SHIFT  # characters: shorter scans cost less than a step
@@ -110,13 +111,15 @@ def _str_grows_to(name: str) -> Method:
 def _str_checked_after(name: str) -> Method:
     """Methods whose result is at most a few times the receiver: check what they built."""
     def fn(ctx: RunContext, self: str, *args: Any, **kwargs: Any) -> Any:
-        _pay_text(ctx, self, *args)
+        if len(self) >= _LONG_TEXT:
+            _pay_text(ctx, self, *args)
         r = getattr(self, name)(*args, **kwargs)
         if type(r) is str:
             ctx.check_str_len(len(r))
         else:
             ctx.check_collection_len(len(r))
-            ctx.charge_items(len(r))
+            if len(r) >= ITEMS_PER_STEP:
+                ctx.charge_items(len(r))
         return r
     fn.__name__ = name
     return fn
@@ -143,7 +146,7 @@ def _str_replace(ctx: RunContext, self: str, old: str, new: str, count: int = -1
 
 
 _STR: dict[str, Method] = {
-    **{n: _paid(n, _pay_text) for n in (
+    **{n: _paid(n, _pay_text, _LONG_TEXT - 1) for n in (
         "strip lstrip rstrip startswith endswith find rfind index rindex count isdigit isalpha isalnum "
         "isspace isupper islower isdecimal isnumeric partition rpartition removeprefix removesuffix").split()},
     **{n: _str_checked_after(n) for n in "upper lower title capitalize swapcase casefold split rsplit splitlines".split()},
@@ -184,7 +187,7 @@ def _list_extend(ctx: RunContext, self: list[Any], items: Any) -> None:
 
 
 _LIST: dict[str, Method] = {
-    "pop": _paid("pop", _pay_move),
+    "pop": _paid("pop", _pay_move, ITEMS_PER_STEP),
     **{n: _paid(n, lambda ctx, self: ctx.charge_items(len(self) >> 4)) for n in "reverse clear".split()},
     **{n: _paid(n, _pay_search) for n in "remove index count".split()},
     "sort": _list_sort,
