@@ -10,7 +10,8 @@ Invariants:
 - a family whose file changed, or which no longer loads or verifies, is marked tampered by
   `verify` and never run; a file that changed and passes is stored as a new version;
 - `reindex` rebuilds the index from the files: content that passed verification before
-  keeps its status, anything else is `unverified` (or `tampered` when it does not load);
+  keeps its status, anything else is `unverified` (or `tampered` when it does not load); a
+  file whose name is not a family name is skipped and reported (a name becomes a path);
 - `import_` verifies before it trusts; `export` copies only families that run;
 - `reject` records a case only when the family matches the request and answers it otherwise
   than the expected value; `restore` serves a version only after verifying it again;
@@ -38,6 +39,7 @@ from seglam_lang.cache.store import (
     FamilyRow,
     LogSettings,
     Store,
+    check_family_name,
     content_hash,
 )
 
@@ -219,6 +221,11 @@ class Administration:
         problems = []
         for path in self.store.current_files():
             name = path.stem
+            try:
+                check_family_name(name)
+            except StoreError as e:  # e.g. `procedures/...sgl`: never registered, never a path
+                problems.append(f"{path.name}: skipped: {e}")
+                continue
             source = path.read_text(errors="replace")
             try:
                 prepared = self.admission.prepare(source, name)

@@ -532,6 +532,8 @@ class Store:
         """Replace the families and triggers tables by `entries`:
         (name, source, triggers, origin, status, reason). Versions, verification
         records, rejections and the request log are kept."""
+        for name, *_ in entries:
+            check_family_name(name)  # a name becomes a path under history/: never `..` or `a/b`
         now = time.time()
         with self.lock(), self._tx() as db:
             db.execute("DELETE FROM families")
@@ -558,6 +560,32 @@ class Store:
 
     def current_files(self) -> list[Path]:
         return sorted((self.root / "procedures").glob("*.sgl"))
+
+
+def move_broken_index_aside(root: Path) -> Path | None:
+    """If the index of the cache folder `root` cannot be read (truncated, garbage, corrupt),
+    rename it (with its WAL files) to `index.sqlite.broken-<time>` and return the new path, so
+    that a fresh index can be built from the files; None when the index is sound or absent."""
+    index = root / "index.sqlite"
+    if not index.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=30.0)
+        try:
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            db.execute("SELECT COUNT(*) FROM families").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        ok = False
+    if ok:
+        return None
+    aside = root / f"index.sqlite.broken-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (root / f"index.sqlite{suffix}").replace(aside.with_name(aside.name + suffix))
+    index.replace(aside)
+    return aside
 
 
 def _family(r: tuple[Any, ...]) -> FamilyRow:

@@ -394,7 +394,16 @@ def forget_command(cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def reindex_command(cache_dir: str | None) -> None:
-    """Rebuild the index from the .sgl files of the cache folder."""
+    """Rebuild the index from the .sgl files of the cache folder.
+
+    An index that cannot be read (truncated, garbage) is moved aside first, and the new one is
+    built from the files: families whose verification record was lost are `unverified` until
+    `sgl cache verify` checks them again."""
+    from seglam_lang.cache.store import move_broken_index_aside
+
+    aside = move_broken_index_aside(cache_folder(cache_dir))
+    if aside is not None:
+        click.echo(f"sgl: warning: the index could not be read; it was moved to {aside}", err=True)
     cache = _open(cache_dir)
     problems = cache.reindex()
     for p in problems:
