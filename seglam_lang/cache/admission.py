@@ -27,8 +27,8 @@ import attrs
 
 from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
-from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index
-from seglam_lang.cache.matcher import Matcher, Outcome, encode_anchors, same_answer, trigger_anchors
+from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
+from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
 from seglam_lang.cache.store import Store, TriggerRow, Verification, check_family_name
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
@@ -70,9 +70,7 @@ def validate_triggers(module: Module) -> list[TriggerRow]:
     owns what a valid trigger is), so every one parses and fits its proc. The seam where
     admission asks about triggers: a rule for whether a trigger may be stored (its
     specificity in fact, say) belongs here."""
-    return [TriggerRow(module.name, proc, trig.pattern, trig.is_regex,
-                       encode_anchors(trigger_anchors(trig.pattern, trig.is_regex)))
-            for proc, info in module.procs.items() for trig in info.triggers]
+    return trigger_rows(module)
 
 
 class Admission:

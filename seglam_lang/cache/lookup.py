@@ -11,8 +11,10 @@ Invariants:
 - any change to the store (this process's or another's) is noticed on the next `find`
   (`Store.generation`, bumped by every change but the request log), and a thread that sees
   a generation also sees the index built for it;
-- a family runs only when active and its file matches the index (see `store`); a stored
-  module that no longer loads is marked tampered and reported in `problems`, never run.
+- a family runs only when active and its file matches the index (see `store`), and only
+  through triggers its file declares: when a module is loaded, the index's triggers for it
+  are compared with the module's own; a stored module that no longer loads, or whose
+  triggers the index misstates, is marked tampered and reported in `problems`, never run.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ import attrs
 
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.llm_protocol import Spend
-from seglam_lang.cache.matcher import Hit, Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
+from seglam_lang.cache.matcher import (
+    Hit,
+    Matcher,
+    Outcome,
+    Trigger,
+    TriggerIndex,
+    decode_anchors,
+    encode_anchors,
+    trigger_anchors,
+)
 from seglam_lang.cache.store import ACTIVE, TAMPERED, FamilyRow, Store, TriggerRow
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
@@ -77,6 +88,13 @@ def load_module(source: str, name: str, limits: Limits | None, host: Mapping[str
     return seglam_lang.loads(source, name, limits=limits, host=host or None)
 
 
+def trigger_rows(module: Module) -> list[TriggerRow]:
+    """The index rows of a loaded module's triggers (loading checked them: `check.triggers`)."""
+    return [TriggerRow(module.name, proc, trig.pattern, trig.is_regex,
+                       encode_anchors(trigger_anchors(trig.pattern, trig.is_regex)))
+            for proc, info in module.procs.items() for trig in info.triggers]
+
+
 def trigger_index(rows: list[TriggerRow]) -> TriggerIndex:
     return TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors)) for t in rows)
 
@@ -109,6 +127,7 @@ class Lookup:
         self.log_requests = log_requests
         self._modules: dict[str, tuple[str, Module]] = {}  # family -> (hash, loaded module)
         self._families: dict[str, FamilyRow] = {}
+        self._served: dict[str, set[tuple[str, str, bool]]] = {}  # family -> the triggers the index serves
         self._seen_version: int | None = None
         self._refresh_lock = threading.Lock()
         self._loading = threading.local()  # per thread: ms spent loading modules since `start`
@@ -126,7 +145,11 @@ class Lookup:
             families = {f.name: f for f in self.store.families()}
             self._modules = {k: v for k, v in self._modules.items() if k in families and families[k].hash == v[0]}
             self._families = families
-            self.matcher = Matcher(trigger_index(self.store.triggers()), self.load_family, self.limits)
+            rows = self.store.triggers()
+            self._served = {}
+            for t in rows:
+                self._served.setdefault(t.family, set()).add((t.proc, t.pattern, t.is_regex))
+            self.matcher = Matcher(trigger_index(rows), self.load_family, self.limits)
             # Last: a thread that sees this version must also see the index built for it.
             self._seen_version = version
 
@@ -152,6 +175,12 @@ class Lookup:
             return None
         finally:
             self._loading.ms = self.load_ms() + (time.perf_counter() - t0) * 1000
+        if {(t.proc, t.pattern, t.is_regex) for t in trigger_rows(module)} != self._served.get(family, set()):
+            # The index serves triggers its file does not have (an edited index): never trusted.
+            problem = f"{family}: the index's triggers do not match its file; run `sgl cache reindex`"
+            self.problems.append(problem)
+            self.store.set_status(family, TAMPERED, problem)
+            return None
         self._modules[family] = (row.hash, module)
         return module
 

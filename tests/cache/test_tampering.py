@@ -67,3 +67,24 @@ def test_a_file_that_is_not_a_family_name_is_skipped(cache_dir: Path, name: str)
     assert [f["family"] for f in json.loads(sgl(cache_dir, "cache", "ls", "--json")[1])] == \
         ["arith", "dates", "vat", "words"]
     assert {p for p in cache_dir.parent.rglob("*") if "index.sqlite" not in p.name} == before  # nothing written
+
+
+def test_triggers_the_index_misstates_are_never_served(cache_dir: Path) -> None:
+    """An index edited to serve a trigger its file does not have: the family is not run."""
+    import sqlite3
+
+    from seglam_lang.cache.matcher import encode_anchors, trigger_anchors
+
+    db = sqlite3.connect(cache_dir / "index.sqlite")
+    pattern = "what is the capital of {a} and {b}"
+    db.execute("UPDATE triggers SET pattern = ?, anchors = ? WHERE family = 'arith' AND pattern = 'what is {a}+{b}'",
+               (pattern, encode_anchors(trigger_anchors(pattern, False))))
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    db.commit()
+    db.close()
+    code, out, err = sgl(cache_dir, "ask", "what is the capital of 2 and 3")  # would answer 5
+    assert code == 4 and out == "" and "Traceback" not in err
+    status = {f["family"]: f for f in json.loads(sgl(cache_dir, "cache", "ls", "--json")[1])}["arith"]
+    assert status["status"] == "tampered" and "triggers do not match its file" in status["reason"]
+    assert sgl(cache_dir, "cache", "reindex")[0] == 0  # the advertised fix restores what the file says
+    assert sgl(cache_dir, "ask", "what is 2+2")[1] == "4\n"
