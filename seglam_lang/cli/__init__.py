@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("seglam_lang.cli.cache:ask_command", "Answer a request through the reasoning cache."),
     "cache": ("seglam_lang.cli.cache:cache_group", "Inspect and manage a reasoning cache."),
     "repl": ("seglam_lang.tooling.repl:repl_command", "Evaluate SGL interactively (or each line of a pipe)."),
+    "explain": ("seglam_lang.tooling.explain:explain_command", "Explain an error code, with a mistake and its fix."),
 }
 
 
