@@ -51,3 +51,13 @@ def test_wheel_has_package_and_console_script(wheel: zipfile.ZipFile) -> None:
     assert "sgl = seglam_lang.cli:main" in wheel.read(entry_points).decode()
     # Nothing from the checkout that is not the package: no tests, no caches.
     assert not [n for n in names if n.startswith(("tests/", "spec/")) or "__pycache__" in n]
+
+
+def test_wheel_ships_the_error_explanations_and_the_plugins(wheel: zipfile.ZipFile) -> None:
+    """`sgl explain` reads spec/errors.md, shipped as seglam_lang/_spec/errors.md; the pytest
+    plugin and the Pygments lexer are registered as entry points."""
+    assert (ROOT / "spec" / "errors.md").read_bytes() == wheel.read("seglam_lang/_spec/errors.md")
+    (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    text = wheel.read(entry_points).decode()
+    assert "seglam = seglam_lang.tooling.pytest_plugin" in text
+    assert "sgl = seglam_lang.tooling.lexer:SglLexer" in text
