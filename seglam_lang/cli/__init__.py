@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("seglam_lang.cli.cache:cache_group", "Inspect and manage a reasoning cache."),
     "repl": ("seglam_lang.tooling.repl:repl_command", "Evaluate SGL interactively (or each line of a pipe)."),
     "explain": ("seglam_lang.tooling.explain:explain_command", "Explain an error code, with a mistake and its fix."),
+    "lsp": ("seglam_lang.tooling.lsp:lsp_command", "Run the SGL language server on stdio (for editors)."),
 }
 
 

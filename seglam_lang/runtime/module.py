@@ -32,6 +32,7 @@ from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Typ
 from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME
 from seglam_lang.errors import (
     NO_SPAN,
+    Diagnostic,
     LimitExceeded,
     SglError,
     SglRuntimeError,
@@ -341,6 +342,17 @@ def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -
     return out
 
 
+def module_diagnostics(checked: Any, imports: Any) -> list[Diagnostic]:
+    """Every diagnostic of a checked module with its `use`s: the errors of the modules it uses
+    first, then the checker's (without the unknown names an unloaded module causes)."""
+    errors = [d for e in imports.errors for d in e.diagnostics]
+    if not errors:
+        return list(checked.diagnostics)
+    # The loader's diagnostic of a `use` replaces the checker's of the same `use` (one error, not two).
+    seen = {(d.code, d.span) for d in errors}
+    return errors + [d for d in checked.diagnostics if (d.code, d.span) not in seen and d.code != E_UNKNOWN_NAME]
+
+
 def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,
           limits: Limits | None = None, file: str | None = None) -> Module:
     """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError."""
@@ -354,13 +366,9 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
     tree = parse_cached(source, file)
     imports = Imports(file)
     checked = check_module(tree, name=name, imports=imports, host={n: h.sig for n, h in host_fns.items()})
-    errors = [d for e in imports.errors for d in e.diagnostics]
+    errors = [d for d in module_diagnostics(checked, imports) if d.severity == "error"]
     if errors:
-        # The loader's diagnostic of a `use` replaces the checker's of the same `use` (one error, not two).
-        seen = {(d.code, d.span) for d in errors}
-        errors += [d for d in checked.errors if (d.code, d.span) not in seen and d.code != E_UNKNOWN_NAME]
         raise SglTypeError(diagnostics=errors)
-    checked.raise_for_errors()
     compiled = compile_module(checked, source, file, natives=natives_table(), imports=imports.by_alias,
                               host=host_fns)
     module = Module(name=name, file=file, source=source, tree=tree, checked=checked, compiled=compiled,

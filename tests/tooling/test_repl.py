@@ -232,7 +232,7 @@ def test_terminal_prompts_and_history(tmp_path: Path) -> None:
         os.execvp(sys.executable, [sys.executable, "-c", "from seglam_lang.cli import main; main(['repl'])"])
     output = b""
 
-    def read_until(marker: bytes, timeout: float = 60) -> None:
+    def read_until(marker: bytes, timeout: float = 120) -> None:
         nonlocal output
         end = time.monotonic() + timeout
         while marker not in output and time.monotonic() < end:
@@ -242,18 +242,32 @@ def test_terminal_prompts_and_history(tmp_path: Path) -> None:
                     output += os.read(fd, 4096)
                 except OSError:
                     break
+        assert marker in output, f"no {marker!r} in {output!r}"
 
-    read_until(b">>> ")
-    os.write(fd, b"proc inc(n: Int) -> Int:\r")
-    read_until(b"... ")
-    os.write(fd, b"    return n + 1\r\r")
-    read_until(b">>> ", 60)
-    output = b""
-    os.write(fd, b"inc(41)\r")
-    read_until(b"42")
-    os.write(fd, b"\x04")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert b"42" in output
-    assert os.waitstatus_to_exitcode(status) == 0
+    try:
+        read_until(b">>> ")
+        os.write(fd, b"proc inc(n: Int) -> Int:\r")
+        read_until(b"... ")
+        os.write(fd, b"    return n + 1\r\r")
+        read_until(b">>> ")
+        output = b""
+        os.write(fd, b"inc(41)\r")
+        read_until(b"42")
+        os.write(fd, b":quit\r")
+        end = time.monotonic() + 120
+        status = None
+        while status is None and time.monotonic() < end:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            status = raw if done else None
+            if status is None:
+                time.sleep(0.1)
+        assert status is not None, "the REPL did not exit on :quit"
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
     assert "inc(41)" in history.read_text(encoding="utf-8")
