@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,6 +176,11 @@ class Repl:
                 if not self.interactive:
                     self.failed = True
                     break
+            except Exception as e:  # a bug in sgl: reported, and the session goes on
+                if os.environ.get("SGL_DEBUG"):
+                    traceback.print_exc()
+                self.emit(Outcome(False, messages=[
+                    f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)"]))
 
 
 def _history_file() -> Path:

@@ -271,3 +271,23 @@ def test_terminal_prompts_and_history(tmp_path: Path) -> None:
             pass
         os.close(fd)
     assert "inc(41)" in history.read_text(encoding="utf-8")
+
+
+def test_a_bug_in_one_input_does_not_end_the_session(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from seglam_lang.tooling.repl import Repl
+
+    session = Session()
+    real = session.run
+
+    def flaky(text: str) -> object:
+        if text == "boom":
+            raise RuntimeError("simulated bug")
+        return real(text)
+
+    monkeypatch.setattr(session, "run", flaky)
+    repl = Repl(session, interactive=False)
+    lines = iter(["boom", "1 + 1"])
+    repl.loop(Reader(lambda prompt: next(lines, None)))
+    out, err = capsys.readouterr()
+    assert "internal error: RuntimeError: simulated bug" in err and out == "2\n" and repl.failed
