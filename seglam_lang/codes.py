@@ -164,7 +164,8 @@ E_MEMORY = _code("E0407", "out of memory")
 E_USAGE = _code(
     "E0500",
     "the API or command line was used wrongly (no such proc, wrong arguments, a value that does not "
-    "convert to its parameter's type, a host function registered with a bad signature)",
+    "convert to its parameter's type, a host function registered with a bad signature); also `ConvertError`: "
+    "text or JSON that does not convert to or from its type",
 )
 E_CONVERT = _code(
     "E0501",

@@ -143,7 +143,11 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     except SglError as e:
         fail_with(sources, e)
     if as_json:
-        click.echo(json.dumps(to_json(result), ensure_ascii=False))
+        try:
+            text = json.dumps(to_json(result), ensure_ascii=False)
+        except ConvertError as e:
+            fail(f"{proc}: cannot write the result as JSON: {e}", EXIT_FAILURE, error_code=e.diagnostic.code)
+        click.echo(text)
     else:
         click.echo(format_value(result))
 

@@ -25,8 +25,10 @@ supplies the module's field defaults).
 
 Invariants:
 - the only error that leaves this module is `ConvertError`, one line, naming what did not
-  read; the recursion follows the depth of the TYPE, never the data's; deep or huge JSON
-  text is a `ConvertError`, not a `RecursionError`;
+  read; reading recurses by the depth of the TYPE, never the data's; JSON nested more
+  than `MAX_JSON_DEPTH` deep is refused before the C parser sees it, and `to_json`
+  refuses data nested deeper or larger than `HOST_PRINT_LIMIT` characters of JSON (so
+  neither can exhaust the C stack or the memory; a `ConvertError`, never a crash);
 - Decimals never pass through a float or the host's decimal context: `0.05` written for
   a `Decimal` (as a literal or a JSON number) is `Decimal("0.05")`;
 - a value is accepted exactly when its type is assignable to the expected one (`True`
@@ -69,12 +71,13 @@ from seglam_lang.runtime.scalars import (
     micros_of,
     show,
 )
-from seglam_lang.runtime.values import Record, SglSet
+from seglam_lang.runtime.values import _INT_STR_BOUND, HOST_PRINT_LIMIT, INT_MAX_STR_DIGITS, Record, SglSet
 from seglam_lang.syntax import ast
 
 __all__ = ["ConvertError", "RecordDefaults", "from_json", "load_json", "read_literal", "sgl_set", "to_json"]
 
 RecordDefaults = Callable[[RecordT], Mapping[str, Any]]
+MAX_JSON_DEPTH = 500  # arrays and objects inside each other, reading or writing
 _MISMATCH = object()
 _FLOAT_WORDS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # JSON has no spelling of its own
 
@@ -106,8 +109,32 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
 def load_json(text: str) -> Any:
     """Parse JSON text: numbers with a fraction or exponent become exact Decimals."""
+    if _nesting(text) > MAX_JSON_DEPTH:
+        raise ConvertError(f"JSON nested more than {MAX_JSON_DEPTH:,} deep")
     try:
         return json.loads(text, parse_float=decimal.Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
@@ -120,7 +147,10 @@ def load_json(text: str) -> Any:
 
 def from_json(data: Any, t: Type, defaults: RecordDefaults | None = None) -> Any:
     """JSON `data` (as `load_json` returns it) read as the SGL runtime value of type `t`."""
-    return _JsonReader(defaults).read(data, t)
+    try:
+        return _JsonReader(defaults).read(data, t)
+    except RecursionError:  # a recursive record type read from data nested deeper than the host allows
+        raise ConvertError("JSON nested too deeply") from None
 
 
 class _JsonReader:
@@ -204,16 +234,68 @@ def _json_snippet(data: Any) -> str:
 # ---------------------------------------------------------------- JSON out
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: Any, *, limit: int = HOST_PRINT_LIMIT) -> Any:
     """`value` (an SGL runtime value or a plain Python value) as JSON-ready data.
 
     Decimals become strings of their exact digits, dates and date-times ISO strings,
     durations seconds (a number, or `"S.ffffff seconds"` when a float cannot hold it
     exactly), non-finite floats `"nan"`/`"inf"`/`"-inf"`, sets and tuples arrays,
     records objects. A map key that is not a string is written as its JSON text.
+    ConvertError when the JSON text would exceed about `limit` characters, nest more than
+    `MAX_JSON_DEPTH` deep, or hold an Int of more than 4,300 digits (no JSON reader reads it).
     """
+    try:
+        return _JsonWriter(limit).write(value, 0)
+    except RecursionError:  # a host whose recursion limit is below what MAX_JSON_DEPTH needs
+        raise ConvertError("the value is nested too deeply for JSON") from None
+
+
+class _JsonWriter:
+    """`to_json`, counting the characters the JSON text will take as it goes."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def charge(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise ConvertError("the value is too large to write as JSON "
+                               f"(over {HOST_PRINT_LIMIT:,} characters)")
+
+    def write(self, value: Any, depth: int) -> Any:
+        t = type(value)
+        if t is str:
+            self.charge(len(value) + 2)
+            return value
+        if t is int:
+            if not -_INT_STR_BOUND < value < _INT_STR_BOUND:
+                raise ConvertError(f"an Int of more than {INT_MAX_STR_DIGITS:,} digits has no JSON form")
+            self.charge(value.bit_length() // 3 + 2)
+            return value
+        if t is Record or isinstance(value, (list, tuple, set, frozenset, SglSet, Mapping)):
+            if depth >= MAX_JSON_DEPTH:
+                raise ConvertError(f"the value is nested more than {MAX_JSON_DEPTH:,} deep for JSON")
+            if t is Record:
+                self.charge(2 + 4 * len(value.values))
+                return {f.name: self.write(x, depth + 1) for f, x in zip(value.type.fields, value.values)}
+            if isinstance(value, Mapping):
+                self.charge(2 + 4 * len(value))
+                return {self.charge_key(_key_json(k)): self.write(v, depth + 1) for k, v in value.items()}
+            self.charge(2 + 2 * len(value))
+            return [self.write(x, depth + 1) for x in value]
+        data = _leaf_json(value)
+        self.charge(len(data) + 2 if isinstance(data, str) else 24)
+        return data
+
+    def charge_key(self, key: str) -> str:
+        self.charge(len(key) + 2)
+        return key
+
+
+def _leaf_json(value: Any) -> Any:
+    """A value that holds no other value, as JSON-ready data."""
     t = type(value)
-    if value is None or t in (bool, int, str):
+    if value is None or t is bool:
         return value
     if t is float:
         return value if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
@@ -223,12 +305,6 @@ def to_json(value: Any) -> Any:
         return value.isoformat()
     if t is dt.timedelta:
         return _duration_json(value)
-    if t is Record:
-        return {f.name: to_json(x) for f, x in zip(value.type.fields, value.values)}
-    if isinstance(value, Mapping):
-        return {_key_json(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset, SglSet)):
-        return [to_json(x) for x in value]
     raise ConvertError(f"a {t.__name__} value has no JSON form")
 
 
@@ -245,9 +321,9 @@ def _duration_json(value: dt.timedelta) -> int | float | str:
 
 
 def _key_json(key: Any) -> str:
-    data = to_json(key)
     if type(key) is str:
         return key
+    data = to_json(key)
     return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
 
 

@@ -26,10 +26,21 @@ from collections.abc import Callable
 from typing import Any
 
 from seglam_lang.check.types import BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, Type
+from seglam_lang.codes import E_USAGE
+from seglam_lang.errors import SglError
 
 
-class ConvertError(ValueError):
-    """Text or data that does not read as the expected type. `str(e)` is one line."""
+class ConvertError(SglError, ValueError):
+    """Text or data that does not convert to or from the expected type (E0500). `str(e)` is
+    its one-line message; it is also a `ValueError`, as Python's own conversions raise."""
+
+    default_code = E_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # ---------------------------------------------------------------- numbers

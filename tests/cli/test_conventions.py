@@ -196,3 +196,31 @@ def test_test_k_selects_checks_by_name(here: Path) -> None:
     assert [c["kind"] for c in json.loads(out)["checks"]] == ["example", "example"]
     code, _, err = run("test", "prog.sgl", "-k", "nothing-like-this")
     assert code == 2 and "no check matches -k nothing-like-this" in err
+
+
+# ---------------------------------------------------------------- bounded JSON in and out
+
+BIG = '''
+proc echo(xs: List[Int]) -> Int:
+    return len(xs)
+
+proc huge() -> Int:
+    return 10 ** 4400
+
+proc wide() -> List[Str]:
+    return ["x" * 1000] * 100000
+'''
+
+
+@pytest.mark.parametrize(("argv", "exit_code", "message"), [
+    (["echo", "--args-json", '{"xs": ' + "[" * 60_000 + "]" * 60_000 + "}"], 2, "nested more than"),
+    (["echo", "--args-json", '{"xs": [' + "9" * 5000 + "]}"], 2, "not valid JSON"),
+    (["huge", "--json"], 1, "more than 4,300 digits"),
+    (["wide", "--json"], 1, "too large to write as JSON"),
+])
+def test_json_in_and_out_is_bounded(here: Path, argv: list[str], exit_code: int, message: str) -> None:
+    (here / "big.sgl").write_text(BIG, encoding="utf-8")
+    code, out, err = run("exec", "big.sgl", *argv)
+    assert code == exit_code and message in err and "Traceback" not in err
+    if "--json" in argv:
+        assert json.loads(out)["code"] == exit_code

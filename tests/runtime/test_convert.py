@@ -214,3 +214,40 @@ def test_percentages_are_exact(d: Decimal) -> None:
         ctx.prec = 3
         got = read_scalar(DECIMAL, text)
     assert decimal.Context(prec=1000).multiply(got, 100) == d
+
+
+# ---------------------------------------------------------------- bounded: no crash, no unbounded memory
+
+def test_convert_error_is_an_sgl_error_and_a_value_error() -> None:
+    assert issubclass(ConvertError, seglam_lang.SglError) and issubclass(ConvertError, ValueError)
+    assert str(ConvertError("one line")) == "one line" and ConvertError("x").diagnostic.code == "E0500"
+
+
+@pytest.mark.parametrize("value", [
+    10**5000,
+    ["x" * 1000] * 100_000,
+    {i: "x" * 100 for i in range(10)},
+], ids=["huge-int", "100M-characters", "over-the-limit"])
+def test_to_json_refuses_what_has_no_bounded_json_form(value: Any) -> None:
+    with pytest.raises(ConvertError, match=r"digits|too large"):
+        to_json(value, limit=1_000 if isinstance(value, dict) else 64_000_000)
+
+
+def test_deep_values_are_a_convert_error_reading_and_writing() -> None:
+    from seglam_lang.runtime.convert import MAX_JSON_DEPTH
+
+    deep: Any = []
+    for _ in range(MAX_JSON_DEPTH + 5):
+        deep = [deep]
+    with pytest.raises(ConvertError, match="nested"):
+        to_json(deep)
+    text = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
+    with pytest.raises(ConvertError, match="nested"):
+        load_json(text)
+    assert load_json('["[[[[", {"a": "]]]"}]') == ["[[[[", {"a": "]]]"}]  # brackets in strings do not nest
+    node = seglam_lang.loads("record Node:\n    v: Int\n    next: Node?\n\nproc f(n: Node) -> Int:\n    return n.v\n")
+    node_t = node.procs["f"].sig.params[0].type
+    data: Any = None
+    for i in range(400):
+        data = {"v": i, "next": data}
+    assert from_json(data, node_t).values[0] == 399
