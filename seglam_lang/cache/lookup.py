@@ -212,8 +212,9 @@ class Lookup:
         version = self.version(hit.family)
         load = self.load_ms()
         elapsed = (time.perf_counter() - t0) * 1000 - load
-        self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),
-                 elapsed_ms=elapsed)
+        if self.log_requests:  # (formatting the answer for the log is most of a hit's cost beyond the run)
+            self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),
+                     elapsed_ms=elapsed)
         return Answer(hit.value, outcome == "hit", f"{hit.family}.{hit.proc}", version, hit.args, elapsed,
                       spent.llm_calls, load_ms=load)
 

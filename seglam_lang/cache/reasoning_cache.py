@@ -70,6 +70,15 @@ class ReasoningCache:
         return MissPath(self.hot_path, self.admission)
 
     @property
+    def log_requests(self) -> bool:
+        """Whether requests go to the request log (may be switched at any time)."""
+        return self.hot_path.log_requests
+
+    @log_requests.setter
+    def log_requests(self, value: bool) -> None:
+        self.hot_path.log_requests = value
+
+    @property
     def problems(self) -> list[str]:
         """Tampered files and the like, found while answering."""
         return self.hot_path.problems

@@ -209,3 +209,12 @@ def test_module_loading_is_timed_apart_from_the_answer(cache: ReasoningCache) ->
     second = fresh.ask("what is 4+3")
     assert first.load_ms > 0 and second.load_ms == 0  # loaded once per module and process
     assert first.elapsed_ms + first.load_ms <= wall_ms  # two parts of the request, not overlapping
+
+
+def test_the_request_log_can_be_switched_off_and_on(cache: ReasoningCache) -> None:
+    cache.log_requests = False
+    cache.ask("what is 2+3")
+    assert cache.stats()["requests"] == 0
+    cache.log_requests = True
+    cache.ask("what is 2+3")
+    assert cache.stats()["requests"] == 1
