@@ -27,6 +27,7 @@ import functools
 import json
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -103,6 +104,9 @@ def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str 
         from seglam_lang.compilers import check_spec
 
         problem = check_spec(value)
+        replay = value.strip().removeprefix("replay:") if value.strip().startswith("replay:") else None
+        if not problem and replay is not None and not Path(replay).is_file():
+            problem = f"replay: no such file: {replay}"  # a missing input file is a usage error
         if problem:
             raise click.BadParameter(problem, ctx=ctx, param=param)
     return value

@@ -111,6 +111,7 @@ def test_exit_3_is_for_internal_errors_only(here: Path, monkeypatch: pytest.Monk
     ["exec", "missing.sgl"], ["check", "missing.sgl"], ["fmt", "missing.sgl"], ["test", "missing.sgl"],
     ["cache", "add", "missing.sgl", "--cache", "c"], ["cache", "replace", "prog", "missing.sgl", "--cache", "c"],
     ["cache", "import", "missing-dir", "--cache", "c"],
+    ["ask", "what is the capital of France?", "--cache", "c", "--compiler", "replay:missing.jsonl"],
 ])
 def test_a_missing_input_file_is_exit_2(cache: str, argv: list[str]) -> None:
     code, _, err = run(*argv)

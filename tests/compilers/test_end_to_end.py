@@ -85,7 +85,7 @@ def test_show_prompt_prints_and_sends_nothing(tmp_path: Path, session: Path) -> 
     (["--compiler", "openai:@http://x"], 2, "openai needs a model"),
     (["--compiler", "replay:"], 2, "replay needs a file"),
     (["--max-rounds", "-1"], 2, "-1 is not in the range x>=0"),
-    (["--compiler", "replay:/nonexistent/s.jsonl"], 1, "sgl: replay: cannot read /nonexistent/s.jsonl"),
+    (["--compiler", "replay:/nonexistent/s.jsonl"], 2, "replay: no such file: /nonexistent/s.jsonl"),  # an input
 ])
 def test_bad_options(tmp_path: Path, args: list[str], code: int, message: str) -> None:
     got, _, err = sgl("ask", REQUEST, "--cache", str(tmp_path / "c"), *args)
