@@ -196,6 +196,7 @@ class Administration:
                 # A file left by an interrupted write is repaired first; an edited one is re-checked as it is.
                 source = self.store.read_current(row.name)[0] or self.store.current_path(row.name).read_text()
                 prepared = self.admission.prepare(source, row.name)
+                self.admission.specific_in_fact(prepared)
                 verification = self.admission.verify(prepared.module)
             except (CacheError, OSError, UnicodeDecodeError) as e:
                 self.store.set_status(row.name, TAMPERED, str(e))

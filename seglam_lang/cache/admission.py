@@ -8,7 +8,9 @@ comparison of an answer with a value a person wrote (`answers_match`, `check_cas
 Invariants:
 - nothing is stored without verification (static checks + examples + properties; the
   trusted bulk path runs the examples only); a module's triggers are valid for its procs
-  because it loaded (`check.triggers` owns the rule);
+  because it loaded (`check.triggers` owns the rule), and take none of the requests that
+  are not theirs (`specific_in_fact`: the shipped corpus of unrelated requests, recent
+  requests other families answered or that were declined);
 - `replace` accepts a module only if it passes every example of the old version and every
   rejected case; the old version stays in history;
 - the verifier (Hypothesis) is imported only when a module is verified, never with this
@@ -29,7 +31,7 @@ from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
 from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
-from seglam_lang.cache.store import Store, TriggerRow, Verification, check_family_name
+from seglam_lang.cache.store import ACTIVE, Store, TriggerRow, Verification, check_family_name
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from seglam_lang.runtime.module import Module
 
 DEFAULT_VERIFY_OPTIONS: Mapping[str, Any] = {"max_examples": 50, "time_budget": 5.0}
+
+
+RECENT_REQUESTS = 500  # logged requests a new version is tried on (besides the shipped corpus)
 
 
 class NameTaken(CacheError):
@@ -110,10 +115,31 @@ class Admission:
         first = report.failures[0]
         return Verification(False, f"{first.kind} {first.name} {first.status}: {first.message}", report_json)
 
-    def check_source(self, source: str, name: str) -> tuple[bool, str]:
-        """What `add` would say of `source` (for compilers repairing a module): (passed, why)."""
+    def specific_in_fact(self, prepared: Prepared, request: str | None = None) -> None:
+        """CacheError when a trigger of the module takes a request that is not its own: one
+        of the shipped unrelated requests, or a recent request another active family
+        answered or that was declined (spec/triggers.md, "Specific in fact"). `request` is
+        the one the module was compiled for: its own, never held against it."""
+        from seglam_lang.cache import overbroad
+
+        name = prepared.name
+        own = {request_key(request)} if request is not None else set()
+        recent = self.store.answered_elsewhere(name, RECENT_REQUESTS)
+        active = {f.name for f in self.store.families() if f.status == ACTIVE} if recent else set()
+        logged = [overbroad.Request(text, f"a request family {family} answered" if family else "a declined request")
+                  for text, family in recent if (family is None or family in active) and request_key(text) not in own]
+        found = overbroad.taken(prepared.module, prepared.triggers, [*logged, *overbroad.unrelated_requests()],
+                                self.limits)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise CacheError(f"{name} rejected: {found[0].describe(name)}{more}")
+
+    def check_source(self, source: str, name: str, request: str | None = None) -> tuple[bool, str]:
+        """What `add` would say of `source` (for compilers repairing a module, `request` the
+        one it is compiled for): (passed, why)."""
         try:
             prepared = self.prepare(source, name)
+            self.specific_in_fact(prepared, request)
         except CacheError as e:
             return False, str(e)
         verification = self.verify(prepared.module)
@@ -133,12 +159,14 @@ class Admission:
         return self.admit_new(self.prepare(source, derived), trusted=trusted, note=note)
 
     def admit_new(self, prepared: Prepared, *, trusted: bool = False, note: str = "added",
-                  verification: Verification | None = None) -> int:
-        """Store a new family (after verifying it, unless `verification` says it was). The name
-        is checked again under the writer lock: a family is never created twice."""
+                  verification: Verification | None = None, request: str | None = None) -> int:
+        """Store a new family (after verifying it, unless `verification` says it was; `request`
+        is the one it was compiled for). The name is checked again under the writer lock: a
+        family is never created twice."""
         name = prepared.name
         if self.store.family(name) is not None:
             raise NameTaken(f"{name} is already in the cache; use `replace` to store a new version")
+        self.specific_in_fact(prepared, request)
         if verification is None:
             verification = self.verify(prepared.module, trusted=trusted)
         if not verification.passed:
@@ -156,10 +184,12 @@ class Admission:
         where = "" if isinstance(path_or_source, str) and "\n" in path_or_source else f" (from {os.fspath(path_or_source)})"
         return self.admit_replacement(self.prepare(source, name), where=where)
 
-    def admit_replacement(self, prepared: Prepared, *, where: str = "") -> int:
-        """Store `prepared` as the next version of its family (`where` says where it came from)."""
+    def admit_replacement(self, prepared: Prepared, *, where: str = "", request: str | None = None) -> int:
+        """Store `prepared` as the next version of its family (`where` says where it came from,
+        `request` the request it was compiled for)."""
         name, module = prepared.name, prepared.module
         row = self.store.require(name)
+        self.specific_in_fact(prepared, request)
         verification = self.verify(module)
         if not verification.passed:
             raise CacheError(f"{name} rejected: {verification.summary}")
@@ -193,6 +223,13 @@ class Admission:
     def _put(self, prepared: Prepared, verification: Verification, note: str) -> int:
         return self.store.put(prepared.name, prepared.source, origin=prepared.module.origin,
                               triggers=prepared.triggers, verification=verification, note=note)
+
+
+def request_key(text: str) -> str:
+    """Requests that differ only in case, spacing or a final `?.!` are one request."""
+    from seglam_lang.syntax.templates import normalise
+
+    return normalise(text).text.casefold()
 
 
 def answer_of(module: Module, triggers: tuple[TriggerRow, ...], request: str, limits: Limits | None) -> Outcome:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 
-from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.errors import CacheError, CacheMiss
 from seglam_lang.cache.llm_protocol import Spend
 from seglam_lang.cache.matcher import (
     Hit,
@@ -206,6 +206,17 @@ class Lookup:
         if self.log_requests:
             self.store.log_request(text, outcome, llm_calls=spent.llm_calls, tokens_in=spent.tokens_in,
                                    tokens_out=spent.tokens_out, tokens_cache_read=spent.tokens_cache_read, **fields)
+
+    def conflict(self, text: str, outcome: Outcome, t0: float) -> NoReturn:
+        """Families disagree on the request: it is logged as a conflict (`stats` counts them)
+        and not compiled, since one more procedure cannot settle a disagreement (it would only
+        be stored beside them, and compiled again on every ask). A person rejects the wrong one."""
+        detail = miss_detail(outcome)
+        names = ", ".join(sorted({f"{h.family}.{h.proc}" for h in outcome.hits}))
+        self.problems.append(f"conflict for {text!r}: {names} disagree")
+        self.log(text, "conflict", elapsed_ms=(time.perf_counter() - t0) * 1000, detail=detail)
+        raise CacheMiss(f"no answer: cached procedures disagree on this request ({detail}); reject the wrong one "
+                        "with `sgl cache reject FAMILY REQUEST EXPECTED`", outcome)
 
     def hit(self, text: str, hit: Hit, t0: float, *, outcome: str = "hit", spent: Spend = NOTHING_SPENT) -> Answer:
         """The answer of a hit (logged as `outcome`: a plain hit, or the end of a compile)."""

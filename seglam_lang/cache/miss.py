@@ -36,6 +36,7 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 import uuid
@@ -120,13 +121,15 @@ class MissPath:
             if again.hit is not None:  # a compile of its kind answers it now
                 return self.lookup.hit(text, again.hit, t0)
         again = self.lookup.find(text)  # a compile may have ended between the last match and now
+        if again.conflict:  # never compiled: see `Lookup.conflict`
+            self.lookup.conflict(text, again, t0)
         return self.lookup.hit(text, again.hit, t0) if again.hit is not None else None
 
     def _compile(self, text: str, compiler: Compiler, t0: float) -> Answer:
         key = failure_key(text)
         remembered = self.store.failure(key, FAILURE_MEMORY_S)
         request = CompileRequest(text, tuple(self._failing_cases()), answer_only=remembered is not None)
-        context = CompileContext(tuple(self._nearest(text)), self.admission.check_source,
+        context = CompileContext(tuple(self._nearest(text)), functools.partial(self.admission.check_source, request=text),
                                  tuple(f.name for f in self.store.families()), self.admission.host)
         try:
             result = compiler.compile(request, context)
@@ -169,12 +172,12 @@ class MissPath:
             raise WouldNotAnswer(f"the compiled procedure {family} would not answer this request "
                                  f"({miss_detail(trial)}); nothing was stored")
         if family in context.families:  # it existed when the compile began: a link or a recompilation
-            self.admission.admit_replacement(prepared)
+            self.admission.admit_replacement(prepared, request=text)
         else:
             verification = self.admission.verify(prepared.module)
             while True:
                 try:
-                    self.admission.admit_new(prepared, verification=verification)
+                    self.admission.admit_new(prepared, verification=verification, request=text)
                     break
                 except NameTaken:  # another compile stored this name meanwhile: never replace it
                     again = self.lookup.find(text)

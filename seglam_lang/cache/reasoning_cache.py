@@ -95,13 +95,11 @@ class ReasoningCache:
         outcome = self.hot_path.find(text)
         if outcome.hit is not None:
             return self.hot_path.hit(text, outcome.hit, t0)
-        detail = miss_detail(outcome)
         if outcome.conflict:
-            names = ", ".join(sorted({f"{h.family}.{h.proc}" for h in outcome.hits}))
-            self.problems.append(f"conflict for {text!r}: {names} disagree")
+            self.hot_path.conflict(text, outcome, t0)
         if self.compiler is None:
-            self.hot_path.log(text, "conflict" if outcome.conflict else "miss",
-                            elapsed_ms=(time.perf_counter() - t0) * 1000, detail=detail)
+            detail = miss_detail(outcome)
+            self.hot_path.log(text, "miss", elapsed_ms=(time.perf_counter() - t0) * 1000, detail=detail)
             raise CacheMiss(f"no cached procedure answers this request ({detail}) and no compiler is configured",
                             outcome)
         return self.miss_path.answer(text, self.compiler, t0)

@@ -522,6 +522,16 @@ class Store:
         with self._tx(structural=False) as db:
             return db.execute("DELETE FROM failures").rowcount
 
+    def answered_elsewhere(self, family: str, limit: int) -> list[tuple[str, str | None]]:
+        """The `limit` most recent distinct requests that another family answered (hit or
+        compiled) or that were declined, leaving out any that `family` itself answered:
+        (request, the family that answered it, or None when it was declined)."""
+        return [(r, f) for r, f in self._query(
+            "SELECT request, family FROM requests WHERE ((outcome IN ('hit', 'compiled') AND family != ?)"
+            " OR outcome = 'declined') AND request NOT IN (SELECT request FROM requests WHERE family = ?"
+            " AND outcome IN ('hit', 'compiled')) GROUP BY request ORDER BY MAX(id) DESC LIMIT ?",
+            (family, family, limit))]
+
     def request_outcomes(self) -> list[tuple[float, str]]:
         """(time, outcome) of every logged request, oldest first (for the hit-rate curve)."""
         return [(t, o) for t, o in self._query("SELECT time, outcome FROM requests ORDER BY id")]

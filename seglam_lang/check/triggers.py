@@ -25,10 +25,8 @@ regex, so no valid trigger can take over requests written in words.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
-import attrs
-
-from seglam_lang.check.hints import did_you_mean
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.codes import (
     E_BAD_REGEX,
@@ -53,8 +51,7 @@ class TriggerError(ValueError):
         self.hint = hint
 
 
-@attrs.frozen
-class TriggerShape:
+class TriggerShape(NamedTuple):  # NamedTuples, not attrs: this module is imported on a cache's first hit
     slots: tuple[str, ...]  # every slot (named group), in order
     always: frozenset[str]  # slots bound in every match
     anchors: Anchors  # word sets: every match contains one word of each, as a whole word
@@ -62,8 +59,7 @@ class TriggerShape:
     why_not_specific: str = ""  # when it does not hold: what is wrong (one phrase)
 
 
-@attrs.frozen
-class TriggerProblem:
+class TriggerProblem(NamedTuple):
     code: str
     message: str
     hint: str | None = None
@@ -86,8 +82,8 @@ def trigger_shape(pattern: str, is_regex: bool) -> TriggerShape:
                            "RE2 has no backreferences or look-around") from None
     try:
         shape = regex_shape(pattern)
-    except RegexShapeError as ex:
-        return TriggerShape(groups, frozenset(), (), False, f"its specificity cannot be shown ({ex})")
+    except RegexShapeError as ex:  # refused as not specific; its groups are not blamed as well
+        return TriggerShape(groups, frozenset(groups), (), False, f"its specificity cannot be shown ({ex})")
     specific = bool(shape.anchors) or (shape.letter_free and shape.literal_outside_slots)
     why = "" if specific else "a match need not contain a literal word of it outside its named groups and " \
                               "optional parts, so it could match almost any request"
@@ -104,6 +100,8 @@ def trigger_problems(pattern: str, is_regex: bool, proc: str, params: Mapping[st
     found = []
     code, what = (E_REGEX_GROUP, "named group") if is_regex else (E_TEMPLATE_SLOT, "slot")
     unknown = [slot for slot in shape.slots if slot not in params]
+    if unknown:
+        from seglam_lang.check.hints import did_you_mean  # difflib: only when there is something to suggest
     for slot in unknown:
         found.append(TriggerProblem(code, f"trigger {what} `{slot}` is not a parameter of `{proc}`",
                                     did_you_mean(slot, params, fallback=f"parameters: {', '.join(params) or 'none'}")))

@@ -8,7 +8,7 @@ character outside its slots. The checker's specificity rule (`check.triggers`) a
 the cache's trigger index are built on it.
 
 How: the pattern is rewritten from RE2 syntax into Python's (`\\pN`, `[[:alpha:]]`,
-`\\Q...\\E`, `\\z`, `\\C`, `\\x{...}`, `(?<name>...)`; flags are dropped), then parsed by
+`\\Q...\\E`, `\\z`, `\\C`, `\\x{...}`, octal `\\12`, `(?<name>...)`; flags are dropped), then parsed by
 Python's own regex parser (`re._parser`, the parser `re` uses) and the tree is walked.
 
 Invariants:
@@ -29,9 +29,7 @@ import re
 import warnings
 from re import _constants as C  # the opcode names of Python's regex parser
 from re import _parser
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 _WORD_CHAR = re.compile(r"\w")
 
@@ -40,8 +38,7 @@ class RegexShapeError(ValueError):
     """A pattern whose shape cannot be worked out (the message says why)."""
 
 
-@attrs.frozen
-class RegexShape:
+class RegexShape(NamedTuple):  # NamedTuples, not attrs: imported on a cache's first hit
     groups: tuple[str, ...]  # named groups (slots), in pattern order
     always: frozenset[str]  # named groups bound in every match
     anchors: tuple[frozenset[str], ...]
@@ -107,6 +104,10 @@ def _to_python(pattern: str) -> str:
             elif nxt == "C":
                 out.append(_ANYTHING if in_class else f"[{_ANYTHING}]")
                 i += 2
+            elif nxt in "01234567":  # RE2 reads \12 as an octal code, Python as a group reference
+                digits = re.match(r"[0-7]{1,3}", pattern[i + 1 :]).group()  # type: ignore[union-attr]
+                out.append(f"\\U{int(digits, 8):08x}")
+                i += 1 + len(digits)
             elif nxt == "x" and i + 2 < n and pattern[i + 2] == "{":
                 end = pattern.find("}", i)
                 try:
@@ -163,8 +164,7 @@ def _to_python(pattern: str) -> str:
 _MAY_NOT_LETTER = {C.CATEGORY_DIGIT: (True, False), C.CATEGORY_SPACE: (False, False)}
 
 
-@attrs.frozen
-class _Cell:
+class _Cell(NamedTuple):
     """One item of a flattened sequence: a mandatory literal character outside slots, an
     alternation still to be looked into, or anything else (`opaque`)."""
 

@@ -88,18 +88,19 @@ def test_a_failed_compile_counts_its_calls_and_leaves_nothing(tmp_path: Path, na
     assert (s["requests"], s["misses"], s["llm_calls"], s["procedures"]) == (1, 1, calls, 1)
 
 
-def test_a_compile_that_would_not_answer_is_not_stored(tmp_path: Path) -> None:
-    """The LLM's module verifies on its own, but with two disagreeing families in the cache the
-    request stays a conflict: nothing is stored, the call is counted."""
+def test_a_conflict_is_not_compiled(tmp_path: Path) -> None:
+    """With two disagreeing families in the cache the request is a conflict: a compiled module
+    could only be stored beside them (issue 16: times_2, times_3...), so no LLM call is made,
+    nothing is stored, and the conflict is counted."""
     cache = with_families(tmp_path, WRONG_TIMES, WRONG_TIMES.replace("wrong_times", "other_times").replace("+", "-")
                           .replace("(1, 1) == 2", "(1, 1) == 0"))
     before = files(cache)
     r = CliRunner().invoke(main, ["ask", REQUEST, "--cache", str(cache), "--compiler",
                                   session(tmp_path / "s.jsonl", [COMPILE])])
-    assert r.exit_code == 1 and "would not answer this request (conflict: " in r.stderr, r.stderr
-    assert "nothing was stored" in r.stderr and files(cache) == before
+    assert r.exit_code == 4 and "cached procedures disagree on this request (conflict: " in r.stderr, r.stderr
+    assert files(cache) == before
     s = stats(cache)
-    assert (s["misses"], s["llm_calls"], s["procedures"]) == (1, 1, 2)
+    assert (s["conflicts"], s["llm_calls"], s["procedures"]) == (1, 0, 2)
 
 
 def test_an_exception_after_the_call_is_counted(tmp_path: Path) -> None:
