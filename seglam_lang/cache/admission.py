@@ -1,8 +1,8 @@
 """Admission: what it takes for a module to be stored in the cache, and storing it.
 
 Owns `prepare` (load = parse + check, which validates the triggers (`check.triggers`), then
-their index rows: `validate_triggers`, the one place admission asks about triggers), `Admission` (the verification
-policy: `verify`, `check_source` for compilers; `add` and `replace`, which store), and the
+their index rows: `validate_triggers`), `Admission` (the verification policy: `verify`,
+`specific_in_fact`, `check_source` for compilers; `add` and `replace`, which store), and the
 comparison of an answer with a value a person wrote (`answers_match`, `check_case`).
 
 Invariants:
@@ -72,9 +72,8 @@ def prepare(source: str, name: str, limits: Limits | None, host: Mapping[str, An
 
 def validate_triggers(module: Module) -> list[TriggerRow]:
     """The index rows of a loaded module's triggers. Loading checked them (`check.triggers`
-    owns what a valid trigger is), so every one parses and fits its proc. The seam where
-    admission asks about triggers: a rule for whether a trigger may be stored (its
-    specificity in fact, say) belongs here."""
+    owns what a valid trigger is), so every one parses and fits its proc. Whether the
+    triggers are specific in fact needs the request log: `Admission.specific_in_fact`."""
     return trigger_rows(module)
 
 
