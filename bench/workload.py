@@ -3,6 +3,7 @@
 Run:  python bench/workload.py --requests FILE|DIR [FILE|DIR...] --library examples/bbh
                                [--json] [--plot OUT.png] [--seed N] [--per-family N]
                                [--threshold 0.8] [--similarity auto|tfidf|embedding] [--only-covered]
+                               [--fault-rate P] [--systems seglam,exact,similarity]
 
 Input: BBH JSON files (`{"examples": [{"input", "target"}]}`, family = file stem) or JSONL
 files of rows `{"family", "input", "target"}`; a directory stands for its `*.json` and
@@ -23,15 +24,29 @@ The same stream goes through three systems, each starting empty:
 - **exact**: an exact-match answer cache (`baselines.ExactCache`);
 - **similarity**: a GPTCache-style answer cache (`baselines.SimilarityCache`).
 For the answer caches a miss is one LLM call whose answer (the target) is stored.
+`--systems` runs only the named ones (comma-separated, in the order above).
+
+**An imperfect LLM** (`--fault-rate P`, issue 12): for each library module, with
+probability P (drawn from `--seed` and the module's name, so a run is reproducible), the
+simulated LLM's first reply for it is a *fault*: a mutant of the module, made by the
+operators of `bench/mutation.py`, that still loads, still answers the request that caused
+the miss correctly (as a plausible LLM mistake would), and would answer some other request
+of its families in the stream wrongly (so it is a real fault, not an equivalent program).
+The simulated LLM checks its reply as the real compile loop does (`context.check`: the
+cache's own verification); a refused fault is followed by a repair round (one more LLM
+call) whose reply is the correct module. A fault that passes verification is stored and
+served. Modules with no such mutant get no fault (a note says so).
 
 Per system and family: requests, LLM calls, hits (answered with no LLM call), correct
 (hits equal to the target), wrong (any answer given that differs from the target; the
-simulated LLM is never wrong, so these are the cache's own mistakes), and hit latency
+simulated LLM's own answers are never wrong, so these are the cache's mistakes, stored
+faults among them), faults_planted (faulty modules sent by the simulated LLM),
+faults_caught (of those, refused by verification before being stored), and hit latency
 p50/p99 in microseconds (the system's whole answer call, timed around it; `null` with
 no hits). An answer equals the target when its plain text form (a Str as it is, other
 values as `str` / SGL literal) equals the target, both trimmed.
 
-`--json` prints exactly `{"systems": {"seglam": S, "exact": S, "similarity": S}}` with
+`--json` prints exactly `{"systems": {"seglam": S, "exact": S, "similarity": S}}` (the systems run) with
 `S = {"total": F, "families": {family: F}}`; notes (the similarity method, timings, any
 module the cache rejected) then go to stderr. Without `--json` the report is markdown.
 `--plot` needs matplotlib (not a dependency of the project): without it, exit code 2
@@ -55,13 +70,21 @@ from pathlib import Path
 from typing import Any
 
 from baselines import DEFAULT_THRESHOLD, ExactCache, SimilarityCache, similarity_cache
+from mutation import MUTANT_LIMITS, mutants
 
+from seglam_lang import loads
 from seglam_lang.cache import CacheError, ReasoningCache
+from seglam_lang.cache.admission import validate_triggers
 from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, Spend
+from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
+from seglam_lang.errors import SglError
 from seglam_lang.runtime.values import format_value
+from seglam_lang.syntax.parser import parse
+from seglam_lang.syntax.printer import print_module
 
 SYSTEMS = ("seglam", "exact", "similarity")
-FIELDS = ("requests", "llm_calls", "hits", "correct", "wrong", "p50_us", "p99_us")
+FIELDS = ("requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "p50_us", "p99_us")
+MAX_FAULT_CANDIDATES = 300  # mutants tried per module when looking for a fault (in a seeded order)
 
 
 class UsageError(Exception):
@@ -177,17 +200,83 @@ class Library:
         return self.paths[module].read_text()
 
 
+def _matcher(source: str, name: str) -> Matcher | None:
+    """A matcher over one module's triggers (as the compile loop checks a reply); None when
+    the module does not load or its triggers cannot work."""
+    try:
+        module = loads(source, name=name, limits=MUTANT_LIMITS)
+        rows = validate_triggers(module)
+    except (SglError, CacheError):
+        return None
+    index = TriggerIndex(Trigger(r.family, r.proc, r.pattern, r.is_regex, decode_anchors(r.anchors)) for r in rows)
+    return Matcher(index, lambda _family: module, MUTANT_LIMITS)
+
+
+def _answers(matcher: Matcher, row: Row) -> bool | None:
+    """True / False: the module answers `row` rightly / wrongly; None: it does not answer it."""
+    hit = matcher.find(row.input).hit
+    return None if hit is None else is_correct(hit.value, row.target)
+
+
+class Faults:
+    """The mistakes of an imperfect LLM: which modules get a faulty first reply, and which.
+
+    Both are drawn from a `random.Random` seeded with the run's seed and the module's name,
+    so a module's fault does not depend on the order of the stream or on other modules."""
+
+    def __init__(self, library: Library, stream: Sequence[Row], rate: float, seed: int) -> None:
+        self.library = library
+        self.rate = rate
+        self.seed = seed
+        self.rows: dict[str, list[Row]] = {}  # module -> the rows of its families in the stream
+        for row in stream:
+            module = library.module_for(row.family)
+            if module is not None:
+                self.rows.setdefault(module, []).append(row)
+        self.notes: list[str] = []
+
+    def mutant_for(self, module: str, row: Row) -> tuple[str, str] | None:
+        """The faulty source sent for `module` when `row` caused its first miss, with what
+        was changed (`line N: description`), or None."""
+        rng = random.Random(f"fault:{self.seed}:{module}")
+        if rng.random() >= self.rate:
+            return None
+        tree = parse(self.library.source(module), f"{module}.sgl")
+        candidates = [(f"line {line}: {desc}", mutated) for _, desc, line, mutated in mutants(tree)]
+        rng.shuffle(candidates)
+        seen = {print_module(tree)}
+        for what, mutated in candidates[:MAX_FAULT_CANDIDATES]:
+            text = print_module(mutated)
+            if text in seen:
+                continue
+            seen.add(text)
+            matcher = _matcher(text, module)
+            # A plausible mistake: right on the request at hand, wrong on another of the stream.
+            if matcher is not None and _answers(matcher, row) and any(
+                    _answers(matcher, other) is False for other in self.rows[module] if other is not row):
+                return text, what
+        self.notes.append(f"{module}: no fault planted (no mutant among {min(len(candidates), MAX_FAULT_CANDIDATES)} "
+                          f"tried answers {row.input[:40]!r}... rightly and another request wrongly)")
+        return None
+
+
 class SimulatedLLM:
-    """A perfect LLM behind the cache's `Compiler` seam. It knows the row being asked
-    (`current`, set by the bench before each request); every call is counted in `calls`."""
+    """A perfect LLM behind the cache's `Compiler` seam, or an imperfect one with `faults`.
+    It knows the row being asked (`current`, set by the bench before each request); every
+    call is counted in `calls`, faulty replies in `planted`, those verification refused in `caught`."""
 
     name = "simulated/perfect-llm"
 
-    def __init__(self, library: Library, is_stored: Callable[[str], bool]) -> None:
+    def __init__(self, library: Library, is_stored: Callable[[str], bool], faults: Faults | None = None) -> None:
         self.library = library
         self.is_stored = is_stored
+        self.faults = faults
         self.current: Row | None = None
         self.calls = 0
+        self.planted = 0
+        self.caught = 0
+        self.first_replied: set[str] = set()  # modules whose first reply was sent
+        self.survivors: list[str] = []  # faults that verification let through
 
     def compile(self, request: CompileRequest, context: CompileContext) -> CompileResult:
         row = self.current
@@ -196,8 +285,23 @@ class SimulatedLLM:
         context.meter.charge(Spend(llm_calls=1))
         module = self.library.module_for(row.family)
         if module is not None and not self.is_stored(module):
-            return CompileResult("compile", source=self.library.source(module), family=module,
-                                 compiler=self.name)
+            correct = self.library.source(module)
+            first = module not in self.first_replied
+            self.first_replied.add(module)
+            fault = self.faults.mutant_for(module, row) if self.faults is not None and first else None
+            if fault is None:
+                return CompileResult("compile", source=correct, family=module, compiler=self.name)
+            self.planted += 1
+            source, what = fault
+            # The compile loop checks a reply with the cache's own verification before returning it.
+            passed, _ = context.check(source, module)
+            if passed:
+                self.survivors.append(f"{module}: a fault passed verification and was stored ({what})")
+                return CompileResult("compile", source=source, family=module, compiler=self.name)
+            self.caught += 1
+            self.calls += 1  # the repair round, whose reply is the correct module
+            context.meter.charge(Spend(llm_calls=1))
+            return CompileResult("compile", source=correct, family=module, compiler=self.name)
         # Code for this family is cached already (or there is none to write): answer directly.
         return CompileResult("decline", answer=row.target, compiler=self.name)
 
@@ -215,26 +319,30 @@ class Reply:
     answer: Any
     hit: bool
     llm_calls: int
+    faults_planted: int = 0
+    faults_caught: int = 0
 
 
 class SeglamSystem:
     """The reasoning cache, empty at the start, in a temporary folder."""
 
-    def __init__(self, library: Library, directory: Path) -> None:
+    def __init__(self, library: Library, directory: Path, faults: Faults | None = None) -> None:
         self.cache = ReasoningCache(directory, log_requests=False)
-        self.llm = SimulatedLLM(library, lambda module: self.cache.store.family(module) is not None)
+        self.llm = SimulatedLLM(library, lambda module: self.cache.store.family(module) is not None, faults)
         self.cache.compiler = self.llm
         self.problems: list[str] = []  # modules the cache rejected, compiled modules that did not answer
 
     def ask(self, row: Row) -> Reply:
         self.llm.current = row
-        before = self.llm.calls
+        before = (self.llm.calls, self.llm.planted, self.llm.caught)
         try:
             got = self.cache.ask(row.input)
+            answer, hit = got.answer, got.hit
         except CacheError as e:
             self.problems.append(f"{row.family}: {e}")
-            return Reply(self.llm.answer(row), False, self.llm.calls - before)
-        return Reply(got.answer, got.hit, self.llm.calls - before)
+            answer, hit = self.llm.answer(row), False
+        return Reply(answer, hit, self.llm.calls - before[0], self.llm.planted - before[1],
+                     self.llm.caught - before[2])
 
     def close(self) -> None:
         self.cache.close()
@@ -269,12 +377,16 @@ class Tally:
     hits: int = 0
     correct: int = 0
     wrong: int = 0
+    faults_planted: int = 0
+    faults_caught: int = 0
     latencies_us: list[float] = field(default_factory=list)
 
     def record(self, reply: Reply, correct: bool, elapsed_us: float) -> None:
         self.requests += 1
         self.llm_calls += reply.llm_calls
         self.wrong += not correct
+        self.faults_planted += reply.faults_planted
+        self.faults_caught += reply.faults_caught
         if reply.hit:
             self.hits += 1
             self.correct += correct
@@ -283,7 +395,8 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         lat = sorted(self.latencies_us)
         return {"requests": self.requests, "llm_calls": self.llm_calls, "hits": self.hits, "correct": self.correct,
-                "wrong": self.wrong, "p50_us": round(percentile(lat, 50), 1) if lat else None,
+                "wrong": self.wrong, "faults_planted": self.faults_planted, "faults_caught": self.faults_caught,
+                "p50_us": round(percentile(lat, 50), 1) if lat else None,
                 "p99_us": round(percentile(lat, 99), 1) if lat else None}
 
 
@@ -295,6 +408,8 @@ def merged(tallies: Iterable[Tally]) -> Tally:
         total.hits += t.hits
         total.correct += t.correct
         total.wrong += t.wrong
+        total.faults_planted += t.faults_planted
+        total.faults_caught += t.faults_caught
         total.latencies_us.extend(t.latencies_us)
     return total
 
@@ -307,6 +422,10 @@ class Run:
     seconds: dict[str, float]  # system -> wall time
     notes: list[str]
 
+    @property
+    def systems(self) -> list[str]:
+        return list(self.tallies)
+
     def figures(self) -> dict[str, Any]:
         return {"systems": {
             name: {"total": merged(fam.values()).figures(),
@@ -314,18 +433,22 @@ class Run:
             for name, fam in self.tallies.items()}}
 
 
-def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache) -> Run:
+def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache | None,
+        systems: Sequence[str] = SYSTEMS, faults: Faults | None = None) -> Run:
+    """Each of `systems` over the stream (`similarity` is needed only when it is one of them)."""
     families = list(dict.fromkeys(row.family for row in stream))
-    tallies = {name: {f: Tally() for f in families} for name in SYSTEMS}
-    curves: dict[str, list[int]] = {name: [] for name in SYSTEMS}
+    tallies = {name: {f: Tally() for f in families} for name in systems}
+    curves: dict[str, list[int]] = {name: [] for name in systems}
     seconds: dict[str, float] = {}
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="seglam-bench-") as tmp:
-        seglam = SeglamSystem(library, Path(tmp) / "cache")
-        systems = {"seglam": seglam, "exact": AnswerCacheSystem(ExactCache()),
-                   "similarity": AnswerCacheSystem(similarity)}
+        seglam = SeglamSystem(library, Path(tmp) / "cache", faults)
+        makers: dict[str, Callable[[], Any]] = {
+            "seglam": lambda: seglam, "exact": lambda: AnswerCacheSystem(ExactCache()),
+            "similarity": lambda: AnswerCacheSystem(similarity)}  # type: ignore[arg-type]
         try:
-            for name, system in systems.items():
+            for name in systems:
+                system = makers[name]()
                 start = time.perf_counter()
                 calls = 0
                 for row in stream:
@@ -339,6 +462,8 @@ def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache) ->
         finally:
             seglam.close()
         notes.extend(f"seglam: {p}" for p in seglam.problems)
+        if faults is not None:
+            notes.extend(f"faults: {n}" for n in [*faults.notes, *seglam.llm.survivors])
     return Run(families, tallies, curves, seconds, notes)
 
 
@@ -350,29 +475,35 @@ def _us(value: float | None) -> str:
 
 
 def markdown(result: Run, library: Library) -> str:
-    """Two tables: LLM calls / correct hits / wrong answers per family, then totals with latency."""
+    """Two tables: LLM calls / correct hits / wrong answers per family, then totals with
+    faults and latency (for the systems that ran)."""
     figs = result.figures()["systems"]
+    systems = result.systems
+    ours = "seglam" in systems
     head = "| family | module | requests | " + " | ".join(
-        f"{s} LLM calls | {s} correct hits | {s} wrong" for s in SYSTEMS) + " | seglam hit p50 / p99 µs |"
-    lines = [head, "|" + "---|" * (4 + 3 * len(SYSTEMS))]
+        f"{s} LLM calls | {s} correct hits | {s} wrong" for s in systems) + (
+        " | seglam faults planted / caught | seglam hit p50 / p99 µs |" if ours else " |")
+    lines = [head, "|" + "---|" * (3 + 3 * len(systems) + 2 * ours)]
     with_module = [f for f in result.families if library.module_for(f)]
     ordered = sorted(with_module) + sorted(f for f in result.families if f not in with_module)
     for f in ordered:
-        cells = [f, library.module_for(f) or "–", str(figs["seglam"]["families"][f]["requests"])]
-        for s in SYSTEMS:
+        cells = [f, library.module_for(f) or "–", str(figs[systems[0]]["families"][f]["requests"])]
+        for s in systems:
             fam = figs[s]["families"][f]
             cells += [str(fam["llm_calls"]), f"{fam['correct']} ({fam['correct'] / fam['requests']:.1%})",
                       str(fam["wrong"])]
-        ours = figs["seglam"]["families"][f]
-        cells.append(f"{_us(ours['p50_us'])} / {_us(ours['p99_us'])}")
+        if ours:
+            fam = figs["seglam"]["families"][f]
+            cells += [f"{fam['faults_planted']} / {fam['faults_caught']}",
+                      f"{_us(fam['p50_us'])} / {_us(fam['p99_us'])}"]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "| system | requests | LLM calls | hits | correct hits | wrong answers | hit p50 µs | hit p99 µs |"
-              " run time s |", "|---|---|---|---|---|---|---|---|---|"]
-    for s in SYSTEMS:
+    lines += ["", "| system | requests | LLM calls | hits | correct hits | wrong answers | faults planted | "
+              "faults caught | hit p50 µs | hit p99 µs | run time s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in systems:
         t = figs[s]["total"]
         lines.append(f"| {s} | {t['requests']} | {t['llm_calls']} | {t['hits']} | {t['correct']} "
-                     f"({t['correct'] / max(t['requests'], 1):.1%}) | {t['wrong']} | {_us(t['p50_us'])} | "
-                     f"{_us(t['p99_us'])} | {result.seconds[s]:.1f} |")
+                     f"({t['correct'] / max(t['requests'], 1):.1%}) | {t['wrong']} | {t['faults_planted']} | "
+                     f"{t['faults_caught']} | {_us(t['p50_us'])} | {_us(t['p99_us'])} | {result.seconds[s]:.1f} |")
     return "\n".join(lines)
 
 
@@ -392,8 +523,8 @@ def plot(result: Run, out: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     styles = {"seglam": ("SEGLAM reasoning cache", "tab:green"), "exact": ("exact-match answer cache", "tab:red"),
               "similarity": ("similarity answer cache", "tab:blue")}
-    xs = range(1, len(result.curves["seglam"]) + 1)
-    for name in SYSTEMS:
+    xs = range(1, len(result.curves[result.systems[0]]) + 1)
+    for name in result.systems:
         label, colour = styles[name]
         curve = result.curves[name]
         ax.plot(xs, curve, label=f"{label} ({curve[-1] if curve else 0} calls)", color=colour, linewidth=2)
@@ -425,7 +556,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="drop the rows of families that have no module in the library")
     ap.add_argument("--similarity", choices=("auto", "tfidf", "embedding"), default="auto",
                     help="auto: a sentence-embedding model when one is installed, else TF-IDF")
+    ap.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
+                    help="probability that the simulated LLM's first reply for a module is a faulty mutant "
+                         "(default 0: a perfect LLM); drawn with --seed")
+    ap.add_argument("--systems", default=",".join(SYSTEMS), metavar="NAMES",
+                    help=f"comma-separated systems to run (default {','.join(SYSTEMS)})")
     return ap.parse_args(argv)
+
+
+def parse_systems(text: str) -> list[str]:
+    """The systems named in `text`, in the canonical order; UsageError for an unknown or no name."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown or not names:
+        problem = f"unknown system {unknown[0]!r}" if unknown else "no system named"
+        raise UsageError(f"--systems: {problem} (choose from {', '.join(SYSTEMS)})")
+    return [s for s in SYSTEMS if s in names]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -435,6 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_plotting()
         if args.per_family is not None and args.per_family < 1:
             raise UsageError("--per-family must be at least 1")
+        if not 0.0 <= args.fault_rate <= 1.0:
+            raise UsageError(f"--fault-rate must be between 0 and 1, not {args.fault_rate:g}")
+        systems = parse_systems(args.systems)
         library = Library(args.library)
         rows = read_requests(args.requests)
         if args.only_covered:
@@ -443,21 +592,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not stream:
             raise UsageError("no requests in the given files")
         try:
-            similarity = similarity_cache(args.similarity, [row.input for row in stream], args.threshold)
+            similarity = similarity_cache(args.similarity, [row.input for row in stream], args.threshold) \
+                if "similarity" in systems else None
         except ValueError as e:
             raise UsageError(str(e)) from None
     except UsageError as e:
         print(f"workload: error: {e}", file=sys.stderr)
         return 2
-    result = run(stream, library, similarity)
+    faults = Faults(library, stream, args.fault_rate, args.seed) if args.fault_rate > 0 else None
+    result = run(stream, library, similarity, systems, faults)
     families = len(result.families)
     modules = sorted({m for f in result.families if (m := library.module_for(f))})
     notes = [f"stream: {len(stream)} requests, {families} families, shuffled with seed {args.seed}",
              f"library: {library.dir} ({len(modules)} modules serve {sum(map(bool, map(library.module_for, result.families)))}"
              f" of the families)",
-             f"similarity cache: {similarity.description}",
-             "run time: " + ", ".join(f"{s} {result.seconds[s]:.1f} s" for s in SYSTEMS)
-             + " (seglam includes full verification of each module on its first miss)",
+             *([f"similarity cache: {similarity.description}"] if similarity is not None else []),
+             *([f"faults: rate {args.fault_rate:g}, drawn with seed {args.seed}"] if faults is not None else []),
+             "run time: " + ", ".join(f"{s} {result.seconds[s]:.1f} s" for s in systems)
+             + (" (seglam includes full verification of each module on its first miss)" if "seglam" in systems
+                else ""),
              *result.notes]
     if args.json:
         print(json.dumps(result.figures()))
