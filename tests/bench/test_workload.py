@@ -32,7 +32,7 @@ needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"BBH data not found a
 
 SMOKE_FAMILIES = ("boolean_expressions", "navigate", "word_sorting")
 ROWS_PER_FAMILY = 20
-FIELDS = {"requests", "llm_calls", "hits", "correct", "wrong", "p50_us", "p99_us"}
+FIELDS = {"requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "p50_us", "p99_us"}
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,6 +73,7 @@ def test_json_has_exactly_the_agreed_shape(smoke: dict) -> None:
                 assert 0 < f["p50_us"] <= f["p99_us"]
         assert s["total"]["requests"] == sum(f["requests"] for f in s["families"].values())
         assert s["total"]["llm_calls"] == sum(f["llm_calls"] for f in s["families"].values())
+        assert s["total"]["faults_planted"] == s["total"]["faults_caught"] == 0  # a perfect LLM by default
     assert "TF-IDF" in smoke["stderr"]
 
 
@@ -217,3 +218,99 @@ def test_plot_draws_a_png(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| unknown_family | – | 5 | 5 |" in done.stdout  # no module: every request is an LLM call
+
+
+# ---------------------------------------------------------------- an imperfect LLM (issue 12)
+
+DOUBLE = """\
+@when("double {n}")
+proc double(n: Int) -> Int:
+    \"\"\"Twice n.\"\"\"
+    return n * 2
+"""
+CHECKED = DOUBLE + """
+example double(3) == 6
+
+property adds_itself(n: Int):
+    assert double(n) == n + n
+"""
+
+
+def fault_run(tmp_path: Path, capsys: pytest.CaptureFixture[str], module: str, *args: str) -> tuple[dict, str]:
+    """The bench over "double 2" then "double 5", "double 7": only `n + 2` (from `n * 2`) among the
+    mutants answers the first rightly and another wrongly, so it is the fault planted."""
+    lib = tmp_path / "lib"
+    lib.mkdir(exist_ok=True)
+    (lib / "double.sgl").write_text(module)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"family": "double", "input": f"double {n}", "target": str(2 * n)}) + "\n"
+                            for n in (2, 5, 7)))
+    seed = args[args.index("--seed") + 1] if "--seed" in args else "0"
+    first = workload.build_stream(workload.read_requests([rows]), int(seed))[0]
+    assert first.input == "double 2", "the test needs a seed whose shuffled stream starts with double 2"
+    code = workload.main(["--requests", str(rows), "--library", str(lib), "--systems", "seglam", "--json", *args])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    figures = json.loads(out)
+    assert list(figures["systems"]) == ["seglam"]
+    return figures["systems"]["seglam"]["total"], err
+
+
+def test_a_fault_refused_by_verification_costs_a_repair_round(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    total, _ = fault_run(tmp_path, capsys, CHECKED, "--fault-rate", "1")
+    assert (total["faults_planted"], total["faults_caught"], total["wrong"]) == (1, 1, 0)
+    assert total["llm_calls"] == 2 and total["hits"] == 2
+
+
+def test_a_fault_that_verification_misses_is_served(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    total, err = fault_run(tmp_path, capsys, DOUBLE, "--fault-rate", "1")
+    assert (total["faults_planted"], total["faults_caught"]) == (1, 0)
+    assert total["wrong"] == 2 and total["llm_calls"] == 1
+    assert "double: a fault passed verification and was stored (line 4: double: * -> +)" in err
+
+
+def test_no_faults_at_rate_zero_and_the_same_faults_for_the_same_seed(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    total, _ = fault_run(tmp_path, capsys, DOUBLE)
+    assert (total["faults_planted"], total["wrong"], total["llm_calls"]) == (0, 0, 1)
+    rows = [workload.Row("double", f"double {n}", str(2 * n)) for n in range(2, 12)]
+    lib = tmp_path / "lib"
+    picks = [workload.Faults(workload.Library(lib), rows, 0.5, seed).mutant_for("double", rows[0])
+             for seed in (0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5)]
+    assert picks[:6] == picks[6:]
+    assert None in picks and any(picks)  # about half the seeds plant a fault
+
+
+def test_a_module_without_a_plausible_fault_gets_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Every request is the same: no mutant can be right on it and wrong on another.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "double.sgl").write_text(DOUBLE)
+    rows = [workload.Row("double", "double 2", "4")] * 3
+    faults = workload.Faults(workload.Library(lib), rows, 1.0, 0)
+    assert faults.mutant_for("double", rows[0]) is None
+    assert "double: no fault planted" in faults.notes[0]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--systems", "seglam,other"], "--systems: unknown system 'other' (choose from seglam, exact, similarity)"),
+    (["--systems", ","], "--systems: no system named"),
+    (["--fault-rate", "1.5"], "--fault-rate must be between 0 and 1, not 1.5"),
+])
+def test_bad_fault_and_system_options_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          args: list[str], message: str) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"family": "f", "input": "q", "target": "a"}\n')
+    assert workload.main(["--requests", str(rows), "--library", str(REPO / "examples" / "bbh"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_systems_run_in_the_canonical_order_and_only_those(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"family": "f", "input": "q", "target": "a"}\n' * 2)
+    code = workload.main(["--requests", str(rows), "--library", str(REPO / "examples" / "bbh"),
+                          "--systems", "exact,seglam", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and list(json.loads(out)["systems"]) == ["seglam", "exact"]
