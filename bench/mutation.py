@@ -29,7 +29,8 @@ the module's own checks (`seglam_lang.verify`, small `--max-examples`, a time bu
 Equivalence rule (documented, deliberately conservative): a mutant is *equivalent* when
 its printed text is identical to the original's, or to the text of a mutant already
 tried (a duplicate is counted once). Survivors are then run against the original on
-generated arguments (`--no-diff` skips this): those where some argument gives a
+the procedures' boundary inputs and on generated arguments (`--no-diff` skips this),
+`--diff-inputs` of each per procedure: those where some argument gives a
 different result or error are reported as *distinguishable* (a test gap the report
 lists); the rest are *no difference found* (likely, not provably, equivalent).
 
@@ -247,7 +248,8 @@ def _score(killed: int, total: int) -> float | None:
 
 
 def _differs(original: Any, mutant: Any, n_inputs: int) -> str | None:
-    """Run each procedure of both modules on generated arguments; describe the first difference."""
+    """Run each procedure of both modules on boundary inputs and generated arguments; describe
+    the first difference."""
     for name, info in original.procs.items():
         if name in mutant.procs:
             difference = _diff_proc(original, mutant, name, info, n_inputs)
@@ -261,13 +263,15 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
     from hypothesis import seed as hseed
 
     from seglam_lang.runtime.values import format_value
-    from seglam_lang.verify.narrowing import constraints_for
+    from seglam_lang.verify.edges import boundary_inputs
+    from seglam_lang.verify.narrowing import compared_numbers, constraints_for
     from seglam_lang.verify.strategies import params_strategy
 
     decl = next(d for d in original.tree.decls if isinstance(d, ast.ProcDecl) and d.name == name)
+    # Inputs within the proc's own leading `require`s, so the diff tests its domain.
+    constraints = constraints_for(decl)
     try:
-        # Inputs within the proc's own leading `require`s, so the diff tests its domain.
-        strategy = params_strategy(info.sig.params, info.defaults(), constraints=constraints_for(decl))
+        strategy = params_strategy(info.sig.params, info.defaults(), constraints=constraints)
     except SglError:
         return None  # a parameter type that cannot be generated (functions, type variables)
 
@@ -289,6 +293,10 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
             args = ", ".join(f"{k}={format_value(v)}" for k, v in kwargs.items())
             found.append(f"{name}({args}): original gives {a}, mutant gives {b}")
 
+    # The edges first (as `verify` tries them), then generated inputs.
+    for kwargs in boundary_inputs(info.sig.params, info.defaults(), constraints=constraints,
+                                  numbers=compared_numbers(original.tree), limit=n_inputs):
+        compare(kwargs)
     test = settings(max_examples=n_inputs, database=None, deadline=None, verbosity=Verbosity.quiet,
                     suppress_health_check=list(HealthCheck))(given(strategy)(compare))
     hseed(0)(test)()

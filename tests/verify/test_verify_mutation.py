@@ -71,3 +71,20 @@ def test_accounting_on_a_small_module(bench, tmp_path: Path) -> None:
     survived = {m.description for m in r.mutants if m.status == "survived"}
     assert "clamp: + -> -" in survived
     assert r.to_json()["score"] == round(r.killed / r.non_equivalent, 4)
+
+
+def test_the_survivor_diff_tries_boundary_inputs(bench, tmp_path: Path) -> None:
+    # Only examples: moving the magic number survives them, and only an input equal to one
+    # of the two numbers tells the programs apart (a random Int never is).
+    f = tmp_path / "magic.sgl"
+    f.write_text(textwrap.dedent('''\
+        proc f(x: Int) -> Int:
+            if x == 4099:
+                return 0
+            return x
+
+        example f(1) == 1
+    '''))
+    r = bench.run_file(f, max_examples=10, time_budget=1.0, limit=None, diff_inputs=20)
+    moved = {m.description: m for m in r.mutants if m.status == "survived"}
+    assert moved["f: 4099 -> 4100"].detail.startswith("distinguishable: f(x=4099)")
