@@ -10,7 +10,8 @@ Invariants:
   trusted bulk path runs the examples only); a module's triggers are valid for its procs
   because it loaded (`check.triggers` owns the rule), and take none of the requests that
   are not theirs (`specific_in_fact`: the shipped corpus of unrelated requests, recent
-  requests other families answered or that were declined);
+  requests other families answered or that were declined); its origin block has only keys
+  that SEGLAM writes (`provenance` owns the rule);
 - `replace` accepts a module only if it passes every example of the old version and every
   rejected case; the old version stays in history;
 - the verifier (Hypothesis) is imported only when a module is verified, never with this
@@ -31,6 +32,7 @@ from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
 from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
+from seglam_lang.cache.provenance import origin_problem
 from seglam_lang.cache.store import ACTIVE, Store, TriggerRow, Verification, check_family_name
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
@@ -67,6 +69,9 @@ def prepare(source: str, name: str, limits: Limits | None, host: Mapping[str, An
         module = load_module(source, name, limits, host)
     except SglError as e:
         raise CacheError(f"{name} does not load: {e}") from None
+    problem = origin_problem(module.origin)
+    if problem:
+        raise CacheError(f"{name} rejected: {problem}")
     return Prepared(name, source, module, tuple(validate_triggers(module)))
 
 

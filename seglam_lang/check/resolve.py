@@ -135,10 +135,26 @@ class Resolver:
 
     # ---------------------------------------------------------------- module scope
 
+    def origin(self, d: ast.OriginDecl, second: bool) -> None:
+        """At most one origin block, each key once: `Module.origin` is the block as written."""
+        if second:
+            self.error(E_DUPLICATE, "a module has at most one `origin:` block", d.span,
+                       hint="merge its entries into the first block")
+        keys: set[str] = set()
+        for key, _ in d.entries:
+            if key in keys:
+                self.error(E_DUPLICATE, f"origin key `{key}` is given twice", d.span, hint="keep one of them")
+            keys.add(key)
+
     def collect(self) -> None:
         s = self.symbols
         taken: dict[str, str] = {}  # name -> what it already is, for the duplicate message
+        origin_seen = False
         for d in self.tree.decls:
+            if isinstance(d, ast.OriginDecl):
+                self.origin(d, origin_seen)
+                origin_seen = True
+                continue
             if isinstance(d, ast.Use):
                 name, what, table = d.local_name, "module", s.uses
             elif isinstance(d, ast.RecordDecl):

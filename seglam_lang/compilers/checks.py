@@ -1,7 +1,8 @@
 """Turning a parsed reply into a candidate module, and checking it before the cache sees it.
 
 Owns: `candidate(reply, ...)` (the family name and full source a `compile` or `link` reply
-stands for), `set_origin(source, entries)` (replace a module's `origin:` block), and
+stands for: a link's trigger is added through the AST, `cache.provenance.with_trigger`; a
+module that brings an `origin:` block of its own is refused, as only SEGLAM writes one), and
 `problems(...)` (every reason a candidate cannot be stored: the diagnostics sent back to the
 model in a repair round).
 
@@ -33,6 +34,7 @@ import attrs
 from seglam_lang.cache.admission import answers_match, validate_triggers
 from seglam_lang.cache.llm_protocol import CompileContext, FailingCase, NearProcedure
 from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
+from seglam_lang.cache.provenance import with_trigger
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
@@ -59,6 +61,10 @@ def candidate(reply: Reply, nearest: Sequence[NearProcedure], families: Iterable
     assert reply.module is not None
     source = reply.module if reply.module.endswith("\n") else reply.module + "\n"
     tree = _parse(source)
+    origin = next((d for d in tree.decls if isinstance(d, ast.OriginDecl)), None)
+    if origin is not None:
+        raise Rejected(f"line {origin.span.line}: remove the `origin:` block: SEGLAM writes the module's "
+                       "provenance itself (the request, the compiler, the time); put remarks in \"notes\"")
     procs = tree.procs
     if not procs:
         raise Rejected("the module has no proc")
@@ -89,10 +95,7 @@ def _linked(reply: Reply, nearest: Sequence[NearProcedure]) -> Candidate:
     template = reply.template.strip()
     if template.startswith("@when("):
         raise Rejected('"template" is the template text only, without @when( and quotes')
-    lines = near.source.splitlines(keepends=True)
-    at = (decl.triggers[0].span.line if decl.triggers else decl.span.line) - 1
-    lines.insert(at, f"@when({json.dumps(template, ensure_ascii=False)})\n")
-    return Candidate("link", family, "".join(lines))
+    return Candidate("link", family, with_trigger(near.source, decl.name, template))
 
 
 def _parse(source: str) -> ast.Module:
@@ -100,19 +103,6 @@ def _parse(source: str) -> ast.Module:
         return parse(source, "<reply>")
     except SglError as e:
         raise Rejected("the module does not parse:\n" + e.render(source)) from None
-
-
-def set_origin(source: str, entries: dict[str, str]) -> str:
-    """`source` with its `origin:` block replaced by `entries` (existing keys not in `entries` kept)."""
-    tree = parse(source, "<module>")
-    lines = source.splitlines(keepends=True)
-    merged = dict(tree.origin)
-    merged.update(entries)
-    for decl in sorted((d for d in tree.decls if isinstance(d, ast.OriginDecl)), key=lambda d: -d.span.line):
-        del lines[decl.span.line - 1 : decl.span.end_line]
-    body = "".join(lines).rstrip("\n")
-    block = "\n".join(f"    {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in merged.items())
-    return f"{body}\n\n\norigin:\n{block}\n"
 
 
 def problems(cand: Candidate, request: str, answer: str, failing: Sequence[FailingCase], context: CompileContext,

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 
 from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, Meter, Spend
+from seglam_lang.cache.provenance import with_origin
 from seglam_lang.compilers import checks, prompt
 from seglam_lang.compilers.backends import Backend, Completion
 from seglam_lang.compilers.errors import CompilerError, RoundsSpent
@@ -131,7 +132,7 @@ class LLMCompiler:
         except checks.Rejected as e:
             return [str(e)], None
         origin = self._origin(reply, request.text, compiler, rounds, context.meter.spent, cand.kind)
-        cand = checks.Candidate(cand.kind, cand.family, checks.set_origin(cand.source, origin))
+        cand = checks.Candidate(cand.kind, cand.family, with_origin(cand.source, origin))
         return checks.problems(cand, request.text, reply.answer, request.failing_cases, context, self.limits), cand
 
     def _origin(self, reply: Reply, request: str, compiler: str, rounds: int, usage: Spend,

@@ -32,7 +32,15 @@ from seglam_lang.syntax.printer import INDENT, Line, decl_gap, layout
 
 def format_source(source: str, file: str = "<input>") -> str:
     """`source` in canonical layout with its comments; raises SglSyntaxError if it does not parse."""
-    tree = parse(source, file)
+    return format_tree(parse(source, file), source)
+
+
+def format_tree(tree: ast.Module, source: str) -> str:
+    """`tree`, parsed from `source` and maybe edited, in canonical layout with the source's comments.
+
+    Nodes added by an edit carry no span (or a copy of a neighbour's): they print where the
+    tree puts them, and the source's comments stay by the nodes they were written beside.
+    """
     src = normalize_source(source).split("\n")
     lines = layout(tree, src)
     placement = _place(tree.comments, lines, src)

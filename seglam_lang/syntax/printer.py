@@ -620,7 +620,9 @@ class _Layout:
         for i, t in enumerate(d.triggers):
             pattern = regex_literal(t.pattern) if t.is_regex else string_literal(t.pattern)
             self.emit(0, f"@when({pattern})", "decl" if i == 0 else "tight", t.span)
-        start = d.triggers[-1].span.end_line + 1 if d.triggers and d.span.line else d.span.line
+        # A trigger added by an edit has no span: the header then starts where the proc did.
+        start = d.triggers[-1].span.end_line + 1 if d.triggers and d.triggers[-1].span.line and d.span.line \
+            else d.span.line
         header = cat(f"proc {d.name}", self.params(d.params), f" -> {print_type(d.returns)}:")
         self.emit(0, header, "tight" if d.triggers else "decl", d.span, start=start, end=d.returns.span.end_line)
         self.body_with_doc(d.body, d.doc, d.returns.span.end_line)

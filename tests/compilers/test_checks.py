@@ -7,6 +7,7 @@ from compiler_support import MUL, NO_PARSE, REQUEST, WRONG_MUL
 
 from seglam_lang.cache import ReasoningCache
 from seglam_lang.cache.llm_protocol import CompileContext, FailingCase, NearProcedure
+from seglam_lang.cache.provenance import with_origin
 from seglam_lang.compilers import checks
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.syntax.parser import parse
@@ -104,12 +105,22 @@ def test_link_adds_the_template_before_the_proc() -> None:
 
 
 def test_set_origin_replaces_the_block_and_keeps_other_keys() -> None:
-    source = checks.set_origin(DAYS, {"compiler": 'x/"y"', "rounds": "2"})
+    source = with_origin(DAYS, {"compiler": 'x/"y"', "rounds": "2"})
     tree = parse(source)
     assert tree.origin == {"request": "how many days between 2024-01-03 and 2024-03-05?", "compiler": 'x/"y"',
                            "rounds": "2"}
     assert source.count("origin:") == 1 and source.endswith('    rounds: "2"\n')
-    assert parse(checks.set_origin(MUL, {"request": "a\nb"})).origin == {"request": "a\nb"}
+    assert source.startswith("# days.sgl\n")
+    assert parse(with_origin(MUL, {"request": "a\nb"})).origin == {"request": "a\nb"}
+
+
+def test_a_compiled_module_may_not_bring_its_own_origin_block() -> None:
+    module = MUL + '\norigin:\n    verified_by: "a human reviewer"\n'
+    with pytest.raises(checks.Rejected, match=r"line 1[0-9]: remove the `origin:` block: SEGLAM writes"):
+        checks.candidate(Reply("compile", "42", module=module), (), (), ())
+    allowed_keys_too = MUL + '\norigin:\n    request: "What is 6 times 7?"\n'
+    with pytest.raises(checks.Rejected, match="remove the `origin:` block"):
+        checks.candidate(Reply("compile", "42", module=allowed_keys_too), (), (), ())
 
 
 @pytest.mark.parametrize(("value", "answer", "same"), [
