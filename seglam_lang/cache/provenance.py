@@ -49,7 +49,7 @@ def with_origin(source: str, entries: Mapping[str, str]) -> str:
     merged = {**tree.origin, **entries}
     decls = tuple(d for d in tree.decls if not isinstance(d, ast.OriginDecl))
     block = ast.OriginDecl(tuple((str(k), str(v)) for k, v in merged.items()))
-    return _print(tree, source, decls + (block,))
+    return _print(tree, source, (*decls, block))
 
 
 def with_trigger(source: str, proc: str, template: str) -> str:
