@@ -3,7 +3,7 @@
 Owns: the code constants (`E_MISMATCH = "E0210"`) that every layer raises with, and the
 meaning of each code. `spec/errors.md`'s code tables are generated from here (run
 `python -m seglam_lang.codes` to rewrite them; a test keeps the page in step), and a test
-checks that every code the sources raise is registered here.
+checks that every code the sources raise is registered here and written by its name.
 
 Invariants: each code is registered once, under one name; codes are grouped by their
 hundreds, one group per exception class (E00 `SglError`, E01 syntax, E02 check, E03

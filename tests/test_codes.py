@@ -38,3 +38,9 @@ def test_every_registered_code_is_raised_somewhere() -> None:
     by_name = {v for n, v in NAMES.items() if re.search(rf"\b{n}\b", text)}
     by_literal = set(re.findall(r"[\"'](E\d{4})[\"']", text))
     assert set(codes.MEANINGS) - by_name - by_literal == set()
+
+
+def test_codes_are_written_by_name_outside_the_registry() -> None:
+    """A code spelled as a literal elsewhere would be a second home for it."""
+    literal = re.compile(r"[\"'](E\d{4})[\"']")
+    assert {str(p.relative_to(ROOT)) for p, text in SOURCES.items() if literal.search(text)} == set()

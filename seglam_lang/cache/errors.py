@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from seglam_lang.codes import E_CACHE, E_CACHE_MISS, E_STORE
 from seglam_lang.errors import SglError
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class CacheError(SglError):
     """A cache operation that cannot be done."""
 
-    default_code = "E0600"
+    default_code = E_CACHE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -30,13 +31,13 @@ class CacheError(SglError):
 class StoreError(CacheError):
     """The cache folder or its index refused an operation (unknown family, bad name...)."""
 
-    default_code = "E0602"
+    default_code = E_STORE
 
 
 class CacheMiss(CacheError):
     """No procedure answers the request and no compiler is configured (`sgl ask` exits 4)."""
 
-    default_code = "E0601"
+    default_code = E_CACHE_MISS
 
     def __init__(self, message: str, outcome: Outcome | None = None) -> None:
         super().__init__(message)

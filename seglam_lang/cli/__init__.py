@@ -32,6 +32,7 @@ from typing import Any, NoReturn
 
 import click
 
+from seglam_lang.codes import E_CACHE_MISS, E_INTERNAL, E_USAGE
 from seglam_lang.errors import SglError, SglUsageError
 
 EXIT_FAILURE = 1
@@ -39,7 +40,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_MISS = 4
 # The diagnostic code a failure of each exit code has when nothing more specific is known.
-_ERROR_CODES = {EXIT_USAGE: "E0500", EXIT_INTERNAL: "E0399", EXIT_MISS: "E0601"}
+_ERROR_CODES = {EXIT_USAGE: E_USAGE, EXIT_INTERNAL: E_INTERNAL, EXIT_MISS: E_CACHE_MISS}
 
 # name -> ("module:attribute", short help). The order here is the order `sgl --help` shows.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -133,7 +134,7 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except SglError as e:
             code = e.diagnostic.code
-            exit_code = EXIT_MISS if code == "E0601" else EXIT_USAGE if isinstance(e, SglUsageError) else EXIT_FAILURE
+            exit_code = EXIT_MISS if code == E_CACHE_MISS else EXIT_USAGE if isinstance(e, SglUsageError) else EXIT_FAILURE
             fail(str(e), exit_code, error_code=code, as_json=as_json)
         except click.exceptions.ClickException as e:
             # A bad command line, found by click before the command ran: its --json is in the raw words.
@@ -146,7 +147,7 @@ class LazyGroup(click.Group):
             if os.environ.get("SGL_DEBUG"):
                 traceback.print_exc()
             fail(f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)",
-                 EXIT_INTERNAL, error_code="E0399", as_json=as_json)
+                 EXIT_INTERNAL, error_code=E_INTERNAL, as_json=as_json)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.llm_protocol import NoModule
+from seglam_lang.codes import E_COMPILER
 
 
 class CompilerError(CacheError):
     """The compiler could not produce a verified module (backend failure, budget, repairs spent)."""
 
-    default_code = "E0603"
+    default_code = E_COMPILER
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))

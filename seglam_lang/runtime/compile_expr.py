@@ -43,6 +43,7 @@ from seglam_lang.check.types import (
     TupleT,
     Type,
 )
+from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime import cost, ops, values
 from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
@@ -480,7 +481,7 @@ class ExprCompiler:
 
             def lam(*args: Any) -> Any:
                 if len(args) != nparams:
-                    raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code="E0310")
+                    raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
                 d = ctx.depth + 1
                 if d > ctx.max_depth:
                     raise ctx.out_of_depth()

@@ -43,7 +43,7 @@ from seglam_lang.check.types import (
     UnknownType,
     from_annotation,
 )
-from seglam_lang.codes import E_HOST, E_NOT_CALLABLE
+from seglam_lang.codes import E_CONST_CYCLE, E_HOST, E_NOT_CALLABLE, E_TYPE, E_USAGE
 from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError, source_lines
 from seglam_lang.runtime import cost, values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
@@ -91,7 +91,7 @@ class ConstCell:
         if self.value is not _UNSET:
             return self.value
         if self.evaluating:
-            raise SglRuntimeError(f"`{self.name}` is defined in terms of itself", code="E0312",
+            raise SglRuntimeError(f"`{self.name}` is defined in terms of itself", code=E_CONST_CYCLE,
                                   span=self.where.span, file=self.where.file, frames=[self.where.frame()])
         self.evaluating = True
         try:
@@ -175,19 +175,19 @@ class ProcCode:
     def bind_values(self, args: list[Any], kwargs: Mapping[str, Any], ctx: RunContext) -> list[Any]:
         """Positional and keyword SGL values to one value per parameter (for the embedding API)."""
         if len(args) > len(self.names):
-            raise SglUsageError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given", code="E0500")
+            raise SglUsageError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given", code=E_USAGE)
         out = [*args, *([_UNSET] * (len(self.names) - len(args)))]
         for k, v in kwargs.items():
             if k not in self.names:
-                raise SglUsageError(f"`{self.name}` has no parameter `{k}`", code="E0500")
+                raise SglUsageError(f"`{self.name}` has no parameter `{k}`", code=E_USAGE)
             i = self.names.index(k)
             if out[i] is not _UNSET:
-                raise SglUsageError(f"`{self.name}` got two values for `{k}`", code="E0500")
+                raise SglUsageError(f"`{self.name}` got two values for `{k}`", code=E_USAGE)
             out[i] = v
         for i, v in enumerate(out):
             if v is _UNSET:
                 if not self.has_default[i]:
-                    raise SglUsageError(f"`{self.name}` is missing the argument `{self.names[i]}`", code="E0500")
+                    raise SglUsageError(f"`{self.name}` is missing the argument `{self.names[i]}`", code=E_USAGE)
                 out[i] = self.defaults[self.names[i]].get(ctx)
         return out
 
@@ -209,7 +209,7 @@ class ProcCode:
         def call(*args: Any) -> Any:
             if len(args) > len(self.names):
                 raise SglRuntimeError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given",
-                                      code="E0310")
+                                      code=E_TYPE)
             full = list(args) + [self.defaults[n].get(ctx) for n in self.names[len(args):]]
             try:
                 return self.run(ctx, full)

@@ -25,6 +25,7 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
+from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.cost import charge_printing
 from seglam_lang.runtime.limits import RunContext
@@ -44,12 +45,12 @@ def format_field(ctx: RunContext, value: Any, conversion: str | None, spec: str 
     elif conversion == "s":
         value = str_of(value, limit)
     elif conversion is not None:
-        raise SglRuntimeError(f"unknown f-string conversion !{conversion}", code="E0310")
+        raise SglRuntimeError(f"unknown f-string conversion !{conversion}", code=E_TYPE)
     if not spec:
         return value if type(value) is str else str_of(value, limit)
     m = FORMAT_SPEC_RE.match(spec)
     if m is None:
-        raise SglRuntimeError(f"unsupported format spec {spec!r}", code="E0310",
+        raise SglRuntimeError(f"unsupported format spec {spec!r}", code=E_TYPE,
                               hint="SGL supports [[fill]align][sign][0][width][,|_][.precision][type]")
     p = m.groupdict()
     t = type(value)
@@ -64,7 +65,7 @@ def format_field(ctx: RunContext, value: Any, conversion: str | None, spec: str 
     if t is Decimal:
         return _format_decimal(ctx, value, p)
     raise SglRuntimeError(
-        f"format spec {spec!r} does not apply to a {sgl_type_name(value)} value", code="E0310",
+        f"format spec {spec!r} does not apply to a {sgl_type_name(value)} value", code=E_TYPE,
         hint=f'format its text instead: f"{{str(x):{spec}}}" or f"{{x!s:{spec}}}"',
     )
 

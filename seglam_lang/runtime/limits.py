@@ -29,6 +29,7 @@ import time
 
 import attrs
 
+from seglam_lang.codes import E_COLLECTION_SIZE, E_DEPTH, E_INT_SIZE, E_MEMORY, E_STEPS, E_STRING_LENGTH, E_TIME
 from seglam_lang.errors import LimitExceeded
 
 
@@ -129,19 +130,19 @@ class RunContext:
         elif rss - self.memory_base > self.limits.memory_mb << 20:
             raise LimitExceeded(
                 f"memory limit exceeded (the run grew memory by more than {self.limits.memory_mb:,} MB)",
-                code="E0407", hint="build smaller values, or raise it with Limits(memory_mb=...)",
+                code=E_MEMORY, hint="build smaller values, or raise it with Limits(memory_mb=...)",
             )
 
     def out_of_depth(self) -> LimitExceeded:
         return LimitExceeded(
-            f"call depth limit exceeded ({self.limits.call_depth:,} nested calls)", code="E0406",
+            f"call depth limit exceeded ({self.limits.call_depth:,} nested calls)", code=E_DEPTH,
             hint="look for unbounded recursion, or raise it with Limits(call_depth=...)",
         )
 
     def out_of_steps(self) -> LimitExceeded:
         return LimitExceeded(
             f"step limit exceeded ({self.limits.steps:,} steps: calls, loop iterations and work in built-ins)",
-            code="E0401", hint="raise it with Limits(steps=...) or --steps",
+            code=E_STEPS, hint="raise it with Limits(steps=...) or --steps",
         )
 
     def check_time(self) -> None:
@@ -150,7 +151,7 @@ class RunContext:
 
     def out_of_time(self, why: str = "") -> LimitExceeded:
         return LimitExceeded(
-            f"time limit exceeded ({self.limits.timeout:g} s{': ' + why if why else ''})", code="E0402",
+            f"time limit exceeded ({self.limits.timeout:g} s{': ' + why if why else ''})", code=E_TIME,
             hint="raise it with Limits(timeout=...) or --timeout",
         )
 
@@ -159,7 +160,7 @@ class RunContext:
             self.check_memory()
         if n > self.limits.str_len:
             raise LimitExceeded(
-                f"string too long ({n:,} characters; limit {self.limits.str_len:,})", code="E0403",
+                f"string too long ({n:,} characters; limit {self.limits.str_len:,})", code=E_STRING_LENGTH,
                 hint="raise it with Limits(str_len=...)",
             )
 
@@ -168,13 +169,13 @@ class RunContext:
             self.check_memory()
         if n > self.limits.collection_len:
             raise LimitExceeded(
-                f"collection too large ({n:,} items; limit {self.limits.collection_len:,})", code="E0404",
+                f"collection too large ({n:,} items; limit {self.limits.collection_len:,})", code=E_COLLECTION_SIZE,
                 hint="raise it with Limits(collection_len=...)",
             )
 
     def check_int_bits(self, bits: int) -> None:
         if bits > self.limits.int_bits:
             raise LimitExceeded(
-                f"integer too large (about {bits:,} bits; limit {self.limits.int_bits:,})", code="E0405",
+                f"integer too large (about {bits:,} bits; limit {self.limits.int_bits:,})", code=E_INT_SIZE,
                 hint="raise it with Limits(int_bits=...)",
             )

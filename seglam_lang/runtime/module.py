@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Type, UnknownType, from_annotation
-from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME
+from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME, E_USAGE
 from seglam_lang.errors import (
     NO_SPAN,
     Diagnostic,
@@ -280,7 +280,7 @@ class Module:
         unit = self._compiled.procs.get(proc)
         if unit is None:
             listing = ", ".join(self._compiled.procs) or "none"
-            raise SglUsageError(f"module {self.name} has no proc `{proc}` (procs: {listing})", code="E0500")
+            raise SglUsageError(f"module {self.name} has no proc `{proc}` (procs: {listing})", code=E_USAGE)
         return unit
 
     def call_sgl(self, proc: str, args: list[Any] | tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None,
@@ -298,16 +298,16 @@ class Module:
         sig = self.interface.procs[proc]
         types = {p.name: p.type for p in sig.params}
         if len(args) > len(sig.params):
-            raise SglUsageError(f"`{proc}` takes {len(sig.params)} argument(s), {len(args)} given", code="E0500")
+            raise SglUsageError(f"`{proc}` takes {len(sig.params)} argument(s), {len(args)} given", code=E_USAGE)
         try:
             sgl_args = [from_python(a, p.type) for a, p in zip(args, sig.params)]
             sgl_kwargs = {}
             for k, v in kwargs.items():
                 if k not in types:
-                    raise SglUsageError(f"`{proc}` has no parameter `{k}`", code="E0500")
+                    raise SglUsageError(f"`{proc}` has no parameter `{k}`", code=E_USAGE)
                 sgl_kwargs[k] = from_python(v, types[k])
         except (TypeError, ValueError) as e:
-            raise SglUsageError(f"`{proc}`: {e}", code="E0500") from None
+            raise SglUsageError(f"`{proc}`: {e}", code=E_USAGE) from None
         result = run_envelope(limits or self.limits,
                               lambda ctx: unit.run(ctx, unit.bind_values(sgl_args, sgl_kwargs, ctx)))
         return to_python(result)
@@ -325,11 +325,11 @@ def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -
         try:
             sig_text, fn = entry
         except (TypeError, ValueError):
-            raise SglUsageError(f"host function `{name}`: give a (signature, function) pair", code="E0500") from None
+            raise SglUsageError(f"host function `{name}`: give a (signature, function) pair", code=E_USAGE) from None
         if not callable(fn):
-            raise SglUsageError(f"host function `{name}`: {fn!r} is not callable", code="E0500")
+            raise SglUsageError(f"host function `{name}`: {fn!r} is not callable", code=E_USAGE)
         if not name.isidentifier():
-            raise SglUsageError(f"host function name {name!r} is not an identifier", code="E0500")
+            raise SglUsageError(f"host function name {name!r} is not an identifier", code=E_USAGE)
         try:
             tree = parse_cached(f"proc {name}{sig_text}:\n    pass\n", f"<host {name}>")
             (decl,) = tree.decls
@@ -337,7 +337,7 @@ def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -
             params = tuple(ParamSig(p.name, from_annotation(p.type, {})) for p in decl.params)
             sig = ProcSig(name, params, from_annotation(decl.returns, {}))
         except (SglError, UnknownType, ValueError, AssertionError) as e:
-            raise SglUsageError(f"host function `{name}`: bad signature {sig_text!r}: {e}", code="E0500") from None
+            raise SglUsageError(f"host function `{name}`: bad signature {sig_text!r}: {e}", code=E_USAGE) from None
         out[name] = HostFunction(sig, fn)
     return out
 
@@ -393,5 +393,5 @@ def load(path: str | Path, *, host: Mapping[str, tuple[str, Callable[..., Any]]]
     try:
         source = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise SglUsageError(f"cannot read {p}: {e}", code="E0500", file=str(p)) from None
+        raise SglUsageError(f"cannot read {p}: {e}", code=E_USAGE, file=str(p)) from None
     return loads(source, name or p.stem, host=host, limits=limits, file=str(p))

@@ -27,6 +27,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import Any
 
+from seglam_lang.codes import E_TYPE, E_VALUE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime import cost
 from seglam_lang.runtime.limits import RunContext
@@ -143,7 +144,7 @@ def floordiv(ctx: RunContext, a: Any, b: Any) -> Any:
 
 def mod(ctx: RunContext, a: Any, b: Any) -> Any:
     if type(a) is str:
-        raise SglRuntimeError("SGL has no %-formatting of strings", code="E0310",
+        raise SglRuntimeError("SGL has no %-formatting of strings", code=E_TYPE,
                               hint='use an f-string: f"{x:.2f}"')
     if _is_dec(a, b):
         return _D.remainder(a, b)
@@ -163,7 +164,7 @@ def power(ctx: RunContext, a: Any, b: Any) -> Any:
         return _D.power(a, b)
     r = a ** b
     if type(r) is complex:
-        raise SglRuntimeError(f"{a!r} ** {b!r} is a complex number, which SGL does not have", code="E0307",
+        raise SglRuntimeError(f"{a!r} ** {b!r} is a complex number, which SGL does not have", code=E_VALUE,
                               hint="a negative base needs an integer exponent")
     return r
 

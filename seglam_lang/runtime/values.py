@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from seglam_lang.check import types as T
+from seglam_lang.codes import E_CONVERT, E_FROZEN_AT_RUN, E_INT_SIZE, E_STRING_LENGTH, E_TYPE, E_VALUE
 from seglam_lang.errors import LimitExceeded, SglRuntimeError, SglUsageError
 from seglam_lang.runtime.limits import DEFAULT_LIMITS
 
@@ -50,7 +51,7 @@ ATOMS: frozenset[type] = frozenset(
 
 
 def _frozen_error() -> SglRuntimeError:
-    return SglRuntimeError("module constants are frozen", code="E0309",
+    return SglRuntimeError("module constants are frozen", code=E_FROZEN_AT_RUN,
                            hint="copy it first: list(X), dict(X), set(X) or X.copy()")
 
 
@@ -284,7 +285,7 @@ class Record:
         """A record from field values by name, defaults filling the rest; SglRuntimeError on a bad name."""
         unknown = [n for n in fields if rt.field(n) is None]
         if unknown:
-            raise SglRuntimeError(f"{rt.name} has no field {unknown[0]!r}", code="E0310")
+            raise SglRuntimeError(f"{rt.name} has no field {unknown[0]!r}", code=E_TYPE)
         values = []
         for f in rt.fields:
             if f.name in fields:
@@ -292,11 +293,11 @@ class Record:
             elif defaults is not None and f.name in defaults:
                 values.append(defaults[f.name])
             else:
-                raise SglRuntimeError(f"{rt.name} needs a value for field {f.name!r}", code="E0310")
+                raise SglRuntimeError(f"{rt.name} needs a value for field {f.name!r}", code=E_TYPE)
         return cls(rt, tuple(values))
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise SglRuntimeError("records are immutable", code="E0309", hint="use r.replace(field=value)")
+        raise SglRuntimeError("records are immutable", code=E_FROZEN_AT_RUN, hint="use r.replace(field=value)")
 
     def __getitem__(self, name: str) -> Any:
         for i, f in enumerate(self.type.fields):
@@ -369,7 +370,7 @@ def _rebuild(root: Any, make: Callable[[Any, Callable[[Any], Any]], Any]) -> Any
         if i in done:
             continue
         if i in active:
-            raise SglRuntimeError("a value contains itself", code="E0307")
+            raise SglRuntimeError("a value contains itself", code=E_VALUE)
         active.add(i)
         keep.append(v)
         stack.append((v, True))
@@ -452,7 +453,7 @@ def int_text(v: int) -> str:
     if -_INT_STR_BOUND < v < _INT_STR_BOUND:
         return int.__repr__(v)
     raise LimitExceeded(
-        f"integer too large to convert to text (more than {INT_MAX_STR_DIGITS:,} digits)", code="E0405",
+        f"integer too large to convert to text (more than {INT_MAX_STR_DIGITS:,} digits)", code=E_INT_SIZE,
         hint="CPython has the same limit; print it in hex with f\"{x:x}\" or keep fewer digits",
     )
 
@@ -596,7 +597,7 @@ class _Printer:
                 item = text
             total += len(item)
             if total > limit:
-                raise LimitExceeded(f"text too long to build (over {limit:,} characters)", code="E0403",
+                raise LimitExceeded(f"text too long to build (over {limit:,} characters)", code=E_STRING_LENGTH,
                                     hint="raise it with Limits(str_len=...)")
             out.append(item)
         return "".join(out)
@@ -670,7 +671,7 @@ class _Converter:
 
     @staticmethod
     def fail(path: str, want: T.Type | str, value: Any) -> SglUsageError:
-        return SglUsageError(f"{path}: expected {want}, got {_py_type_name(value)}", code="E0501")
+        return SglUsageError(f"{path}: expected {want}, got {_py_type_name(value)}", code=E_CONVERT)
 
     def convert(self, v: Any, t: T.Type, path: str) -> Any:
         if isinstance(t, T.PrimT):
@@ -684,7 +685,7 @@ class _Converter:
         if isinstance(t, T.TupleT):
             if not isinstance(v, list | tuple) or len(v) != len(t.elems):
                 raise self.fail(path, t, v) if not isinstance(v, list | tuple) else SglUsageError(
-                    f"{path}: expected {t} ({len(t.elems)} items), got {len(v)} items", code="E0501")
+                    f"{path}: expected {t} ({len(t.elems)} items), got {len(v)} items", code=E_CONVERT)
             return tuple(self.convert(x, et, f"{path}[{i}]") for i, (x, et) in enumerate(zip(v, t.elems)))
         if isinstance(t, T.SetT):
             if not isinstance(v, set | frozenset | SglSet):
@@ -703,7 +704,7 @@ class _Converter:
             return self.record(v, t, path)
         if t == T.ANY or isinstance(t, T.TypeVar):
             return _rebuild(v, _FROM_UNTYPED)
-        raise SglUsageError(f"{path}: a host value cannot be converted to {t}", code="E0501")
+        raise SglUsageError(f"{path}: a host value cannot be converted to {t}", code=E_CONVERT)
 
     def prim(self, v: Any, t: T.PrimT, path: str) -> Any:
         pt = type(v)
@@ -717,7 +718,7 @@ class _Converter:
                 try:
                     return float(v)
                 except OverflowError:
-                    raise SglUsageError(f"{path}: integer too large for a Float", code="E0501") from None
+                    raise SglUsageError(f"{path}: integer too large for a Float", code=E_CONVERT) from None
         elif t == T.DECIMAL:
             if isinstance(v, Decimal | int) and pt is not bool:
                 return Decimal(v)
@@ -734,7 +735,7 @@ class _Converter:
             if isinstance(v, _dt.datetime):
                 if v.tzinfo is not None:
                     raise SglUsageError(f"{path}: DateTime values are naive; got one with a time zone",
-                                        code="E0501", hint="convert it to local or UTC time and drop tzinfo")
+                                        code=E_CONVERT, hint="convert it to local or UTC time and drop tzinfo")
                 return _dt.datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
         elif t == T.DURATION:
             if isinstance(v, _dt.timedelta):
@@ -753,7 +754,7 @@ class _Converter:
             raise self.fail(path, rt, v)
         for k in v:
             if not isinstance(k, str) or rt.field(k) is None:
-                raise SglUsageError(f"{path}: {rt.name} has no field {k!r}", code="E0501",
+                raise SglUsageError(f"{path}: {rt.name} has no field {k!r}", code=E_CONVERT,
                                     hint=f"fields: {', '.join(f.name for f in rt.fields)}")
         given = {f.name: self.convert(v[f.name], f.type, f"{path}.{f.name}") for f in rt.fields if f.name in v}
         missing = [f for f in rt.fields if f.name not in given]
@@ -761,7 +762,7 @@ class _Converter:
             supplied = self.defaults(rt) if self.defaults is not None else {}
             for f in missing:
                 if not f.has_default or f.name not in supplied:
-                    raise SglUsageError(f"{path}: missing field {f.name!r} of {rt.name}", code="E0501")
+                    raise SglUsageError(f"{path}: missing field {f.name!r} of {rt.name}", code=E_CONVERT)
                 given[f.name] = supplied[f.name]
         return Record(rt, tuple(given[f.name] for f in rt.fields))
 

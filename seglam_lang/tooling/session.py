@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.check.types import NONE, Type, UnknownType, from_annotation
-from seglam_lang.codes import E_USED_BEFORE_ASSIGNMENT
+from seglam_lang.codes import E_USAGE, E_USED_BEFORE_ASSIGNMENT
 from seglam_lang.errors import NO_SPAN, Diagnostic, Frame, SglError, SglRuntimeError, SglUsageError, Span, trace_lines
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits
 from seglam_lang.syntax import ast
@@ -246,7 +246,7 @@ class Session:
             tree = self._parse_input(text)
             stmts = self._input_stmts(tree)
             if len(stmts) != 1 or not isinstance(stmts[0], ast.ExprStmt):
-                raise SglUsageError(":type takes one expression", code="E0500", file=INPUT)
+                raise SglUsageError(":type takes one expression", code=E_USAGE, file=INPUT)
             module, _, _, _ = self._first_pass(text, self.bindings)
             return Outcome(results=[str(module.checked.types[id(self._input_stmts(module.tree)[0].value)])])
         except SglError as e:
@@ -325,7 +325,7 @@ class Session:
             if isinstance(s, ast.Return):
                 src = self._wrap(text, self.bindings, "None")
                 file, span = src.locate(_GENERATED, s.span)
-                raise SglUsageError("`return` outside a proc", code="E0500", file=file, span=span,
+                raise SglUsageError("`return` outside a proc", code=E_USAGE, file=file, span=span,
                                     hint="a REPL input is not a proc: write the expression itself to see its value")
         try:
             module, src, params, assigned = self._first_pass(text, self.bindings)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from hypothesis import strategies as st
 
 from seglam_lang.check import types as T
+from seglam_lang.codes import E_CONVERT
 from seglam_lang.errors import SglUsageError
 from seglam_lang.runtime.values import Record, SglSet
 from seglam_lang.verify.narrowing import Constraint, Number
@@ -135,7 +136,7 @@ def _leaf(t: T.PrimT, allow_nan: bool, c: Constraint | None) -> st.SearchStrateg
         return st.none()
     raise SglUsageError(
         f"cannot generate values of type {t}",
-        code="E0501",
+        code=E_CONVERT,
         hint="give the property parameter a concrete type such as Int, Str or List[Int]",
     )
 
@@ -171,7 +172,7 @@ class _Builder:
             return self.record(t)
         raise SglUsageError(
             f"cannot generate values of type {t}",
-            code="E0501",
+            code=E_CONVERT,
             hint="property parameters need concrete types: no type variables, functions or iterators",
         )
 

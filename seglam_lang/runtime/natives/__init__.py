@@ -51,6 +51,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.check import types as T
+from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError
 
 TYPE_VARIABLES = frozenset({"T", "K", "V", "U"})
@@ -66,7 +67,7 @@ def builtin(name: str) -> Callable[..., Any]:
     try:
         return BUILTINS[name]
     except KeyError:
-        raise SglRuntimeError(f"unknown built-in function {name!r}", code="E0310") from None
+        raise SglRuntimeError(f"unknown built-in function {name!r}", code=E_TYPE) from None
 
 
 def method(type_name: str, name: str) -> Callable[..., Any]:
@@ -76,7 +77,7 @@ def method(type_name: str, name: str) -> Callable[..., Any]:
     try:
         return METHODS[type_name][name]
     except KeyError:
-        raise SglRuntimeError(f"{type_name} has no method {name!r}", code="E0310") from None
+        raise SglRuntimeError(f"{type_name} has no method {name!r}", code=E_TYPE) from None
 
 
 def field(type_name: str, name: str) -> Callable[[Any], Any]:
@@ -86,7 +87,7 @@ def field(type_name: str, name: str) -> Callable[[Any], Any]:
     try:
         return FIELDS[type_name][name]
     except KeyError:
-        raise SglRuntimeError(f"{type_name} has no field {name!r}", code="E0310") from None
+        raise SglRuntimeError(f"{type_name} has no field {name!r}", code=E_TYPE) from None
 
 
 # ---------------------------------------------------------------------------- native modules

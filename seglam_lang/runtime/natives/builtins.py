@@ -25,6 +25,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from seglam_lang.codes import E_INT_SIZE
 from seglam_lang.errors import LimitExceeded
 from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.limits import RunContext
@@ -188,7 +189,7 @@ def _int(ctx: RunContext, x: Any = 0, base: int | None = None) -> int:
                 ctx.check_int_bits(digits * _POW2_BASES[b])
         elif digits > INT_MAX_STR_DIGITS:
             raise LimitExceeded(
-                f"integer text too long to convert ({digits:,} digits; limit {INT_MAX_STR_DIGITS:,})", code="E0405",
+                f"integer text too long to convert ({digits:,} digits; limit {INT_MAX_STR_DIGITS:,})", code=E_INT_SIZE,
                 hint="CPython has the same limit",
             )
         r = int(x) if base is None else int(x, base)

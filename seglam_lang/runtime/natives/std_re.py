@@ -21,6 +21,7 @@ from typing import Any
 import re2
 
 from seglam_lang.check.regex import RegexError, compile_quiet
+from seglam_lang.codes import E_VALUE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.natives import native, native_record
 from seglam_lang.runtime.values import Record
@@ -41,7 +42,7 @@ def _compile(pattern: str) -> Any:
     try:
         return compile_quiet(pattern)
     except RegexError as ex:
-        raise SglRuntimeError(f"invalid regular expression {pattern!r}: {ex}", code="E0307",
+        raise SglRuntimeError(f"invalid regular expression {pattern!r}: {ex}", code=E_VALUE,
                               hint="RE2 syntax: no backreferences or look-around") from None
 
 
