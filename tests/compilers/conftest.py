@@ -1,4 +1,5 @@
-"""The cache fixture of the compiler tests (shared material is in `compiler_support`)."""
+"""The fixtures of the compiler tests: a cache, and a loopback OpenAI-compatible server
+(shared material is in `compiler_support`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from compiler_support import ChatServer
 
 from seglam_lang.cache import ReasoningCache
 
@@ -15,3 +17,12 @@ def cache(tmp_path: Path) -> Iterator[ReasoningCache]:
     rc = ReasoningCache(tmp_path / "cache", verify_options={"max_examples": 20, "time_budget": 2.0})
     yield rc
     rc.close()
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    s = ChatServer()
+    s.thread.start()
+    yield s
+    s.httpd.shutdown()
+    s.httpd.server_close()

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +117,6 @@ def test_an_exception_after_the_call_is_counted(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr and files(cache) == before
     s = stats(cache)
     assert (s["misses"], s["llm_calls"], s["procedures"]) == (1, 1, 1)
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    s = ChatServer()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
 
 
 def test_calls_to_a_server_are_counted_when_the_compile_fails(tmp_path: Path, server: ChatServer) -> None:

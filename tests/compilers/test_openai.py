@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from compiler_support import COMPILE, REQUEST, WRONG_MUL, ChatServer, HttpReply
@@ -11,15 +10,6 @@ from compiler_support import COMPILE, REQUEST, WRONG_MUL, ChatServer, HttpReply
 from seglam_lang.cache import ReasoningCache
 from seglam_lang.compilers import configured
 from seglam_lang.compilers.errors import BackendError
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    s = ChatServer()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
 
 
 def test_compile_through_a_local_server(server: ChatServer, cache: ReasoningCache,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,15 +140,6 @@ def test_sixteen_threads_of_one_kind_cost_one_call(tmp_path: Path) -> None:
     assert [(h["version"], h["note"]) for h in caches[0].history("reverse_words")] == [(1, "added")]
     assert [f.name for f in caches[0].ls()] == ["reverse_words"]
     assert not (tmp_path / "c" / "locks").exists()
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    s = ChatServer()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
 
 
 def test_eight_processes_of_one_kind_cost_one_call(tmp_path: Path, server: ChatServer) -> None:
