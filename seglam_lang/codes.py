@@ -131,6 +131,10 @@ E_OVER_BROAD_TRIGGER = _code(
     "E0242",
     "an over-broad `@when` trigger: a match need not contain a literal word of it (spec/triggers.md)",
 )
+E_EXAMPLE_NOT_CALL = _code(
+    "E0243",
+    "an `example ... is not applicable` / `example ... fails` that is not a call of a proc of the module",
+)
 E_RUNTIME = _code("E0300", "a runtime error without a more specific code")
 E_REQUIRE = _code("E0301", "`require` failed: the proc does not apply (`NotApplicable`)")
 E_ASSERT = _code("E0302", "`assert` failed")

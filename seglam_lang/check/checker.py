@@ -44,6 +44,7 @@ from seglam_lang.check.types import (
 from seglam_lang.check.unify import assign, join, prune, zonk
 from seglam_lang.codes import (
     E_EXAMPLE_NOT_BOOL,
+    E_EXAMPLE_NOT_CALL,
     E_MESSAGE_NOT_STR,
     E_MISMATCH,
     E_MISSING_RETURN,
@@ -210,6 +211,18 @@ class Checker:
             self.block(d.body)
 
     def check_example(self, d: ast.ExampleDecl) -> None:
+        if d.expect is not None:
+            # The call is checked like any expression; what it returns is never looked at.
+            self.root_expr(d, f"example@{d.span.line}", d.expr)
+            e = d.expr
+            callee = e.func if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) else None
+            # an unknown callee is already reported (E0201): that is the one error to fix
+            known = callee is None or not any(x.span == callee.span for x in self.ctx.diagnostics)
+            if known and (callee is None or callee.id not in self.ctx.globals.procs):
+                self.ctx.error(E_EXAMPLE_NOT_CALL,
+                               f"an example that `{d.expect}` must be a call of a proc of this module", e,
+                               hint="name one call: `example f(-1) is not applicable`")
+            return
         t = prune(self.root_expr(d, f"example@{d.span.line}", d.expr, BOOL))
         if t not in (BOOL, ANY):
             self.ctx.error(E_EXAMPLE_NOT_BOOL, f"an example must be a Bool expression, this one is {t}", d.expr,

@@ -71,7 +71,10 @@ RULES = """\
 4. Return the answer in the form the user expects: a Str for a word or phrase answer ("Yes",
    "(B)", a sorted word list), a number type for a number, exact `Decimal` for money.
 5. Add at least three `example` lines: one with this request's values and your answer, and
-   edge cases. Add at least one `property` stating an invariant for generated inputs (use
+   edge cases. For every `require`, state an input just outside it, right at its boundary:
+   `example days_in_month(2024, 13) is not applicable` (a `require` must fail), or
+   `example f(x) fails` for an input that must stop with a runtime error; and an `example`
+   just inside it. Add at least one `property` stating an invariant for generated inputs (use
    `require` in it to discard inputs that do not apply); keep properties cheap to run.
 6. Name the main procedure after what it computes (`days_between`, not `main`): the module is
    stored under that name. Give it a one-line docstring. Helper procs are fine.

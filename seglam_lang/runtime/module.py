@@ -34,6 +34,7 @@ from seglam_lang.errors import (
     NO_SPAN,
     Diagnostic,
     LimitExceeded,
+    NotApplicable,
     SglError,
     SglRuntimeError,
     SglTypeError,
@@ -137,7 +138,9 @@ def natives_table() -> NativeTable:
 
 @attrs.frozen
 class ExampleOutcome:
-    """The result of one `example`: for `a OP b`, `left`/`right` are the evaluated sides."""
+    """The result of one `example`: for `a OP b`, `left`/`right` are the evaluated sides; for
+    `CALL is not applicable` / `CALL fails`, `left` is what the call returned (it should not
+    have) or `error` how it stopped."""
 
     passed: bool
     op: str | None = None
@@ -146,12 +149,23 @@ class ExampleOutcome:
     error: SglError | None = None
 
 
+def stopped_as_expected(expect: str, e: SglError) -> bool:
+    """Whether `e` is how an `example CALL <expect>` must stop: a failed `require` for
+    `is not applicable`; any other runtime error for `fails`, except a limit (a run cut
+    short says nothing about the input)."""
+    if expect == ast.NOT_APPLICABLE:
+        return isinstance(e, NotApplicable)
+    return isinstance(e, SglRuntimeError) and not isinstance(e, NotApplicable | LimitExceeded)
+
+
 class ExampleCase:
     def __init__(self, module: Module, code: ExampleCode) -> None:
         self._module = module
         self._code = code
         self.span: Span = code.decl.span
-        self.text: str = module._compiled.source_text(code.decl.expr)
+        self.expect: str | None = code.decl.expect
+        call = module._compiled.source_text(code.decl.expr)
+        self.text: str = f"{call} {self.expect}" if self.expect else call
 
     def run(self, limits: Limits | None = None) -> ExampleOutcome:
         code = self._code
@@ -160,6 +174,8 @@ class ExampleCase:
             frame: list[Any] = [None] * (code.nslots + EXTRA)
             frame[CTX] = ctx
             left = code.left(frame)
+            if self.expect is not None:
+                return ExampleOutcome(False, None, left)
             if code.test is None:
                 return ExampleOutcome(left is True, None, left, None)
             right = code.right(frame)  # type: ignore[misc]
@@ -168,7 +184,7 @@ class ExampleCase:
         try:
             return run_envelope(limits or self._module.limits, body)
         except SglError as e:
-            return ExampleOutcome(False, code.op, error=e)
+            return ExampleOutcome(self.expect is not None and stopped_as_expected(self.expect, e), code.op, error=e)
 
     def __repr__(self) -> str:
         return f"<example {self.text}>"

@@ -430,10 +430,18 @@ class ProcDecl:
     span: Span = _span_field()
 
 
+NOT_APPLICABLE = "is not applicable"   # the call must stop at a failed `require`
+FAILS = "fails"                          # the call must stop with a runtime error
+
+
 @frozen
 class ExampleDecl:
+    """`example EXPR` (a Bool that must hold), or `example CALL is not applicable` /
+    `example CALL fails` (`expect` is NOT_APPLICABLE / FAILS; `expr` the call)."""
+
     expr: Expr
     span: Span = _span_field()
+    expect: str | None = None
 
 
 @frozen

@@ -301,7 +301,8 @@ class _Builder:
         return ast.Param(self.ident(c[0]), c[1], c[2], span=self.span(meta))
 
     def example_decl(self, meta: Any, c: list[Any]) -> ast.ExampleDecl:
-        return ast.ExampleDecl(c[0], span=self.span(meta))
+        expect = None if c[1] is None else ast.FAILS if str(c[1]) == ast.FAILS else ast.NOT_APPLICABLE
+        return ast.ExampleDecl(c[0], span=self.span(meta), expect=expect)
 
     def property_decl(self, meta: Any, c: list[Any]) -> ast.PropertyDecl:
         name, params, (body, doc) = c

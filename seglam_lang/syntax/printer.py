@@ -597,7 +597,8 @@ class _Layout:
         self.emit(0, cat(f"{d.name}{ann} = ", self.x.testlist(d.value)), "decl", d.span)
 
     def d_ExampleDecl(self, d: ast.ExampleDecl) -> None:
-        self.emit(0, cat("example ", self.x.slot(d.expr)), "decl", d.span)
+        tail = f" {d.expect}" if d.expect else ""
+        self.emit(0, cat("example ", self.x.slot(d.expr), tail), "decl", d.span)
 
     def d_RecordDecl(self, d: ast.RecordDecl) -> None:
         self.emit(0, f"record {d.name}:", "decl", d.span, end=d.span.line)

@@ -147,11 +147,23 @@ def _run_example(module: Any, ex: Any, limits: Limits | None) -> R.CheckResult:
     seconds = time.perf_counter() - t0
     if outcome.passed:
         return R.CheckResult("example", ex.text, module.file, ex.span.line, R.PASSED, seconds=seconds)
+    if ex.expect is not None and not isinstance(outcome.error, LimitExceeded):
+        return R.CheckResult("example", ex.text, module.file, ex.span.line, R.FAILED,
+                             explain_unexpected(ex.text, ex.expect, outcome.left, outcome.error), seconds=seconds)
     if outcome.error is not None:
         return R.CheckResult("example", ex.text, module.file, ex.span.line, R.ERROR,
                              describe_error(outcome.error), seconds=seconds)
     return R.CheckResult("example", ex.text, module.file, ex.span.line, R.FAILED,
                          explain_false(ex.text, outcome.op, outcome.left, outcome.right), seconds=seconds)
+
+
+def explain_unexpected(text: str, expect: str, value: object, error: SglError | None) -> str:
+    """Why `example CALL is not applicable` / `CALL fails` did not hold: what the call
+    returned, or how it stopped instead."""
+    want = "stop at a failed `require`" if expect == ast.NOT_APPLICABLE else "fail with a runtime error"
+    if error is None:
+        return f"`{text}` does not hold: the call should {want} but returned {format_value(value)}"
+    return f"`{text}` does not hold: the call should {want} but stopped with\n{describe_error(error)}"
 
 
 def explain_false(text: str, op: str | None, left: object, right: object) -> str:

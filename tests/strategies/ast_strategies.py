@@ -200,7 +200,7 @@ def decls(draw: st.DrawFn) -> ast.Decl:
         value = draw(e)
         return ast.ConstDecl(draw(names(soft=False)), draw(st.none() | types()), value)
     if kind == "example":
-        return ast.ExampleDecl(draw(e))
+        return ast.ExampleDecl(draw(e), expect=draw(st.sampled_from([None, ast.NOT_APPLICABLE, ast.FAILS])))
     if kind == "origin":
         entries = draw(st.lists(st.tuples(names(), _text), min_size=1, max_size=3))
         return ast.OriginDecl(tuple(entries))
