@@ -134,10 +134,13 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
         fail(f"{proc}: {e}", EXIT_USAGE)
 
     limits = seglam_lang.Limits()
-    if steps is not None:
-        limits = limits.replace(steps=steps)
-    if timeout is not None:
-        limits = limits.replace(timeout=timeout)
+    try:
+        if steps is not None:
+            limits = limits.replace(steps=steps)
+        if timeout is not None:
+            limits = limits.replace(timeout=timeout)
+    except ValueError as e:  # outside the range a limit can hold
+        fail(str(e), EXIT_USAGE)
     try:
         result = module.call_sgl(proc, args, kwargs, limits=limits)
     except SglError as e:

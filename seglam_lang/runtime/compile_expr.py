@@ -392,6 +392,9 @@ class ExprCompiler:
 
         def items(f: list, src: Any) -> Iterator[Any]:
             # The consumer is a native: errors raised while it pulls items are located here.
+            # While the generator lives it may be resumed from C, holding C stack: count it.
+            ctx = f[CTX]
+            ctx.reenter()
             try:
                 yield from run(f, src, 0)
             except SglRuntimeError as err:
@@ -399,6 +402,8 @@ class ExprCompiler:
                 raise
             except PY_ERRORS as err:
                 raise convert(err, where) from None
+            finally:
+                ctx.leave()
 
         first = clauses[0][0]  # evaluated where the generator is written, as in Python
         return _guard(lambda f: items(f, first(f)), where)
@@ -485,6 +490,7 @@ class ExprCompiler:
                 d = ctx.depth + 1
                 if d > ctx.max_depth:
                     raise ctx.out_of_depth()
+                ctx.reenter()  # a function value is called by natives: count the C stack it may hold
                 ctx.depth = d
                 s = ctx.steps_left - 1
                 ctx.steps_left = s
@@ -496,6 +502,7 @@ class ExprCompiler:
                     leaving(err)
                     raise
                 ctx.depth = d - 1
+                ctx.leave()
                 return r
 
             return lam

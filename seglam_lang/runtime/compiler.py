@@ -211,11 +211,14 @@ class ProcCode:
                 raise SglRuntimeError(f"`{self.name}` takes {len(self.names)} argument(s), {len(args)} given",
                                       code=E_TYPE)
             full = list(args) + [self.defaults[n].get(ctx) for n in self.names[len(args):]]
+            ctx.reenter()  # a function value is called by natives: count the C stack it may hold
             try:
-                return self.run(ctx, full)
+                result = self.run(ctx, full)
             except SglRuntimeError as e:
                 leaving(e)
                 raise
+            ctx.leave()
+            return result
 
         return call
 

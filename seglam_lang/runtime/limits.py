@@ -32,18 +32,46 @@ import attrs
 from seglam_lang.codes import E_COLLECTION_SIZE, E_DEPTH, E_INT_SIZE, E_MEMORY, E_STEPS, E_STRING_LENGTH, E_TIME
 from seglam_lang.errors import LimitExceeded
 
+# The range each limit may be set to: wide enough for any honest run, narrow enough that the
+# limit itself is enforceable (a call depth of 10**8 cannot be held by any stack).
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "steps": (1, 10**12),
+    "call_depth": (1, 100_000),
+    "int_bits": (64, 100_000_000),
+    "str_len": (1, 1_000_000_000),
+    "collection_len": (1, 1_000_000_000),
+    "timeout": (0.001, 1_000_000.0),
+    "memory_mb": (1, 1 << 20),
+}
+
+
+def _in_range(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    lo, hi = LIMIT_RANGES[attribute.name]
+    is_float = attribute.name == "timeout"
+    ok_type = isinstance(value, int | float) if is_float else isinstance(value, int)
+    if isinstance(value, bool) or not ok_type or not lo <= value <= hi:  # type: ignore[operator]
+        kind = "a number of seconds" if is_float else "an integer"
+        raise ValueError(f"Limits.{attribute.name} must be {kind} from {_num(lo)} to {_num(hi)} (got {value!r})")
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if x == int(x) else f"{x:g}"
+
 
 @attrs.frozen
 class Limits:
-    """Bounds for one run. Every field can be overridden: `Limits(steps=10**7)`."""
+    """Bounds for one run. Every field can be overridden: `Limits(steps=10**7)`.
 
-    steps: int = 5_000_000            # calls + loop iterations
-    call_depth: int = 200             # nested SGL calls
-    int_bits: int = 16_384            # ~4,900 decimal digits
-    str_len: int = 1_000_000          # characters in one string
-    collection_len: int = 1_000_000   # items in one list / map / set / tuple
-    timeout: float = 10.0             # wall-clock seconds for one run
-    memory_mb: int = 512              # growth of the process's resident memory in one run
+    A value outside its range (`LIMIT_RANGES`) is refused with a ValueError stating the range.
+    """
+
+    steps: int = attrs.field(default=5_000_000, validator=_in_range)             # calls + loop iterations
+    call_depth: int = attrs.field(default=200, validator=_in_range)              # nested SGL calls
+    int_bits: int = attrs.field(default=16_384, validator=_in_range)             # ~4,900 decimal digits
+    str_len: int = attrs.field(default=1_000_000, validator=_in_range)           # characters in one string
+    collection_len: int = attrs.field(default=1_000_000, validator=_in_range)    # items in one list / map / set / tuple
+    timeout: float = attrs.field(default=10.0, validator=_in_range)              # wall-clock seconds for one run
+    memory_mb: int = attrs.field(default=512, validator=_in_range)               # resident memory growth in one run
 
     def replace(self, **changes: object) -> Limits:
         return attrs.evolve(self, **changes)
@@ -76,13 +104,18 @@ def resident_bytes() -> int:
 class RunContext:
     """The budget of one run (one top-level call). Not shared between threads."""
 
-    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "memory_base", "steps_left")
+    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "max_reentries", "memory_base",
+                 "reentries", "steps_left")
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_reentries: int = 64) -> None:
         self.limits = limits
         self.steps_left = limits.steps
         self.depth = 0
         self.max_depth = limits.call_depth
+        # Entries into SGL code from native code (a lambda called by `sorted`, a generator
+        # pulled by `sum`) nested in each other: each holds C stack (see runtime.stack).
+        self.reentries = 0
+        self.max_reentries = max_reentries
         self.deadline = time.monotonic() + limits.timeout
         # `tick()` runs when `steps_left` falls to `checkpoint`: the clock is read once
         # per TIME_CHECK_EVERY steps, not at every step.
@@ -138,6 +171,19 @@ class RunContext:
             f"call depth limit exceeded ({self.limits.call_depth:,} nested calls)", code=E_DEPTH,
             hint="look for unbounded recursion, or raise it with Limits(call_depth=...)",
         )
+
+    def reenter(self) -> None:
+        """Count one entry into SGL code from native code; `leave()` undoes it."""
+        r = self.reentries + 1
+        if r > self.max_reentries:
+            raise LimitExceeded(
+                f"call depth limit exceeded ({self.max_reentries:,} calls nested through built-ins such as "
+                "sorted(key=...) or sum(...) of a generator: the thread's stack holds no more)", code="E0406",
+                hint="look for recursion through a built-in, or run in a thread with a larger stack")
+        self.reentries = r
+
+    def leave(self) -> None:
+        self.reentries -= 1
 
     def out_of_steps(self) -> LimitExceeded:
         return LimitExceeded(

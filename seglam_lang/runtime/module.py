@@ -21,7 +21,6 @@ Invariants:
 from __future__ import annotations
 
 import decimal
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,7 @@ from seglam_lang.runtime.compiler import (
 )
 from seglam_lang.runtime.frames import Where, locate
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
+from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.syntax import ast
 
 DECIMAL_CONTEXT = decimal.Context(
@@ -59,22 +59,12 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
-# Python frames one SGL call may use (call site, body, statements, nested expressions):
-# measured at about 10 for ordinary code; generous so that SGL's own depth limit comes first.
-_PY_FRAMES_PER_CALL = 60
-
-
-def ensure_python_stack(limits: Limits) -> None:
-    """Raise Python's recursion limit so that SGL's call-depth limit is always reached first."""
-    need = limits.call_depth * _PY_FRAMES_PER_CALL + 2_000
-    if sys.getrecursionlimit() < need:
-        sys.setrecursionlimit(need)
-
 
 def run_envelope(limits: Limits, body: Callable[[RunContext], Any]) -> Any:
     """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave."""
-    ensure_python_stack(limits)
-    ctx = RunContext(limits)
+    budget = stack_budget()
+    ctx = RunContext(limits, budget.reentries)
+    token = enter_run(limits, budget)
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
             return body(ctx)
@@ -90,6 +80,8 @@ def run_envelope(limits: Limits, body: Callable[[RunContext], Any]) -> Any:
         raise LimitExceeded("out of memory", code=E_MEMORY, hint="lower the sizes of the data") from None
     except Exception as e:  # a bug in SEGLAM: still an SGL error, never a Python traceback
         raise SglRuntimeError(f"internal error ({type(e).__name__}: {e})", code=E_INTERNAL) from e
+    finally:
+        leave_run(token)
 
 
 def same_value(a: Any, b: Any, limits: Limits | None = None) -> bool:

@@ -6,6 +6,7 @@ Owns:
 - `Record`: an immutable instance of a `RecordT` (field values in a tuple, in field order);
 - the frozen variants of module constants (`FrozenList`, `FrozenDict`, `FrozenSglSet`), whose
   mutating methods raise "module constants are frozen";
+- equality and hashing of records (`deep_equal`, `deep_hash`), which never recurse in C;
 - whole-value transforms that never recurse on the depth of the data: `deep_copy`, `freeze`,
   `to_python`, and the printers `format_value` (an SGL literal that parses back), `str_of`
   (Python's `str()`) and `repr_of` (Python's `repr()`);
@@ -314,20 +315,100 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if type(other) is not Record:
             return NotImplemented
-        return self.values == other.values and self.type == other.type
+        if self is other:
+            return True
+        if _NESTABLE.isdisjoint(map(type, self.values)):  # flat: Python compares without recursing
+            return (self.type is other.type or self.type == other.type) and self.values == other.values
+        return deep_equal(self, other)
 
     def __ne__(self, other: object) -> bool:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
-        return hash((self.type.name, self.type.module, self.values))
+        # Equal records are both flat or both not: equal values have the same kind of container.
+        if _NESTABLE.isdisjoint(map(type, self.values)):
+            return hash((self.type.name, self.type.module, self.values))
+        return deep_hash(self)
 
     def __repr__(self) -> str:
         return repr_of(self)
 
     def __reduce__(self) -> Any:  # records are plain data: no pickling route into SGL
         raise TypeError("SGL records cannot be pickled")
+
+
+# ---------------------------------------------------------------------------- equality and hashing
+# Records can nest without bound (`record Node: next: Node?`), and CPython compares and hashes
+# tuples, lists and dicts by C recursion, which overflows the C stack long before a long linked
+# list ends. Records therefore compare and hash with an explicit stack, through every container
+# that can hold a record; other values are compared by Python (`x == y`), which is exact.
+
+
+def deep_equal(a: Any, b: Any) -> bool:
+    """`a == b` with Python's meaning (identity first, as containers compare), without recursion."""
+    stack = [(a, b)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        x, y = pop()
+        if x is y:
+            continue
+        tx, ty = type(x), type(y)
+        if tx is Record:
+            if ty is not Record or not (x.type is y.type or x.type == y.type):
+                return False
+            stack.extend(zip(x.values, y.values))
+        elif tx in _SEQUENCES and ty in _SEQUENCES:
+            if (tx is tuple) != (ty is tuple) or len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif tx in DICT_TYPES and ty in DICT_TYPES:
+            if len(x) != len(y):
+                return False
+            for k, v in x.items():
+                if k not in y:  # keys are hashable: records among them hash with deep_hash
+                    return False
+                push((v, y[k]))
+        elif not (x == y):
+            return False
+    return True
+
+
+_HASHED_PARTS = object()  # marks a container whose children's hashes are on the hash stack
+
+
+def deep_hash(root: Any) -> int:
+    """A hash for `root` agreeing with `deep_equal`, computed without recursion.
+
+    Records and tuples are hashed from their parts' hashes (a tuple inside a record hashes
+    differently from CPython's own tuple hash, which is never compared with it).
+    """
+    hashes: list[int] = []
+    todo: list[Any] = [root]
+    while todo:
+        v = todo.pop()
+        if v is _HASHED_PARTS:
+            n, tag = todo.pop(), todo.pop()
+            parts = tuple(hashes[len(hashes) - n:])
+            del hashes[len(hashes) - n:]
+            hashes.append(hash((tag, parts)))
+            continue
+        t = type(v)
+        if t is Record:
+            parts = v.values
+            tag: Any = (v.type.name, v.type.module)
+        elif t is tuple:
+            parts, tag = v, len(v)
+        else:
+            hashes.append(hash(v))
+            continue
+        todo += (tag, len(parts), _HASHED_PARTS)
+        todo.extend(parts)
+    return hashes[0]
+
+
+_SEQUENCES = frozenset({list, FrozenList, tuple})
+_NESTABLE = frozenset({Record, tuple, list, FrozenList, dict, FrozenDict, SglSet, FrozenSglSet})
 
 
 # ---------------------------------------------------------------------------- whole-value transforms

@@ -25,11 +25,6 @@ from strategies.program_strategies import programs, random_program, to_python
 
 import seglam_lang
 from seglam_lang import LimitExceeded, Limits, SglRuntimeError, SglSyntaxError, SglTypeError
-from seglam_lang.runtime.module import ensure_python_stack
-
-# SGL raises Python's recursion limit on its first run; doing it now keeps Hypothesis from
-# warning that the limit changed during a test.
-ensure_python_stack(Limits())
 
 LIMITS = Limits(steps=100_000, str_len=100_000, collection_len=100_000, int_bits=4_096, timeout=2.0)
 

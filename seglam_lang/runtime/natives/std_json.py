@@ -4,7 +4,8 @@ Owns `parse`, `write` and the typed readers (`parse_map`, `parse_list`). JSON ob
 `Map[Str, ...]`, arrays `List[...]`, numbers `Int` or `Float`, `null` `None`. SGL has no dynamic
 type, so the result type of `parse` is the type the caller declares (`data: Map[Str, Int] =
 json.parse(text)`); a record is built from a parsed map by the caller (`Item(name=m["name"])`).
-Invariants: input and output sizes are checked against the limits; NaN/Infinity are rejected
+Invariants: input is read by `runtime.jsontext` (nesting and number bounds), output written by it
+(no recursion, stopped at `str_len`); NaN/Infinity are rejected
 both ways (they are not JSON); duplicate keys keep the last value (as Python); output is
 deterministic (keys in insertion order, `sort_keys` optional).
 """
@@ -13,26 +14,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import json
 from typing import Any
 
-from seglam_lang.runtime import cost
+from seglam_lang.runtime import cost, jsontext
 from seglam_lang.runtime.natives import native
-from seglam_lang.runtime.values import Record, SglSet
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def _load(ctx: Any, text: str) -> Any:
     ctx.charge_items(len(text))  # the C parser: about an item's time per character
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    except RecursionError:
-        raise ValueError("invalid JSON: nested too deeply") from None
+    return jsontext.loads(text)
 
 
 @native("std.json", "parse(text: Str) -> T")
@@ -59,17 +49,8 @@ def parse_list(ctx: Any, text: str) -> list[str]:
     return value
 
 
-def _plain(v: Any) -> Any:
-    """An SGL value as a JSON-ready Python value (records as objects, dates as ISO strings)."""
-    if isinstance(v, Record):
-        return {f.name: _plain(x) for f, x in zip(v.type.fields, v.values)}
-    if isinstance(v, dict):
-        for k in v:
-            if not isinstance(k, str | int | float | bool) and k is not None:
-                raise ValueError(f"JSON object keys must be strings or numbers, got {type(k).__name__}")
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple | SglSet):
-        return [_plain(x) for x in v]
+def _leaf(v: Any) -> Any:
+    """An SGL atom as a JSON atom (dates as ISO strings, durations as seconds)."""
     if isinstance(v, decimal.Decimal):
         return float(v) if not v == v.to_integral_value() else int(v)
     if isinstance(v, datetime.date):
@@ -79,11 +60,17 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _key(k: Any) -> str:
+    if isinstance(k, str):
+        return k
+    if k is None or isinstance(k, bool | int | float):
+        return jsontext.dumps(k, leaf=_leaf, key=_key, limit=1 << 20)
+    raise ValueError(f"JSON object keys must be strings or numbers, got {type(k).__name__}")
+
+
 @native("std.json", "write(value: T, indent: Int = -1, sort_keys: Bool = False) -> Str")
 def write(ctx: Any, value: Any, indent: int, sort_keys: bool) -> str:
     """JSON text of a value: compact by default, `indent` spaces per level when >= 0."""
-    cost.charge_printing(ctx, value)  # `_plain` visits every part in Python, as the printer does
-    text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys,
-                      indent=indent if indent >= 0 else None, separators=None if indent >= 0 else (", ", ": "))
-    ctx.check_str_len(len(text))
-    return text
+    cost.charge_printing(ctx, value)  # the writer visits every part in Python, as the printer does
+    return jsontext.dumps(value, leaf=_leaf, key=_key, limit=ctx.limits.str_len,
+                          indent=indent if indent >= 0 else None, sort_keys=sort_keys)
