@@ -25,12 +25,16 @@ class RegexError(ValueError):
     """A pattern RE2 rejects; the message is RE2's reason."""
 
 
+MAX_MEM = 4 << 20  # RE2 keeps a compiled pattern (program and match caches) within this many bytes
+
+
 def compile_quiet(pattern: str, *, case_sensitive: bool = True) -> Any:
     """`pattern` compiled by RE2 without logging; raises RegexError with RE2's reason."""
     import re2
 
     options = re2.Options()
     options.log_errors = False
+    options.max_mem = MAX_MEM
     options.case_sensitive = case_sensitive
     try:
         return re2.compile(pattern, options)

@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import attrs
 
+from seglam_lang.runtime import jsontext
+
 TOOL_NAME = "sgl_reply"
 ACTIONS = ("compile", "link", "decline")
 
@@ -79,9 +81,9 @@ def _json_object(text: str) -> dict[str, Any]:
     error = "the reply holds no JSON object"
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
-        except json.JSONDecodeError as e:
-            error = f"the reply is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})"
+            value = jsontext.loads(candidate)  # bounded: deep nesting and huge numbers are errors
+        except jsontext.JsonError as e:
+            error = f"the reply is not valid JSON ({e})"
             continue
         if isinstance(value, dict):
             return value

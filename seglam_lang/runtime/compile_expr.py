@@ -531,7 +531,8 @@ class ExprCompiler:
     def x_Attribute(self: FunctionCompiler, e: ast.Attribute) -> Code:
         where = self.where(e)
         if isinstance(e.value, ast.Name) and self.module.binding(e.value).kind is Kind.MODULE:
-            return self.module.module_member_value(self.module.binding(e.value).name, e.attr, where)
+            return self.module.module_member_value(self.module.binding(e.value).name, e.attr, where,
+                                                   self.type_of(e))
         obj = self.expr(e.value)
         t = self.type_of(e.value)
         if isinstance(t, OptionalT):
@@ -593,6 +594,9 @@ class ExprCompiler:
         args, kwargs = self.args_of(e)
         codes = bind_native(target, args, kwargs, self.where(e))
         fn = target.fn
+        if target.typed:
+            declared = self.module.declared(self.type_of(e))
+            return _guard(lambda f: fn(f[CTX], declared(f[CTX]), *[c(f) for c in codes]), self.where(e))
         return _guard(lambda f: fn(f[CTX], *[c(f) for c in codes]), self.where(e))
 
     def proc_call(self: FunctionCompiler, proc: Any, e: ast.Call) -> Code:

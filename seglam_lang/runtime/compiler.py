@@ -30,8 +30,10 @@ from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import MUTATING_METHODS
 from seglam_lang.check.scope import Binding, FunctionScope
 from seglam_lang.check.types import (
+    ANY,
     FLOAT,
     INT,
+    FnT,
     ListT,
     MapT,
     OptionalT,
@@ -40,6 +42,7 @@ from seglam_lang.check.types import (
     SetT,
     TupleT,
     Type,
+    TypeVar,
     UnknownType,
     from_annotation,
 )
@@ -377,13 +380,21 @@ class HostFunction:
             raise SglRuntimeError(f"host function `{self.sig.name}` failed: {type(e).__name__}: {e}",
                                   code=E_HOST) from None
         try:
-            return values.from_python(result, self.sig.returns, path="result")
+            return values.from_python(result, self.sig.returns, path="result", int_bits=ctx.limits.int_bits)
         except SglUsageError as e:
             raise SglRuntimeError(f"host function `{self.sig.name}` returned a bad value: {e.message}",
                                   code=E_HOST) from None
 
     def as_value(self, ctx: RunContext) -> Callable[..., Any]:
         return lambda *args: self.call(ctx, list(args))
+
+
+def _untyped_value(alias: str, attr: str) -> Callable[..., Any]:
+    """`json.parse` as a function value whose result type is open: it cannot know what to read."""
+    def call(*args: Any) -> Any:
+        raise SglRuntimeError(f"`{alias}.{attr}` given as a function value does not know the type to read",
+                              code="E0310", hint=f"call it where its result is declared: `x: T = {alias}.{attr}(...)`")
+    return call
 
 
 def bind_native(nf: Any, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
@@ -556,7 +567,7 @@ class ModuleCompiler:
             raise SglTypeError(f"module `{alias}` has no `{attr}`", code=E_COMPILE, span=where.span, file=self.file)
         return target
 
-    def module_member_value(self, alias: str, attr: str, where: Where) -> Code:
+    def module_member_value(self, alias: str, attr: str, where: Where, t: Type | None = None) -> Code:
         target = self.module_member_callable(alias, attr, where)
         if isinstance(target, ConstCell):
             return target.reader()
@@ -564,9 +575,39 @@ class ModuleCompiler:
             return lambda f: target.as_value(f[CTX])
         if not isinstance(target, RecordCtor):  # a native function
             fn = target.fn
+            if target.typed:  # as a value its result type is the function type's, when the checker fixed it
+                ret = t.ret if isinstance(t, FnT) else None
+                if ret is None or isinstance(ret, TypeVar):
+                    return lambda f: _untyped_value(alias, attr)
+                declared = self.declared(ret)
+                return lambda f: (lambda *a, _ctx=f[CTX]: fn(_ctx, declared(_ctx), *a))
             return lambda f: (lambda *a, _ctx=f[CTX]: fn(_ctx, *a))
         raise SglTypeError(f"`{alias}.{attr}` cannot be used as a value", code=E_COMPILE, span=where.span,
                            file=self.file)
+
+    def declared(self, t: Type | None) -> Callable[[RunContext], Any]:
+        """The `Declared` result type a typed native receives, for a run (defaults need its context)."""
+        from seglam_lang.runtime.natives import Declared
+
+        t = ANY if t is None or isinstance(t, TypeVar) else t
+
+        def record_defaults(ctx: RunContext) -> Callable[[RecordT], Mapping[str, Any]]:
+            def defaults(rt: RecordT) -> Mapping[str, Any]:
+                ctor = self._record_ctor(rt)
+                return {n: c.get(ctx) for n, c in ctor.defaults.items()} if ctor is not None else {}
+            return defaults
+
+        return lambda ctx: Declared(t, record_defaults(ctx))
+
+    def _record_ctor(self, rt: RecordT) -> RecordCtor | None:
+        """The constructor of record type `rt`: this module's, or an imported module's."""
+        if rt.name in self.records and self.records[rt.name].type == rt:
+            return self.records[rt.name]
+        for mod in self.imports.values():
+            member = mod.member(rt.name) if hasattr(mod, "member") else None
+            if isinstance(member, RecordCtor) and member.type == rt:
+                return member
+        return None
 
     # ---- records and types
 

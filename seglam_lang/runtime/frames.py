@@ -40,7 +40,8 @@ from seglam_lang.codes import (
 from seglam_lang.errors import NO_SPAN, Frame, LimitExceeded, SglRuntimeError, Span
 
 # The Python exceptions a node converts (anything else is a bug and is caught at the top).
-PY_ERRORS = (ArithmeticError, LookupError, ValueError, TypeError)
+# RuntimeError: a map or set changed while iterated, and RecursionError.
+PY_ERRORS = (ArithmeticError, LookupError, ValueError, TypeError, RuntimeError)
 
 
 @attrs.frozen
@@ -98,6 +99,8 @@ def convert(e: BaseException, where: Where) -> SglRuntimeError:
         code, message = E_VALUE, "invalid decimal operation"
     elif isinstance(e, OverflowError):
         code = E_OVERFLOW
+        if e.args and isinstance(e.args[0], int):  # the C library's errno: (34, 'Numerical result out of range')
+            message = "numeric result out of range (a Float result too large)"
     elif isinstance(e, KeyError):
         code, message = E_KEY, _key_message(e)
     elif isinstance(e, IndexError):
@@ -110,6 +113,8 @@ def convert(e: BaseException, where: Where) -> SglRuntimeError:
         return LimitExceeded("call depth limit exceeded (Python stack exhausted)", code=E_DEPTH,
                              span=where.span, file=where.file, frames=[where.frame()],
                              hint="look for unbounded recursion")
+    elif isinstance(e, RuntimeError) and "during iteration" in message:
+        code, message = E_VALUE, "a map or set was changed while it was being iterated"
     elif isinstance(e, MemoryError):
         return LimitExceeded("out of memory", code=E_MEMORY, span=where.span, file=where.file,
                              frames=[where.frame()], hint="lower the sizes of the data")

@@ -65,17 +65,19 @@ def _reject_constant(name: str) -> Any:
     raise JsonError(f"{name} is not valid JSON")
 
 
-def _int(text: str) -> int:
+def json_int(text: str) -> int:
+    """A JSON integer's value; JsonError past MAX_INT_DIGITS digits."""
     if len(text) > MAX_INT_DIGITS + 1:  # the sign may take one character
         raise JsonError(f"a JSON integer with more than {MAX_INT_DIGITS:,} digits")
     return int(text)
 
 
-def loads(text: str, *, parse_float: Callable[[str], Any] = float, max_depth: int = MAX_DEPTH) -> Any:
+def loads(text: str, *, parse_float: Callable[[str], Any] = float, parse_int: Callable[[str], Any] = json_int,
+          max_depth: int = MAX_DEPTH) -> Any:
     """The Python value of JSON `text` (objects -> dict, arrays -> list); JsonError when it is not JSON or too big."""
     check_depth(text, max_depth)
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_int=_int, parse_float=parse_float)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=parse_int, parse_float=parse_float)
     except json.JSONDecodeError as e:
         raise JsonError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     except JsonError as e:

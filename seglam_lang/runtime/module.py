@@ -307,16 +307,18 @@ class Module:
         types = {p.name: p.type for p in sig.params}
         if len(args) > len(sig.params):
             raise SglUsageError(f"`{proc}` takes {len(sig.params)} argument(s), {len(args)} given", code=E_USAGE)
+        limits = limits or self.limits
+        bits = limits.int_bits
         try:
-            sgl_args = [from_python(a, p.type) for a, p in zip(args, sig.params)]
+            sgl_args = [from_python(a, p.type, int_bits=bits) for a, p in zip(args, sig.params)]
             sgl_kwargs = {}
             for k, v in kwargs.items():
                 if k not in types:
                     raise SglUsageError(f"`{proc}` has no parameter `{k}`", code=E_USAGE)
-                sgl_kwargs[k] = from_python(v, types[k])
+                sgl_kwargs[k] = from_python(v, types[k], int_bits=bits)
         except (TypeError, ValueError) as e:
             raise SglUsageError(f"`{proc}`: {e}", code=E_USAGE) from None
-        result = run_envelope(limits or self.limits,
+        result = run_envelope(limits,
                               lambda ctx: unit.run(ctx, unit.bind_values(sgl_args, sgl_kwargs, ctx)))
         return to_python(result)
 

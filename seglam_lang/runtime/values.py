@@ -735,20 +735,31 @@ _SGL_NAMES: dict[type, str] = {
 RecordDefaults = Callable[[T.RecordT], Mapping[str, Any]]
 
 
-def from_python(value: Any, type: T.Type, *, path: str = "value", defaults: RecordDefaults | None = None) -> Any:
+def from_python(value: Any, type: T.Type, *, path: str = "value", defaults: RecordDefaults | None = None,
+                int_bits: int = DEFAULT_LIMITS.int_bits) -> Any:
     """Check a host value against an SGL type and convert it; SglUsageError names the path.
 
     Ints widen to Float and Decimal; a bool is not an Int; a dict becomes a record by field
     names (`defaults(rt)` supplies the defaults of fields it omits); Python sets become
     `SglSet`s in sorted order (a host set's own order depends on the hash seed).
-    Recursion follows the depth of the TYPE, which is small, never the data's.
+    Recursion follows the depth of the TYPE, which is small, never the data's. An Int (or an
+    Int widened to Float or Decimal) of more than `int_bits` bits is refused, as SGL would
+    refuse to compute it.
     """
-    return _Converter(defaults).convert(value, type, path)
+    return _Converter(defaults, int_bits).convert(value, type, path)
 
 
 class _Converter:
-    def __init__(self, defaults: RecordDefaults | None) -> None:
+    def __init__(self, defaults: RecordDefaults | None, int_bits: int) -> None:
         self.defaults = defaults
+        self.int_bits = int_bits
+
+    def int_value(self, v: int, path: str) -> int:
+        bits = int.bit_length(v)
+        if bits > self.int_bits:
+            raise SglUsageError(f"{path}: integer too large ({bits:,} bits; limit {self.int_bits:,})", code="E0501",
+                                hint="raise it with Limits(int_bits=...)")
+        return int.__index__(v)
 
     @staticmethod
     def fail(path: str, want: T.Type | str, value: Any) -> SglUsageError:
@@ -791,17 +802,19 @@ class _Converter:
         pt = type(v)
         if t == T.INT:
             if isinstance(v, int) and pt is not bool:
-                return int.__index__(v)
+                return self.int_value(v, path)
         elif t == T.FLOAT:
             if isinstance(v, float):
                 return float(v)
             if isinstance(v, int) and pt is not bool:
                 try:
-                    return float(v)
+                    return float(self.int_value(v, path))
                 except OverflowError:
                     raise SglUsageError(f"{path}: integer too large for a Float", code=E_CONVERT) from None
         elif t == T.DECIMAL:
-            if isinstance(v, Decimal | int) and pt is not bool:
+            if isinstance(v, int) and pt is not bool:
+                return Decimal(self.int_value(v, path))
+            if isinstance(v, Decimal):
                 return Decimal(v)
         elif t == T.BOOL:
             if pt is bool:

@@ -101,6 +101,7 @@ class NativeFunction:
     name: str
     signature: str
     fn: Callable[..., Any]
+    typed: bool = False  # fn(ctx, declared, *args): `declared` is the call's `Declared` result type
     _sig: T.ProcSig | None = None
     _defaults: dict[str, Any] | None = None
 
@@ -169,8 +170,24 @@ def _module(name: str) -> NativeModule:
     return mod
 
 
-def native(module: str, signature: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `fn(ctx, *args)` as function of native module `module` with an SGL signature."""
+@attrs.frozen
+class Declared:
+    """The result type a call of a `typed` native has where it is written (`x: Decimal = json.parse(s)`).
+
+    `defaults(rt)` gives the evaluated field defaults of a record type the program knows.
+    `type` is `ANY` when the program leaves it open (`len(json.parse(s))`).
+    """
+
+    type: T.Type
+    defaults: Callable[[T.RecordT], Mapping[str, Any]]
+
+
+def native(module: str, signature: str, *, typed: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `fn(ctx, *args)` as function of native module `module` with an SGL signature.
+
+    `typed=True`: the result type is a type variable fixed by where the call is written, and
+    `fn(ctx, declared, *args)` receives it as a `Declared` (so it can check what it returns).
+    """
     name = signature.split("(", 1)[0].strip()
     if not name.isidentifier():
         raise ValueError(f"bad native signature {signature!r}")
@@ -179,7 +196,7 @@ def native(module: str, signature: str) -> Callable[[Callable[..., Any]], Callab
         mod = _module(module)
         if name in mod.functions:
             raise ValueError(f"native {module}.{name} registered twice")
-        mod.functions[name] = NativeFunction(module, name, signature, fn)
+        mod.functions[name] = NativeFunction(module, name, signature, fn, typed)
         return fn
     return register
 

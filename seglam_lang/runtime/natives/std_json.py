@@ -14,21 +14,36 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable
 from typing import Any
 
+from seglam_lang.check.types import ANY
 from seglam_lang.runtime import cost, jsontext
-from seglam_lang.runtime.natives import native
+from seglam_lang.runtime.convert import ConvertError, from_json
+from seglam_lang.runtime.natives import Declared, native
 
 
-def _load(ctx: Any, text: str) -> Any:
+def _load(ctx: Any, text: str, parse_float: Callable[[str], Any] = float) -> Any:
     ctx.charge_items(len(text))  # the C parser: about an item's time per character
-    return jsontext.loads(text)
+
+    def parse_int(digits: str) -> int:
+        value = jsontext.json_int(digits)
+        ctx.check_int_bits(value.bit_length())
+        return value
+
+    return jsontext.loads(text, parse_float=parse_float, parse_int=parse_int)
 
 
-@native("std.json", "parse(text: Str) -> T")
-def parse(ctx: Any, text: str) -> Any:
-    """The value of a JSON text; its type is the one the caller declares."""
-    return _load(ctx, text)
+@native("std.json", "parse(text: Str) -> T", typed=True)
+def parse(ctx: Any, declared: Declared, text: str) -> Any:
+    """The value of a JSON text, read as the type the caller declares (an error when it does not fit)."""
+    if declared.type == ANY:  # left open by the program: the JSON as it is
+        return _load(ctx, text)
+    data = _load(ctx, text, parse_float=decimal.Decimal)  # exact until the declared type says Float
+    try:
+        return from_json(data, declared.type, declared.defaults)
+    except ConvertError as e:
+        raise ValueError(f"json.parse: the JSON does not fit {declared.type}: {e}") from None
 
 
 @native("std.json", "parse_map(text: Str) -> Map[Str, Str]")

@@ -15,8 +15,18 @@ from typing import Any
 from seglam_lang.runtime.natives import native
 
 
-def _log2_factorial(n: int) -> float:
-    return math.lgamma(n + 1) / math.log(2)
+def _log2_falling(n: int, k: int) -> float:
+    """log2(n * (n-1) * ... * (n-k+1)) for 0 <= k <= n, within a few bits, for any size of n."""
+    if k <= 64:
+        return sum(math.log2(n - i) for i in range(k))
+    if n < 1 << 53:  # lgamma is exact enough while n fits a float's mantissa
+        return (math.lgamma(n + 1) - math.lgamma(n - k + 1)) / math.log(2)
+    return k * math.log2(n) if k < 1 << 53 else math.inf  # every factor is n to within (1 - k/n)
+
+
+def _bits(log2: float) -> int:
+    """The bit length of a result whose log2 is `log2` (a huge stand-in when it is not finite)."""
+    return int(log2) + 1 if log2 < 1e18 else 10**18
 
 
 @native("std.math", "isqrt(n: Int) -> Int")
@@ -30,7 +40,7 @@ def factorial(ctx: Any, n: int) -> int:
     """n! for n >= 0, bounded by the integer size limit (checked before computing)."""
     if n < 0:
         raise ValueError("factorial() not defined for negative values")
-    ctx.check_int_bits(int(_log2_factorial(n)) + 1)
+    ctx.check_int_bits(_bits(_log2_falling(n, n)))
     return math.factorial(n)
 
 
@@ -40,7 +50,8 @@ def comb(ctx: Any, n: int, k: int) -> int:
     if n < 0 or k < 0:
         raise ValueError("comb: n and k must not be negative")
     if k <= n:
-        ctx.check_int_bits(int(_log2_factorial(n) - _log2_factorial(k) - _log2_factorial(n - k)) + 1)
+        k = min(k, n - k)
+        ctx.check_int_bits(_bits(_log2_falling(n, k) - _log2_falling(k, k)))
     return math.comb(n, k)
 
 
@@ -50,7 +61,7 @@ def perm(ctx: Any, n: int, k: int) -> int:
     if n < 0 or k < 0:
         raise ValueError("perm: n and k must not be negative")
     if k <= n:
-        ctx.check_int_bits(int(_log2_factorial(n) - _log2_factorial(n - k)) + 1)
+        ctx.check_int_bits(_bits(_log2_falling(n, k)))
     return math.perm(n, k)
 
 

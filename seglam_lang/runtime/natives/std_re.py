@@ -1,7 +1,7 @@
 """Native module `std.re`: regular expressions with RE2 semantics (linear time, no backtracking).
 
 Owns the functions of `std.re` (see `stdlib/re.sgl` for their examples and properties) and
-the compiled-pattern cache. Invariants:
+the compiled-pattern cache (at most CACHED_PATTERNS patterns, each within RE2's `max_mem`). Invariants:
 - every pattern is compiled by RE2 (`google-re2`): matching time is linear in the text, so no
   pattern is a denial-of-service; backreferences and look-around do not exist;
 - an invalid pattern is an `SglRuntimeError` (E0307) naming RE2's reason; a *literal* invalid
@@ -26,6 +26,10 @@ from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.natives import native, native_record
 from seglam_lang.runtime.values import Record
 
+# The memory of compiled patterns is bounded: RE2 keeps each one (program and match caches)
+# within `check.regex.MAX_MEM`, and this cache keeps at most CACHED_PATTERNS of them.
+CACHED_PATTERNS = 32
+
 MATCH = native_record("std.re", '''
 record Match:
     """One match: its text, span, numbered groups (None when a group did not take part) and named groups."""
@@ -37,7 +41,7 @@ record Match:
 ''')
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=CACHED_PATTERNS)
 def _compile(pattern: str) -> Any:
     try:
         return compile_quiet(pattern)
