@@ -99,10 +99,14 @@ def trigger_index(rows: list[TriggerRow]) -> TriggerIndex:
     return TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors)) for t in rows)
 
 
-def show(value: object) -> str:
-    from seglam_lang.runtime.values import format_value
+LOGGED_ANSWER_CHARS = 2_000  # an answer in the request log or a message is capped: it is a record, not the answer
 
-    return format_value(value)
+
+def show(value: object) -> str:
+    """An answer for the log and for messages: its SGL text, capped at LOGGED_ANSWER_CHARS."""
+    from seglam_lang.runtime.values import format_value_capped
+
+    return format_value_capped(value, LOGGED_ANSWER_CHARS)
 
 
 def miss_detail(outcome: Outcome) -> str:

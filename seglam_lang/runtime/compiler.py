@@ -418,37 +418,49 @@ class ExampleCode:
 # ---------------------------------------------------------------------- type-directed copies
 
 
-def copy_arguments(ctx: RunContext, frame: list, copiers: list[tuple[int, Callable[[Any], Any], Any]]) -> None:
-    """Replace the arguments a mutating proc receives by copies, each paid for first (a
-    shared part is copied once per reference, so `[row] * n` costs n rows)."""
+Copier = Callable[[Any, RunContext], Any]
+
+
+def copy_arguments(ctx: RunContext, frame: list, copiers: list[tuple[int, Copier, Any]]) -> None:
+    """Replace the arguments a mutating proc receives by copies, each paid for first (the
+    charge counts a shared part once per reference: an upper bound of the copy's work)."""
     for i, cp, w in copiers:
         ctx.charge_items(cost.weigh(w, frame[i], ctx.items_left()))
-        frame[i] = cp(frame[i])
+        frame[i] = cp(frame[i], ctx)
 
 
-def copier(t: Type | None) -> Callable[[Any], Any] | None:
-    """A deep copy of a value of type `t` that shares nothing mutable, or None if it has nothing mutable."""
+def copier(t: Type | None) -> Copier | None:
+    """A copy of a value of type `t` that shares nothing mutable with it, or None if it has nothing mutable.
+
+    A collection of immutable items is copied flat. Anything nested is copied whole by
+    `values.deep_copy`, which keeps sharing as it is (as CPython's objects would be shared: in
+    `[row] * 1000000` the copy holds one copied `row` a million times, not a million rows) and
+    checks the memory limit as it goes, so no argument copy can outgrow the memory bound.
+    """
     if t is None:
         return values.deep_copy
     if isinstance(t, OptionalT):
         inner = copier(t.inner)
-        return None if inner is None else (lambda v: None if v is None else inner(v))
-    if isinstance(t, ListT):
-        elem = copier(t.elem)
-        return list if elem is None else (lambda xs: [elem(x) for x in xs])
-    if isinstance(t, MapT):
-        val = copier(t.value)
-        return dict if val is None else (lambda m: {k: val(v) for k, v in m.items()})
-    if isinstance(t, SetT):
-        return values.SglSet
-    if isinstance(t, TupleT):
-        parts = [copier(e) for e in t.elems]
-        if all(p is None for p in parts):
-            return None
-        return lambda tup: tuple(x if p is None else p(x) for p, x in zip(parts, tup))
-    if isinstance(t, RecordT):
-        return values.deep_copy if _record_has_mutable(t, set()) else None
+        return None if inner is None else (lambda v, ctx: None if v is None else inner(v, ctx))
+    flat = _FLAT_COPIES.get(type(t))
+    if flat is not None and not _nested_mutable(t):
+        return lambda v, ctx: flat(v)
+    if isinstance(t, TupleT) and all(copier(e) is None for e in t.elems):
+        return None
+    if isinstance(t, RecordT) and not _record_has_mutable(t, set()):
+        return None
+    if isinstance(t, ListT | MapT | SetT | TupleT | RecordT):
+        return values.deep_copy
     return None
+
+
+_FLAT_COPIES: dict[type, Callable[[Any], Any]] = {ListT: list, MapT: dict, SetT: values.SglSet}
+
+
+def _nested_mutable(t: Type) -> bool:
+    """Can a value of collection type `t` hold a mutable value inside it?"""
+    inner = t.value if isinstance(t, MapT) else t.elem  # type: ignore[attr-defined]
+    return copier(inner) is not None
 
 
 def _record_has_mutable(t: RecordT, seen: set[str]) -> bool:

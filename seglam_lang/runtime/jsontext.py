@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -118,65 +118,65 @@ def _scalar(v: Any) -> str:
 
 def dumps(value: Any, *, leaf: Leaf, key: Key, limit: int, indent: int | None = None,
           sort_keys: bool = False) -> str:
-    """`value` as JSON text (see the module's invariant); LimitExceeded past `limit` characters."""
+    """`value` as JSON text (see the module's invariant); LimitExceeded past `limit` characters.
+
+    The stack holds one open container per level (an iterator over its items), so the memory
+    used besides the text is proportional to the depth, not to the size, of `value`.
+    """
     from seglam_lang.runtime.values import DICT_TYPES, LIST_TYPES, SET_TYPES, Record
 
+    chunks: list[str] = []  # the text so far, joined every 4,096 pieces: small pieces cost 50 bytes each
     out: list[str] = []
     total = 0
     item_sep = ", " if indent is None else ","
-    # The stack holds values to write and, as str, text to emit as it is.
-    stack: list[Any] = [value]
-    depth_text: list[str] = [""]  # the newline + indent of each open level (indented output)
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is _Text:
-            text = v.text
-            if v.close and indent is not None:
-                depth_text.pop()
-        else:
-            items: list[tuple[str | None, Any]] | None = None
-            if t is Record:
-                items = [(f.name, x) for f, x in zip(v.type.fields, v.values)]
-                open_, close = "{", "}"
-            elif t in DICT_TYPES:
-                pairs = sorted(v.items(), key=lambda kv: kv[0]) if sort_keys else v.items()
-                items = [(key(k), x) for k, x in pairs]
-                open_, close = "{", "}"
-            elif t in LIST_TYPES or t is tuple or t in SET_TYPES:
-                items = [(None, x) for x in v]
-                open_, close = "[", "]"
-            if items is None:
-                text = _scalar(leaf(v))
-            elif not items:
-                text = open_ + close
-            else:
-                if indent is None:
-                    inner = outer = ""
-                else:
-                    outer = depth_text[-1] or "\n"
-                    inner = outer + " " * indent
-                    depth_text.append(inner)
-                stack.append(_Text(outer + close, close=True))
-                for n in range(len(items) - 1, -1, -1):
-                    name, x = items[n]
-                    stack.append(x)
-                    lead = (inner if n == 0 else item_sep + inner)
-                    stack.append(_Text(lead + ("" if name is None else _encode_str(name) + ": ")))
-                text = open_
+    stack: list[list[Any]] = []  # [items iterator, closing text, prefix of each item, first item?]
+
+    def emit(text: str) -> None:
+        nonlocal total
         total += len(text)
         if total > limit:
             raise LimitExceeded(f"JSON text too long to build (over {limit:,} characters)", code="E0403",
                                 hint="return a smaller value, or raise it with Limits(str_len=...)")
         out.append(text)
-    return "".join(out)
+        if len(out) >= 4096:
+            chunks.append("".join(out))
+            out.clear()
 
+    def start(v: Any, outer: str) -> None:
+        """Write a scalar, or open a container and push its items."""
+        t = type(v)
+        items: Iterator[tuple[str | None, Any]]
+        if t is Record:
+            n, items, brackets = len(v.values), zip((f.name for f in v.type.fields), v.values), "{}"
+        elif t in DICT_TYPES:
+            pairs = sorted(v.items(), key=lambda kv: kv[0]) if sort_keys else v.items()
+            n, items, brackets = len(v), ((key(k), x) for k, x in pairs), "{}"
+        elif t in LIST_TYPES or t is tuple or t in SET_TYPES:
+            n, items, brackets = len(v), ((None, x) for x in v), "[]"
+        else:
+            emit(_scalar(leaf(v)))
+            return
+        if not n:
+            emit(brackets)
+            return
+        emit(brackets[0])
+        if indent is None:
+            stack.append([items, brackets[1], "", True])
+        else:
+            stack.append([items, (outer or "\n") + brackets[1], (outer or "\n") + " " * indent, True])
 
-class _Text:
-    """Literal text on the writer's stack (brackets, separators, keys)."""
-
-    __slots__ = ("close", "text")
-
-    def __init__(self, text: str, close: bool = False) -> None:
-        self.text = text
-        self.close = close
+    start(value, "")
+    while stack:
+        frame = stack[-1]
+        item = next(frame[0], None)
+        if item is None:
+            stack.pop()
+            emit(frame[1])
+            continue
+        name, x = item
+        lead = frame[2] if frame[3] else item_sep + frame[2]
+        frame[3] = False
+        emit(lead if name is None else lead + _encode_str(name) + ": ")
+        start(x, frame[2])
+    chunks.append("".join(out))
+    return "".join(chunks)

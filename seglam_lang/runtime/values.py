@@ -36,7 +36,7 @@ from typing import Any
 from seglam_lang.check import types as T
 from seglam_lang.codes import E_CONVERT, E_FROZEN_AT_RUN, E_INT_SIZE, E_STRING_LENGTH, E_TYPE, E_VALUE
 from seglam_lang.errors import LimitExceeded, SglRuntimeError, SglUsageError
-from seglam_lang.runtime.limits import DEFAULT_LIMITS
+from seglam_lang.runtime.limits import DEFAULT_LIMITS, LARGE_ALLOCATION, RunContext
 
 # CPython's default limit on int <-> decimal text (sys.int_info.default_max_str_digits).
 INT_MAX_STR_DIGITS = 4300
@@ -425,14 +425,26 @@ def _children(v: Any) -> Iterable[Any]:
     return ()
 
 
-def _rebuild(root: Any, make: Callable[[Any, Callable[[Any], Any]], Any]) -> Any:
+def _rebuild(root: Any, make: Callable[[Any, Callable[[Any], Any]], Any], ctx: RunContext | None = None) -> Any:
     """Rebuild `root` bottom-up with `make(node, get)` per container, without recursion.
 
     `get(child)` gives the rebuilt child. Shared sub-values are rebuilt once (aliasing is
-    kept, as `copy.deepcopy` keeps it); a value containing itself is an error.
+    kept, as `copy.deepcopy` keeps it); a value containing itself is an error. With a run's
+    `ctx`, the memory limit is checked every LARGE_ALLOCATION containers rebuilt.
     """
     if type(root) in ATOMS:
         return root
+    if ctx is not None:
+        inner = make
+        count = 0
+
+        def make(v: Any, get: Callable[[Any], Any]) -> Any:
+            nonlocal count
+            count += 1
+            if count % LARGE_ALLOCATION == 0:
+                ctx.check_memory()
+            return inner(v, get)
+
     done: dict[int, Any] = {}
     active: set[int] = set()
     keep: list[Any] = []  # keeps originals alive so their ids stay unique during the walk
@@ -480,9 +492,12 @@ _DEEP_COPY = _copy_make(list, dict, SglSet)
 _FREEZE = _copy_make(FrozenList, FrozenDict, FrozenSglSet)
 
 
-def deep_copy(value: Any) -> Any:
-    """A copy sharing no mutable part with `value` (frozen parts come back mutable)."""
-    return _rebuild(value, _DEEP_COPY)
+def deep_copy(value: Any, ctx: RunContext | None = None) -> Any:
+    """A copy sharing no mutable part with `value` (frozen parts come back mutable).
+
+    Sharing inside `value` is kept. Given a run's `ctx`, the copy is held to its memory limit.
+    """
+    return _rebuild(value, _DEEP_COPY, ctx)
 
 
 def freeze(value: Any) -> Any:
@@ -619,10 +634,11 @@ _VIEW_TYPES = {type({}.keys()): "dict_keys", type({}.values()): "dict_values", t
 class _Printer:
     """One iterative printer; `sgl` selects SGL literal syntax over Python's repr."""
 
-    def __init__(self, sgl: bool, limit: int) -> None:
+    def __init__(self, sgl: bool, limit: int, truncate: bool = False) -> None:
         self.sgl = sgl
         self.leaf = _sgl_leaf if sgl else _py_leaf
         self.limit = limit
+        self.truncate = truncate  # past the limit: the text so far and TRUNCATED, not an error
 
     def parts(self, v: Any) -> list[tuple[bool, Any]] | None:
         """The pieces of a container as (is_text, item) in print order; None for a leaf."""
@@ -678,6 +694,9 @@ class _Printer:
                 item = text
             total += len(item)
             if total > limit:
+                if self.truncate:
+                    out.append(item[:len(item) - (total - limit)])
+                    return "".join(out) + TRUNCATED
                 raise LimitExceeded(f"text too long to build (over {limit:,} characters)", code=E_STRING_LENGTH,
                                     hint="raise it with Limits(str_len=...)")
             out.append(item)
@@ -692,6 +711,18 @@ class _Printer:
 def format_value(v: Any, *, limit: int = HOST_PRINT_LIMIT) -> str:
     """`v` as SGL source text that parses (and evaluates) back to an equal value."""
     return _Printer(True, limit).render(v)
+
+
+TRUNCATED = " ... (truncated)"
+
+
+def format_value_capped(v: Any, cap: int) -> str:
+    """`format_value(v)` when it has at most `cap` characters, else its first `cap` and TRUNCATED.
+
+    For records of values (logs, messages): it never fails for length and never builds more
+    than `cap` characters of a huge value.
+    """
+    return _Printer(True, cap, truncate=True).render(v)
 
 
 def repr_of(v: Any, limit: int = HOST_PRINT_LIMIT) -> str:
@@ -757,7 +788,7 @@ class _Converter:
     def int_value(self, v: int, path: str) -> int:
         bits = int.bit_length(v)
         if bits > self.int_bits:
-            raise SglUsageError(f"{path}: integer too large ({bits:,} bits; limit {self.int_bits:,})", code="E0501",
+            raise SglUsageError(f"{path}: integer too large ({bits:,} bits; limit {self.int_bits:,})", code=E_CONVERT,
                                 hint="raise it with Limits(int_bits=...)")
         return int.__index__(v)
 
