@@ -143,6 +143,7 @@ def _fixed_weight(t: T.Type, outer: frozenset[T.Type] = frozenset()) -> int | No
     else:
         return None
     for e in elems:
+        e = e.inner if isinstance(e, T.OptionalT) else e  # `next: Node?` refers back to Node
         w = None if e in outer or e == t else _fixed_weight(e, outer | {t})
         if w is None:
             return None
