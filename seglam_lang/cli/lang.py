@@ -145,27 +145,14 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
         result = module.call_sgl(proc, args, kwargs, limits=limits)
     except SglError as e:
         fail_with(sources, e)
-    try:  # both printers stop with E0403 past 64M characters, before building more
-        text = _json_text(result, to_json) if as_json else format_value(result)
-    except ConvertError as e:
-        fail(f"{proc}: cannot write the result as JSON: {e}", EXIT_FAILURE, error_code=e.diagnostic.code)
-    except SglError as e:
-        fail_with(sources, e)
-    click.echo(text)
-
-
-def _json_text(value: Any, to_json: Callable[[Any], Any]) -> str:
-    """`--json` output: `to_json`'s rules, written without recursion and within HOST_PRINT_LIMIT."""
-    from seglam_lang.runtime.jsontext import dumps
-    from seglam_lang.runtime.values import HOST_PRINT_LIMIT
-
-    def key(k: Any) -> str:
-        if type(k) is str:
-            return k
-        data = to_json(k) if not isinstance(k, tuple) else None
-        return data if isinstance(data, str) else dumps(k, leaf=to_json, key=key, limit=HOST_PRINT_LIMIT)
-
-    return dumps(value, leaf=to_json, key=key, limit=HOST_PRINT_LIMIT)
+    if as_json:
+        try:
+            text = json.dumps(to_json(result), ensure_ascii=False)
+        except ConvertError as e:
+            fail(f"{proc}: cannot write the result as JSON: {e}", EXIT_FAILURE, error_code=e.diagnostic.code)
+        click.echo(text)
+    else:
+        click.echo(format_value(result))
 
 
 def fail_with(sources: _Sources, e: SglError) -> NoReturn:
