@@ -393,7 +393,7 @@ def _untyped_value(alias: str, attr: str) -> Callable[..., Any]:
     """`json.parse` as a function value whose result type is open: it cannot know what to read."""
     def call(*args: Any) -> Any:
         raise SglRuntimeError(f"`{alias}.{attr}` given as a function value does not know the type to read",
-                              code="E0310", hint=f"call it where its result is declared: `x: T = {alias}.{attr}(...)`")
+                              code=E_TYPE, hint=f"call it where its result is declared: `x: T = {alias}.{attr}(...)`")
     return call
 
 

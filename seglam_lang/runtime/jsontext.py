@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
+from seglam_lang.codes import E_STRING_LENGTH
 from seglam_lang.errors import LimitExceeded
 
 MAX_DEPTH = 512            # arrays and objects nested in each other
@@ -135,7 +136,7 @@ def dumps(value: Any, *, leaf: Leaf, key: Key, limit: int, indent: int | None = 
         nonlocal total
         total += len(text)
         if total > limit:
-            raise LimitExceeded(f"JSON text too long to build (over {limit:,} characters)", code="E0403",
+            raise LimitExceeded(f"JSON text too long to build (over {limit:,} characters)", code=E_STRING_LENGTH,
                                 hint="return a smaller value, or raise it with Limits(str_len=...)")
         out.append(text)
         if len(out) >= 4096:

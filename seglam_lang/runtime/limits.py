@@ -178,7 +178,7 @@ class RunContext:
         if r > self.max_reentries:
             raise LimitExceeded(
                 f"call depth limit exceeded ({self.max_reentries:,} calls nested through built-ins such as "
-                "sorted(key=...) or sum(...) of a generator: the thread's stack holds no more)", code="E0406",
+                "sorted(key=...) or sum(...) of a generator: the thread's stack holds no more)", code=E_DEPTH,
                 hint="look for recursion through a built-in, or run in a thread with a larger stack")
         self.reentries = r
 
