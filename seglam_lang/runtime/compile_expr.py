@@ -272,7 +272,8 @@ class ExprCompiler:
         def display(f: list) -> dict:
             d = {}
             for k, v in pairs:
-                d[k(f)] = v(f)
+                key = k(f)  # the key first, as CPython does (`d[k(f)] = v(f)` would run v first)
+                d[key] = v(f)
             return d
 
         return _guard(display, self.where(e))
@@ -368,7 +369,8 @@ class ExprCompiler:
         key, val = self.expr(e.key), self.expr(e.value)
 
         def add(out: dict, f: list) -> None:
-            out[key(f)] = val(f)
+            k = key(f)  # the key first, as CPython does
+            out[k] = val(f)
 
         return self._collect(e.generators, add, dict, self.where(e))
 
