@@ -8,7 +8,9 @@ family's name or `family.proc` as `sgl ask --json` prints it.
 
 Invariants:
 - a family whose file changed, or which no longer loads or verifies, is marked tampered by
-  `verify` and never run; a file that changed and passes is stored as a new version;
+  `verify` and never run. A hand edit that changes the syntax tree is reported as a unified
+  diff (stored version against the file) and stored only with `accept`, after it passes the
+  admission checks; an edit of layout or comments only (the same tree) is stored without;
 - `reindex` rebuilds the index from the files: content that passed verification before
   keeps its status, anything else is `unverified` (or `tampered` when it does not load); a
   file whose name is not a family name is skipped and reported (a name becomes a path);
@@ -21,6 +23,7 @@ Invariants:
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,6 +52,8 @@ class VerifyResult:
     family: str
     passed: bool
     summary: str
+    # A hand edit that changes behaviour, not accepted: the stored version against the file.
+    diff: str | None = None
 
 
 class Administration:
@@ -187,14 +192,24 @@ class Administration:
 
     # ------------------------------------------------------------ re-checking
 
-    def verify(self, names: Iterable[str] | None = None) -> list[VerifyResult]:
-        """Re-check families (all by default) from their files. A file that changed is
-        stored as a new version when it passes; one that fails is marked and never run."""
+    def verify(self, names: Iterable[str] | None = None, *, accept: bool = False) -> list[VerifyResult]:
+        """Re-check families (all by default) from their files. A file whose syntax tree
+        differs from the stored version's is a hand edit: without `accept` it is reported
+        with a diff, marked tampered and nothing is stored; with `accept` (or when only
+        layout and comments changed) it is verified and stored as a new version when it
+        passes. A file that fails is marked and never run."""
         results = []
         for row in [self.store.require(n) for n in names] if names is not None else self.store.families():
             try:
                 # A file left by an interrupted write is repaired first; an edited one is re-checked as it is.
                 source = self.store.read_current(row.name)[0] or self.store.current_path(row.name).read_text()
+                edit = None if _hash(source) == row.hash else self._hand_edit(row, source)
+                if edit is not None and edit.diff and not accept:
+                    reason = (f"the file was edited by hand and its code differs from version {row.version}; "
+                              f"nothing stored (review the diff, then `sgl cache verify --accept {row.name}`)")
+                    self.store.set_status(row.name, TAMPERED, reason)
+                    results.append(VerifyResult(row.name, False, reason, edit.diff))
+                    continue
                 prepared = self.admission.prepare(source, row.name)
                 self.admission.specific_in_fact(prepared)
                 verification = self.admission.verify(prepared.module)
@@ -203,15 +218,39 @@ class Administration:
                 results.append(VerifyResult(row.name, False, str(e)))
                 continue
             status = SUSPENDED if row.status == SUSPENDED else ACTIVE
-            if verification.passed and _hash(source) != row.hash:
+            if verification.passed and edit is not None:
                 self.store.put(row.name, source, origin=prepared.module.origin, triggers=prepared.triggers,
-                               verification=verification, note="re-verified after the file changed", status=status)
+                               verification=verification, note=edit.note, status=status)
             else:
                 self.store.record_verification(row.name, verification,
                                                status=status if verification.passed else TAMPERED,
                                                reason=None if verification.passed else verification.summary)
             results.append(VerifyResult(row.name, verification.passed, verification.summary))
         return results
+
+    def _hand_edit(self, row: FamilyRow, source: str) -> _HandEdit:
+        """How the file differs from the stored version: layout and comments only (the same
+        syntax tree; no diff), or code (a unified diff). A file or stored version that
+        does not parse differs in code."""
+        from seglam_lang.errors import SglError
+        from seglam_lang.syntax.parser import parse
+
+        try:
+            stored = self.store.read_version(row.name, row.version)
+        except StoreError:
+            stored = ""
+        try:
+            same_tree = parse(stored, row.name) == parse(source, row.name)
+        except SglError:
+            same_tree = False
+        if same_tree:
+            return _HandEdit(None, "hand edit of layout or comments only (same syntax tree), stored by verify")
+        diff = "".join(difflib.unified_diff(
+            stored.splitlines(keepends=True), source.splitlines(keepends=True),
+            fromfile=f"{row.name} version {row.version} (stored)", tofile=f"{row.name}.sgl (file)"))
+        if diff and not diff.endswith("\n"):
+            diff += "\n"
+        return _HandEdit(diff, "hand edit accepted by `sgl cache verify --accept`")
 
     def reindex(self) -> list[str]:
         """Rebuild the index from `procedures/*.sgl`; return problems found. Files whose
@@ -278,6 +317,12 @@ class Administration:
             except (CacheError, StoreError, OSError) as e:
                 results.append((name, f"rejected: {e}"))
         return results
+
+
+@attrs.frozen
+class _HandEdit:
+    diff: str | None  # None: the same syntax tree as the stored version
+    note: str  # the history note of the version it becomes
 
 
 def _hash(source: str) -> str:

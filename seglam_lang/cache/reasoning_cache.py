@@ -156,8 +156,8 @@ class ReasoningCache:
     def rm(self, name: str) -> None:
         self.administration.rm(name)
 
-    def verify(self, names: Iterable[str] | None = None) -> list[VerifyResult]:
-        return self.administration.verify(names)
+    def verify(self, names: Iterable[str] | None = None, *, accept: bool = False) -> list[VerifyResult]:
+        return self.administration.verify(names, accept=accept)
 
     def reindex(self) -> list[str]:
         return self.administration.reindex()

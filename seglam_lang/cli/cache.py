@@ -302,13 +302,17 @@ def replace_command(name: str, file: str, cache_dir: str | None) -> None:
 
 @cache_group.command("verify")
 @click.argument("names", nargs=-1)
+@click.option("--accept", is_flag=True,
+              help="Store hand edits that change the code (after they verify); without it they are shown as a diff.")
 @_cache_option
 @_errors
-def verify_command(names: tuple[str, ...], cache_dir: str | None) -> None:
+def verify_command(names: tuple[str, ...], accept: bool, cache_dir: str | None) -> None:
     """Re-verify families (all by default) from their files."""
-    results = _open(cache_dir).verify(names or None)
+    results = _open(cache_dir).verify(names or None, accept=accept)
     for r in results:
         click.echo(f"{'ok  ' if r.passed else 'FAIL'} {r.family}: {r.summary}")
+        if r.diff:
+            click.echo(r.diff, nl=False)
     if any(not r.passed for r in results):
         raise SystemExit(EXIT_FAILURE)
 

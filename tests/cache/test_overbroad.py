@@ -98,13 +98,13 @@ def test_the_compile_loop_gets_a_repair_diagnostic(cache: ReasoningCache) -> Non
 def test_verify_flags_an_over_broad_trigger_already_stored(cache: ReasoningCache) -> None:
     path = cache.store.current_path("words")
     path.write_text(path.read_text().replace('@when("sort {words} alphabetically")', '@when("{words}")'))
-    (result,) = cache.verify(["words"])
+    (result,) = cache.verify(["words"], accept=True)
     assert not result.passed and "E0242" in result.summary
     assert cache.store.require("words").status == "tampered"
     path = cache.store.current_path("dates")
     extra = '@when("what is {thing}")\nproc dates_any(thing: Str) -> Int:\n    return 0\n\n'
     path.write_text(path.read_text().replace("origin:", extra + "origin:"))
-    (result,) = cache.verify(["dates"])
+    (result,) = cache.verify(["dates"], accept=True)
     assert not result.passed and "over-broad" in result.summary and cache.store.require("dates").status == "tampered"
     assert cache.lookup("What is the capital of France?").hits == ()
 

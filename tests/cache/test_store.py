@@ -48,8 +48,8 @@ def test_tampered_file_is_reported_and_never_run(cache: ReasoningCache) -> None:
         fresh.ask("what is 1+1")
     assert any("does not match the index" in p for p in fresh.problems)
     assert fresh.store.family("arith").status == TAMPERED
-    # `verify` re-checks the edited file; it passes, so it becomes version 2 and runs again
-    results = {r.family: r.passed for r in fresh.verify(["arith"])}
+    # `verify --accept` re-checks the edited file; it passes, so it becomes version 2 and runs again
+    results = {r.family: r.passed for r in fresh.verify(["arith"], accept=True)}
     assert results == {"arith": True}
     assert fresh.store.family("arith").version == 2
     assert fresh.ask("what is 1+1").answer == 2
