@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,12 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
     from seglam_lang.runtime import natives as natives_pkg
     from seglam_lang.syntax.tables import resource_dir
 
+    # An allow-list, checked before any path is built from the name: a name from a source
+    # file never reaches the file system unless it is one of the shipped modules.
+    if name not in _shipped():
+        known = ", ".join(sorted(available())) or "none"
+        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
+                           hint=f"standard modules: {known}")
     native = natives_pkg.native_module(name)
     path = resource_dir("stdlib") / f"{short}.sgl"
     sgl = None
@@ -113,22 +120,24 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
         from seglam_lang.runtime.module import load
 
         sgl = load(path, name=name)
-    if sgl is None and native is None:
-        known = ", ".join(sorted(available())) or "none"
-        raise SglTypeError(f"unknown module `{name}`", code=E_UNKNOWN_MODULE, span=span, file=file,
-                           hint=f"standard modules: {known}")
     return StdModule(name, sgl, native)
 
 
-def available() -> set[str]:
-    """The names of every standard module (SGL files and native registrations)."""
+@functools.cache
+def _shipped() -> frozenset[str]:
+    """Every standard module, private helpers (`std._x`) included: SGL files and native ones."""
     from seglam_lang.runtime import natives as natives_pkg
     from seglam_lang.syntax.tables import resource_dir
 
     names = {f"std.{p.stem}" for p in resource_dir("stdlib").glob("*.sgl")}
     natives_dir = Path(natives_pkg.__file__).parent
     names.update(f"std.{p.stem[4:]}" for p in natives_dir.glob("std_*.py"))
-    return {n for n in names if not n.startswith("std._")}
+    return frozenset(names)
+
+
+def available() -> set[str]:
+    """The names of the public standard modules (what `use std.<name>` may name)."""
+    return {n for n in _shipped() if not n.startswith("std._")}
 
 
 class Imports:

@@ -30,6 +30,11 @@ HOST = {"h": ("(x: Int) -> Int", lambda x: x + 1)}
 # A body is indented into `proc main() -> Str:` after `RECORD`; a text starting with `proc`,
 # `use` or `record` is a whole module.
 CASES: list[tuple[str, str, type[SglError]]] = [
+    # module names reach the file system and the import system only through the allow-list
+    ("use a name too long for a path", "use std." + "money1" * 60 + "\nproc main() -> Int:\n    return 1", SglTypeError),
+    ("use the natives package", "use std.__init__\nproc main() -> Int:\n    return 1", SglTypeError),
+    ("use a Python module", "use std.os\nproc main() -> Int:\n    return 1", SglTypeError),
+    ("use a native file by its Python name", "use std.std_json\nproc main() -> Int:\n    return 1", SglTypeError),
     # format-string traversal
     ("str.format field path", 'return "{0.__class__}".format(1)', SglTypeError),
     ("str.format plain", 'return "{}".format(1)', SglTypeError),
