@@ -19,7 +19,6 @@ Invariants:
 
 from __future__ import annotations
 
-import functools
 import threading
 from pathlib import Path
 from typing import Any
@@ -123,7 +122,6 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
     return StdModule(name, sgl, native)
 
 
-@functools.cache
 def _shipped() -> frozenset[str]:
     """Every standard module, private helpers (`std._x`) included: SGL files and native ones."""
     from seglam_lang.runtime import natives as natives_pkg
