@@ -36,6 +36,10 @@ _SYNTAX_DIR = Path(__file__).resolve().parent
 _NODE_CLASSES: dict[str, type] = {
     name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and attrs.has(cls)
 }
+# Fields are stored in declaration order and given back by name: some are keyword-only.
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    name: tuple(a.name for a in attrs.fields(cls) if a.name != "span") for name, cls in _NODE_CLASSES.items()
+}
 _MEMORY_LIMIT = 256  # parsed modules kept in this process
 _memory: dict[str, ast.Module] = {}
 
@@ -64,11 +68,10 @@ def _decode(value: Any) -> Any:
         return tuple(_decode(v) for v in value)
     if isinstance(value, list):
         name, span, *fields = value
-        cls = _NODE_CLASSES[name]
-        decoded = [_decode(f) for f in fields]
-        if span is None:
-            return cls(*decoded)
-        return cls(*decoded, span=Span(*span))
+        kwargs = dict(zip(_FIELD_NAMES[name], (_decode(f) for f in fields), strict=True))
+        if span is not None:
+            kwargs["span"] = Span(*span)
+        return _NODE_CLASSES[name](**kwargs)
     return value
 
 
