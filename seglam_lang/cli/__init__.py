@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("seglam_lang.cli.lang:fmt_command", "Format SGL files in place (or check that they are formatted)."),
     "test": ("seglam_lang.cli.test:test_command", "Run the examples and properties of SGL files."),
     "ask": ("seglam_lang.cli.cache:ask_command", "Answer a request through the reasoning cache."),
+    "batch": ("seglam_lang.cli.batch:batch_command", "Answer every request of a JSONL file through the reasoning cache."),
     "cache": ("seglam_lang.cli.cache:cache_group", "Inspect and manage a reasoning cache."),
     "repl": ("seglam_lang.tooling.repl:repl_command", "Evaluate SGL interactively (or each line of a pipe)."),
     "explain": ("seglam_lang.tooling.explain:explain_command", "Explain an error code, with a mistake and its fix."),

@@ -112,20 +112,30 @@ def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str 
     return value
 
 
+def compiler_options(fn: F) -> F:
+    """The options that configure the compiler of a miss (`--compiler`, `--record`,
+    `--max-rounds`, `--max-llm-calls`), shared by `sgl ask` and `sgl batch`."""
+    for option in reversed((
+        click.option("--compiler", "compiler_spec", default=None, callback=_check_compiler_spec,
+                     help="On a miss: anthropic[:MODEL], openai:MODEL@BASE_URL or replay:FILE.jsonl "
+                          "(default: $SGL_COMPILER, else anthropic when ANTHROPIC_API_KEY is set)."),
+        click.option("--record", "record", type=click.Path(dir_okay=False), default=None,
+                     help="Append the compiler's replies to this JSONL file (replay them with replay:FILE)."),
+        click.option("--max-rounds", type=click.IntRange(min=0), default=3, show_default=True,
+                     help="Repair rounds after a reply that does not verify."),
+        click.option("--max-llm-calls", type=click.IntRange(min=0), default=None,
+                     help="At most this many LLM calls for one request (default: 1 + max rounds)."),
+    )):
+        fn = option(fn)
+    return fn
+
+
 @click.command("ask")
 @click.argument("request")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and how it was found as JSON.")
 @_cache_option
-@click.option("--compiler", "compiler_spec", default=None, callback=_check_compiler_spec,
-              help="On a miss: anthropic[:MODEL], openai:MODEL@BASE_URL or replay:FILE.jsonl "
-                   "(default: $SGL_COMPILER, else anthropic when ANTHROPIC_API_KEY is set).")
-@click.option("--record", "record", type=click.Path(dir_okay=False), default=None,
-              help="Append the compiler's replies to this JSONL file (replay them with replay:FILE).")
+@compiler_options
 @click.option("--show-prompt", is_flag=True, help="On a miss, print the prompt that would be sent and stop.")
-@click.option("--max-rounds", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Repair rounds after a reply that does not verify.")
-@click.option("--max-llm-calls", type=click.IntRange(min=0), default=None,
-              help="At most this many LLM calls for this request (default: 1 + max rounds).")
 @_errors
 def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spec: str | None, record: str | None,
                 show_prompt: bool, max_rounds: int, max_llm_calls: int | None) -> None:

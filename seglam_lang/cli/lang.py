@@ -16,10 +16,8 @@ Invariants:
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, emit_json_failure, fail
+from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, trace_lines
 
 if TYPE_CHECKING:
@@ -352,18 +351,5 @@ def fmt_command(paths: tuple[Path, ...], check_only: bool) -> None:
 
 def _write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` so a reader sees the old file or the new one, never half of one."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_output(path, newline="") as f:
+        f.write(text)
