@@ -33,18 +33,18 @@ import attrs
 
 from seglam_lang.cache.admission import Admission, answer_of, answers_match, check_case
 from seglam_lang.cache.errors import CacheError, StoreError
-from seglam_lang.cache.lookup import miss_detail, show
-from seglam_lang.cache.store import (
+from seglam_lang.cache.index import (
     ACTIVE,
     SUSPENDED,
     TAMPERED,
     UNVERIFIED,
+    CacheStore,
     FamilyRow,
     LogSettings,
-    Store,
     check_family_name,
     content_hash,
 )
+from seglam_lang.cache.lookup import miss_detail, show
 
 
 @attrs.frozen
@@ -59,7 +59,7 @@ class VerifyResult:
 class Administration:
     """The management verbs of one cache folder."""
 
-    def __init__(self, store: Store, admission: Admission) -> None:
+    def __init__(self, store: CacheStore, admission: Admission) -> None:
         self.store = store
         self.admission = admission
 
@@ -94,10 +94,8 @@ class Administration:
         if version is not None:
             return self.store.read_version(name, version)
         row = self.store.require(name)
-        try:
-            return self.store.current_path(row.name).read_text()
-        except FileNotFoundError:
-            return self.store.read_version(name, row.version)
+        current = self.store.current_text(row.name)
+        return current if current is not None else self.store.read_version(name, row.version)
 
     def why(self, name: str) -> dict[str, Any]:
         """Why a family exists: its origin (the current version's, else the first version's
@@ -202,7 +200,9 @@ class Administration:
         for row in [self.store.require(n) for n in names] if names is not None else self.store.families():
             try:
                 # A file left by an interrupted write is repaired first; an edited one is re-checked as it is.
-                source = self.store.read_current(row.name)[0] or self.store.current_path(row.name).read_text()
+                source = self.store.read_current(row.name)[0] or self.store.current_text(row.name)
+                if source is None:
+                    raise StoreError(f"{row.name}: its current source is missing")
                 edit = None if _hash(source) == row.hash else self._hand_edit(row, source)
                 if edit is not None and edit.diff and not accept:
                     reason = (f"the file was edited by hand and its code differs from version {row.version}; "
@@ -253,20 +253,18 @@ class Administration:
         return _HandEdit(diff, "hand edit accepted by `sgl cache verify --accept`")
 
     def reindex(self) -> list[str]:
-        """Rebuild the index from `procedures/*.sgl`; return problems found. Files whose
-        content passed verification before keep their status; others are `unverified`
-        (run `verify`) or `tampered` (they do not load)."""
+        """Rebuild the index from the current sources (a folder's `procedures/*.sgl`); return
+        problems found. Sources whose content passed verification before keep their status;
+        others are `unverified` (run `verify`) or `tampered` (they do not load)."""
         previous = {f.name: f for f in self.store.families()}
         entries = []
         problems = []
-        for path in self.store.current_files():
-            name = path.stem
+        for name, source in self.store.current_sources():
             try:
                 check_family_name(name)
             except StoreError as e:  # e.g. `procedures/...sgl`: never registered, never a path
-                problems.append(f"{path.name}: skipped: {e}")
+                problems.append(f"{name}.sgl: skipped: {e}")
                 continue
-            source = path.read_text(errors="replace")
             try:
                 prepared = self.admission.prepare(source, name)
             except (CacheError, StoreError) as e:

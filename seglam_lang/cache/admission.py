@@ -30,10 +30,10 @@ import attrs
 
 from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.index import ACTIVE, CacheStore, TriggerRow, Verification, check_family_name
 from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
 from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
 from seglam_lang.cache.provenance import origin_problem
-from seglam_lang.cache.store import ACTIVE, Store, TriggerRow, Verification, check_family_name
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
@@ -85,7 +85,7 @@ def validate_triggers(module: Module) -> list[TriggerRow]:
 class Admission:
     """Verifies and stores modules in one cache folder."""
 
-    def __init__(self, store: Store, limits: Limits | None, host: Mapping[str, Any] | None,
+    def __init__(self, store: CacheStore, limits: Limits | None, host: Mapping[str, Any] | None,
                  verify_options: Mapping[str, Any] | None) -> None:
         self.store = store
         self.limits = limits

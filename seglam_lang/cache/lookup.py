@@ -9,8 +9,11 @@ Invariants:
   module needs, or any LLM SDK; a module is parsed once per process (on first use) and kept
   while its index entry is unchanged;
 - any change to the store (this process's or another's) is noticed on the next `find`
-  (`Store.generation`, bumped by every change but the request log), and a thread that sees
-  a generation also sees the index built for it;
+  (`CacheStore.generation`, bumped by every change but the request log; a store that pushes
+  changes, PostgreSQL, has `refresh` called from its listener thread as soon as one is
+  announced), and a thread that sees a generation also sees the index built for it;
+- a hit reads nothing from the store when the family's module is loaded: the generation
+  of a pushing store is kept in memory, and the request log may be batched by the store;
 - a family runs only when active and its file matches the index (see `store`), and only
   through triggers its file declares: when a module is loaded, the index's triggers for it
   are compared with the module's own; a stored module that no longer loads, or whose
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import attrs
 
 from seglam_lang.cache.errors import CacheError, CacheMiss
+from seglam_lang.cache.index import ACTIVE, TAMPERED, CacheStore, FamilyRow, TriggerRow
 from seglam_lang.cache.llm_protocol import Spend
 from seglam_lang.cache.matcher import (
     Hit,
@@ -38,7 +42,6 @@ from seglam_lang.cache.matcher import (
     encode_anchors,
     trigger_anchors,
 )
-from seglam_lang.cache.store import ACTIVE, TAMPERED, FamilyRow, Store, TriggerRow
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
@@ -123,7 +126,7 @@ def miss_detail(outcome: Outcome) -> str:
 class Lookup:
     """The cache folder's procedures as this process sees them. Thread-safe."""
 
-    def __init__(self, store: Store, limits: Limits | None, host: Mapping[str, Any] | None,
+    def __init__(self, store: CacheStore, limits: Limits | None, host: Mapping[str, Any] | None,
                  log_requests: bool) -> None:
         self.store = store
         self.limits = limits
@@ -137,6 +140,7 @@ class Lookup:
         self._loading = threading.local()  # per thread: ms spent loading modules since `start`
         self.matcher = Matcher(TriggerIndex(), self.load_family, limits)
         self.problems: list[str] = []  # tampered files and the like, found while answering
+        store.watch(self.refresh)  # a store that pushes changes has the index rebuilt off the hot path
 
     def refresh(self) -> None:
         """Rebuild the in-memory index when the store changed (in any process)."""

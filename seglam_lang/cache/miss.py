@@ -5,11 +5,12 @@ offered (the nearest procedures, the cases a person rejected, the names taken), 
 through the `llm_protocol` seam, admission of the module it returns, and the accounting of
 what it cost.
 
-Single flight, by kind of request, across threads and processes. A compile in flight is a
-lock file `locks/<id>.flight` held by its compiler and holding its request text. A miss
+Single flight, by kind of request, across threads, processes and machines. A compile in flight
+is a claim in the store (`CacheStore.claim_compile`: a folder's lock file, a PostgreSQL
+claims row with a lease) held by its compiler and holding its request text. A miss
 registers its own compile only when no compile in flight *may be of its kind*; otherwise it
 waits for those compiles to end, matches again (a hit now costs no call) and, if it still
-misses, tries again. Registration is atomic (under the folder's writer lock), so of many
+misses, tries again. Registration is atomic (under the store's writer lock), so of many
 concurrent misses of one kind exactly one calls the LLM and the others hit when it is done.
 "May be of its kind" (`may_share_kind`) compares the requests' words, numbers left out: at
 least half of the smaller set of words is shared. Requests of unrelated kinds do not wait for
@@ -26,7 +27,7 @@ Invariants:
   existed when the compile began (a link, or the recompilation of a rejected family). A
   name another compile took meanwhile is left alone and the module is stored under the next
   free name (`name_2`, `name_3`...), unless that other family already answers the request;
-- lock files are removed by their holders (or by the first waiter after a holder died);
+- claims are ended by their holders, or end when a holder dies (see the store backends);
 - failure memory: a request the compiler declined or gave up on (`NoModule`, or a module that
   would not answer) is remembered by its normalised text (`failure_key`) for
   `FAILURE_MEMORY_S`; asked again, the compiler is asked for an answer only (one call), not
@@ -37,14 +38,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import time
-import uuid
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 
 from seglam_lang.cache.admission import Admission, NameTaken, Prepared, family_from_source
 from seglam_lang.cache.errors import CacheError
+from seglam_lang.cache.index import SUSPENDED, content_hash
 from seglam_lang.cache.llm_protocol import (
     CompileContext,
     Compiler,
@@ -54,10 +53,8 @@ from seglam_lang.cache.llm_protocol import (
     NearProcedure,
     NoModule,
 )
-from seglam_lang.cache.locks import held, wait_released
 from seglam_lang.cache.lookup import Answer, Lookup, miss_detail, show, trigger_index
 from seglam_lang.cache.matcher import Hit, Matcher, Outcome, decode_anchors
-from seglam_lang.cache.store import SUSPENDED, content_hash
 from seglam_lang.syntax.templates import normalise, words
 
 WAIT_LIMIT_S = 300.0  # the longest a miss waits for compiles of its kind before compiling itself
@@ -106,17 +103,15 @@ class MissPath:
         answers it, else None once this miss holds its own in-flight lock (in `flight`)."""
         mine = kind_words(text)
         deadline = time.monotonic() + WAIT_LIMIT_S
-        folder = self.store.root / "locks"
         while True:
             with self.store.lock():
-                others = [path for path, request in _in_flight(folder) if may_share_kind(mine, kind_words(request))]
+                others = [key for key, request in self.store.compiles_in_flight()
+                          if may_share_kind(mine, kind_words(request))]
                 if not others or time.monotonic() >= deadline:
-                    note = flight.enter_context(held(folder / f"{uuid.uuid4().hex}.flight", transient=True))
-                    note.write(json.dumps({"request": text}).encode())
-                    note.flush()
+                    flight.enter_context(self.store.claim_compile(text))
                     break
-            for path in others:
-                wait_released(path, deadline)
+            for key in others:
+                self.store.wait_compile(key, deadline)
             again = self.lookup.find(text)
             if again.hit is not None:  # a compile of its kind answers it now
                 return self.lookup.hit(text, again.hit, t0)
@@ -227,12 +222,3 @@ class MissPath:
             if source is not None:
                 yield NearProcedure(family, source)
 
-
-def _in_flight(folder: Path) -> Iterator[tuple[Path, str]]:
-    """(lock file, request) of every compile in flight on this folder (call under the writer lock)."""
-    for path in sorted(folder.glob("*.flight")) if folder.is_dir() else ():
-        try:
-            request = json.loads(path.read_bytes() or b"{}").get("request", "")
-        except (OSError, ValueError, AttributeError):
-            request = ""  # unreadable: it may be of any kind, so it is waited for
-        yield path, request

@@ -23,8 +23,8 @@ from typing import Any
 
 import attrs
 
+from seglam_lang.cache.index import TriggerRow
 from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
-from seglam_lang.cache.store import TriggerRow
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.templates import words
 

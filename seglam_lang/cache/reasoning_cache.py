@@ -1,4 +1,4 @@
-"""`ReasoningCache`: one cache folder, seen from a host program or the `sgl` command.
+"""`ReasoningCache`: one cache (a folder or a PostgreSQL database), seen from a host program or `sgl`.
 
 Owns the public object and how its parts are put together: `hot_path` (a `Lookup`: match,
 read slots, run; `solve`), `admission` (verify and store: `add`, `replace`), `miss_path` (compile a
@@ -23,10 +23,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seglam_lang.cache.backends import is_url, open_store
 from seglam_lang.cache.errors import CacheMiss
+from seglam_lang.cache.index import FamilyRow, LogSettings
 from seglam_lang.cache.lookup import Answer, Lookup, miss_detail
 from seglam_lang.cache.matcher import Outcome
-from seglam_lang.cache.store import FamilyRow, LogSettings, Store, default_cache_dir
 from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
@@ -37,14 +38,16 @@ if TYPE_CHECKING:
 
 
 class ReasoningCache:
-    """A reasoning cache on one folder. Thread-safe for `ask`; one instance per process
-    is the intended use (it keeps loaded modules)."""
+    """A reasoning cache on one store: a folder (a path) or a PostgreSQL database (a
+    `postgresql://` URL; see `backends`). Thread-safe for `ask`; one instance per process
+    is the intended use (it keeps loaded modules and, on PostgreSQL, a listener thread)."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, compiler: Compiler | None = None,
                  limits: Limits | None = None, host: Mapping[str, Any] | None = None, log_requests: bool = True,
                  verify_options: Mapping[str, Any] | None = None) -> None:
-        self.dir = Path(directory) if directory is not None else default_cache_dir()
-        self.store = Store(self.dir)
+        self.store = open_store(directory)
+        self.location = self.store.location  # the folder or the URL (without a password)
+        self.dir = None if is_url(self.location) else Path(self.location)  # the folder, for a folder cache
         self.compiler = compiler
         self.limits = limits
         self.host = dict(host or {})  # host functions cached procedures may call, as with `seglam_lang.load`

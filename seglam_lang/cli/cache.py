@@ -13,11 +13,11 @@ Invariants:
   `procedure`, `version`, `args`, `elapsed_ms` (the answer path), `load_ms` (loading stored
   modules, once per module and process), `llm_calls`;
 - exit codes (`seglam_lang.cli`): 0 success, 1 the operation failed (rejected module,
-  unknown family, ...), 2 usage error (a missing file or cache folder, a URL for
-  `--cache`), 4 a miss with no compiler configured. Every error is one line on stderr,
+  unknown family, ...), 2 usage error (a missing file or cache folder, a URL of no
+  store backend for `--cache`), 4 a miss with no compiler configured. Every error is one line on stderr,
   never a traceback; under `--json` also one JSON object on stdout;
-- `--cache DIR` is accepted by `ask` and by every `cache` sub-command (default
-  `$SGL_CACHE`, else the user data directory).
+- `--cache DIR|URL` is accepted by `ask` and by every `cache` sub-command (default
+  `$SGL_CACHE`, else the user data directory): a folder or a `postgresql://` URL.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, fail
-from seglam_lang.cli.cachedir import cache_folder, check_cache_value
+from seglam_lang.cli.cachedir import cache_location, check_cache_value
 
 if TYPE_CHECKING:
     from seglam_lang.cache import ReasoningCache
@@ -42,15 +42,20 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _cache_option = click.option(
-    "--cache", "cache_dir", type=click.Path(file_okay=False), default=None, callback=check_cache_value,
-    help="Cache folder (default: $SGL_CACHE, else the user data directory).",
+    "--cache", "cache_dir", default=None, callback=check_cache_value, metavar="DIR|URL",
+    help="Cache folder, or a postgresql://user@host:port/dbname URL (default: $SGL_CACHE, else the user "
+         "data directory).",
 )
 
 
 def _open(cache_dir: str | None) -> ReasoningCache:
     from seglam_lang.cache import ReasoningCache
 
-    return ReasoningCache(cache_folder(cache_dir))
+    cache = ReasoningCache(cache_location(cache_dir))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # closed with the command: a store may buffer the request log
+        ctx.call_on_close(cache.close)
+    return cache
 
 
 def _errors(fn: F) -> F:
@@ -207,7 +212,7 @@ def ls_command(as_json: bool, cache_dir: str | None) -> None:
                                 "triggers": triggers.get(r.name, [])} for r in rows], ensure_ascii=False))
         return
     if not rows:
-        click.echo(f"(no procedures in {cache.dir})")
+        click.echo(f"(no procedures in {cache.location})")
     for r in rows:
         status = r.status if r.reason is None else f"{r.status}: {r.reason}"
         click.echo(f"{r.name}  v{r.version}  {status}")
@@ -412,14 +417,16 @@ def forget_command(cache_dir: str | None) -> None:
 @_cache_option
 @_errors
 def reindex_command(cache_dir: str | None) -> None:
-    """Rebuild the index from the .sgl files of the cache folder.
+    """Rebuild the index from the .sgl files of the cache folder (or a database's current sources).
 
     An index that cannot be read (truncated, garbage) is moved aside first, and the new one is
     built from the files: families whose verification record was lost are `unverified` until
     `sgl cache verify` checks them again."""
+    from seglam_lang.cache.backends import is_postgres_url
     from seglam_lang.cache.store import move_broken_index_aside
 
-    aside = move_broken_index_aside(cache_folder(cache_dir))
+    location = cache_location(cache_dir)
+    aside = None if is_postgres_url(location) else move_broken_index_aside(Path(location))
     if aside is not None:
         click.echo(f"sgl: warning: the index could not be read; it was moved to {aside}", err=True)
     cache = _open(cache_dir)
@@ -453,7 +460,7 @@ def _plot_hit_rate(cache: ReasoningCache, path: str) -> None:
     ax.set_xlabel("requests")
     ax.set_ylabel("cumulative hit rate")
     ax.set_ylim(0, 1)
-    ax.set_title(f"SEGLAM cache {cache.dir}")
+    ax.set_title(f"SEGLAM cache {cache.location}")
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 

@@ -1,56 +1,51 @@
-"""Which cache folder an `sgl ask` / `sgl cache ...` command uses, checked before it is opened.
+"""Which cache an `sgl ask` / `sgl cache ...` command uses, checked before it is opened.
 
-Owns `cache_folder(value)`: the folder a `--cache` value (else `$SGL_CACHE`, else the user
-data directory) names, and the rules that keep a typo from becoming a new cache:
-- a value that looks like a URL (`postgresql://host/db`, `sqlite:///x`) names a store
-  backend, never a folder: it is refused with a clear message (no such backend here);
+Owns `cache_location(value)`: the cache a `--cache` value (else `$SGL_CACHE`, else the user
+data directory) names, as a folder path or a `postgresql://` URL, and the rules that keep a
+typo from becoming a new cache:
+- a `postgresql://` (or `postgres://`) URL names a PostgreSQL store (`cache.backends`); any
+  other URL (`sqlite:///x`, `s3://b`) names a backend there is none of, never a folder: it is
+  refused with a clear message;
 - the read-only commands (`READ_ONLY`: ls, why, show, history, stats, export, verify)
   need an existing cache folder (one holding `procedures/`); they fail and create
   nothing otherwise. Commands that add to a cache (`ask`, `add`, `import`...) create it.
+  (A PostgreSQL store's schema is created by whichever command opens it first.)
 
 Failures are usage errors (exit 2), reported through `seglam_lang.cli.fail`.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import click
 
+from seglam_lang.cache.backends import default_location, is_postgres_url, unknown_backend
 from seglam_lang.cli import EXIT_USAGE, fail
 
 READ_ONLY = frozenset({"ls", "why", "show", "history", "stats", "export", "verify"})
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def check_cache_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Click callback for `--cache`: a URL is a usage error, whatever the command."""
-    if value is not None and _URL.match(value):
-        raise click.BadParameter(_url_message(value), ctx=ctx, param=param)
+    """Click callback for `--cache`: a URL of no backend is a usage error, whatever the command."""
+    problem = unknown_backend(value) if value is not None else None
+    if problem:
+        raise click.BadParameter(problem, ctx=ctx, param=param)
     return value
 
 
-def _url_message(value: str) -> str:
-    scheme = value.split("://", 1)[0]
-    return (f"{value!r} is a URL: a {scheme} store is not available in this sgl; "
-            "give the path of a cache folder")
-
-
-def cache_folder(value: str | None) -> Path:
-    """The cache folder for the running command (see the module's rules)."""
+def cache_location(value: str | None) -> str:
+    """The cache for the running command, a folder path or a URL (see the module's rules)."""
     if value is None:
-        env = os.environ.get("SGL_CACHE")
-        if env and _URL.match(env):
-            fail(f"$SGL_CACHE: {_url_message(env)}", EXIT_USAGE)
-        from seglam_lang.cache.store import default_cache_dir
-
-        folder = default_cache_dir()
-    else:
-        folder = Path(value).expanduser()
+        value = default_location()
+        problem = unknown_backend(value)
+        if problem:
+            fail(f"$SGL_CACHE: {problem}", EXIT_USAGE)
+    if is_postgres_url(value):
+        return value
+    folder = Path(value).expanduser()
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.info_name in READ_ONLY and not (folder / "procedures").is_dir():
         what = "does not exist" if not folder.exists() else "is not a cache folder"
         fail(f"{folder}: {what} (nothing was created; `sgl cache add` or `sgl ask` create a cache)", EXIT_USAGE)
-    return folder
+    return str(folder)

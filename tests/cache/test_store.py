@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from seglam_lang.cache import CacheError, CacheMiss, ReasoningCache
-from seglam_lang.cache.store import ACTIVE, SUSPENDED, TAMPERED, UNVERIFIED, Store
+from seglam_lang.cache.index import ACTIVE, SUSPENDED, TAMPERED, UNVERIFIED
+from seglam_lang.cache.store import Store
 
 MODULES = Path(__file__).parent / "modules"
 

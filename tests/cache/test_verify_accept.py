@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from seglam_lang.cache import CacheMiss, ReasoningCache
-from seglam_lang.cache.store import ACTIVE, TAMPERED
+from seglam_lang.cache.index import ACTIVE, TAMPERED
 from seglam_lang.cli import main
 
 # Edits of arith.sgl that change the code but still pass its examples and properties.

@@ -1,0 +1,485 @@
+"""The PostgreSQL backend of the cache store: one database shared by a fleet of processes.
+
+Python API (psycopg 3, the `seglam-lang[postgres]` extra):
+
+    from seglam_lang.cache import ReasoningCache
+    cache = ReasoningCache("postgresql://postgres@127.0.0.1:5432/seglam", compiler=...)  # any process, any machine
+    cache.ask("...")           # a hit reads nothing from the database
+    cache.close()              # flushes the request log, ends the background threads
+
+    from seglam_lang.cache.pg_store import PostgresStore, migrate
+    store = PostgresStore(url, lease_s=30.0, retry_s=10.0)   # what `backends.open_store(url)` returns
+
+Owns `PostgresStore` (the PostgreSQL implementation of `index.CacheStore`), the schema and
+its versioning (`MIGRATIONS`, `migrate`), the connection rules and the fleet machinery:
+
+- *Schema.* Created on first use. `schema_version` holds the versions applied; `migrate`
+  applies the missing ones of `MIGRATIONS` in order, in one transaction, under a
+  transaction-level advisory lock (two processes starting at once do not both migrate). A
+  database whose schema is newer than this sgl knows is refused with one line.
+- *Sources* live in `versions.source`; the current one is `families.version`'s. Before a
+  version first runs in a process its source is hashed and compared with `families.hash`
+  (`read_current`): a source edited in the database is tampered, never run.
+- *Writes.* Each change is one transaction; `lock()` is a session advisory lock (the writer
+  lock of every process on the database). A structural transaction bumps `meta.generation`
+  and sends `NOTIFY seglam_cache, '<generation>'`, delivered at commit.
+- *Matcher refresh.* A listener thread (its own connection) LISTENs and, on a notification,
+  records the generation and calls the `watch` callbacks (the lookup rebuilds its matcher
+  there, off the hot path), within a few milliseconds of the commit. While the listener is
+  not connected (at start, after a connection loss) `generation()` reads the database, so a
+  process never serves from an index it cannot know to be current.
+- *Hits* cost no round trip: `generation()` is in memory while listening, the loaded module
+  is kept, and `log_request` appends to a buffer that a flusher thread writes every
+  `FLUSH_S` (or sooner when `FLUSH_ROWS` are waiting), and before any read of the log.
+- *Single flight.* A compile in flight is a row of `claims` (its request, the holder's
+  backend pid and start time, a lease renewed every `lease_s / 3` by the flusher). A claim
+  ends when its holder deletes it, when its holder's connection is gone (a killed process:
+  the server drops its connection at once), or when its lease runs out (a machine that
+  vanished). Nothing of a compile is stored before its one `put` transaction commits.
+- *Connection loss.* A read, or a transaction that has not begun, is retried on a new
+  connection with exponential backoff (a one-line warning each time, on the
+  `seglam_lang.cache` logger) for up to `retry_s`; then a `StoreError` of one line. A
+  connection lost inside a transaction rolls it back and raises a `StoreError` (never
+  retried blindly: the body is the caller's); one lost while committing says the outcome
+  is unknown. Every psycopg error leaves this module as a one-line `StoreError`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import psycopg
+
+from seglam_lang.cache.backends import redacted
+from seglam_lang.cache.errors import StoreError
+from seglam_lang.cache.index import INSERT_REQUEST, TAMPERED, CacheStore, LogRow, content_hash
+
+log = logging.getLogger("seglam_lang.cache")
+
+CHANNEL = "seglam_cache"
+LEASE_S = 30.0  # a compile claim's lease: how long a machine that vanished holds up its kind
+RETRY_S = 10.0  # how long an operation is retried after a connection loss before it fails
+OPEN_RETRY_S = 2.0  # ... and opening a store (a wrong host or port should not take long to say so)
+FLUSH_S = 0.25  # the request log's batching interval
+FLUSH_ROWS = 200  # ... or sooner, when this many rows wait
+MAX_PENDING = 100_000  # rows kept while the database is unreachable (the oldest go first)
+_WRITER_LOCK = 0x5E61A4_0001  # advisory lock keys (64-bit, any fixed values unlikely to clash)
+_MIGRATION_LOCK = 0x5E61A4_0002
+_NOW = "extract(epoch from clock_timestamp())"  # the server's clock: one clock for every machine's leases
+_RETRYABLE_STATES = ("08", "57P")  # connection exceptions; the server shutting down or terminating us
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the index tables, as in a folder's SQLite index, with each version's source.
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('generation', '0');
+    CREATE TABLE families(
+        name TEXT PRIMARY KEY, version INTEGER NOT NULL, hash TEXT NOT NULL, status TEXT NOT NULL,
+        reason TEXT, origin TEXT NOT NULL DEFAULT '{}', created DOUBLE PRECISION NOT NULL,
+        updated DOUBLE PRECISION NOT NULL);
+    CREATE TABLE versions(
+        family TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, source TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL, note TEXT, origin TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY(family, version));
+    CREATE TABLE triggers(
+        id BIGSERIAL PRIMARY KEY, family TEXT NOT NULL, proc TEXT NOT NULL, pattern TEXT NOT NULL,
+        is_regex INTEGER NOT NULL, anchors TEXT NOT NULL);
+    CREATE INDEX triggers_family ON triggers(family);
+    CREATE TABLE verifications(
+        id BIGSERIAL PRIMARY KEY, family TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL,
+        passed INTEGER NOT NULL, time DOUBLE PRECISION NOT NULL, summary TEXT NOT NULL, report TEXT);
+    CREATE TABLE rejections(
+        id BIGSERIAL PRIMARY KEY, family TEXT NOT NULL, version INTEGER NOT NULL, request TEXT NOT NULL,
+        expected TEXT NOT NULL, time DOUBLE PRECISION NOT NULL);
+    CREATE TABLE failures(
+        key TEXT PRIMARY KEY, request TEXT, outcome TEXT NOT NULL, detail TEXT, time DOUBLE PRECISION NOT NULL);
+    CREATE TABLE requests(
+        id BIGSERIAL PRIMARY KEY, time DOUBLE PRECISION NOT NULL, request TEXT NOT NULL, outcome TEXT NOT NULL,
+        family TEXT, version INTEGER, answer TEXT, elapsed_ms DOUBLE PRECISION NOT NULL,
+        llm_calls INTEGER NOT NULL DEFAULT 0, tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0, tokens_cache_read INTEGER NOT NULL DEFAULT 0, detail TEXT);
+    """,
+    # 2: compile claims with leases (single flight across machines); indexes for per-family reads.
+    """
+    CREATE TABLE claims(
+        id TEXT PRIMARY KEY, request TEXT NOT NULL, holder_pid INTEGER NOT NULL,
+        holder_start TIMESTAMPTZ, lease_until DOUBLE PRECISION NOT NULL);
+    CREATE INDEX requests_family ON requests(family);
+    CREATE INDEX verifications_family ON verifications(family);
+    CREATE INDEX rejections_family ON rejections(family);
+    """,
+)
+
+
+def migrate(conn: psycopg.Connection[Any], target: int | None = None) -> int:
+    """Bring the schema of `conn`'s database to version `target` (default: the newest), applying
+    the missing migrations in order in one transaction; return the version it is at."""
+    target = len(MIGRATIONS) if target is None else target
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version("
+                     "version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)")
+        row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+        current = row[0] if row else 0
+        if current > len(MIGRATIONS):
+            raise StoreError(f"the cache's schema is version {current}, newer than this sgl knows "
+                             f"({len(MIGRATIONS)}): upgrade seglam-lang")
+        for version in range(current + 1, target + 1):
+            conn.execute(MIGRATIONS[version - 1])  # type: ignore[arg-type]  # fixed text, several statements
+            conn.execute("INSERT INTO schema_version(version, applied) VALUES (%s, %s)", (version, time.time()))
+        return max(current, target)
+
+
+@functools.lru_cache(maxsize=256)
+def _pg(sql: str) -> str:
+    """The shared SQL (`?` placeholders) in psycopg's form (`%s`; a literal `%` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _Db:
+    """A transaction's connection, taking the shared SQL."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self.conn.execute(_pg(sql), args)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        cur = self.conn.cursor()
+        cur.executemany(_pg(sql), args)  # type: ignore[arg-type]
+        return cur
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _retryable(e: psycopg.Error) -> bool:
+    """A lost or refused connection (worth a new one), not an answer the server gave."""
+    state = e.sqlstate
+    return isinstance(e, psycopg.OperationalError) and (state is None or state.startswith(_RETRYABLE_STATES))
+
+
+class PostgresStore(CacheStore):
+    """One cache in a PostgreSQL database. Safe to use from several threads and processes."""
+
+    def __init__(self, url: str, *, lease_s: float = LEASE_S, retry_s: float = RETRY_S) -> None:
+        self.url = url
+        self.location = redacted(url)
+        self.lease_s = lease_s
+        self.retry_s = retry_s
+        self._mutex = threading.RLock()  # the main connection, one user at a time
+        self._conn: psycopg.Connection[Any] | None = None
+        self._lock_depth = 0
+        self._generation = 0
+        self._listening = threading.Event()
+        self._closed = threading.Event()
+        self._watchers: list[Callable[[], None]] = []
+        self._pending: list[LogRow] = []
+        self._pending_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._claims: set[str] = set()
+        self._renewed = 0.0
+        self._run(migrate, retry_s=min(retry_s, OPEN_RETRY_S))
+        self._generation = self._read_generation()
+        self._log_settings = self._read_log_settings()
+        self._threads = [threading.Thread(target=self._listen, name="sgl-pg-listen", daemon=True),
+                         threading.Thread(target=self._flush_loop, name="sgl-pg-flush", daemon=True)]
+        for t in self._threads:
+            t.start()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._wake.set()
+        atexit.unregister(self.close)
+        for t in self._threads:
+            t.join(timeout=5.0)
+        with contextlib.suppress(StoreError):
+            self._flush()
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # ------------------------------------------------------------ connections
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=5, application_name="seglam")
+
+    def _run(self, fn: Callable[[psycopg.Connection[Any]], Any], retry_s: float | None = None) -> Any:
+        """`fn(connection)`, retried on a new connection after a connection loss (see the module)
+        for up to `retry_s` (default: the store's)."""
+        budget = self.retry_s if retry_s is None else retry_s
+        delay, start, tries = 0.05, time.monotonic(), 0
+        while True:
+            with self._mutex:
+                try:
+                    if self._conn is None or self._conn.closed:
+                        self._conn = self._connect()
+                    return fn(self._conn)
+                except psycopg.Error as e:
+                    if not _retryable(e):
+                        raise StoreError(f"{self.location}: {_one_line(e)}") from None
+                    self._drop()
+                    tries += 1
+                    if self._lock_depth:  # the server let go of the writer lock with the connection
+                        raise StoreError(f"{self.location}: connection lost while holding the writer lock "
+                                         f"({_one_line(e)}); nothing more was done") from None
+                    if time.monotonic() - start + delay > budget:
+                        raise StoreError(f"{self.location}: cannot reach PostgreSQL ({_one_line(e)}); "
+                                         f"gave up after {tries} tries in {budget:g}s") from None
+                    log.warning("sgl: %s: PostgreSQL connection lost (%s); retrying in %.2fs",
+                                self.location, _one_line(e), delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """A session advisory lock: exclusive across every process on the database."""
+        with self._mutex:
+            if self._lock_depth:
+                self._lock_depth += 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth -= 1
+                return
+            self._run(lambda c: c.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,)))
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
+                try:
+                    if self._conn is not None:
+                        self._conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
+                except psycopg.Error:
+                    self._drop()  # the lock went with the connection
+
+    @contextlib.contextmanager
+    def _tx(self, structural: bool = True) -> Iterator[_Db]:
+        with self._mutex:
+            conn = self._run(_begin)  # a dead connection is found (and replaced) here, before any change
+            generation = None
+            try:
+                yield _Db(conn)
+                if structural:
+                    row = conn.execute("UPDATE meta SET value = (CAST(value AS BIGINT) + 1)::text "
+                                       "WHERE key = 'generation' RETURNING value").fetchone()
+                    generation = int(row[0]) if row else 0
+                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(generation)))
+            except psycopg.Error as e:
+                self._abort(conn)
+                raise StoreError(f"{self.location}: {_one_line(e)}; the change was rolled back") from None
+            except BaseException:
+                self._abort(conn)
+                raise
+            try:
+                conn.execute("COMMIT")
+            except psycopg.Error as e:
+                self._drop()
+                raise StoreError(f"{self.location}: connection lost while committing ({_one_line(e)}): "
+                                 "the change may or may not be stored") from None
+            if generation is not None:
+                self._generation = max(self._generation, generation)
+
+    def _abort(self, conn: psycopg.Connection[Any]) -> None:
+        try:
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            self._drop()  # a lost connection: the server rolled it back
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._run(lambda c: c.execute(_pg(sql), args).fetchall())  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ generation and the listener
+
+    def _read_generation(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'generation'")
+        return int(rows[0][0]) if rows else 0
+
+    def generation(self) -> int:
+        if not self._listening.is_set():  # changes may go unannounced: ask the database
+            self._generation = max(self._generation, self._read_generation())
+        return self._generation
+
+    def watch(self, on_change: Callable[[], None]) -> None:
+        self._watchers.append(on_change)
+
+    def _listen(self) -> None:
+        delay = 0.1
+        while not self._closed.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                    self._listening.set()
+                    self._changed(int(row[0]) if row else 0)  # what happened while nobody listened
+                    delay = 0.1
+                    while not self._closed.is_set():
+                        announced = [int(n.payload) for n in conn.notifies(timeout=0.5) if n.payload.isdigit()]
+                        if announced:
+                            self._changed(max(announced))
+            except psycopg.Error as e:
+                self._listening.clear()
+                if self._closed.is_set():
+                    return
+                log.warning("sgl: %s: change listener lost its connection (%s); reconnecting in %.1fs",
+                            self.location, _one_line(e), delay)
+                self._closed.wait(delay)
+                delay = min(delay * 2, 5.0)
+        self._listening.clear()
+
+    def _changed(self, generation: int) -> None:
+        self._generation = max(self._generation, generation)
+        try:
+            self._log_settings = self._read_log_settings()
+            for callback in self._watchers:
+                callback()
+        except StoreError as e:  # the next lookup tries again (and reports it)
+            log.warning("sgl: %s: refreshing after a change failed: %s", self.location, e)
+
+    # ------------------------------------------------------------ sources
+
+    def _add_version(self, db: _Db, name: str, version: int, source: str, digest: str, now: float, note: str,
+                     origin_json: str) -> None:
+        db.execute("INSERT INTO versions(family, version, hash, source, created, note, origin) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (name, version, digest, source, now, note, origin_json))
+
+    def read_current(self, name: str) -> tuple[str | None, str | None]:
+        rows = self._query("SELECT f.hash, f.version, f.status, v.source FROM families f LEFT JOIN versions v "
+                           "ON v.family = f.name AND v.version = f.version WHERE f.name = ?", (name,))
+        if not rows:
+            return None, f"no procedure family {name!r}"
+        digest, version, status, source = rows[0]
+        if source is not None and content_hash(source.encode()) == digest:
+            return source, None
+        problem = (f"{name} version {version} in {self.location} does not match its hash (edited or corrupt); "
+                   "run `sgl cache verify`")
+        if status != TAMPERED:
+            self.set_status(name, TAMPERED, problem)
+        return None, problem
+
+    def read_version(self, name: str, version: int) -> str:
+        rows = self._query("SELECT source FROM versions WHERE family = ? AND version = ?", (name, version))
+        if not rows:
+            raise StoreError(f"{name} has no stored version {version}")
+        return rows[0][0]
+
+    def current_text(self, name: str) -> str | None:
+        rows = self._query("SELECT v.source FROM families f JOIN versions v ON v.family = f.name "
+                           "AND v.version = f.version WHERE f.name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def current_sources(self) -> list[tuple[str, str]]:
+        return [(n, s) for n, s in self._query("SELECT f.name, v.source FROM families f JOIN versions v "
+                                               "ON v.family = f.name AND v.version = f.version ORDER BY f.name")]
+
+    # ------------------------------------------------------------ request log (batched)
+
+    def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
+                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
+                    tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
+        row = (time.time(), self.request_text(request), outcome, family, version, answer, elapsed_ms, llm_calls,
+               tokens_in, tokens_out, tokens_cache_read, detail)
+        with self._pending_lock:
+            self._pending.append(row)
+            if len(self._pending) >= FLUSH_ROWS:
+                self._wake.set()
+
+    def _before_log_read(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        with self._mutex:  # one flush at a time, so rows are written in the order they were logged
+            with self._pending_lock:
+                rows, self._pending = self._pending, []
+            if not rows:
+                return
+            try:
+                with self._tx(structural=False) as db:
+                    db.executemany(INSERT_REQUEST, rows)
+                    self._prune(db)
+            except StoreError:
+                with self._pending_lock:  # kept for the next flush; bounded while the database is away
+                    self._pending[:0] = rows
+                    del self._pending[:-MAX_PENDING]
+                raise
+
+    def _flush_loop(self) -> None:
+        while not self._closed.is_set():
+            self._wake.wait(FLUSH_S)
+            self._wake.clear()
+            try:
+                self._flush()
+                self._renew_claims()
+            except StoreError as e:
+                log.warning("sgl: %s: %s", self.location, e)
+
+    # ------------------------------------------------------------ compiles in flight
+
+    _LIVE = ("lease_until >= " + _NOW + " AND EXISTS (SELECT 1 FROM pg_stat_activity a "
+             "WHERE a.pid = claims.holder_pid AND a.backend_start = claims.holder_start)")
+
+    def compiles_in_flight(self) -> list[tuple[str, str]]:
+        with self._tx(structural=False) as db:
+            db.execute(f"DELETE FROM claims WHERE NOT ({self._LIVE})")
+            return [(k, r) for k, r in db.execute("SELECT id, request FROM claims ORDER BY id").fetchall()]
+
+    @contextlib.contextmanager
+    def claim_compile(self, request: str) -> Iterator[None]:
+        key = uuid.uuid4().hex
+        with self._tx(structural=False) as db:
+            db.execute("INSERT INTO claims(id, request, holder_pid, holder_start, lease_until) "
+                       "SELECT ?, ?, pid, backend_start, " + _NOW + " + ? FROM pg_stat_activity "
+                       "WHERE pid = pg_backend_pid()", (key, request, self.lease_s))
+        self._claims.add(key)
+        try:
+            yield
+        finally:
+            self._claims.discard(key)
+            try:
+                self._query("DELETE FROM claims WHERE id = ? RETURNING id", (key,))
+            except StoreError as e:  # its lease ends it
+                log.warning("sgl: %s: could not end a compile claim (%s); its lease will", self.location, e)
+
+    def _renew_claims(self) -> None:
+        """Extend this process's claims (and move them to the current connection, if it changed)."""
+        if not self._claims or time.monotonic() - self._renewed < self.lease_s / 3:
+            return
+        with self._tx(structural=False) as db:
+            db.execute("UPDATE claims SET lease_until = " + _NOW + " + ?, holder_pid = a.pid, "
+                       "holder_start = a.backend_start FROM pg_stat_activity a "
+                       "WHERE a.pid = pg_backend_pid() AND claims.id = ANY(?)", (self.lease_s, list(self._claims)))
+        self._renewed = time.monotonic()
+
+    def wait_compile(self, key: str, deadline: float) -> bool:
+        while True:
+            if not self._query(f"SELECT 1 FROM claims WHERE id = ? AND {self._LIVE}", (key,)):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+
+def _begin(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    conn.execute("BEGIN")
+    return conn
