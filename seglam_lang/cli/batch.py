@@ -34,7 +34,7 @@ import click
 from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
 from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.cache import _cache_option, _deferred_compiler, _errors, compiler_options
-from seglam_lang.cli.cachedir import cache_folder
+from seglam_lang.cli.cachedir import cache_location
 
 if TYPE_CHECKING:
     from seglam_lang.cache.batch import BatchResult
@@ -121,7 +121,7 @@ def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_d
     if output is not None and not Path(output).parent.is_dir():
         fail(f"{output}: no such folder {str(Path(output).parent)!r}", EXIT_USAGE)
     requests = list(read_requests(click.get_binary_stream("stdin") if file == "-" else _open_input(file)))
-    location = cache_folder(cache_dir)
+    location = cache_location(cache_dir)
     # The workers build their own compilers from these options (a picklable recipe, not an object).
     compiler = functools.partial(_deferred_compiler, compiler_spec, record, max_rounds, max_llm_calls, False)
     progress = Progress(len(requests), sys.stderr, show_bar=not quiet and sys.stderr.isatty())
