@@ -216,6 +216,10 @@ class CacheStore(abc.ABC):
     def wait_compile(self, key: str, deadline: float) -> bool:
         """Wait until the claim `key` ended (True) or `time.monotonic()` passed `deadline` (False)."""
 
+    def flush_request_log(self) -> None:
+        """Write the request-log rows this process has queued (`close` does too)."""
+        self._before_log_read()
+
     def _before_log_read(self) -> None:  # noqa: B027 - a hook: nothing to do unless a backend says so
         """Make the request-log rows this process logged visible to reads (a batching backend
         flushes them)."""

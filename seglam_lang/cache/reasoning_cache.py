@@ -171,5 +171,17 @@ class ReasoningCache:
     def import_(self, directory: str | os.PathLike[str]) -> list[tuple[str, str]]:
         return self.administration.import_(directory)
 
+    def flush(self) -> None:
+        """Write the request-log rows this process has queued (they are written in batches,
+        off the answer's path; `close`, the end of a `with` block and a clean exit write them too)."""
+        self.store.flush_request_log()
+
     def close(self) -> None:
+        """Write the queued request-log rows and close the index."""
         self.store.close()
+
+    def __enter__(self) -> ReasoningCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

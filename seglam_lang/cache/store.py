@@ -51,6 +51,7 @@ from seglam_lang.cache.index import (
     content_hash,
 )
 from seglam_lang.cache.locks import held, wait_released
+from seglam_lang.cache.request_log import RequestLog
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -115,8 +116,11 @@ class Store(CacheStore):
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
         self._log_settings = self._read_log_settings()
+        self.request_log = RequestLog(self._write_requests)
 
     def close(self) -> None:
+        """Write the queued request-log rows, then close the index."""
+        self.request_log.close()
         with self._mutex:
             self._db.close()
 
@@ -261,12 +265,21 @@ class Store(CacheStore):
     def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
                     answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
                     tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
+        """Queue one row; `request_log` writes it in a batch, off the caller's path (what a crash
+        can lose is stated there and in spec/embedding.md)."""
+        self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
+                                 tokens_in, tokens_out, tokens_cache_read, detail))
+
+    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Write queued request-log rows in one transaction (the `RequestLog`'s writer)."""
         with self._tx(structural=False) as db:
-            row = db.execute(INSERT_REQUEST,
-                             (time.time(), self.request_text(request), outcome, family, version, answer, elapsed_ms,
-                              llm_calls, tokens_in, tokens_out, tokens_cache_read, detail)).lastrowid
-            if row is not None and row % PRUNE_EVERY == 0:  # by row id: the same rhythm for every process
-                self._prune(db)
+            for t, request, *rest in rows:
+                row = db.execute(INSERT_REQUEST, (t, self.request_text(request), *rest)).lastrowid
+                if row is not None and row % PRUNE_EVERY == 0:  # by row id: the same rhythm for every process
+                    self._prune(db)
+
+    def _before_log_read(self) -> None:
+        self.request_log.flush()
 
     # ------------------------------------------------------------ compiles in flight
 

@@ -49,6 +49,7 @@ _cache_option = click.option(
 
 
 def _open(cache_dir: str | None) -> ReasoningCache:
+    """The command's cache, closed when the command ends (which writes its queued request-log rows)."""
     from seglam_lang.cache import ReasoningCache
 
     cache = ReasoningCache(cache_location(cache_dir))

@@ -1,0 +1,157 @@
+"""Request-log batching: log rows kept in memory and written in batches, off the answer's path.
+
+Owns `RequestLog`, a bounded buffer in front of any store's request log. A store gives it
+one function, `write(rows)`, that writes a batch of rows in one transaction (each row a
+tuple the store defines; `RequestLog` never looks inside); `append(row)` is all a request
+pays (a list append under a lock). Rows are written:
+- by a background thread, once the oldest pending row is `interval_s` old or `batch_rows`
+  rows are pending (whichever comes first);
+- by the appending thread itself when `max_rows` rows are pending (the writer cannot keep
+  up: back-pressure, so memory stays bounded);
+- by `flush()` (a store calls it before reading its request log, so this process reads
+  its own writes), `close()`, and at interpreter exit (`atexit`) for every open log.
+
+Invariants:
+- the buffer never holds more than `max_rows` rows: an append that finds it full writes
+  the pending rows first, and raises the store's error if that write fails;
+- rows are written in the order they were appended, each at most once; a failed batch
+  stays pending, in front, and is tried again by the next flush (only while the store keeps
+  failing with the buffer full are the newest rows dropped, and counted in `dropped`);
+- on a clean exit (normal return, `sys.exit`, an unhandled exception) nothing is lost;
+  a crash (SIGKILL, power loss) loses at most the rows appended in the last `interval_s`
+  seconds plus the batch being written, never more than `max_rows` (spec/embedding.md);
+- `write` is called by one thread at a time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+BATCH_ROWS = 64  # pending rows that wake the writer
+MAX_ROWS = 1024  # the bound: pending rows never exceed it
+INTERVAL_S = 1.0  # the oldest pending row is written within about this long
+LINGER = 5  # intervals the writer thread waits with nothing pending before it ends
+
+Writer = Callable[[Sequence[Any]], None]
+
+_open_logs: weakref.WeakSet[RequestLog] = weakref.WeakSet()
+
+
+class RequestLog:
+    """A bounded, batching buffer of request-log rows in front of `write` (see the module)."""
+
+    def __init__(self, write: Writer, *, batch_rows: int = BATCH_ROWS, max_rows: int = MAX_ROWS,
+                 interval_s: float = INTERVAL_S) -> None:
+        if not 1 <= batch_rows <= max_rows or not interval_s > 0:
+            raise ValueError("need 1 <= batch_rows <= max_rows and interval_s > 0")
+        self._write = write
+        self.batch_rows, self.max_rows, self.interval_s = batch_rows, max_rows, interval_s
+        self._rows: list[Any] = []
+        self._oldest = 0.0  # monotonic time of the oldest pending row
+        self._lock = threading.Lock()  # guards _rows and _oldest
+        self._writing = threading.Lock()  # held while a batch is written: one writer at a time
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.last_error: BaseException | None = None  # the last failed background write
+        self.dropped = 0  # rows dropped because the store kept failing with the buffer full
+        _open_logs.add(self)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def append(self, row: Any) -> None:
+        """Queue one row. Writes synchronously only when the buffer is full or the log is closed."""
+        while True:
+            with self._lock:
+                if len(self._rows) < self.max_rows:
+                    if not self._rows:
+                        self._oldest = time.monotonic()
+                    self._rows.append(row)
+                    if self._closed:
+                        break
+                    if self._thread is None:
+                        self._start()
+                    elif len(self._rows) == 1 or len(self._rows) >= self.batch_rows:
+                        self._wake.notify()
+                    return
+            self.flush()  # full: the writer cannot keep up, so this thread writes (back-pressure)
+        self.flush()  # closed: write through
+
+    def flush(self) -> None:
+        """Write every pending row now. On failure the rows stay pending (in front, so order is
+        kept) and the store's error is raised; rows past the bound are then dropped and counted
+        in `dropped` (the store is failing, and memory stays bounded)."""
+        with self._writing:
+            with self._lock:
+                batch, self._rows = self._rows, []
+            if not batch:
+                return
+            try:
+                self._write(batch)
+            except BaseException:
+                with self._lock:
+                    self._rows[:0] = batch
+                    self.dropped += max(0, len(self._rows) - self.max_rows)
+                    del self._rows[self.max_rows:]
+                raise
+
+    def close(self) -> None:
+        """Write what is pending and stop the writer thread; later appends write through."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self.flush()
+        _open_logs.discard(self)
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sgl-request-log", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        """The writer thread: writes batches as they fall due; ends after `LINGER` intervals
+        with nothing pending (so an idle or forgotten log holds no thread), and `append`
+        starts it again."""
+        while True:
+            with self._lock:
+                idle_since = time.monotonic()
+                while not self._closed and not self._due():
+                    if self._rows:
+                        self._wake.wait(self.interval_s - (time.monotonic() - self._oldest))
+                    elif time.monotonic() - idle_since >= LINGER * self.interval_s:
+                        self._thread = None
+                        return
+                    else:
+                        self._wake.wait(LINGER * self.interval_s)
+                if self._closed:
+                    return
+            try:
+                self.flush()
+                self.last_error = None
+            except Exception as e:  # kept pending and retried; `flush`/`close` report it
+                self.last_error = e
+                with self._lock:
+                    self._wake.wait(self.interval_s)
+
+    def _due(self) -> bool:
+        return bool(self._rows) and (len(self._rows) >= self.batch_rows
+                                     or time.monotonic() - self._oldest >= self.interval_s)
+
+
+@atexit.register
+def _flush_all() -> None:
+    """At a clean exit: write every open log's pending rows (a failure is one line on stderr)."""
+    for log in list(_open_logs):
+        try:
+            log.close()
+        except Exception as e:
+            print(f"sgl: warning: {len(log)} request-log rows not written: {e}", file=sys.stderr)

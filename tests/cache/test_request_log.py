@@ -1,0 +1,214 @@
+"""The request log is written in batches off the answer's path: bounded, ordered, nothing
+lost on a clean exit, and what a crash can lose is bounded (spec/embedding.md)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seglam_lang.cache import ReasoningCache
+from seglam_lang.cache.request_log import RequestLog
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cache"
+REQUEST = "How many days between 2024-01-03 and 2024-03-05?"
+
+
+def logged(cache_dir: Path) -> list[tuple[str, str]]:
+    """(request, outcome) of every row another connection sees in the cache's index."""
+    with sqlite3.connect(cache_dir / "index.sqlite") as db:
+        return db.execute("SELECT request, outcome FROM requests ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+# ---------------------------------------------------------------- whole processes
+
+ENDINGS = {
+    "return": "",
+    "sys.exit": "sys.exit(0)",
+    "an unhandled exception": "raise RuntimeError('the host failed after asking')",
+}
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_process_that_exits_cleanly_leaves_every_row(cache_dir: Path, ending: str) -> None:
+    n = 37  # fewer than a batch: only the exit writes them
+    code = ("import sys\nfrom seglam_lang.cache import ReasoningCache\n"
+            f"cache = ReasoningCache({str(cache_dir)!r})\n"
+            f"for i in range({n}):\n    assert cache.ask({REQUEST!r}).answer == 62\n" + ENDINGS[ending] + "\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (out.returncode != 0) == (ending == "an unhandled exception"), out.stderr
+    assert logged(cache_dir) == [(REQUEST, "hit")] * n
+
+
+def test_the_cli_logs_each_ask(cache_dir: Path) -> None:
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", "from seglam_lang.cli import main; main()", "ask", REQUEST, "--cache", str(cache_dir)],
+                             capture_output=True, text=True, timeout=120)
+        assert (out.returncode, out.stdout) == (0, "62\n"), out.stderr
+    assert logged(cache_dir) == [(REQUEST, "hit")] * 3
+
+
+def test_a_crash_loses_only_the_last_interval(cache_dir: Path) -> None:
+    """Rows older than the interval are already written when the process is killed."""
+    code = ("import os, time\nfrom seglam_lang.cache import ReasoningCache\n"
+            f"cache = ReasoningCache({str(cache_dir)!r})\n"
+            f"for i in range(5):\n    cache.ask({REQUEST!r})\n"
+            "time.sleep(4 * cache.store.request_log.interval_s)\n"
+            "os._exit(0)\n")  # no atexit, no close: what a kill leaves
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert len(logged(cache_dir)) == 5
+
+
+# ---------------------------------------------------------------- in one process
+
+
+def test_close_and_with_write_the_queued_rows(cache_dir: Path) -> None:
+    cache = ReasoningCache(cache_dir)
+    cache.ask(REQUEST)
+    cache.close()
+    assert len(logged(cache_dir)) == 1
+    with ReasoningCache(cache_dir) as cache:
+        cache.ask(REQUEST)
+        cache.ask(REQUEST)
+    assert len(logged(cache_dir)) == 3
+
+
+def test_a_process_reads_its_own_rows(cache_dir: Path) -> None:
+    with ReasoningCache(cache_dir) as cache:
+        for _ in range(4):
+            cache.ask(REQUEST)
+        assert cache.stats()["requests"] == 4  # queued rows are written before the log is read
+        assert len(cache.request_outcomes()) == 4
+        cache.log_requests = False
+        cache.ask(REQUEST)
+        cache.flush()
+        assert len(logged(cache_dir)) == 4
+
+
+def test_the_writer_thread_writes_without_another_request(cache_dir: Path) -> None:
+    with ReasoningCache(cache_dir) as cache:
+        cache.ask(REQUEST)
+        deadline = time.monotonic() + 30
+        while not logged(cache_dir) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(logged(cache_dir)) == 1
+        assert len(cache.store.request_log) == 0
+
+
+# ---------------------------------------------------------------- the component
+
+
+class Gate:
+    """A writer that records batches and can be held shut (a slow or locked store) or fail."""
+
+    def __init__(self, log_ref: list[RequestLog]) -> None:
+        self.batches: list[list[int]] = []
+        self.open = threading.Event()
+        self.open.set()
+        self.failures = 0
+        self.log_ref = log_ref
+        self.largest_pending = 0
+
+    def __call__(self, rows: list[int]) -> None:
+        self.largest_pending = max(self.largest_pending, len(rows) + len(self.log_ref[0]))
+        self.open.wait()
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database is locked")
+        self.batches.append(list(rows))
+
+
+def make(batch: int, bound: int, interval: float = 0.01) -> tuple[RequestLog, Gate]:
+    ref: list[RequestLog] = []
+    gate = Gate(ref)
+    ref.append(RequestLog(gate, batch_rows=batch, max_rows=bound, interval_s=interval))
+    return ref[0], gate
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(1, 8), extra=st.integers(0, 16), n=st.integers(0, 200), threads=st.integers(1, 4))
+def test_the_buffer_never_grows_past_its_bound_and_every_row_is_written_once_in_order(
+        batch: int, extra: int, n: int, threads: int) -> None:
+    log, gate = make(batch, batch + extra)
+    gate.open.clear()  # the store is slow: the buffer fills up
+    seen: list[int] = []
+
+    def producer(k: int) -> None:
+        for i in range(k, n, threads):
+            log.append(i)
+            seen.append(len(log))
+
+    workers = [threading.Thread(target=producer, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    time.sleep(0.02)
+    assert len(log) <= log.max_rows
+    gate.open.set()
+    for w in workers:
+        w.join()
+    log.close()
+    written = [r for b in gate.batches for r in b]
+    assert sorted(written) == list(range(n))  # each row exactly once
+    for k in range(threads):  # each producer's rows in its order
+        mine = [r for r in written if r % threads == k]
+        assert mine == sorted(mine)
+    assert max(seen, default=0) <= log.max_rows and gate.largest_pending <= log.max_rows
+    assert all(len(b) <= log.max_rows for b in gate.batches)
+
+
+def test_a_failed_batch_is_kept_and_written_later_in_order() -> None:
+    log, gate = make(4, 8, interval=60)  # only size and explicit flushes write
+    gate.failures = 1
+    for i in range(3):
+        log.append(i)
+    with pytest.raises(sqlite3.OperationalError):
+        log.flush()
+    assert len(log) == 3
+    log.append(3)
+    log.flush()
+    assert gate.batches[-1] == [0, 1, 2, 3]
+    log.close()
+
+
+def test_a_store_that_keeps_failing_with_a_full_buffer_costs_rows_not_memory() -> None:
+    log, gate = make(2, 4, interval=60)
+    gate.failures = 10**6
+    with pytest.raises(sqlite3.OperationalError):
+        for i in range(100):
+            log.append(i)
+    assert len(log) <= 4
+    with pytest.raises(sqlite3.OperationalError):
+        log.flush()
+    assert len(log) <= 4
+    gate.failures = 0
+    log.close()
+    written = [r for b in gate.batches for r in b]
+    assert written == sorted(written) and len(written) + log.dropped <= 100
+
+
+def test_appends_after_close_write_through() -> None:
+    log, gate = make(4, 8)
+    log.close()
+    log.append("late")
+    assert gate.batches == [["late"]] and len(log) == 0
+
+
+@pytest.mark.parametrize(("batch", "bound", "interval"), [(0, 4, 1.0), (5, 4, 1.0), (1, 1, 0.0)])
+def test_bad_settings_are_refused(batch: int, bound: int, interval: float) -> None:
+    with pytest.raises(ValueError):
+        RequestLog(lambda rows: None, batch_rows=batch, max_rows=bound, interval_s=interval)
