@@ -75,6 +75,7 @@ _WRITER_LOCK = 0x5E61A4_0001  # advisory lock keys (64-bit, any fixed values unl
 _MIGRATION_LOCK = 0x5E61A4_0002
 _NOW = "extract(epoch from clock_timestamp())"  # the server's clock: one clock for every machine's leases
 _RETRYABLE_STATES = ("08", "57P")  # connection exceptions; the server shutting down or terminating us
+_CONFIGURATION_STATES = ("28", "3D")  # a wrong password or user; no such database
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the index tables, as in a folder's SQLite index, with each version's source.
@@ -163,10 +164,16 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def _retryable(e: psycopg.Error) -> bool:
-    """A lost or refused connection (worth a new one), not an answer the server gave."""
-    state = e.sqlstate
-    return isinstance(e, psycopg.OperationalError) and (state is None or state.startswith(_RETRYABLE_STATES))
+def _retryable(e: psycopg.Error, connecting: bool) -> bool:
+    """A lost or refused connection (worth a new one), not an answer the server gave. Connecting,
+    anything but a wrong password or database name (the server starting, full, or closed for a
+    while) is worth another try."""
+    state = e.sqlstate or ""
+    if not isinstance(e, psycopg.OperationalError):
+        return False
+    if connecting:
+        return not state.startswith(_CONFIGURATION_STATES)
+    return not state or state.startswith(_RETRYABLE_STATES)
 
 
 class PostgresStore(CacheStore):
@@ -225,12 +232,14 @@ class PostgresStore(CacheStore):
         delay, start, tries = 0.05, time.monotonic(), 0
         while True:
             with self._mutex:
+                connecting = self._conn is None or self._conn.closed
                 try:
                     if self._conn is None or self._conn.closed:
                         self._conn = self._connect()
+                        connecting = False
                     return fn(self._conn)
                 except psycopg.Error as e:
-                    if not _retryable(e):
+                    if not _retryable(e, connecting):
                         raise StoreError(f"{self.location}: {_one_line(e)}") from None
                     self._drop()
                     tries += 1
@@ -440,9 +449,15 @@ class PostgresStore(CacheStore):
              "WHERE a.pid = claims.holder_pid AND a.backend_start = claims.holder_start)")
 
     def compiles_in_flight(self) -> list[tuple[str, str]]:
+        """Also brings the generation up to date: a compile that just ended may have stored a
+        family whose notification the listener has not yet seen, and the miss path is about to
+        match again before it compiles."""
         with self._tx(structural=False) as db:
             db.execute(f"DELETE FROM claims WHERE NOT ({self._LIVE})")
-            return [(k, r) for k, r in db.execute("SELECT id, request FROM claims ORDER BY id").fetchall()]
+            claims = [(k, r) for k, r in db.execute("SELECT id, request FROM claims ORDER BY id").fetchall()]
+            row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        self._generation = max(self._generation, int(row[0]) if row else 0)
+        return claims
 
     @contextlib.contextmanager
     def claim_compile(self, request: str) -> Iterator[None]:
@@ -472,8 +487,10 @@ class PostgresStore(CacheStore):
         self._renewed = time.monotonic()
 
     def wait_compile(self, key: str, deadline: float) -> bool:
+        """When the claim ended, the generation is brought up to date (as in `compiles_in_flight`)."""
         while True:
             if not self._query(f"SELECT 1 FROM claims WHERE id = ? AND {self._LIVE}", (key,)):
+                self._generation = max(self._generation, self._read_generation())
                 return True
             if time.monotonic() >= deadline:
                 return False
