@@ -29,10 +29,11 @@ its versioning (`MIGRATIONS`, `migrate`), the connection rules and the fleet mac
   not connected (at start, after a connection loss) `generation()` reads the database, so a
   process never serves from an index it cannot know to be current.
 - *Hits* cost no round trip: `generation()` is in memory while listening, the loaded module
-  is kept, and `log_request` appends to a buffer that a flusher thread writes every
-  `FLUSH_S` (or sooner when `FLUSH_ROWS` are waiting), and before any read of the log.
+  is kept, and `log_request` appends to a `request_log.RequestLog`, which writes batches
+  off the answer's path (and before any read of the log, and on close).
 - *Single flight.* A compile in flight is a row of `claims` (its request, the holder's
-  backend pid and start time, a lease renewed every `lease_s / 3` by the flusher). A claim
+  backend pid and start time, a lease renewed every `lease_s / 3` by a thread of the
+  claim). A claim
   ends when its holder deletes it, when its holder's connection is gone (a killed process:
   the server drops its connection at once), or when its lease runs out (a machine that
   vanished). Nothing of a compile is stored before its one `put` transaction commits.
@@ -46,7 +47,6 @@ its versioning (`MIGRATIONS`, `migrate`), the connection rules and the fleet mac
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import logging
@@ -60,7 +60,8 @@ import psycopg
 
 from seglam_lang.cache.backends import redacted
 from seglam_lang.cache.errors import StoreError
-from seglam_lang.cache.index import INSERT_REQUEST, TAMPERED, CacheStore, LogRow, content_hash
+from seglam_lang.cache.index import INSERT_REQUEST, TAMPERED, CacheStore, content_hash
+from seglam_lang.cache.request_log import RequestLog
 
 log = logging.getLogger("seglam_lang.cache")
 
@@ -68,9 +69,6 @@ CHANNEL = "seglam_cache"
 LEASE_S = 30.0  # a compile claim's lease: how long a machine that vanished holds up its kind
 RETRY_S = 10.0  # how long an operation is retried after a connection loss before it fails
 OPEN_RETRY_S = 2.0  # ... and opening a store (a wrong host or port should not take long to say so)
-FLUSH_S = 0.25  # the request log's batching interval
-FLUSH_ROWS = 200  # ... or sooner, when this many rows wait
-MAX_PENDING = 100_000  # rows kept while the database is unreachable (the oldest go first)
 _WRITER_LOCK = 0x5E61A4_0001  # advisory lock keys (64-bit, any fixed values unlikely to clash)
 _MIGRATION_LOCK = 0x5E61A4_0002
 _NOW = "extract(epoch from clock_timestamp())"  # the server's clock: one clock for every machine's leases
@@ -191,30 +189,24 @@ class PostgresStore(CacheStore):
         self._listening = threading.Event()
         self._closed = threading.Event()
         self._watchers: list[Callable[[], None]] = []
-        self._pending: list[LogRow] = []
-        self._pending_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._claims: set[str] = set()
-        self._renewed = 0.0
         self._run(migrate, retry_s=min(retry_s, OPEN_RETRY_S))
         self._generation = self._read_generation()
         self._log_settings = self._read_log_settings()
-        self._threads = [threading.Thread(target=self._listen, name="sgl-pg-listen", daemon=True),
-                         threading.Thread(target=self._flush_loop, name="sgl-pg-flush", daemon=True)]
-        for t in self._threads:
-            t.start()
-        atexit.register(self.close)
+        self.request_log = RequestLog(self._write_requests)
+        self._listener = threading.Thread(target=self._listen, name="sgl-pg-listen", daemon=True)
+        self._listener.start()
 
     def close(self) -> None:
+        """Write the queued request-log rows (a failure is a one-line warning: they are lost),
+        stop the listener, close the connection."""
         if self._closed.is_set():
             return
         self._closed.set()
-        self._wake.set()
-        atexit.unregister(self.close)
-        for t in self._threads:
-            t.join(timeout=5.0)
-        with contextlib.suppress(StoreError):
-            self._flush()
+        try:
+            self.request_log.close()
+        except StoreError as e:
+            log.warning("sgl: %s: %d request-log rows not written: %s", self.location, len(self.request_log), e)
+        self._listener.join(timeout=5.0)
         with self._mutex:
             if self._conn is not None:
                 self._conn.close()
@@ -344,7 +336,7 @@ class PostgresStore(CacheStore):
                     self._changed(int(row[0]) if row else 0)  # what happened while nobody listened
                     delay = 0.1
                     while not self._closed.is_set():
-                        announced = [int(n.payload) for n in conn.notifies(timeout=0.5) if n.payload.isdigit()]
+                        announced = [int(n.payload) for n in conn.notifies(timeout=0.2) if n.payload.isdigit()]
                         if announced:
                             self._changed(max(announced))
             except psycopg.Error as e:
@@ -407,41 +399,17 @@ class PostgresStore(CacheStore):
     def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
                     answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
                     tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
-        row = (time.time(), self.request_text(request), outcome, family, version, answer, elapsed_ms, llm_calls,
-               tokens_in, tokens_out, tokens_cache_read, detail)
-        with self._pending_lock:
-            self._pending.append(row)
-            if len(self._pending) >= FLUSH_ROWS:
-                self._wake.set()
+        self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
+                                 tokens_in, tokens_out, tokens_cache_read, detail))
+
+    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Write queued request-log rows in one transaction, then apply the log's bounds."""
+        with self._tx(structural=False) as db:
+            db.executemany(INSERT_REQUEST, [(t, self.request_text(request), *rest) for t, request, *rest in rows])
+            self._prune(db)
 
     def _before_log_read(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        with self._mutex:  # one flush at a time, so rows are written in the order they were logged
-            with self._pending_lock:
-                rows, self._pending = self._pending, []
-            if not rows:
-                return
-            try:
-                with self._tx(structural=False) as db:
-                    db.executemany(INSERT_REQUEST, rows)
-                    self._prune(db)
-            except StoreError:
-                with self._pending_lock:  # kept for the next flush; bounded while the database is away
-                    self._pending[:0] = rows
-                    del self._pending[:-MAX_PENDING]
-                raise
-
-    def _flush_loop(self) -> None:
-        while not self._closed.is_set():
-            self._wake.wait(FLUSH_S)
-            self._wake.clear()
-            try:
-                self._flush()
-                self._renew_claims()
-            except StoreError as e:
-                log.warning("sgl: %s: %s", self.location, e)
+        self.request_log.flush()
 
     # ------------------------------------------------------------ compiles in flight
 
@@ -466,25 +434,30 @@ class PostgresStore(CacheStore):
             db.execute("INSERT INTO claims(id, request, holder_pid, holder_start, lease_until) "
                        "SELECT ?, ?, pid, backend_start, " + _NOW + " + ? FROM pg_stat_activity "
                        "WHERE pid = pg_backend_pid()", (key, request, self.lease_s))
-        self._claims.add(key)
+        ended = threading.Event()
+        renewer = threading.Thread(target=self._renew, args=(key, ended), name="sgl-pg-claim", daemon=True)
+        renewer.start()
         try:
             yield
         finally:
-            self._claims.discard(key)
+            ended.set()
+            renewer.join()
             try:
                 self._query("DELETE FROM claims WHERE id = ? RETURNING id", (key,))
             except StoreError as e:  # its lease ends it
                 log.warning("sgl: %s: could not end a compile claim (%s); its lease will", self.location, e)
 
-    def _renew_claims(self) -> None:
-        """Extend this process's claims (and move them to the current connection, if it changed)."""
-        if not self._claims or time.monotonic() - self._renewed < self.lease_s / 3:
-            return
-        with self._tx(structural=False) as db:
-            db.execute("UPDATE claims SET lease_until = " + _NOW + " + ?, holder_pid = a.pid, "
-                       "holder_start = a.backend_start FROM pg_stat_activity a "
-                       "WHERE a.pid = pg_backend_pid() AND claims.id = ANY(?)", (self.lease_s, list(self._claims)))
-        self._renewed = time.monotonic()
+    def _renew(self, key: str, ended: threading.Event) -> None:
+        """Extend a claim's lease until it ends (and move it to the current connection, if that
+        changed after a connection loss)."""
+        while not ended.wait(self.lease_s / 3):
+            try:
+                with self._tx(structural=False) as db:
+                    db.execute("UPDATE claims SET lease_until = " + _NOW + " + ?, holder_pid = a.pid, "
+                               "holder_start = a.backend_start FROM pg_stat_activity a "
+                               "WHERE a.pid = pg_backend_pid() AND claims.id = ?", (self.lease_s, key))
+            except StoreError as e:
+                log.warning("sgl: %s: could not renew a compile claim: %s", self.location, e)
 
     def wait_compile(self, key: str, deadline: float) -> bool:
         """When the claim ended, the generation is brought up to date (as in `compiles_in_flight`)."""

@@ -251,6 +251,13 @@ def test_a_hit_makes_no_database_round_trip(postgres_url: str) -> None:
         rc.close()
 
 
+def test_a_process_that_exits_without_closing_leaves_every_row(shared: ReasoningCache, tmp_path: Path) -> None:
+    code = "for i in range(37):\n    assert rc.ask(f'what is {i}+1').answer == i + 1\n"  # fewer than a batch
+    p = _fleet_process(code, shared.location, "none", str(tmp_path / "calls"))
+    assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
+    assert shared.stats()["hits"] == 37
+
+
 def _terminate_all(admin: str, url: str) -> int:
     """End every connection to `url`'s database, as an administrator or a failover would."""
     return len(_sql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
