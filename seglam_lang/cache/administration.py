@@ -1,7 +1,7 @@
 """Administration: the management verbs behind `sgl cache ...`.
 
 Owns `Administration`: inspecting (`ls`, `show`, `why`, `history`, `stats`,
-`request_outcomes`), settings (`log_settings`, `forget`), correcting (`reject`, `restore`, `rm`), re-checking (`verify`,
+`logged_requests`), settings (`log_settings`, `forget`), correcting (`reject`, `restore`, `rm`), re-checking (`verify`,
 `reindex`) and moving caches (`export`, `import_`). Storing goes through `admission`; this
 module only decides what to store and reports. Every verb that names a family accepts the
 family's name or `family.proc` as `sgl ask --json` prints it.
@@ -40,6 +40,7 @@ from seglam_lang.cache.index import (
     UNVERIFIED,
     CacheStore,
     FamilyRow,
+    LoggedRequest,
     LogSettings,
     check_family_name,
     content_hash,
@@ -139,9 +140,9 @@ class Administration:
         """Forget the requests remembered as declined or failed; return how many."""
         return self.store.forget_failures()
 
-    def request_outcomes(self) -> list[tuple[float, str]]:
-        """(time, outcome) of every logged request, oldest first (for the hit-rate curve)."""
-        return self.store.request_outcomes()
+    def logged_requests(self) -> list[LoggedRequest]:
+        """Every request the log keeps, oldest first."""
+        return self.store.logged_requests()
 
     # ------------------------------------------------------------ correcting
 

@@ -304,8 +304,8 @@ class _Pool:
         return BatchResult(request.line, request.text, FAILED, error=why, error_code=E_INTERNAL, id=request.id)
 
     def _stop(self) -> None:
-        for p in self.workers.values():
-            p.join(timeout=5 if p.is_alive() else 0)
+        for p in self.workers.values():  # a worker's last job is closing its cache (flushing its log)
+            p.join(timeout=30 if p.is_alive() else 0)
         for p in self.workers.values():
             if p.is_alive():  # the consumer stopped early (or was interrupted): do not wait for the rest
                 p.terminate()

@@ -14,7 +14,7 @@ admission, administration, miss) use only the methods of `CacheStore` below.
 Owns `CacheStore` (the interface: what every backend guarantees, stated per method; the SQL
 of the tables both backends have in common, written once, in the dialect SQLite and
 PostgreSQL share: `?` placeholders, which a PostgreSQL backend translates), the records it
-reads and writes (`FamilyRow`, `TriggerRow`, `Verification`, `LogSettings`), the statuses,
+reads and writes (`FamilyRow`, `TriggerRow`, `Verification`, `LogSettings`, `LoggedRequest`), the statuses,
 `content_hash` and `check_family_name`.
 
 Invariants (every backend):
@@ -114,6 +114,19 @@ class LogSettings:
             raise StoreError("the request log keeps at least 1 row and more than 0 days")
         if self.text not in ("text", "hash"):
             raise StoreError(f"the request log keeps 'text' or 'hash', not {self.text!r}")
+
+
+@attrs.frozen
+class LoggedRequest:
+    """One row of the request log: `request` as the log keeps it (text, or `sha256:...`)."""
+
+    time: float
+    request: str
+    outcome: str  # hit, compiled, declined, miss, conflict
+    family: str | None
+    version: int | None
+    llm_calls: int
+    detail: str | None
 
 
 @attrs.frozen
@@ -422,10 +435,11 @@ class CacheStore(abc.ABC):
             " AND outcome IN ('hit', 'compiled')) GROUP BY request ORDER BY MAX(id) DESC LIMIT ?",
             (family, family, limit))]
 
-    def request_outcomes(self) -> list[tuple[float, str]]:
-        """(time, outcome) of every logged request, oldest first (for the hit-rate curve)."""
+    def logged_requests(self) -> list[LoggedRequest]:
+        """Every request the log keeps, oldest first (the learning curve, `sgl cache report`)."""
         self._before_log_read()
-        return [(t, o) for t, o in self._query("SELECT time, outcome FROM requests ORDER BY id")]
+        return [LoggedRequest(*row) for row in self._query(
+            "SELECT time, request, outcome, family, version, llm_calls, detail FROM requests ORDER BY id")]
 
     # ------------------------------------------------------------ failure memory
 

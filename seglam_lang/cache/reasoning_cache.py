@@ -5,7 +5,7 @@ read slots, run; `solve`), `admission` (verify and store: `add`, `replace`), `mi
 request no procedure answers, through the configured `Compiler`) and `administration` (the
 management verbs: `ls`, `show`, `why`, `history`, `stats`, `log_settings`, `forget`, `reject`,
 `restore`, `rm`, `verify`,
-`reindex`, `export`, `import_`). Each method is one line that says which part does the job.
+`reindex`, `export`, `import_`; `report`). Each method is one line that says which part does the job.
 
 Invariants:
 - a hit imports only the lookup and what loading a module needs; admission, the miss path
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from seglam_lang.cache.backends import is_url, open_store
 from seglam_lang.cache.errors import CacheMiss
-from seglam_lang.cache.index import FamilyRow, LogSettings
+from seglam_lang.cache.index import FamilyRow, LoggedRequest, LogSettings
 from seglam_lang.cache.lookup import Answer, Lookup, miss_detail
 from seglam_lang.cache.matcher import Outcome
 from seglam_lang.runtime.limits import Limits
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from seglam_lang.cache.admission import Admission
     from seglam_lang.cache.llm_protocol import Compiler
     from seglam_lang.cache.miss import MissPath
+    from seglam_lang.cache.report import Report
 
 
 class ReasoningCache:
@@ -147,8 +148,14 @@ class ReasoningCache:
     def forget(self) -> int:
         return self.administration.forget()
 
-    def request_outcomes(self) -> list[tuple[float, str]]:
-        return self.administration.request_outcomes()
+    def logged_requests(self) -> list[LoggedRequest]:
+        return self.administration.logged_requests()
+
+    def report(self) -> Report:
+        """What `sgl cache report` shows (`seglam_lang.cache.report_html.render` makes the page)."""
+        from seglam_lang.cache.report import build_report
+
+        return build_report(self)
 
     def reject(self, name: str, request: str, expected: str) -> str:
         return self.administration.reject(name, request, expected)

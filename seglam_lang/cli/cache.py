@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, fail
+from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
+from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.cachedir import cache_location, check_cache_value
 
 if TYPE_CHECKING:
@@ -103,6 +104,13 @@ def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, ma
         return None
     return Deferred(lambda: configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
                                        show_prompt=show_prompt))
+
+
+def _check_svg_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.lower().endswith(".svg"):
+        raise click.BadParameter(f"{value!r}: the chart is written as SVG: give a file name ending in .svg",
+                                 ctx=ctx, param=param)
+    return value
 
 
 def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -368,11 +376,14 @@ def rm_command(name: str, cache_dir: str | None) -> None:
 
 @cache_group.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
-@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, help="Draw the hit-rate curve (PNG).")
+@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, callback=_check_svg_name,
+              help="Draw the learning curve (cumulative LLM calls against requests) to this .svg file.")
 @_cache_option
 @_errors
 def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> None:
     """Requests, hits, misses, LLM calls and tokens."""
+    from seglam_lang.cache import CacheError
+
     cache = _open(cache_dir)
     s = cache.stats()
     if as_json:
@@ -386,8 +397,35 @@ def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> Non
         if s["first"] is not None:
             click.echo(f"from {_time(s['first'])} to {_time(s['last'])}")
     if plot:
-        _plot_hit_rate(cache, plot)
+        from seglam_lang.cache.report import learning_curve
+        from seglam_lang.cache.report_html import learning_curve_svg
+        from seglam_lang.cache.svg import standalone
+
+        log = cache.logged_requests()
+        if not log:
+            raise CacheError("no requests logged yet: nothing to plot")
+        with atomic_output(plot) as f:
+            f.write(standalone(learning_curve_svg(learning_curve(log))))
         click.echo(f"wrote {plot}")
+
+
+@cache_group.command("report")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), required=True,
+              help="Write the report to this HTML file (one self-contained page).")
+@_cache_option
+@_errors
+def report_command(html_file: str, cache_dir: str | None) -> None:
+    """Write a report of the cache as one HTML page: the learning curve, the families with
+    their hits, status, provenance and history (as diffs), and what was rejected and why."""
+    from seglam_lang.cache.report_html import render
+
+    if not Path(html_file).parent.is_dir():
+        fail(f"{html_file}: no such folder {str(Path(html_file).parent)!r}", EXIT_USAGE)
+    report = _open(cache_dir).report()
+    with atomic_output(html_file) as f:
+        f.write(render(report))
+    click.echo(f"wrote {html_file} ({len(report.families)} famil{'y' if len(report.families) == 1 else 'ies'}, "
+               f"{report.stats['kept']:,} logged requests)")
 
 
 @cache_group.command("settings")
@@ -435,35 +473,6 @@ def reindex_command(cache_dir: str | None) -> None:
     for p in problems:
         click.echo(f"sgl: warning: {p}", err=True)
     click.echo(f"indexed {len(cache.ls())} famil{'y' if len(cache.ls()) == 1 else 'ies'}")
-
-
-def _plot_hit_rate(cache: ReasoningCache, path: str) -> None:
-    """Draw the cumulative hit rate over the logged requests to a PNG (needs matplotlib)."""
-    from seglam_lang.cache import CacheError
-
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise CacheError("--plot needs matplotlib, which is not installed (pip install matplotlib)") from None
-    outcomes = cache.request_outcomes()
-    if not outcomes:
-        raise CacheError("no requests logged yet: nothing to plot")
-    xs, ys, hits = [], [], 0
-    for i, (_, outcome) in enumerate(outcomes, 1):
-        hits += outcome == "hit"
-        xs.append(i)
-        ys.append(hits / i)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(xs, ys)
-    ax.set_xlabel("requests")
-    ax.set_ylabel("cumulative hit rate")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"SEGLAM cache {cache.location}")
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
 
 
 def _time(t: float) -> str:

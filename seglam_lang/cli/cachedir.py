@@ -6,7 +6,7 @@ typo from becoming a new cache:
 - a `postgresql://` (or `postgres://`) URL names a PostgreSQL store (`cache.backends`); any
   other URL (`sqlite:///x`, `s3://b`) names a backend there is none of, never a folder: it is
   refused with a clear message;
-- the read-only commands (`READ_ONLY`: ls, why, show, history, stats, export, verify)
+- the read-only commands (`READ_ONLY`: ls, why, show, history, stats, export, verify, report)
   need an existing cache folder (one holding `procedures/`); they fail and create
   nothing otherwise. Commands that add to a cache (`ask`, `add`, `import`...) create it.
   (A PostgreSQL store's schema is created by whichever command opens it first.)
@@ -23,7 +23,7 @@ import click
 from seglam_lang.cache.backends import default_location, is_postgres_url, unknown_backend
 from seglam_lang.cli import EXIT_USAGE, fail
 
-READ_ONLY = frozenset({"ls", "why", "show", "history", "stats", "export", "verify"})
+READ_ONLY = frozenset({"ls", "why", "show", "history", "stats", "export", "verify", "report"})
 
 
 def check_cache_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -89,17 +89,6 @@ def test_errors_are_one_line(cache_dir: str, tmp_path: Path) -> None:
         assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, (args, err)
 
 
-def test_stats_plot_needs_matplotlib(cache_dir: str, tmp_path: Path) -> None:
-    run("ask", "what is 1+1", "--cache", cache_dir)
-    code, _, err = run("cache", "stats", "--plot", str(tmp_path / "p.png"), "--cache", cache_dir)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        assert code == 1 and "matplotlib" in err
-    else:
-        assert code == 0 and (tmp_path / "p.png").stat().st_size > 0
-
-
 def test_sgl_ask_process_does_not_import_verifier_or_sdk(cache_dir: str) -> None:
     code = ("import sys\nfrom seglam_lang.cli import main\n"
             f"sys.argv = ['sgl', 'ask', 'what is 2+3', '--cache', {cache_dir!r}]\n"

@@ -33,14 +33,24 @@ def sgl(*args: str, stdin: str | None = None, **kwargs: object) -> subprocess.Co
                           **kwargs)
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path) -> str:
-    """A cache holding the arithmetic and dates families (no words family: sorting is a miss)."""
-    rc = ReasoningCache(tmp_path / "cache", verify_options={"max_examples": 10, "time_budget": 2.0})
+def _filled(location: str) -> str:
+    """The cache at `location` with the arithmetic and dates families (no words family: sorting is a miss)."""
+    rc = ReasoningCache(location, verify_options={"max_examples": 10, "time_budget": 2.0})
     rc.add(MODULES / "arith.sgl")
     rc.add(MODULES / "dates.sgl")
     rc.close()
-    return str(tmp_path / "cache")
+    return location
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> str:
+    return _filled(str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def any_cache(store_url: str) -> str:
+    """The same on either store: a folder, or a PostgreSQL database."""
+    return _filled(store_url)
 
 
 @pytest.fixture
@@ -86,7 +96,7 @@ def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(cache_dir: str,
     batch = tmp_path / "in.jsonl"
     batch.write_text(lines(*[{"request": r, "id": i} if i % 2 else r for i, (r, _) in enumerate(items)]))
     done = sgl("batch", str(batch), "--jobs", "2", "--cache", cache_dir, "--compiler", spec)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stderr + done.stdout
     out = results(done.stdout)
     assert [(r["line"], r["request"], r["answer"]) for r in out] == \
         [(i + 1, request, answer) for i, (request, answer) in enumerate(items)]
@@ -98,10 +108,12 @@ def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(cache_dir: str,
     assert len(compiled) == 1 and compiled[0]["procedure"] == "sort_words.sort_words" and not compiled[0]["hit"]
     assert sum(r["hit"] for r in out) == len(items) - 1
     assert done.stderr.startswith(f"sgl batch: {len(items)} requests in ")  # not a terminal: no bar
-    assert done.stderr.count("\n") == 1 and "1 compiled" in done.stderr and "; 1 LLM call\n" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "1 compiled" in done.stderr and "; 1 LLM call\n" in done.stderr
 
 
-def test_bad_lines_are_results_with_their_line_numbers(cache_dir: str, tmp_path: Path) -> None:
+def test_bad_lines_are_results_with_their_line_numbers(any_cache: str, tmp_path: Path) -> None:
+    cache_dir = any_cache
     text = lines("what is 1+2", Raw("not json"), {"request": 5}, {"text": "what is 1+1"}, Raw(""), Raw("   "),
                  "What is 1.5+1?", Raw('{"request": "what is 2+2"'), "days between 2024-01-03 and 5 March 2024")
     for jobs in ("1", "2"):

@@ -111,7 +111,7 @@ def test_exit_3_is_for_internal_errors_only(here: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("argv", [
     ["exec", "missing.sgl"], ["check", "missing.sgl"], ["fmt", "missing.sgl"], ["test", "missing.sgl"],
     ["cache", "add", "missing.sgl", "--cache", "c"], ["cache", "replace", "prog", "missing.sgl", "--cache", "c"],
-    ["cache", "import", "missing-dir", "--cache", "c"],
+    ["cache", "import", "missing-dir", "--cache", "c"], ["batch", "missing.jsonl", "--cache", "c"],
     ["ask", "what is the capital of France?", "--cache", "c", "--compiler", "replay:missing.jsonl"],
 ])
 def test_a_missing_input_file_is_exit_2(cache: str, argv: list[str]) -> None:
@@ -123,7 +123,8 @@ def test_a_missing_input_file_is_exit_2(cache: str, argv: list[str]) -> None:
 
 @pytest.mark.parametrize("verb", sorted(READ_ONLY))
 def test_read_only_commands_need_an_existing_cache_and_create_nothing(here: Path, verb: str) -> None:
-    args = {"why": ["prog"], "show": ["prog"], "history": ["prog"], "export": ["out"]}.get(verb, [])
+    args = {"why": ["prog"], "show": ["prog"], "history": ["prog"], "export": ["out"],
+            "report": ["--html", "out"]}.get(verb, [])
     code, _, err = run("cache", verb, *args, "--cache", "typo")
     assert code == 2 and "typo: does not exist" in err and "nothing was created" in err
     assert not (here / "typo").exists() and not (here / "out").exists()
