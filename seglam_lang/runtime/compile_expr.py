@@ -12,8 +12,8 @@ the context and reading a local is `f[i]` (an `itemgetter`, a C call).
 Invariants:
 - no name is looked up by string at run time: LOCAL/FREE names are slots, GLOBAL names
   are resolved to their proc / record / constant cell / host function at load;
-- a node that can raise converts Python exceptions at itself (`frames.convert`) and
-  locates SGL errors (`frames.locate`), so every error carries the position of the node;
+- a node that can raise converts Python exceptions at itself (`tracebacks.convert`) and
+  locates SGL errors (`tracebacks.locate`), so every error carries the position of the node;
 - steps are charged at calls (`ctx.steps_left`, with the clock read at checkpoints) and at
   loop iterations (counted in a local and charged every `CHUNK` iterations).
 """
@@ -46,7 +46,7 @@ from seglam_lang.check.types import (
 from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime import cost, ops, values
-from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
 from seglam_lang.syntax import ast
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError, sou
 from seglam_lang.runtime import cost, values
 from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
 from seglam_lang.runtime.compile_stmt import StmtCompiler
-from seglam_lang.runtime.frames import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.syntax import ast
 

@@ -48,7 +48,7 @@ from seglam_lang.runtime.compiler import (
     ProcCode,
     compile_module,
 )
-from seglam_lang.runtime.frames import Where, locate
+from seglam_lang.runtime.tracebacks import Where, locate
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.syntax import ast

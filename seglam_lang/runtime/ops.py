@@ -14,7 +14,7 @@ host that changes `decimal.getcontext()` cannot change an SGL result.
 Errors: limit violations raise `LimitExceeded`; SGL-specific refusals (`%`-formatting, complex
 results) raise `SglRuntimeError`; the ordinary Python exceptions of the operation
 (ZeroDivisionError, TypeError for mixing Float and Decimal, OverflowError...) propagate with
-Python's message and are converted, with the node's position, by `runtime.frames.convert`.
+Python's message and are converted, with the node's position, by `runtime.tracebacks.convert`.
 """
 
 from __future__ import annotations

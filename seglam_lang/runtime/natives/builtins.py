@@ -14,7 +14,7 @@ Conventions:
   whatever `sys.set_int_max_str_digits` the host set;
 - Decimal arithmetic (`sum`, `abs`, `round`, `divmod`) uses `ops.DECIMAL_CONTEXT`;
 - ordinary Python exceptions (ValueError, TypeError...) propagate with Python's message and are
-  located and converted by the caller (`runtime.frames.convert`).
+  located and converted by the caller (`runtime.tracebacks.convert`).
 """
 
 from __future__ import annotations
