@@ -33,7 +33,7 @@ class StdModule:
     """What `use std.x` binds: SGL members of `stdlib/x.sgl` and native functions of `std.x`."""
 
     def __init__(self, name: str, sgl: Any | None, native: Any | None) -> None:
-        from seglam_lang.runtime.compiler import FixedCell, RecordCtor
+        from seglam_lang.runtime.closures import FixedCell, RecordCtor
 
         self.name = name
         self.sgl = sgl  # a runtime.module.Module, or None for a purely native module

@@ -40,17 +40,10 @@ from seglam_lang.errors import (
     SglUsageError,
     Span,
 )
-from seglam_lang.runtime.compile_expr import CTX, EXTRA
-from seglam_lang.runtime.compiler import (
-    ExampleCode,
-    HostFunction,
-    ModuleCompiler,
-    ProcCode,
-    compile_module,
-)
-from seglam_lang.runtime.tracebacks import Where, locate
+from seglam_lang.runtime.closures import CTX, EXTRA, CompiledModule, ExampleCode, HostFunction, ProcCode, compile_module
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
+from seglam_lang.runtime.tracebacks import Where, locate
 from seglam_lang.syntax import ast
 
 DECIMAL_CONTEXT = decimal.Context(
@@ -231,7 +224,7 @@ class Module:
     """A loaded, checked and compiled SGL module. Thread-safe: calls share no run state."""
 
     def __init__(self, *, name: str, file: str, source: str, tree: ast.Module, checked: Any,
-                 compiled: ModuleCompiler, limits: Limits) -> None:
+                 compiled: CompiledModule, limits: Limits) -> None:
         self.name = name
         self.file = file
         self.source = source

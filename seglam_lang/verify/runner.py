@@ -39,7 +39,7 @@ from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
 from seglam_lang.check import types as T
 from seglam_lang.codes import E_TIME
 from seglam_lang.errors import LimitExceeded, NotApplicable, SglError, SglRuntimeError
-from seglam_lang.runtime.compiler import RecordCtor
+from seglam_lang.runtime.closures import RecordCtor
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.runtime.module import loads, run_envelope
 from seglam_lang.runtime.values import format_value

@@ -1,11 +1,12 @@
-"""A checked module to runnable code: procs, records, constants, examples and properties as closures.
+"""The compiled units of a module and the calling convention between them.
 
-Owns: `compile_module` (walk the checked tree once, at load), the compiled units
-(`ProcCode` for procs and properties, `RecordCtor`, `ConstCell`, `HostFunction`,
-`ExampleCode`) and the calling convention between them.
+Owns: `ProcCode` (procs and properties), `RecordCtor`, `ConstCell` / `FixedCell` (values
+computed once at load: constants and defaults), `HostFunction` (a Python function the host
+registered), `ExampleCode`, the binding of a call's arguments to parameters (at load),
+and the type-directed copies a mutating proc makes of its arguments.
 
 Calling convention: a call binds its arguments to the callee's parameter slots at load
-(keywords and defaults resolved then), builds the callee's frame
+(keywords and defaults resolved then), builds the callee's slot list
 `[args..., other slots..., ret, parent, ctx]`, charges one step, checks the depth, runs the
 body and reads `ret`. Defaults are evaluated once, at load, in declaration order (as
 Python evaluates them at `def`), and frozen. A proc whose body mutates anything (a
@@ -17,8 +18,8 @@ Module constants are evaluated once at load, in order, and frozen; a constant ne
 earlier (by a default, or by a proc a constant calls) is evaluated on first use, and a
 cycle is an error.
 
-Invariants: the compiled closures are immutable after load and hold no run state (that
-is in the frame and the `RunContext`), so one module can run in many threads at once.
+Invariants: a unit is immutable once its module is compiled and holds no run state (that
+is in the slot list and the `RunContext`), so one module can run in many threads at once.
 """
 
 from __future__ import annotations
@@ -26,56 +27,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import MUTATING_METHODS
-from seglam_lang.check.scope import Binding, FunctionScope
-from seglam_lang.check.types import (
-    ANY,
-    FLOAT,
-    INT,
-    FnT,
-    ListT,
-    MapT,
-    OptionalT,
-    ProcSig,
-    RecordT,
-    SetT,
-    TupleT,
-    Type,
-    TypeVar,
-    UnknownType,
-    from_annotation,
-)
+from seglam_lang.check.types import ListT, MapT, OptionalT, ProcSig, RecordT, SetT, TupleT, Type
 from seglam_lang.codes import E_CONST_CYCLE, E_HOST, E_NOT_CALLABLE, E_TYPE, E_USAGE
-from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError, source_lines
+from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError
 from seglam_lang.runtime import cost, values
-from seglam_lang.runtime.compile_expr import CTX, EXTRA, RET, Code, ExprCompiler, _guard, const
-from seglam_lang.runtime.compile_stmt import StmtCompiler
-from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.closures.layout import CTX, EXTRA, RET, Code, const
 from seglam_lang.runtime.limits import RunContext
+from seglam_lang.runtime.tracebacks import Where, leaving, locate
 from seglam_lang.syntax import ast
 
 _ALL_MUTATING = frozenset().union(*MUTATING_METHODS.values())
 _UNSET = object()
 E_COMPILE = E_NOT_CALLABLE  # a name the checker let through that compiles to no value
-
-
-class FunctionCompiler(ExprCompiler, StmtCompiler):
-    """Compiles the nodes of one function-like unit (proc, property, lambda, expression root)."""
-
-    def __init__(self, module: ModuleCompiler, fn_name: str) -> None:
-        self.module = module
-        self.fn_name = fn_name
-
-    def sub_compiler(self, fn_name: str) -> FunctionCompiler:
-        return FunctionCompiler(self.module, fn_name)
-
-    def internal(self, node: Any, message: str) -> SglTypeError:
-        return SglTypeError(message, code=E_COMPILE, span=node.span, file=self.module.file)
-
-
-# ---------------------------------------------------------------------- compiled units
-
 
 class ConstCell:
     """A module-level value computed once at load (a constant, a default): `get(ctx)`."""
@@ -98,9 +62,9 @@ class ConstCell:
                                   span=self.where.span, file=self.where.file, frames=[self.where.frame()])
         self.evaluating = True
         try:
-            frame: list[Any] = [None] * (self.nslots + EXTRA)
-            frame[CTX] = ctx
-            self.value = values.freeze(self.code(frame))
+            slots: list[Any] = [None] * (self.nslots + EXTRA)
+            slots[CTX] = ctx
+            self.value = values.freeze(self.code(slots))
         finally:
             self.evaluating = False
         return self.value
@@ -196,16 +160,16 @@ class ProcCode:
 
     def run(self, ctx: RunContext, args: list[Any]) -> Any:
         """Run with already bound SGL values (one per parameter); the top-level entry."""
-        frame = [*args, *([None] * self.pad_len), ctx]
-        copy_arguments(ctx, frame, self.copiers)
+        slots = [*args, *([None] * self.pad_len), ctx]
+        copy_arguments(ctx, slots, self.copiers)
         d = ctx.depth + 1
         if d > ctx.max_depth:
             raise ctx.out_of_depth()
         ctx.depth = d
         ctx.charge(1)
-        self.body(frame)
+        self.body(slots)
         ctx.depth = d - 1
-        return frame[RET]
+        return slots[RET]
 
     def as_value(self, ctx: RunContext) -> Callable[..., Any]:
         """The proc as a function value (`key=by_name`): positional arguments only."""
@@ -231,7 +195,7 @@ class ProcCode:
         pad = [None] * self.pad_len
         n = len(codes)
 
-        def enter(ctx: RunContext, frame: list) -> Any:
+        def enter(ctx: RunContext, slots: list) -> Any:
             d = ctx.depth + 1
             if d > ctx.max_depth:
                 raise ctx.out_of_depth()
@@ -240,19 +204,19 @@ class ProcCode:
             ctx.steps_left = s
             if s <= ctx.checkpoint:
                 ctx.tick()
-            proc.body(frame)
+            proc.body(slots)
             ctx.depth = d - 1
-            return frame[RET]
+            return slots[RET]
 
         if self.copiers:
             copiers = self.copiers
 
             def call_copy(f: list) -> Any:
                 ctx = f[CTX]
-                frame = [*[c(f) for c in codes], *pad, ctx]
+                slots = [*[c(f) for c in codes], *pad, ctx]
                 try:
-                    copy_arguments(ctx, frame, copiers)
-                    return enter(ctx, frame)
+                    copy_arguments(ctx, slots, copiers)
+                    return enter(ctx, slots)
                 except SglRuntimeError as e:
                     _at_call_site(e, where)
                     raise
@@ -264,7 +228,7 @@ class ProcCode:
 
             def call1(f: list) -> Any:
                 ctx = f[CTX]
-                frame = [a(f), *pad, ctx]
+                slots = [a(f), *pad, ctx]
                 d = ctx.depth + 1
                 if d > ctx.max_depth:
                     raise _located(ctx.out_of_depth(), where)
@@ -274,12 +238,12 @@ class ProcCode:
                 try:
                     if s <= ctx.checkpoint:
                         ctx.tick()
-                    proc.body(frame)
+                    proc.body(slots)
                 except SglRuntimeError as e:
                     _at_call_site(e, where)
                     raise
                 ctx.depth = d - 1
-                return frame[RET]
+                return slots[RET]
 
             return call1
         if n == 2:
@@ -287,7 +251,7 @@ class ProcCode:
 
             def call2(f: list) -> Any:
                 ctx = f[CTX]
-                frame = [a(f), b(f), *pad, ctx]
+                slots = [a(f), b(f), *pad, ctx]
                 d = ctx.depth + 1
                 if d > ctx.max_depth:
                     raise _located(ctx.out_of_depth(), where)
@@ -297,20 +261,20 @@ class ProcCode:
                 try:
                     if s <= ctx.checkpoint:
                         ctx.tick()
-                    proc.body(frame)
+                    proc.body(slots)
                 except SglRuntimeError as e:
                     _at_call_site(e, where)
                     raise
                 ctx.depth = d - 1
-                return frame[RET]
+                return slots[RET]
 
             return call2
 
         def call(f: list) -> Any:
             ctx = f[CTX]
-            frame = [*[c(f) for c in codes], *pad, ctx]
+            slots = [*[c(f) for c in codes], *pad, ctx]
             try:
-                return enter(ctx, frame)
+                return enter(ctx, slots)
             except SglRuntimeError as e:
                 _at_call_site(e, where)
                 raise
@@ -389,14 +353,6 @@ class HostFunction:
         return lambda *args: self.call(ctx, list(args))
 
 
-def _untyped_value(alias: str, attr: str) -> Callable[..., Any]:
-    """`json.parse` as a function value whose result type is open: it cannot know what to read."""
-    def call(*args: Any) -> Any:
-        raise SglRuntimeError(f"`{alias}.{attr}` given as a function value does not know the type to read",
-                              code=E_TYPE, hint=f"call it where its result is declared: `x: T = {alias}.{attr}(...)`")
-    return call
-
-
 def bind_native(nf: Any, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
     """Arguments of a call to a native module function (`natives.NativeFunction`), defaults filled in."""
     params = nf.sig().params
@@ -421,12 +377,12 @@ class ExampleCode:
 Copier = Callable[[Any, RunContext], Any]
 
 
-def copy_arguments(ctx: RunContext, frame: list, copiers: list[tuple[int, Copier, Any]]) -> None:
+def copy_arguments(ctx: RunContext, slots: list, copiers: list[tuple[int, Copier, Any]]) -> None:
     """Replace the arguments a mutating proc receives by copies, each paid for first (the
     charge counts a shared part once per reference: an upper bound of the copy's work)."""
     for i, cp, w in copiers:
-        ctx.charge_items(cost.weigh(w, frame[i], ctx.items_left()))
-        frame[i] = cp(frame[i], ctx)
+        ctx.charge_items(cost.weigh(w, slots[i], ctx.items_left()))
+        slots[i] = cp(slots[i], ctx)
 
 
 def copier(t: Type | None) -> Copier | None:
@@ -498,241 +454,3 @@ def body_mutates(body: tuple[Any, ...], types: Mapping[int, Type]) -> bool:
 def _walk_all(body: tuple[Any, ...]) -> Any:
     for s in body:
         yield from ast.walk(s)
-
-
-# ---------------------------------------------------------------------- the module compiler
-
-
-class ModuleCompiler:
-    """Compiles one checked module; the environment its `FunctionCompiler`s consult."""
-
-    small_numeric = (INT, FLOAT)
-
-    def __init__(self, checked: CheckedModule, source: str, file: str, *, natives: Any,
-                 imports: Mapping[str, Any], host: Mapping[str, HostFunction]) -> None:
-        self.checked = checked
-        self.tree = checked.tree
-        self.source = source
-        self.file = file
-        self.natives = natives
-        self.imports = imports  # alias -> loaded module (`runtime.module.Module`)
-        self.host = host
-        self.types = checked.types
-        self.resolution = checked.resolution
-        self._lines = source_lines(source)
-        self.records: dict[str, RecordCtor] = {}
-        self.procs: dict[str, ProcCode] = {}
-        self.properties: dict[str, ProcCode] = {}
-        self.consts: dict[str, ConstCell] = {}
-        self.examples: list[ExampleCode] = []
-        self.record_types = self._record_types()
-
-    # ---- environment for FunctionCompiler
-
-    def binding(self, node: ast.Name) -> Binding:
-        try:
-            return self.resolution.bindings[id(node)]
-        except KeyError:
-            raise SglTypeError(f"unresolved name `{node.id}`", code=E_COMPILE, span=node.span,
-                               file=self.file) from None
-
-    def function_scope(self, node: object) -> FunctionScope:
-        return self.resolution.functions[id(node)]
-
-    def source_text(self, node: Any) -> str:
-        s = node.span
-        if s.line < 1 or s.line > len(self._lines):
-            return "<condition>"
-        if s.end_line == s.line:
-            return self._lines[s.line - 1][s.col - 1:s.end_col - 1]
-        first = self._lines[s.line - 1][s.col - 1:]
-        rest = [ln.strip() for ln in self._lines[s.line:s.end_line - 1]]
-        last = self._lines[s.end_line - 1][:s.end_col - 1].strip() if s.end_line <= len(self._lines) else ""
-        return " ".join([first, *rest, last])
-
-    def global_callable(self, name: str) -> Any:
-        if name in self.procs:
-            return self.procs[name]
-        if name in self.records:
-            return self.records[name]
-        if name in self.host:
-            return self.host[name]
-        return None  # a constant: called as a function value
-
-    def global_value(self, name: str, where: Where) -> Code:
-        if name in self.consts:
-            return self.consts[name].reader()
-        target = self.global_callable(name)
-        if target is None:
-            raise SglTypeError(f"unknown global `{name}`", code=E_COMPILE, span=where.span, file=self.file)
-        if isinstance(target, RecordCtor):
-            raise SglTypeError(f"record `{name}` used as a value", code=E_COMPILE, span=where.span, file=self.file,
-                               hint=f"build one with `{name}(field=...)`")
-        return lambda f: target.as_value(f[CTX])
-
-    def _imported(self, alias: str) -> Any:
-        return self.imports[alias]
-
-    def module_member_callable(self, alias: str, attr: str, where: Where) -> Any:
-        target = self._imported(alias).member(attr)
-        if target is None:
-            raise SglTypeError(f"module `{alias}` has no `{attr}`", code=E_COMPILE, span=where.span, file=self.file)
-        return target
-
-    def module_member_value(self, alias: str, attr: str, where: Where, t: Type | None = None) -> Code:
-        target = self.module_member_callable(alias, attr, where)
-        if isinstance(target, ConstCell):
-            return target.reader()
-        if isinstance(target, ProcCode):
-            return lambda f: target.as_value(f[CTX])
-        if not isinstance(target, RecordCtor):  # a native function
-            fn = target.fn
-            if target.typed:  # as a value its result type is the function type's, when the checker fixed it
-                ret = t.ret if isinstance(t, FnT) else None
-                if ret is None or isinstance(ret, TypeVar):
-                    return lambda f: _untyped_value(alias, attr)
-                declared = self.declared(ret)
-                return lambda f: (lambda *a, _ctx=f[CTX]: fn(_ctx, declared(_ctx), *a))
-            return lambda f: (lambda *a, _ctx=f[CTX]: fn(_ctx, *a))
-        raise SglTypeError(f"`{alias}.{attr}` cannot be used as a value", code=E_COMPILE, span=where.span,
-                           file=self.file)
-
-    def declared(self, t: Type | None) -> Callable[[RunContext], Any]:
-        """The `Declared` result type a typed native receives, for a run (defaults need its context)."""
-        from seglam_lang.runtime.natives import Declared
-
-        t = ANY if t is None or isinstance(t, TypeVar) else t
-
-        def record_defaults(ctx: RunContext) -> Callable[[RecordT], Mapping[str, Any]]:
-            def defaults(rt: RecordT) -> Mapping[str, Any]:
-                ctor = self._record_ctor(rt)
-                return {n: c.get(ctx) for n, c in ctor.defaults.items()} if ctor is not None else {}
-            return defaults
-
-        return lambda ctx: Declared(t, record_defaults(ctx))
-
-    def _record_ctor(self, rt: RecordT) -> RecordCtor | None:
-        """The constructor of record type `rt`: this module's, or an imported module's."""
-        if rt.name in self.records and self.records[rt.name].type == rt:
-            return self.records[rt.name]
-        for mod in self.imports.values():
-            member = mod.member(rt.name) if hasattr(mod, "member") else None
-            if isinstance(member, RecordCtor) and member.type == rt:
-                return member
-        return None
-
-    # ---- records and types
-
-    def _record_types(self) -> dict[str, RecordT]:
-        known = dict(self.checked.interface.records)
-        decls = [d for d in self.tree.decls if isinstance(d, ast.RecordDecl)]
-        if all(d.name in known for d in decls):
-            return known
-        # The checker did not export them (an older checker): build them from the declarations.
-        from seglam_lang.check.types import FieldSig
-
-        for d in decls:
-            known.setdefault(d.name, RecordT(d.name, self.checked.name, ()))
-        for d in decls:
-            fields = tuple(FieldSig(f.name, self._annotation(f.type, known), f.default is not None) for f in d.fields)
-            known[d.name] = RecordT(d.name, self.checked.name, fields)
-        return known
-
-    def _annotation(self, t: ast.TypeName, records: Mapping[str, RecordT]) -> Type | None:
-        try:
-            return from_annotation(t, records)
-        except UnknownType:
-            return None
-
-    def param_types(self, params: tuple[ast.Param, ...]) -> list[Type | None]:
-        return [self._annotation(p.type, self.record_types) for p in params]
-
-    # ---- compiling
-
-    def expression_root(self, key: object, name: str, expr: Any) -> ConstCell:
-        fc = FunctionCompiler(self, name)
-        scope = self.resolution.functions.get(id(key))
-        return ConstCell(name, fc.expr(expr), scope.nslots if scope else 0, fc.where(expr))
-
-    def compile(self) -> None:
-        decls = self.tree.decls
-        # 1. shells, so that calls compile before their callees' bodies (recursion)
-        for d in decls:
-            if isinstance(d, ast.RecordDecl):
-                self.records[d.name] = RecordCtor(self.record_types[d.name], d)
-            elif isinstance(d, ast.ProcDecl | ast.PropertyDecl):
-                scope = self.function_scope(d)
-                unit = ProcCode(d.name, self.file, d.params, scope.nslots, self.param_types(d.params),
-                                body_mutates(d.body, self.types))
-                (self.procs if isinstance(d, ast.ProcDecl) else self.properties)[d.name] = unit
-        for d in decls:
-            if isinstance(d, ast.ConstDecl):
-                self.consts[d.name] = self.expression_root(d, d.name, d.value)
-        # 2. defaults and bodies
-        for d in decls:
-            if isinstance(d, ast.RecordDecl):
-                ctor = self.records[d.name]
-                for fld in d.fields:
-                    if fld.default is not None:
-                        ctor.defaults[fld.name] = self.expression_root(fld, f"{d.name}.{fld.name}", fld.default)
-            elif isinstance(d, ast.ProcDecl | ast.PropertyDecl):
-                unit = (self.procs if isinstance(d, ast.ProcDecl) else self.properties)[d.name]
-                for p in d.params:
-                    if p.default is not None:
-                        unit.defaults[p.name] = self.expression_root(p, f"{d.name}.{p.name}", p.default)
-                fc = FunctionCompiler(self, d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}")
-                unit.body = fc.block(d.body)
-            elif isinstance(d, ast.ExampleDecl):
-                self.examples.append(self._example(d))
-
-    def _example(self, d: ast.ExampleDecl) -> ExampleCode:
-        from seglam_lang.runtime import ops
-
-        fc = FunctionCompiler(self, f"example@{d.span.line}")
-        scope = self.resolution.functions.get(id(d))
-        nslots = scope.nslots if scope else 0
-        e = d.expr
-        if isinstance(e, ast.Compare) and len(e.ops) == 1:
-            left, right = fc.expr(e.left), fc.expr(e.comparators[0])
-            test = ops.COMPARE[e.ops[0]]
-            where = fc.where(e)
-            return ExampleCode(d, nslots, _guard(left, where), e.ops[0], test, _guard(right, where))
-        return ExampleCode(d, nslots, fc.expr(e), None, None, None)
-
-    def evaluate_constants(self, ctx: RunContext) -> None:
-        """Evaluate, in declaration order, every constant and default (once, at load)."""
-        for d in self.tree.decls:
-            cells: list[ConstCell] = []
-            if isinstance(d, ast.ConstDecl):
-                cells = [self.consts[d.name]]
-            elif isinstance(d, ast.RecordDecl):
-                cells = list(self.records[d.name].defaults.values())
-            elif isinstance(d, ast.ProcDecl):
-                cells = list(self.procs[d.name].defaults.values())
-            elif isinstance(d, ast.PropertyDecl):
-                cells = list(self.properties[d.name].defaults.values())
-            for cell in cells:
-                run_guarded(lambda c=cell: c.get(ctx), cell.where)
-
-
-def run_guarded(fn: Callable[[], Any], where: Where) -> Any:
-    """Run load-time code: every error is an SglRuntimeError located at `where`."""
-    try:
-        return fn()
-    except SglRuntimeError as e:
-        locate(e, where)
-        raise
-    except PY_ERRORS as e:
-        raise convert(e, where) from None
-
-
-def compile_module(checked: CheckedModule, source: str, file: str, *, natives: Any, imports: Mapping[str, Any],
-                   host: Mapping[str, HostFunction]) -> ModuleCompiler:
-    """Compile every declaration of a checked (error-free) module."""
-    mc = ModuleCompiler(checked, source, file, natives=natives, imports=imports, host=host)
-    mc.compile()
-    return mc
-
-
-__all__ = ["ConstCell", "ExampleCode", "HostFunction", "ModuleCompiler", "ProcCode", "RecordCtor",
-           "compile_module", "const"]

@@ -1,10 +1,10 @@
-"""Statements to closures: each statement becomes `code(frame) -> None | signal`, once, at load.
+"""Statements to closures: each statement becomes `code(slots) -> None | signal`, once, at load.
 
 Owns: assignment (names, tuples, items, augmented), `if`, `for`, `while`, `break`,
 `continue`, `return`, `require`, `assert`, `fail`, expression statements, and blocks.
 
 Control flow: a statement returns None to go on, or one of three signals: `BREAK`,
-`CONTINUE`, `RETURN` (the value is in the frame's `ret` slot). Blocks stop at the first
+`CONTINUE`, `RETURN` (the value is in the `ret` slot). Blocks stop at the first
 signal and pass it outward; loops consume `BREAK`/`CONTINUE`; the proc call reads `ret`.
 A statement that can never signal (assignments, expression statements...) is "plain" and
 blocks made only of plain statements skip the signal tests. This is faster than Python
@@ -18,17 +18,17 @@ Invariants: loop iterations are counted in a local and charged to the run's budg
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from seglam_lang.check.types import ListT, MapT, SetT
+from seglam_lang.check.types import FLOAT, INT, ListT, MapT, SetT
 from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops
-from seglam_lang.runtime.compile_expr import CHUNK, CTX, RET, _guard
+from seglam_lang.runtime.closures.expr import ExprCompiler
+from seglam_lang.runtime.closures.layout import CHUNK, CTX, RET, guard
 from seglam_lang.syntax import ast
 
-if TYPE_CHECKING:
-    from seglam_lang.runtime.compiler import FunctionCompiler
+_SMALL_NUMERIC = (INT, FLOAT)
 
 
 class Signal:
@@ -71,9 +71,18 @@ def _returns(s: Any) -> bool:
 
 
 class StmtCompiler:
-    """Mixin of `FunctionCompiler`: `block(stmts) -> Stmt`."""
+    """Compiles the statements of one proc or property body: `block(stmts) -> Stmt`, with the
+    expressions of the same unit compiled by `exprs`."""
 
-    def block(self: FunctionCompiler, stmts: Sequence[Any]) -> Stmt:
+    def __init__(self, exprs: ExprCompiler) -> None:
+        self.exprs = exprs
+        self.module = exprs.module
+        self.expr = exprs.expr
+        self.store = exprs.store
+        self.where = exprs.where
+        self.type_of = exprs.type_of
+
+    def block(self, stmts: Sequence[Any]) -> Stmt:
         stmts = [s for s in stmts if not isinstance(s, ast.Pass)]
         codes = [self.stmt(s) for s in stmts]
         signals = [can_signal(s) for s in stmts]
@@ -111,7 +120,7 @@ class StmtCompiler:
 
         return block
 
-    def _fused_return(self: FunctionCompiler, stmts: list[Any]) -> Stmt | None:
+    def _fused_return(self, stmts: list[Any]) -> Stmt | None:
         """`return e` alone, or after one statement, or after a guard `if c: return e0` (fused)."""
         value = self.expr(stmts[-1].value)
         if len(stmts) == 1:
@@ -141,12 +150,12 @@ class StmtCompiler:
 
         return then_return
 
-    def stmt(self: FunctionCompiler, s: Any) -> Stmt:
+    def stmt(self, s: Any) -> Stmt:
         return getattr(self, "s_" + type(s).__name__)(s)
 
     # ------------------------------------------------------------------ assignment
 
-    def s_Assign(self: FunctionCompiler, s: ast.Assign | ast.AnnAssign) -> Stmt:
+    def s_Assign(self, s: ast.Assign | ast.AnnAssign) -> Stmt:
         value = self.expr(s.value)
         t = s.target
         if isinstance(t, ast.Name):
@@ -157,11 +166,11 @@ class StmtCompiler:
 
             return assign
         store = self.store(t)
-        return _guard(lambda f: store(f, value(f)), self.where(s))
+        return guard(lambda f: store(f, value(f)), self.where(s))
 
     s_AnnAssign = s_Assign
 
-    def s_AugAssign(self: FunctionCompiler, s: ast.AugAssign) -> Stmt:
+    def s_AugAssign(self, s: ast.AugAssign) -> Stmt:
         value = self.expr(s.value)
         where = self.where(s)
         t = s.target
@@ -171,7 +180,7 @@ class StmtCompiler:
         op = (ops.INPLACE if in_place else ops.BINARY)[s.op]
         if isinstance(t, ast.Name):
             i = self.module.binding(t).index
-            if s.op in ("+", "-") and ttype in self.module.small_numeric and self.type_of(s.value) in self.module.small_numeric:
+            if s.op in ("+", "-") and ttype in _SMALL_NUMERIC and self.type_of(s.value) in _SMALL_NUMERIC:
                 if s.op == "+":
                     def add(f: list) -> None:
                         f[i] += value(f)
@@ -185,7 +194,7 @@ class StmtCompiler:
             def aug(f: list) -> None:
                 f[i] = op(f[CTX], f[i], value(f))
 
-            return _guard(aug, where)
+            return guard(aug, where)
         if isinstance(t, ast.Subscript):
             obj, idx = self.expr(t.value), self.expr(t.index)
 
@@ -194,10 +203,10 @@ class StmtCompiler:
                 ctx = f[CTX]
                 ops.setitem(ctx, o, k, op(ctx, o[k], value(f)))
 
-            return _guard(aug_item, where)
-        raise self.internal(t, "cannot assign to this target")
+            return guard(aug_item, where)
+        raise self.exprs.internal(t, "cannot assign to this target")
 
-    def s_ExprStmt(self: FunctionCompiler, s: ast.ExprStmt) -> Stmt:
+    def s_ExprStmt(self, s: ast.ExprStmt) -> Stmt:
         value = self.expr(s.value)
 
         def expr_stmt(f: list) -> None:
@@ -207,7 +216,7 @@ class StmtCompiler:
 
     # ------------------------------------------------------------------ control flow
 
-    def s_If(self: FunctionCompiler, s: ast.If) -> Stmt:
+    def s_If(self, s: ast.If) -> Stmt:
         test, body = self.expr(s.test), self.block(s.body)
         if not s.orelse:
             def if_(f: list) -> Signal | None:
@@ -225,7 +234,7 @@ class StmtCompiler:
 
         return if_else
 
-    def s_For(self: FunctionCompiler, s: ast.For) -> Stmt:
+    def s_For(self, s: ast.For) -> Stmt:
         it = self.expr(s.iter)
         body = self.block(s.body)
         signals = any(map(_loop_signals, s.body))
@@ -245,7 +254,7 @@ class StmtCompiler:
                             n = 0
                     ctx.charge(n)
 
-                return _guard(for_plain, where)
+                return guard(for_plain, where)
             store = None
         else:
             store = self.store(s.target)
@@ -275,9 +284,9 @@ class StmtCompiler:
             ctx.charge(n)
             return None
 
-        return _guard(for_, where)
+        return guard(for_, where)
 
-    def s_While(self: FunctionCompiler, s: ast.While) -> Stmt:
+    def s_While(self, s: ast.While) -> Stmt:
         test, body = self.expr(s.test), self.block(s.body)
         where = self.where(s)
 
@@ -299,7 +308,7 @@ class StmtCompiler:
             ctx.charge(n)
             return None
 
-        return _guard(while_, where)
+        return guard(while_, where)
 
     def s_Break(self, s: ast.Break) -> Stmt:
         return lambda f: BREAK
@@ -310,7 +319,7 @@ class StmtCompiler:
     def s_Pass(self, s: ast.Pass) -> Stmt:
         return lambda f: None
 
-    def s_Return(self: FunctionCompiler, s: ast.Return) -> Stmt:
+    def s_Return(self, s: ast.Return) -> Stmt:
         if s.value is None:
             def return_none(f: list) -> Signal:
                 f[RET] = None
@@ -327,7 +336,7 @@ class StmtCompiler:
 
     # ------------------------------------------------------------------ checks
 
-    def s_Require(self: FunctionCompiler, s: ast.Require) -> Stmt:
+    def s_Require(self, s: ast.Require) -> Stmt:
         test = self.expr(s.test)
         msg = self.expr(s.msg) if s.msg is not None else None
         text = self.module.source_text(s.test)
@@ -340,7 +349,7 @@ class StmtCompiler:
 
         return require
 
-    def s_Assert(self: FunctionCompiler, s: ast.Assert) -> Stmt:
+    def s_Assert(self, s: ast.Assert) -> Stmt:
         test = self.expr(s.test)
         msg = self.expr(s.msg) if s.msg is not None else None
         text = self.module.source_text(s.test)
@@ -355,7 +364,7 @@ class StmtCompiler:
 
         return assert_
 
-    def s_Fail(self: FunctionCompiler, s: ast.Fail) -> Stmt:
+    def s_Fail(self, s: ast.Fail) -> Stmt:
         msg = self.expr(s.msg)
         where = self.where(s)
 

@@ -1,13 +1,12 @@
-"""Expressions to closures: each checked expression node becomes `code(frame) -> value`, once, at load.
+"""Expressions to closures: each checked expression node becomes `code(slots) -> value`, once, at load.
 
 Owns: the translation of every expression construct (names, literals, operators,
 comparisons, calls of procs / natives / methods / records / host functions / function
 values, comprehensions, generator expressions, lambdas, f-strings, subscripts, slices).
 
-Frames: a frame is a Python list `[slot 0, ..., slot n-1, ret, parent, ctx]`: the slots
-of the function (`Resolution.functions`), the return value, the frame a lambda was
-created in (`parent`, for FREE names) and the run's `RunContext`. So `f[-1]` is always
-the context and reading a local is `f[i]` (an `itemgetter`, a C call).
+Slots: a closure reads the slot list of its activation (`layout`: `[slot 0, ..., slot n-1,
+ret, parent, ctx]`), conventionally named `f`. So `f[-1]` is always the context and reading
+a local is `f[i]` (an `itemgetter`, a C call).
 
 Invariants:
 - no name is looked up by string at run time: LOCAL/FREE names are slots, GLOBAL names
@@ -23,7 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
@@ -44,19 +43,13 @@ from seglam_lang.check.types import (
     Type,
 )
 from seglam_lang.codes import E_TYPE
-from seglam_lang.errors import SglRuntimeError
+from seglam_lang.errors import SglRuntimeError, SglTypeError
 from seglam_lang.runtime import cost, ops, values
+from seglam_lang.runtime.closures.compiled import CompiledModule
+from seglam_lang.runtime.closures.layout import CHUNK, CTX, PARENT, Code, const, guard
+from seglam_lang.runtime.closures.units import E_COMPILE, HostFunction, ProcCode, RecordCtor, bind_native
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
 from seglam_lang.syntax import ast
-
-if TYPE_CHECKING:
-    from seglam_lang.runtime.compiler import FunctionCompiler
-
-Code = Callable[[list], Any]
-
-RET, PARENT, CTX = -3, -2, -1
-EXTRA = 3  # ret, parent, ctx after the slots
-CHUNK = 256  # loop iterations counted locally between two charges to the run's budget
 
 _TYPE_NAMES: dict[type, str] = {}
 
@@ -88,25 +81,6 @@ def static_type_name(t: Type | None) -> str | None:
         if isinstance(t, cls):
             return name
     return None
-
-
-def const(v: object) -> Code:
-    return lambda f: v
-
-
-def _guard(code: Code, where: Where) -> Code:
-    """Wrap a node that may raise: convert Python errors and locate SGL ones here."""
-
-    def guarded(f: list) -> Any:
-        try:
-            return code(f)
-        except SglRuntimeError as e:
-            locate(e, where)
-            raise
-        except PY_ERRORS as e:
-            raise convert(e, where) from None
-
-    return guarded
 
 
 # ---------------------------------------------------------------------- specialised nodes
@@ -170,21 +144,30 @@ _COMPARE_BODY = {op: f"return a {op} b" for op in ("<", "<=", ">", ">=", "==", "
 
 
 class ExprCompiler:
-    """Mixin of `FunctionCompiler`: `expr(node) -> Code`."""
+    """Compiles the expressions of one function-like unit (proc, property, lambda, expression
+    root) of a module: `expr(node) -> Code`, `store(target) -> store(slots, value)`."""
+
+    def __init__(self, module: CompiledModule, fn_name: str) -> None:
+        self.module = module
+        self.fn_name = fn_name
+
+    def internal(self, node: Any, message: str) -> SglTypeError:
+        """A node the checker let through that compiles to nothing (a bug, reported as one)."""
+        return SglTypeError(message, code=E_COMPILE, span=node.span, file=self.module.file)
 
     # ------------------------------------------------------------------ helpers
 
-    def where(self: FunctionCompiler, node: Any) -> Where:
+    def where(self, node: Any) -> Where:
         return Where(self.fn_name, self.module.file, node.span)
 
-    def type_of(self: FunctionCompiler, node: Any) -> Type | None:
+    def type_of(self, node: Any) -> Type | None:
         return self.module.types.get(id(node))
 
-    def expr(self: FunctionCompiler, e: Any) -> Code:
+    def expr(self, e: Any) -> Code:
         method = getattr(self, "x_" + type(e).__name__)
         return method(e)
 
-    def operand(self: FunctionCompiler, e: Any) -> Operand:
+    def operand(self, e: Any) -> Operand:
         """How a specialised node reads this operand: a slot, a constant, or a closure."""
         if isinstance(e, ast.Name) and self.module.binding(e).kind is Kind.LOCAL:
             return ("slot", self.module.binding(e).index)
@@ -196,7 +179,7 @@ class ExprCompiler:
 
     # ------------------------------------------------------------------ names and literals
 
-    def x_Name(self: FunctionCompiler, e: ast.Name) -> Code:
+    def x_Name(self, e: ast.Name) -> Code:
         b = self.module.binding(e)
         if b.kind is Kind.LOCAL:
             return itemgetter(b.index)
@@ -217,7 +200,7 @@ class ExprCompiler:
     def x_NoneLit(self, e: ast.NoneLit) -> Code:
         return const(None)
 
-    def x_FString(self: FunctionCompiler, e: ast.FString) -> Code:
+    def x_FString(self, e: ast.FString) -> Code:
         fmt = self.module.natives.format_field
         parts: list[Code] = []
         for p in e.parts:
@@ -234,7 +217,7 @@ class ExprCompiler:
                     def field(f: list, v: Code = v, conv: str | None = conv, spec: str | None = spec) -> str:
                         return fmt(f[CTX], v(f), conv, spec)
 
-                parts.append(_guard(field, Where(self.fn_name, self.module.file, p.span)))
+                parts.append(guard(field, Where(self.fn_name, self.module.file, p.span)))
         if len(parts) == 1:
             return parts[0]
         where = self.where(e)
@@ -244,29 +227,29 @@ class ExprCompiler:
             f[CTX].check_str_len(len(s))
             return s
 
-        return _guard(fstring, where)
+        return guard(fstring, where)
 
     # ------------------------------------------------------------------ displays
 
-    def x_TupleExpr(self: FunctionCompiler, e: ast.TupleExpr) -> Code:
+    def x_TupleExpr(self, e: ast.TupleExpr) -> Code:
         elts = [self.expr(x) for x in e.elts]
         if len(elts) == 2:
             a, b = elts
             return lambda f: (a(f), b(f))
         return lambda f: tuple([c(f) for c in elts])
 
-    def x_ListExpr(self: FunctionCompiler, e: ast.ListExpr) -> Code:
+    def x_ListExpr(self, e: ast.ListExpr) -> Code:
         elts = [self.expr(x) for x in e.elts]
         if not elts:
             return lambda f: []
         return lambda f: [c(f) for c in elts]
 
-    def x_SetExpr(self: FunctionCompiler, e: ast.SetExpr) -> Code:
+    def x_SetExpr(self, e: ast.SetExpr) -> Code:
         elts = [self.expr(x) for x in e.elts]
         make = values.SglSet
-        return _guard(lambda f: make([c(f) for c in elts]), self.where(e))
+        return guard(lambda f: make([c(f) for c in elts]), self.where(e))
 
-    def x_DictExpr(self: FunctionCompiler, e: ast.DictExpr) -> Code:
+    def x_DictExpr(self, e: ast.DictExpr) -> Code:
         pairs = [(self.expr(k), self.expr(v)) for k, v in zip(e.keys, e.values)]
 
         def display(f: list) -> dict:
@@ -276,16 +259,16 @@ class ExprCompiler:
                 d[key] = v(f)
             return d
 
-        return _guard(display, self.where(e))
+        return guard(display, self.where(e))
 
     # ------------------------------------------------------------------ comprehensions
 
-    def _clauses(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...]) -> list[tuple[Code, Callable, list[Code]]]:
+    def _clauses(self, gens: tuple[ast.Comprehension, ...]) -> list[tuple[Code, Callable, list[Code]]]:
         return [(self.expr(g.iter), self.store(g.target), [self.expr(c) for c in g.ifs]) for g in gens]
 
-    def _loop_nest(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...],
+    def _loop_nest(self, gens: tuple[ast.Comprehension, ...],
                    emit: Callable[[list, Any], None]) -> Callable[[list, Any], None]:
-        """`run(frame, out)`: the nested `for ... if ...` clauses, calling `emit(frame, out)` per item."""
+        """`run(slots, out)`: the nested `for ... if ...` clauses, calling `emit(slots, out)` per item."""
         clauses = self._clauses(gens)
 
         def level(k: int) -> Callable[[list, Any], None]:
@@ -311,7 +294,7 @@ class ExprCompiler:
 
         return level(0)
 
-    def _single_clause(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...]) -> tuple[Code, int, Code | None] | None:
+    def _single_clause(self, gens: tuple[ast.Comprehension, ...]) -> tuple[Code, int, Code | None] | None:
         """(iter, slot, cond) when the comprehension is one `for name in it [if c]`: the fast path."""
         if len(gens) != 1 or not isinstance(gens[0].target, ast.Name) or len(gens[0].ifs) > 1:
             return None
@@ -320,7 +303,7 @@ class ExprCompiler:
         cond = self.expr(g.ifs[0]) if g.ifs else None
         return self.expr(g.iter), b.index, cond
 
-    def x_ListComp(self: FunctionCompiler, e: ast.ListComp) -> Code:
+    def x_ListComp(self, e: ast.ListComp) -> Code:
         elt = self.expr(e.elt)
         where = self.where(e)
         fast = self._single_clause(e.generators)
@@ -345,10 +328,10 @@ class ExprCompiler:
                 ctx.check_collection_len(len(out))
                 return out
 
-            return _guard(listcomp, where)
+            return guard(listcomp, where)
         return self._collect(e.generators, lambda out, f: out.append(elt(f)), list, where)
 
-    def _collect(self: FunctionCompiler, gens: tuple[ast.Comprehension, ...], add: Callable[[Any, list], None],
+    def _collect(self, gens: tuple[ast.Comprehension, ...], add: Callable[[Any, list], None],
                  make: Callable[[], Any], where: Where) -> Code:
         """The general comprehension: nested clauses, adding each item to a fresh `make()`."""
         nest = self._loop_nest(gens, lambda f, out: add(out, f))
@@ -359,13 +342,13 @@ class ExprCompiler:
             f[CTX].check_collection_len(len(out))
             return out
 
-        return _guard(comp, where)
+        return guard(comp, where)
 
-    def x_SetComp(self: FunctionCompiler, e: ast.SetComp) -> Code:
+    def x_SetComp(self, e: ast.SetComp) -> Code:
         elt = self.expr(e.elt)
         return self._collect(e.generators, lambda out, f: out.add(elt(f)), values.SglSet, self.where(e))
 
-    def x_DictComp(self: FunctionCompiler, e: ast.DictComp) -> Code:
+    def x_DictComp(self, e: ast.DictComp) -> Code:
         key, val = self.expr(e.key), self.expr(e.value)
 
         def add(out: dict, f: list) -> None:
@@ -374,7 +357,7 @@ class ExprCompiler:
 
         return self._collect(e.generators, add, dict, self.where(e))
 
-    def x_GeneratorExp(self: FunctionCompiler, e: ast.GeneratorExp) -> Code:
+    def x_GeneratorExp(self, e: ast.GeneratorExp) -> Code:
         elt = self.expr(e.elt)
         clauses = [(it, store, _all_of(conds)) for it, store, conds in self._clauses(e.generators)]
         last = len(clauses) - 1
@@ -408,11 +391,11 @@ class ExprCompiler:
                 ctx.leave()
 
         first = clauses[0][0]  # evaluated where the generator is written, as in Python
-        return _guard(lambda f: items(f, first(f)), where)
+        return guard(lambda f: items(f, first(f)), where)
 
     # ------------------------------------------------------------------ operators
 
-    def x_UnaryOp(self: FunctionCompiler, e: ast.UnaryOp) -> Code:
+    def x_UnaryOp(self, e: ast.UnaryOp) -> Code:
         v = self.expr(e.operand)
         if e.op == "not":
             return lambda f: not v(f)
@@ -420,9 +403,9 @@ class ExprCompiler:
             if self.type_of(e.operand) in (INT, FLOAT):
                 return lambda f: -v(f)
         op = ops.UNARY[e.op]
-        return _guard(lambda f: op(f[CTX], v(f)), self.where(e))
+        return guard(lambda f: op(f[CTX], v(f)), self.where(e))
 
-    def x_BinOp(self: FunctionCompiler, e: ast.BinOp) -> Code:
+    def x_BinOp(self, e: ast.BinOp) -> Code:
         left, right = self.operand(e.left), self.operand(e.right)
         lt, rt = self.type_of(e.left), self.type_of(e.right)
         op = ops.BINARY[e.op]
@@ -433,13 +416,13 @@ class ExprCompiler:
             body = _INT_FAST.get(e.op, _GENERIC)
         return specialised(body, left, right, op, self.where(e))
 
-    def x_BoolOp(self: FunctionCompiler, e: ast.BoolOp) -> Code:
+    def x_BoolOp(self, e: ast.BoolOp) -> Code:
         left, right = self.expr(e.left), self.expr(e.right)
         if e.op == "and":
             return lambda f: left(f) and right(f)
         return lambda f: left(f) or right(f)
 
-    def x_Compare(self: FunctionCompiler, e: ast.Compare) -> Code:
+    def x_Compare(self, e: ast.Compare) -> Code:
         where = self.where(e)
         operands = [e.left, *e.comparators]
         if len(e.ops) == 1:
@@ -468,17 +451,17 @@ class ExprCompiler:
                 x = y
             return True
 
-        return _guard(chain, where)
+        return guard(chain, where)
 
-    def x_IfExp(self: FunctionCompiler, e: ast.IfExp) -> Code:
+    def x_IfExp(self, e: ast.IfExp) -> Code:
         test, body, orelse = self.expr(e.test), self.expr(e.body), self.expr(e.orelse)
         return lambda f: body(f) if test(f) else orelse(f)
 
     # ------------------------------------------------------------------ lambdas
 
-    def x_Lambda(self: FunctionCompiler, e: ast.Lambda) -> Code:
+    def x_Lambda(self, e: ast.Lambda) -> Code:
         scope = self.module.function_scope(e)
-        sub = self.sub_compiler("<lambda>")
+        sub = ExprCompiler(self.module, "<lambda>")
         body = sub.expr(e.body)
         nparams = len(e.params)
         pad = [None] * (scope.nslots - nparams + 1)  # the rest of the slots, then `ret`
@@ -513,7 +496,7 @@ class ExprCompiler:
 
     # ------------------------------------------------------------------ subscripts and attributes
 
-    def x_Subscript(self: FunctionCompiler, e: ast.Subscript) -> Code:
+    def x_Subscript(self, e: ast.Subscript) -> Code:
         where = self.where(e)
         if isinstance(e.index, ast.Slice):
             obj = self.expr(e.value)
@@ -524,13 +507,13 @@ class ExprCompiler:
             def slicer(f: list) -> Any:
                 return getslice(f[CTX], obj(f), lo(f) if lo else None, hi(f) if hi else None, st(f) if st else None)
 
-            return _guard(slicer, where)
+            return guard(slicer, where)
         t = self.type_of(e.value)
         if isinstance(t, MapT) and not cost.cheap_hash(t.key):  # hashing the key is not O(1)
             return specialised(_GENERIC, self.operand(e.value), self.operand(e.index), ops.getitem, where)
         return specialised("return a[b]", self.operand(e.value), self.operand(e.index), None, where)
 
-    def x_Attribute(self: FunctionCompiler, e: ast.Attribute) -> Code:
+    def x_Attribute(self, e: ast.Attribute) -> Code:
         where = self.where(e)
         if isinstance(e.value, ast.Name) and self.module.binding(e.value).kind is Kind.MODULE:
             return self.module.module_member_value(self.module.binding(e.value).name, e.attr, where,
@@ -546,7 +529,7 @@ class ExprCompiler:
         natives = self.module.natives
         if tname is not None:
             getter = natives.field(tname, e.attr)
-            return _guard(lambda f: getter(obj(f)), where)
+            return guard(lambda f: getter(obj(f)), where)
         attr = e.attr
 
         def dynamic(f: list) -> Any:
@@ -555,11 +538,11 @@ class ExprCompiler:
                 return v[attr]
             return natives.field(runtime_type_name(v), attr)(v)
 
-        return _guard(dynamic, where)
+        return guard(dynamic, where)
 
     # ------------------------------------------------------------------ calls
 
-    def x_Call(self: FunctionCompiler, e: ast.Call) -> Code:
+    def x_Call(self, e: ast.Call) -> Code:
         func = e.func
         mod = self.module
         if isinstance(func, ast.Name):
@@ -577,13 +560,11 @@ class ExprCompiler:
             return self.method_call(func, e)
         return self.value_call(e)
 
-    def args_of(self: FunctionCompiler, e: ast.Call) -> tuple[list[Code], dict[str, Code]]:
+    def args_of(self, e: ast.Call) -> tuple[list[Code], dict[str, Code]]:
         return [self.expr(a) for a in e.args], {k.name: self.expr(k.value) for k in e.keywords}
 
-    def call_target(self: FunctionCompiler, target: Any, e: ast.Call) -> Code:
+    def call_target(self, target: Any, e: ast.Call) -> Code:
         """A call of something known at load: a proc, a record, a host function or a native."""
-        from seglam_lang.runtime.compiler import HostFunction, ProcCode, RecordCtor, bind_native
-
         if isinstance(target, ProcCode):
             return self.proc_call(target, e)
         if isinstance(target, RecordCtor):
@@ -591,29 +572,29 @@ class ExprCompiler:
         if isinstance(target, HostFunction):
             args, kwargs = self.args_of(e)
             codes = target.bind_codes(args, kwargs, self.where(e))
-            return _guard(lambda f: target.call(f[CTX], [c(f) for c in codes]), self.where(e))
+            return guard(lambda f: target.call(f[CTX], [c(f) for c in codes]), self.where(e))
         # a function of a native module: arguments bound by its signature at load
         args, kwargs = self.args_of(e)
         codes = bind_native(target, args, kwargs, self.where(e))
         fn = target.fn
         if target.typed:
             declared = self.module.declared(self.type_of(e))
-            return _guard(lambda f: fn(f[CTX], declared(f[CTX]), *[c(f) for c in codes]), self.where(e))
-        return _guard(lambda f: fn(f[CTX], *[c(f) for c in codes]), self.where(e))
+            return guard(lambda f: fn(f[CTX], declared(f[CTX]), *[c(f) for c in codes]), self.where(e))
+        return guard(lambda f: fn(f[CTX], *[c(f) for c in codes]), self.where(e))
 
-    def proc_call(self: FunctionCompiler, proc: Any, e: ast.Call) -> Code:
+    def proc_call(self, proc: ProcCode, e: ast.Call) -> Code:
         args, kwargs = self.args_of(e)
         codes = proc.bind_codes(args, kwargs, self.where(e))
         return proc.call_code(codes, self.where(e))
 
-    def record_call(self: FunctionCompiler, ctor: Any, e: ast.Call) -> Code:
+    def record_call(self, ctor: RecordCtor, e: ast.Call) -> Code:
         args, kwargs = self.args_of(e)
         codes = ctor.bind_codes(args, kwargs, self.where(e))
         make = values.Record
         rtype = ctor.type
-        return _guard(lambda f: make(rtype, tuple([c(f) for c in codes])), self.where(e))
+        return guard(lambda f: make(rtype, tuple([c(f) for c in codes])), self.where(e))
 
-    def native_call(self: FunctionCompiler, fn: Callable[..., Any], e: ast.Call) -> Code:
+    def native_call(self, fn: Callable[..., Any], e: ast.Call) -> Code:
         args, kwargs = self.args_of(e)
         where = self.where(e)
         if kwargs:
@@ -623,16 +604,16 @@ class ExprCompiler:
             def call_kw(f: list) -> Any:
                 return fn(f[CTX], *[a(f) for a in args], **{n: c(f) for n, c in zip(names, kcodes)})
 
-            return _guard(call_kw, where)
+            return guard(call_kw, where)
         if len(args) == 1:
             (a,) = args
-            return _guard(lambda f: fn(f[CTX], a(f)), where)
+            return guard(lambda f: fn(f[CTX], a(f)), where)
         if len(args) == 2:
             a, b = args
-            return _guard(lambda f: fn(f[CTX], a(f), b(f)), where)
-        return _guard(lambda f: fn(f[CTX], *[a(f) for a in args]), where)
+            return guard(lambda f: fn(f[CTX], a(f), b(f)), where)
+        return guard(lambda f: fn(f[CTX], *[a(f) for a in args]), where)
 
-    def method_call(self: FunctionCompiler, func: ast.Attribute, e: ast.Call) -> Code:
+    def method_call(self, func: ast.Attribute, e: ast.Call) -> Code:
         obj = self.expr(func.value)
         t = self.type_of(func.value)
         if isinstance(t, OptionalT):
@@ -647,17 +628,17 @@ class ExprCompiler:
             def replace(f: list) -> Any:
                 return obj(f).replace(**{n: c(f) for n, c in zip(names, kcodes)})
 
-            return _guard(replace, where)
+            return guard(replace, where)
         tname = static_type_name(t)
         natives = self.module.natives
         if tname is not None:
             fn = natives.method(tname, name)
             if not kwargs and len(args) == 1:
                 (a,) = args
-                return _guard(lambda f: fn(f[CTX], obj(f), a(f)), where)
+                return guard(lambda f: fn(f[CTX], obj(f), a(f)), where)
             if not kwargs and not args:
-                return _guard(lambda f: fn(f[CTX], obj(f)), where)
-            return _guard(lambda f: fn(f[CTX], obj(f), *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()}),
+                return guard(lambda f: fn(f[CTX], obj(f)), where)
+            return guard(lambda f: fn(f[CTX], obj(f), *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()}),
                           where)
 
         def dynamic(f: list) -> Any:
@@ -665,22 +646,22 @@ class ExprCompiler:
             m = natives.method(runtime_type_name(v), name)
             return m(f[CTX], v, *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()})
 
-        return _guard(dynamic, where)
+        return guard(dynamic, where)
 
-    def value_call(self: FunctionCompiler, e: ast.Call) -> Code:
+    def value_call(self, e: ast.Call) -> Code:
         """A call of a function value (a lambda, a proc or a built-in held in a variable)."""
         fn = self.expr(e.func)
         args = [self.expr(a) for a in e.args]
         where = self.where(e)
         if len(args) == 1:
             (a,) = args
-            return _guard(lambda f: fn(f)(a(f)), where)
-        return _guard(lambda f: fn(f)(*[a(f) for a in args]), where)
+            return guard(lambda f: fn(f)(a(f)), where)
+        return guard(lambda f: fn(f)(*[a(f) for a in args]), where)
 
     # ------------------------------------------------------------------ targets
 
-    def store(self: FunctionCompiler, t: Any) -> Callable[[list, Any], None]:
-        """A `store(frame, value)` for an assignment or loop target (names and tuples of names)."""
+    def store(self, t: Any) -> Callable[[list, Any], None]:
+        """A `store(slots, value)` for an assignment or loop target (names and tuples of names)."""
         if isinstance(t, ast.Name):
             i = self.module.binding(t).index
 
