@@ -231,7 +231,7 @@ class Admission:
 
 def request_key(text: str) -> str:
     """Requests that differ only in case, spacing or a final `?.!` are one request."""
-    from seglam_lang.syntax.templates import normalise
+    from seglam_lang.syntax.trigger_templates import normalise
 
     return normalise(text).text.casefold()
 

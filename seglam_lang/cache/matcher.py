@@ -6,7 +6,7 @@ re-parse templates), `Key` and `choose_key` (which anchors a trigger is filed un
 slot reading, running, and conflict detection.
 
 How a lookup stays small: a template's *anchors* are words every request it matches
-contains as whole words (see `syntax.templates`); a regex trigger's are the literal
+contains as whole words (see `syntax.trigger_templates`); a regex trigger's are the literal
 words its pattern requires (`syntax.trigger_regex`). A trigger is filed under the pair of its two rarest
 anchors in the whole index (or one word, or one alternative set). A lookup tokenises the
 request and tries only the triggers filed under its words or pairs of its words, plus
@@ -35,7 +35,7 @@ from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import NotApplicable, SglError
 from seglam_lang.runtime.module import same_value
-from seglam_lang.syntax.templates import TemplateError, normalise, parse_template, words
+from seglam_lang.syntax.trigger_templates import TemplateError, normalise, parse_template, words
 
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
 

@@ -55,7 +55,7 @@ from seglam_lang.cache.llm_protocol import (
 )
 from seglam_lang.cache.lookup import Answer, Lookup, miss_detail, show, trigger_index
 from seglam_lang.cache.matcher import Hit, Matcher, Outcome, decode_anchors
-from seglam_lang.syntax.templates import normalise, words
+from seglam_lang.syntax.trigger_templates import normalise, words
 
 WAIT_LIMIT_S = 300.0  # the longest a miss waits for compiles of its kind before compiling itself
 FAILURE_MEMORY_S = 7 * 86400.0  # how long a declined or failed request is answered without a compile

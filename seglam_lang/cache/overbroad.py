@@ -26,7 +26,7 @@ import attrs
 from seglam_lang.cache.index import TriggerRow
 from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.runtime.limits import Limits
-from seglam_lang.syntax.templates import words
+from seglam_lang.syntax.trigger_templates import words
 
 _CORPUS = Path(__file__).with_name("unrelated_requests.json")
 

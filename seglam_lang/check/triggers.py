@@ -35,8 +35,8 @@ from seglam_lang.codes import (
     E_REGEX_GROUP,
     E_TEMPLATE_SLOT,
 )
-from seglam_lang.syntax.templates import TemplateError, parse_template
 from seglam_lang.syntax.trigger_regex import RegexShapeError, regex_shape
+from seglam_lang.syntax.trigger_templates import TemplateError, parse_template
 
 Anchors = tuple[frozenset[str], ...]
 

@@ -20,7 +20,7 @@ Invariants:
 - a pattern Python's parser cannot read raises `RegexShapeError`: the caller decides
   (the checker refuses what it cannot show to be specific). The pattern is assumed to
   be valid RE2 already (the checker compiles it with RE2 first).
-- words are Python's `\\w+` runs, casefolded, as `syntax.templates.words` cuts requests.
+- words are Python's `\\w+` runs, casefolded, as `syntax.trigger_templates.words` cuts requests.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ trigger must match all of the request, case-insensitively, with RE2, and each na
 group is read by the cache's slot reader for its parameter's type. Every request is
 tried in two forms, and each must be answered correctly or missed: as written with outer
 whitespace stripped (what spec/triggers.md says regex triggers see: line breaks kept)
-and normalised (`syntax.templates.normalise`: whitespace folded, a trailing ?/./!
+and normalised (`syntax.trigger_templates.normalise`: whitespace folded, a trailing ?/./!
 dropped, what templates see). The modules' regexes accept both.
 
 Module for a family: `<family>.sgl`, or `<prefix>.sgl` where the family is
@@ -34,7 +34,7 @@ import re2
 
 import seglam_lang
 from seglam_lang.cache.readers import ReadError, read
-from seglam_lang.syntax.templates import normalise
+from seglam_lang.syntax.trigger_templates import normalise
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / "examples" / "bbh"

@@ -15,7 +15,7 @@ from seglam_lang.cache.matcher import (
     encode_anchors,
     trigger_anchors,
 )
-from seglam_lang.syntax.templates import normalise, parse_template, words
+from seglam_lang.syntax.trigger_templates import normalise, parse_template, words
 
 _word = st.sampled_from("alpha beta gamma delta tax area of the for and what is".split())
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from seglam_lang.check.triggers import trigger_problems, trigger_shape
 from seglam_lang.cli import main
 from seglam_lang.syntax.parser import parse
-from seglam_lang.syntax.templates import normalise, parse_template, words
 from seglam_lang.syntax.trigger_regex import regex_shape
+from seglam_lang.syntax.trigger_templates import normalise, parse_template, words
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -1,4 +1,4 @@
-"""Template parsing, regex compilation and normalisation (seglam_lang.syntax.templates)."""
+"""Template parsing, regex compilation and normalisation (seglam_lang.syntax.trigger_templates)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seglam_lang.syntax.templates import (
+from seglam_lang.syntax.trigger_templates import (
     TemplateError,
     normalise,
     parse_template,
