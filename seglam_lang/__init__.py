@@ -29,13 +29,13 @@ from seglam_lang.errors import (
 from seglam_lang.runtime.limits import Limits
 
 _LAZY = {
-    "load": "seglam_lang.runtime.module",
-    "loads": "seglam_lang.runtime.module",
-    "Module": "seglam_lang.runtime.module",
-    "ProcInfo": "seglam_lang.runtime.module",
-    "ExampleCase": "seglam_lang.runtime.module",
-    "ExampleOutcome": "seglam_lang.runtime.module",
-    "PropertyCase": "seglam_lang.runtime.module",
+    "load": "seglam_lang.runtime.embedding",
+    "loads": "seglam_lang.runtime.embedding",
+    "Module": "seglam_lang.runtime.embedding",
+    "ProcInfo": "seglam_lang.runtime.embedding",
+    "ExampleCase": "seglam_lang.runtime.embedding",
+    "ExampleOutcome": "seglam_lang.runtime.embedding",
+    "PropertyCase": "seglam_lang.runtime.embedding",
     "to_python": "seglam_lang.runtime.values",
     "from_python": "seglam_lang.runtime.values",
     "format_value": "seglam_lang.runtime.values",

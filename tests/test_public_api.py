@@ -60,7 +60,7 @@ def test_compiler_errors_are_cache_errors() -> None:
 
 def test_import_stays_light() -> None:
     code = ("import sys, seglam_lang, seglam_lang.cache, seglam_lang.compilers\n"
-            "heavy = [m for m in ('seglam_lang.cache.reasoning_cache', 'seglam_lang.cache.lookup', 'seglam_lang.runtime.module', 'lark', 'hypothesis',"
+            "heavy = [m for m in ('seglam_lang.cache.reasoning_cache', 'seglam_lang.cache.lookup', 'seglam_lang.runtime.embedding', 'lark', 'hypothesis',"
             " 'sqlite3', 'anthropic') if m in sys.modules]\nprint(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

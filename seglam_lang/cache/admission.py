@@ -39,7 +39,7 @@ from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
     from seglam_lang.check.types import Type
-    from seglam_lang.runtime.module import Module
+    from seglam_lang.runtime.embedding import Module
 
 DEFAULT_VERIFY_OPTIONS: Mapping[str, Any] = {"max_examples": 50, "time_budget": 5.0}
 

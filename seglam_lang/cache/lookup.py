@@ -46,7 +46,7 @@ from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
-    from seglam_lang.runtime.module import Module
+    from seglam_lang.runtime.embedding import Module
 
 
 NOTHING_SPENT = Spend()

@@ -34,7 +34,7 @@ from re2 import _re2  # the low-level binding: ~2 Âµs per match instead of ~11 Â
 from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import NotApplicable, SglError
-from seglam_lang.runtime.module import same_value
+from seglam_lang.runtime.embedding import same_value
 from seglam_lang.syntax.trigger_templates import TemplateError, normalise, parse_template, words
 
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH

@@ -233,7 +233,7 @@ def _bind(params: tuple[ParamSig, ...], words: tuple[str, ...], args_json: str |
 
 def _record_defaults(module: Any) -> Callable[[RecordT], Mapping[str, Any]]:
     """The evaluated field defaults of a record type of `module` (for records given without them)."""
-    from seglam_lang.runtime.module import run_envelope
+    from seglam_lang.runtime.embedding import run_envelope
 
     def defaults(rt: RecordT) -> Mapping[str, Any]:
         # The record's constructor holds one constant cell per field default (evaluated once).

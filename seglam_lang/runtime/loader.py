@@ -36,7 +36,7 @@ class StdModule:
         from seglam_lang.runtime.closures import FixedCell, RecordCtor
 
         self.name = name
-        self.sgl = sgl  # a runtime.module.Module, or None for a purely native module
+        self.sgl = sgl  # a runtime.embedding.Module, or None for a purely native module
         # natives.NativeFunction by name: `.sig()`, `.defaults()`, `.fn(ctx, *args)`
         self.natives: dict[str, Any] = dict(native.functions) if native is not None else {}
         self.native_records: dict[str, RecordCtor] = {}
@@ -116,7 +116,7 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
     path = resource_dir("stdlib") / f"{short}.sgl"
     sgl = None
     if path.is_file():
-        from seglam_lang.runtime.module import load
+        from seglam_lang.runtime.embedding import load
 
         sgl = load(path, name=name)
     return StdModule(name, sgl, native)

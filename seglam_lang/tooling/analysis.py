@@ -59,8 +59,8 @@ class Analysis:
 def analyze(text: str, file: str) -> Analysis:
     """Parse and check `text` as the module in `file` (its `use`s loaded); never raises."""
     from seglam_lang.check import check_module
+    from seglam_lang.runtime.embedding import module_diagnostics
     from seglam_lang.runtime.loader import Imports
-    from seglam_lang.runtime.module import module_diagnostics
     from seglam_lang.syntax.parser import parse
 
     try:

@@ -1,7 +1,7 @@
 """A REPL session: SGL inputs evaluated one after another, keeping declarations and bindings.
 
 Owns: turning one input (statements, an expression, or declarations) into a module that the
-ordinary pipeline loads (`seglam_lang.runtime.module.loads`: parse, check, compile), running
+ordinary pipeline loads (`seglam_lang.runtime.embedding.loads`: parse, check, compile), running
 it, and keeping what the input defined for the next input.
 
 How an input runs. The session keeps the source text of its declarations (procs, records,
@@ -254,7 +254,7 @@ class Session:
 
     def load_file(self, path: str) -> Outcome:
         """Bring the procs, records, constants and `use`s of an `.sgl` file into the session."""
-        from seglam_lang.runtime.module import loads
+        from seglam_lang.runtime.embedding import loads
 
         p = Path(path)
         try:
@@ -456,7 +456,7 @@ class Session:
         return proc.body[1:]
 
     def _load(self, src: _Source) -> Any:
-        from seglam_lang.runtime.module import loads
+        from seglam_lang.runtime.embedding import loads
 
         try:
             return loads(src.text, "repl", file=_GENERATED, limits=self.limits)

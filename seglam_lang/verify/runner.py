@@ -40,8 +40,8 @@ from seglam_lang.check import types as T
 from seglam_lang.codes import E_TIME
 from seglam_lang.errors import LimitExceeded, NotApplicable, SglError, SglRuntimeError
 from seglam_lang.runtime.closures import RecordCtor
+from seglam_lang.runtime.embedding import loads, run_envelope
 from seglam_lang.runtime.limits import Limits
-from seglam_lang.runtime.module import loads, run_envelope
 from seglam_lang.runtime.values import format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr

@@ -95,7 +95,7 @@ def test_failures_without_json_print_nothing_on_stdout(cache: str) -> None:
 
 
 def test_exit_3_is_for_internal_errors_only(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from seglam_lang.runtime.module import Module
+    from seglam_lang.runtime.embedding import Module
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a bug")

@@ -45,7 +45,7 @@ def test_help_lists_every_command_without_importing_them() -> None:
         "out = CliRunner().invoke(main, ['--help']).output\n"
         "print(out)\n"
         "print('IMPORTED', sorted(m for m in sys.modules if m.startswith('seglam_lang.cli.') or m in "
-        "('hypothesis', 'anthropic', 'seglam_lang.runtime.module')))\n"
+        "('hypothesis', 'anthropic', 'seglam_lang.runtime.embedding')))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout
     for name in COMMANDS:
@@ -139,7 +139,7 @@ def test_json_is_read_by_type() -> None:
 
 # ---------------------------------------------------------------- exec (needs the runtime)
 
-needs_runtime = pytest.mark.skipif(importlib.util.find_spec("seglam_lang.runtime.module") is None,
+needs_runtime = pytest.mark.skipif(importlib.util.find_spec("seglam_lang.runtime.embedding") is None,
                                    reason="the runtime is not there yet")
 
 
