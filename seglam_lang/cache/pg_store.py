@@ -23,12 +23,14 @@ its versioning (`MIGRATIONS`, `migrate`), the connection rules and the fleet mac
 - *Writes.* Each change is one transaction; `lock()` is a session advisory lock (the writer
   lock of every process on the database). A structural transaction bumps `meta.generation`
   and sends `NOTIFY seglam_cache, '<generation>'`, delivered at commit.
-- *Matcher refresh.* A listener thread (its own connection) LISTENs and, on a notification,
-  records the generation and calls the `watch` callbacks (the lookup rebuilds its matcher
-  there, off the hot path), within a few milliseconds of the commit. While the listener is
-  not connected (at start, after a connection loss) `generation()` reads the database, so a
-  process never serves from an index it cannot know to be current.
-- *Hits* cost no round trip: `generation()` is in memory while listening, the loaded module
+- *Matcher refresh.* A listener thread (its own connection) LISTENs; woken by a notification,
+  or every `CONFIRM_S` without one, it reads the generation and, when it moved, records it
+  and calls the `watch` callbacks (the lookup rebuilds its matcher there, off the hot path),
+  within a few milliseconds of the commit. Each read also confirms that the listener is
+  connected; when none has for `FRESH_S` (at start, after a connection loss, a silent
+  network) `generation()` reads the database itself. So a process answers from an index at
+  most `FRESH_S` old, whatever happens to its connections.
+- *Hits* cost no round trip: `generation()` is in memory while confirmed, the loaded module
   is kept, and `log_request` appends to a `request_log.RequestLog`, which writes batches
   off the answer's path (and before any read of the log, and on close).
 - *Single flight.* A compile in flight is a row of `claims` (its request, the holder's
@@ -69,6 +71,8 @@ CHANNEL = "seglam_cache"
 LEASE_S = 30.0  # a compile claim's lease: how long a machine that vanished holds up its kind
 RETRY_S = 10.0  # how long an operation is retried after a connection loss before it fails
 OPEN_RETRY_S = 2.0  # ... and opening a store (a wrong host or port should not take long to say so)
+CONFIRM_S = 0.25  # the listener reads the generation at least this often
+FRESH_S = 1.0  # how old the listener's last read may be before lookups ask the database
 _WRITER_LOCK = 0x5E61A4_0001  # advisory lock keys (64-bit, any fixed values unlikely to clash)
 _MIGRATION_LOCK = 0x5E61A4_0002
 _NOW = "extract(epoch from clock_timestamp())"  # the server's clock: one clock for every machine's leases
@@ -186,7 +190,7 @@ class PostgresStore(CacheStore):
         self._conn: psycopg.Connection[Any] | None = None
         self._lock_depth = 0
         self._generation = 0
-        self._listening = threading.Event()
+        self._confirmed = 0.0  # monotonic time of the listener's last read of the generation
         self._closed = threading.Event()
         self._watchers: list[Callable[[], None]] = []
         self._run(migrate, retry_s=min(retry_s, OPEN_RETRY_S))
@@ -318,7 +322,7 @@ class PostgresStore(CacheStore):
         return int(rows[0][0]) if rows else 0
 
     def generation(self) -> int:
-        if not self._listening.is_set():  # changes may go unannounced: ask the database
+        if time.monotonic() - self._confirmed > FRESH_S:  # changes may go unannounced: ask the database
             self._generation = max(self._generation, self._read_generation())
         return self._generation
 
@@ -331,23 +335,23 @@ class PostgresStore(CacheStore):
             try:
                 with self._connect() as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-                    self._listening.set()
-                    self._changed(int(row[0]) if row else 0)  # what happened while nobody listened
                     delay = 0.1
                     while not self._closed.is_set():
-                        announced = [int(n.payload) for n in conn.notifies(timeout=0.2) if n.payload.isdigit()]
-                        if announced:
-                            self._changed(max(announced))
+                        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                        self._confirmed = time.monotonic()
+                        generation = int(row[0]) if row else 0
+                        if generation > self._generation:
+                            self._changed(generation)
+                        for _ in conn.notifies(timeout=CONFIRM_S, stop_after=1):
+                            pass  # woken: the generation is read above
             except psycopg.Error as e:
-                self._listening.clear()
+                self._confirmed = 0.0
                 if self._closed.is_set():
                     return
                 log.warning("sgl: %s: change listener lost its connection (%s); reconnecting in %.1fs",
                             self.location, _one_line(e), delay)
                 self._closed.wait(delay)
                 delay = min(delay * 2, 5.0)
-        self._listening.clear()
 
     def _changed(self, generation: int) -> None:
         self._generation = max(self._generation, generation)

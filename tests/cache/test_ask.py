@@ -1,4 +1,5 @@
-"""Asking the cache: hits compute, near misses miss, conflicts never answer."""
+"""Asking the cache: hits compute, near misses miss, conflicts never answer (the tests of
+`any_cache` run once per store backend: a folder, a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -97,15 +98,15 @@ def test_agreeing_procedures_are_one_hit(cache: ReasoningCache) -> None:
     assert cache.ask("what is 1+2").answer == 3
 
 
-def test_solve_with_structured_inputs(cache: ReasoningCache) -> None:
-    a = cache.solve("dates.days_between", start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 11))
+def test_solve_with_structured_inputs(any_cache: ReasoningCache) -> None:
+    a = any_cache.solve("dates.days_between", start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 11))
     assert a.answer == 10 and a.procedure == "dates.days_between"
-    assert cache.solve("what is {a}+{b}", a=2, b=3).answer == 5  # by the exact text of a template
-    assert cache.solve("sort_words", words=["b", "a"]).answer == "a b"
+    assert any_cache.solve("what is {a}+{b}", a=2, b=3).answer == 5  # by the exact text of a template
+    assert any_cache.solve("sort_words", words=["b", "a"]).answer == "a b"
     with pytest.raises(CacheError, match="needs"):
-        cache.solve("add")
+        any_cache.solve("add")
     with pytest.raises(CacheError):
-        cache.solve("nope")
+        any_cache.solve("nope")
 
 
 def test_stats_count_hits_and_misses(cache: ReasoningCache) -> None:
@@ -163,21 +164,21 @@ example mul(3, 4) == 12
 '''
 
 
-def test_miss_compiles_stores_and_then_hits(cache: ReasoningCache) -> None:
-    cache.compiler = _FakeCompiler(MUL)
-    first = cache.ask("what is 6*7")
+def test_miss_compiles_stores_and_then_hits(any_cache: ReasoningCache) -> None:
+    any_cache.compiler = _FakeCompiler(MUL)
+    first = any_cache.ask("what is 6*7")
     assert (first.answer, first.hit, first.llm_calls, first.procedure) == (42, False, 1, "mul.mul")
-    second = cache.ask("what is 8*7")
+    second = any_cache.ask("what is 8*7")
     assert (second.answer, second.hit, second.llm_calls) == (56, True, 0)
-    s = cache.stats()
+    s = any_cache.stats()
     assert s["llm_calls"] == 1 and s["tokens_in"] == 100
 
 
-def test_decline_answers_without_caching(cache: ReasoningCache) -> None:
-    cache.compiler = _FakeCompiler("", kind="decline")
-    a = cache.ask("capital of France")
+def test_decline_answers_without_caching(any_cache: ReasoningCache) -> None:
+    any_cache.compiler = _FakeCompiler("", kind="decline")
+    a = any_cache.ask("capital of France")
     assert (a.answer, a.hit, a.procedure) == ("Paris", False, None)
-    assert [f.name for f in cache.ls()] == ["arith", "dates", "vat", "words"]
+    assert [f.name for f in any_cache.ls()] == ["arith", "dates", "vat", "words"]
 
 
 def test_regex_trigger_is_case_insensitive_and_keeps_lines(cache: ReasoningCache) -> None:
@@ -188,33 +189,33 @@ def test_regex_trigger_is_case_insensitive_and_keeps_lines(cache: ReasoningCache
         cache.ask("totals: 1 2 3")
 
 
-def test_threads_share_one_cache(cache: ReasoningCache) -> None:
+def test_threads_share_one_cache(any_cache: ReasoningCache) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def one(i: int) -> int:
-        return cache.ask(f"what is {i}+{i}").answer
+        return any_cache.ask(f"what is {i}+{i}").answer
 
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(one, range(100))) == [2 * i for i in range(100)]
-    assert cache.stats()["hits"] == 100
+    assert any_cache.stats()["hits"] == 100
 
 
-def test_module_loading_is_timed_apart_from_the_answer(cache: ReasoningCache) -> None:
+def test_module_loading_is_timed_apart_from_the_answer(any_cache: ReasoningCache) -> None:
     import time
 
-    fresh = ReasoningCache(cache.dir)
-    t0 = time.perf_counter()
-    first = fresh.ask("what is 2+3")
-    wall_ms = (time.perf_counter() - t0) * 1000
-    second = fresh.ask("what is 4+3")
+    with ReasoningCache(any_cache.location) as fresh:
+        t0 = time.perf_counter()
+        first = fresh.ask("what is 2+3")
+        wall_ms = (time.perf_counter() - t0) * 1000
+        second = fresh.ask("what is 4+3")
     assert first.load_ms > 0 and second.load_ms == 0  # loaded once per module and process
     assert first.elapsed_ms + first.load_ms <= wall_ms  # two parts of the request, not overlapping
 
 
-def test_the_request_log_can_be_switched_off_and_on(cache: ReasoningCache) -> None:
-    cache.log_requests = False
-    cache.ask("what is 2+3")
-    assert cache.stats()["requests"] == 0
-    cache.log_requests = True
-    cache.ask("what is 2+3")
-    assert cache.stats()["requests"] == 1
+def test_the_request_log_can_be_switched_off_and_on(any_cache: ReasoningCache) -> None:
+    any_cache.log_requests = False
+    any_cache.ask("what is 2+3")
+    assert any_cache.stats()["requests"] == 0
+    any_cache.log_requests = True
+    any_cache.ask("what is 2+3")
+    assert any_cache.stats()["requests"] == 1
