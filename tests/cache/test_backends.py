@@ -44,7 +44,7 @@ def test_hits_and_misses(any_cache: ReasoningCache) -> None:
             any_cache.ask(text)
     stats = any_cache.stats()
     assert (stats["requests"], stats["hits"], stats["misses"]) == (len(HITS) + len(MISSES), len(HITS), len(MISSES))
-    assert [o for _, o in any_cache.request_outcomes()] == ["hit"] * len(HITS) + ["miss"] * len(MISSES)
+    assert [r.outcome for r in any_cache.logged_requests()] == ["hit"] * len(HITS) + ["miss"] * len(MISSES)
 
 
 def test_verification_before_storing(any_cache: ReasoningCache) -> None:
