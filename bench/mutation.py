@@ -19,7 +19,10 @@ with the SGL printer:
     return    return a different value: `0`/`1`, `""`, `[]`, `None`, `not e`, `-e`
 
 Each mutant is loaded (the parser and checker run on its printed text) and verified with
-the module's own checks (`seglam_lang.verify`, small `--max-examples`, a time budget):
+the module's own checks (`seglam_lang.verify`, small `--max-examples`, a time budget),
+skipping the checks that cannot reach the mutated procedure (no chain of name references
+from the check to it through procedures, constants and record defaults: such a check runs
+the same code on the mutant as on the original, so it cannot kill it):
 
     killed-by-checker  the mutant does not parse or check
     killed             an example or property fails on the mutant (or a run errors)
@@ -28,7 +31,13 @@ the module's own checks (`seglam_lang.verify`, small `--max-examples`, a time bu
 
 Equivalence rule (documented, deliberately conservative): a mutant is *equivalent* when
 its printed text is identical to the original's, or to the text of a mutant already
-tried (a duplicate is counted once). Survivors are then run against the original on
+tried (a duplicate is counted once), or when it is listed in the reviewed list
+`bench/equivalent_mutants.json` (`--equivalent FILE` names another): each entry names the
+file, the procedure, the mutation and the reason a person found it to be the same program
+(or a change no caller can observe), keyed by a hash of the mutated procedure's printed
+text. The key changes when the procedure changes, so an entry never silently covers a
+different mutant: it then no longer matches, the mutant is run again and the stale entry
+is reported. Survivors are then run against the original on
 the procedures' boundary inputs and on generated arguments (`--no-diff` skips this),
 `--diff-inputs` of each per procedure: those where some argument gives a
 different result or error are reported as *distinguishable* (a test gap the report
@@ -41,6 +50,7 @@ a second figure also excludes the "no difference found" survivors.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -61,6 +71,9 @@ from seglam_lang.verify.runner import verify
 
 # A mutant that loops forever must not stall the run: each call gets a short timeout.
 MUTANT_LIMITS = Limits(timeout=2.0)
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENT_FILE = ROOT / "bench" / "equivalent_mutants.json"
 
 # ---------------------------------------------------------------- AST paths
 
@@ -191,6 +204,76 @@ def mutants(tree: ast.Module) -> Iterator[tuple[str, str, int, ast.Module]]:
                 yield op, f"{decl.name}: {desc}", n.span.line, replace_at(tree, path, new)
 
 
+def mutant_key(mutated: ast.Module, proc: str) -> str:
+    """A stable name for a mutant: a hash of the printed text of its mutated procedure (so edits
+    elsewhere in the file keep it, and any change to the procedure retires it)."""
+    decl = next(d for d in mutated.decls if isinstance(d, ast.ProcDecl) and d.name == proc)
+    return hashlib.sha256(print_module(ast.Module((decl,))).encode()).hexdigest()[:16]
+
+
+def proc_of(description: str) -> str:
+    """The procedure a mutant's description (`name: change`) names."""
+    return description.split(":", 1)[0]
+
+
+def repo_path(path: Path) -> str:
+    """`path` relative to the repository (how the reviewed list names files), else as given."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_equivalents(file: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The reviewed list of equivalent mutants: (file, key) -> its entry (with `reason`)."""
+    if not file.exists():
+        return {}
+    data = json.loads(file.read_text(encoding="utf-8"))
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in data["mutants"]:
+        if not entry.get("reason", "").strip():
+            raise ValueError(f"{file}: the entry for {entry['file']} {entry['mutant']} gives no reason")
+        out[(entry["file"], entry["key"])] = entry
+    return out
+
+
+def _references(tree: ast.Module) -> dict[str, set[str]]:
+    """Each top-level name (procedure, constant, record) and the top-level names its code refers to."""
+    names = {d.name for d in tree.decls if isinstance(d, ast.ProcDecl | ast.ConstDecl | ast.RecordDecl)}
+    return {d.name: {n.id for n in ast.walk(d) if isinstance(n, ast.Name) and n.id in names}
+            for d in tree.decls if isinstance(d, ast.ProcDecl | ast.ConstDecl | ast.RecordDecl)}
+
+
+def _reaches(roots: set[str], target: str, refs: dict[str, set[str]]) -> bool:
+    """Does a chain of references from `roots` lead to `target`?"""
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name == target:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo.extend(refs.get(name, ()))
+    return False
+
+
+def checks_reaching(module: Any, proc: str) -> set[str]:
+    """The labels (as `verify(select=...)` sees them) of the checks of `module` whose code can
+    call `proc`: a check that cannot runs identical code on a mutant of `proc`."""
+    refs = _references(module.tree)
+    wanted_lines, wanted_props = set(), set()
+    for d in module.tree.decls:
+        if isinstance(d, ast.ExampleDecl | ast.PropertyDecl):
+            used = {n.id for n in ast.walk(d) if isinstance(n, ast.Name)}
+            if _reaches(used, proc, refs):
+                if isinstance(d, ast.PropertyDecl):
+                    wanted_props.add(d.name)
+                else:
+                    wanted_lines.add(d.span.line)
+    return ({f"example {ex.text}" for ex in module.examples if ex.span.line in wanted_lines}
+            | {f"property {name}" for name in wanted_props})
+
+
 def _node_at(root: Any, path: Path_) -> Any:
     for name, index in path:
         root = getattr(root, name) if index is None else getattr(root, name)[index]
@@ -207,6 +290,7 @@ class MutantResult:
     line: int
     status: str  # killed-by-checker | killed | equivalent | survived
     detail: str = ""
+    key: str = ""
 
 
 @attrs.frozen
@@ -215,6 +299,7 @@ class FileResult:
     status: str  # "ok", or why the file was skipped
     mutants: tuple[MutantResult, ...] = ()
     seconds: float = 0.0
+    stale: tuple[str, ...] = ()  # reviewed-equivalent entries for this file that matched no mutant
 
     def count(self, status: str) -> int:
         return sum(1 for m in self.mutants if m.status == status)
@@ -239,7 +324,9 @@ class FileResult:
             "survived": self.count("survived"), "likely_equivalent": self.likely_equivalent,
             "score": _score(self.killed, self.non_equivalent),
             "score_excluding_likely_equivalent": _score(self.killed, self.non_equivalent - self.likely_equivalent),
+            "reviewed_equivalent": sum(1 for m in self.mutants if m.detail.startswith("reviewed:")),
             "survivors": [attrs.asdict(m) for m in self.mutants if m.status == "survived"],
+            "stale_equivalent_entries": list(self.stale),
         }
 
 
@@ -247,11 +334,12 @@ def _score(killed: int, total: int) -> float | None:
     return round(killed / total, 4) if total else None
 
 
-def _differs(original: Any, mutant: Any, n_inputs: int) -> str | None:
-    """Run each procedure of both modules on boundary inputs and generated arguments; describe
-    the first difference."""
+def _differs(original: Any, mutant: Any, mutated: str, n_inputs: int) -> str | None:
+    """Run each procedure of both modules that can call the mutated one on boundary inputs and
+    generated arguments; describe the first difference."""
+    refs = _references(original.tree)
     for name, info in original.procs.items():
-        if name in mutant.procs:
+        if name in mutant.procs and _reaches({name}, mutated, refs):
             difference = _diff_proc(original, mutant, name, info, n_inputs)
             if difference:
                 return difference
@@ -304,8 +392,11 @@ def _diff_proc(original: Any, mutant: Any, name: str, info: Any, n_inputs: int) 
 
 
 def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | None,
-             diff_inputs: int) -> FileResult:
+             diff_inputs: int, equivalents: dict[tuple[str, str], dict[str, Any]] | None = None) -> FileResult:
     t0 = time.perf_counter()
+    name = repo_path(path)
+    reviewed = {key: e for (f, key), e in (equivalents or {}).items() if f == name}
+    used: set[str] = set()
     source = path.read_text(encoding="utf-8")
     try:
         original = loads(source, name=path.stem)
@@ -325,11 +416,19 @@ def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | 
             results.append(MutantResult(op, desc, line, "equivalent", "same printed program"))
             continue
         seen.add(text)
-        results.append(_run_mutant(original, text, path, op, desc, line, max_examples, time_budget, diff_inputs))
+        key = mutant_key(mutated, proc_of(desc))
+        if key in reviewed:
+            used.add(key)
+            results.append(MutantResult(op, desc, line, "equivalent", "reviewed: " + reviewed[key]["reason"], key))
+            continue
+        result = _run_mutant(original, text, path, op, desc, line, max_examples, time_budget, diff_inputs)
+        results.append(attrs.evolve(result, key=key))
     if not results:
         # e.g. a stdlib file that only documents and checks native functions
         return FileResult(str(path), "skipped: no SGL procedure to mutate", (), time.perf_counter() - t0)
-    return FileResult(str(path), "ok", tuple(results), time.perf_counter() - t0)
+    stale = tuple(f"{e['mutant']} ({key})" for key, e in reviewed.items() if key not in used)
+    return FileResult(str(path), "ok", tuple(results), time.perf_counter() - t0,
+                      stale if limit is None else ())
 
 
 def _run_mutant(original: Any, text: str, path: Path, op: str, desc: str, line: int,
@@ -339,14 +438,15 @@ def _run_mutant(original: Any, text: str, path: Path, op: str, desc: str, line: 
     except (SglSyntaxError, SglTypeError) as e:
         return MutantResult(op, desc, line, "killed-by-checker", str(e))
     # The first failure kills the mutant: no need to shrink it or to run the other checks.
+    wanted = checks_reaching(module, proc_of(desc))
     report = verify(module, max_examples=max_examples, time_budget=time_budget, limits=MUTANT_LIMITS,
-                    fail_fast=True, shrink=False)
+                    fail_fast=True, shrink=False, select=wanted.__contains__)
     if not report.passed:
         first = report.failures[0]
         return MutantResult(op, desc, line, "killed", f"{first.kind} {first.name}: {first.status}")
     if diff_inputs <= 0:
         return MutantResult(op, desc, line, "survived")
-    difference = _differs(original, module, diff_inputs)
+    difference = _differs(original, module, proc_of(desc), diff_inputs)
     if difference is None:
         return MutantResult(op, desc, line, "survived", f"no difference found on {diff_inputs} inputs per procedure")
     return MutantResult(op, desc, line, "survived", f"distinguishable: {difference}")
@@ -372,7 +472,8 @@ def _render(results: list[FileResult], seconds: float) -> str:
                      f"of which no difference found {j['likely_equivalent']})")
         for m in r.mutants:
             if m.status == "survived":
-                lines.append(f"    survived line {m.line}: {m.description}  [{m.detail}]")
+                lines.append(f"    survived line {m.line}: {m.description} (key {m.key})  [{m.detail}]")
+        lines.extend(f"    stale reviewed-equivalent entry: {e}" for e in r.stale)
     total = _overall(results)
     lines.append(f"overall: {total['score_text']} of {total['non_equivalent']} non-equivalent mutants killed "
                  f"({total['killed']} killed, {total['killed_by_checker']} of them by the checker; "
@@ -391,6 +492,8 @@ def _overall(results: list[FileResult]) -> dict[str, Any]:
         "files": len(results), "files_tested": len(ok), "mutants": sum(len(r.mutants) for r in ok),
         "non_equivalent": non_eq, "killed": killed,
         "killed_by_checker": sum(r.count("killed-by-checker") for r in ok), "likely_equivalent": likely,
+        "equivalent": sum(r.count("equivalent") for r in ok),
+        "reviewed_equivalent": sum(r.to_json()["reviewed_equivalent"] for r in ok),
         "score": score, "score_excluding_likely_equivalent": score_ex,
         "score_text": "n/a" if score is None else f"{score:.1%}",
         "score_excluding_text": "n/a" if score_ex is None else f"{score_ex:.1%}",
@@ -407,10 +510,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diff-inputs", type=int, default=100, help="inputs per procedure for the survivor diff")
     ap.add_argument("--no-diff", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="files mutated in parallel processes")
+    ap.add_argument("--equivalent", type=Path, default=EQUIVALENT_FILE,
+                    help="the reviewed list of equivalent mutants (default bench/equivalent_mutants.json)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     options = {"max_examples": args.max_examples, "time_budget": args.time_budget, "limit": args.limit_per_file,
-               "diff_inputs": 0 if args.no_diff else args.diff_inputs}
+               "diff_inputs": 0 if args.no_diff else args.diff_inputs,
+               "equivalents": load_equivalents(args.equivalent)}
     files = _collect(args.paths)
     # Files are independent: with --jobs N they are mutated in N processes (results keep file order).
     with ProcessPoolExecutor(args.jobs) as pool:

@@ -115,7 +115,8 @@ class Admission:
             report_json = None
         if report.passed:
             counts = ", ".join(f"{v} {k}" for k, v in report.counts.items() if v)
-            return Verification(True, f"verified: {counts or 'no checks'}", report_json)
+            warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+            return Verification(True, f"verified: {counts or 'no checks'}{warned}", report_json)
         first = report.failures[0]
         return Verification(False, f"{first.kind} {first.name} {first.status}: {first.message}", report_json)
 
@@ -140,14 +141,17 @@ class Admission:
 
     def check_source(self, source: str, name: str, request: str | None = None) -> tuple[bool, str]:
         """What `add` would say of `source` (for compilers repairing a module, `request` the
-        one it is compiled for): (passed, why)."""
+        one it is compiled for): (passed, why); a pass's warnings (an untested precondition:
+        `add` stores the module with them) follow the summary, one per line."""
         try:
             prepared = self.prepare(source, name)
             self.specific_in_fact(prepared, request)
         except CacheError as e:
             return False, str(e)
         verification = self.verify(prepared.module)
-        return verification.passed, verification.summary
+        warnings = json.loads(verification.report)["warnings"] if verification.passed and verification.report else []
+        lines = [f"line {w['line']}:{w['col']}: warning: {w['message']}" for w in warnings]
+        return verification.passed, "\n".join([verification.summary, *lines])
 
     def add(self, path_or_source: str | os.PathLike[str], *, name: str | None = None, trusted: bool = False,
             note: str = "added") -> int:

@@ -97,7 +97,9 @@ class CompileRequest:
 @attrs.frozen
 class CompileContext:
     """What the cache gives a compiler: nearby procedures, and `check(source, name)`:
-    `(passed, diagnostics_text)` after parse, check and verification, as `add` would do."""
+    `(passed, diagnostics_text)` after parse, check and verification, as `add` would do; on a
+    pass, the text's first line is the summary and each further line a warning (`add` stores
+    the module with them, a compiler may ask for a repair)."""
 
     nearest: tuple[NearProcedure, ...]
     check: Callable[[str, str], tuple[bool, str]]

@@ -2,11 +2,13 @@
 
 Owns: finding the `*.sgl` files under the given paths, loading each one (a file that does
 not parse or check is reported as a failed check of that file, and the others still
-run), verifying each, printing one line per check (details under failures) and the
-summary line `N passed, M failed in Xs`, or the whole report as JSON with `--json`.
+run), verifying each, printing one line per check (details under failures), the warnings
+(`file:line:col: warning: ...`, e.g. an untested precondition) and the summary line
+`N passed, M failed in Xs`, or the whole report as JSON with `--json` (warnings under
+`warnings`).
 
 Invariants:
-- exit code 0 when every check passed, 1 when any failed, 2 on a usage error (no such
+- exit code 0 when every check passed (warnings do not fail a run), 1 when any failed, 2 on a usage error (no such
   path, no `.sgl` file found, no check matching `-k`, conflicting options); with `--json`
   a failed run's report also has `error` and `code`;
 - deterministic unless `--random` (which picks a seed and prints it, so a failure can be
@@ -161,6 +163,8 @@ def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max
         fail(f"no check matches -k {' -k '.join(keywords)} in {len(files)} file(s)", EXIT_USAGE)
     if printer:
         printer.finish()
+        for w in report.warnings:
+            click.echo(click.style(w.render(), fg="yellow"), color=printer.tty)
         summary = report.summary() + (f" (seed {seed})" if use_random else "")
         click.echo(click.style(summary, fg="green" if report.passed else "red", bold=True), color=printer.tty)
     else:

@@ -3,8 +3,8 @@
 Owns: `candidate(reply, ...)` (the family name and full source a `compile` or `link` reply
 stands for: a link's trigger is added through the AST, `cache.provenance.with_trigger`; a
 module that brings an `origin:` block of its own is refused, as only SEGLAM writes one), and
-`problems(...)` (every reason a candidate cannot be stored: the diagnostics sent back to the
-model in a repair round).
+`review(...)` (every reason a candidate cannot be stored, and the warnings of one that can:
+the diagnostics sent back to the model in a repair round).
 
 The checks, cheapest first (a later one runs only when the earlier ones pass):
 1. the source parses and type-checks, its triggers included (`check.triggers`: slots are
@@ -16,10 +16,12 @@ The checks, cheapest first (a later one runs only when the earlier ones pass):
    read by the return type's slot reader, else compared as folded text);
 4. cases a person rejected: the module answers them with the expected value where it
    matches them (and must match those of the family it replaces);
-5. examples and properties, through the cache's own `context.check` (as `add` will run them).
+5. examples and properties, through the cache's own `context.check` (as `add` will run them);
+   its warnings (a `require` no example or property sees both holding and failing) are
+   the review's `warnings`.
 
-Invariant: nothing here stores anything; `problems` returns [] only for a module that the
-cache will accept and that answers the originating request with the model's answer.
+Invariant: nothing here stores anything; `review` finds no problems only for a module that
+the cache will accept and that answers the originating request with the model's answer.
 """
 
 from __future__ import annotations
@@ -105,18 +107,28 @@ def _parse(source: str) -> ast.Module:
         raise Rejected("the module does not parse:\n" + e.render(source)) from None
 
 
-def problems(cand: Candidate, request: str, answer: str, failing: Sequence[FailingCase], context: CompileContext,
-             limits: Limits | None = None) -> list[str]:
-    """Why `cand` cannot be stored as the answer to `request`; [] when it can."""
+@attrs.frozen
+class Review:
+    """What the checks found: `problems` (the candidate cannot be stored) and, for a candidate
+    without problems, `warnings` (it can be stored, but a repair round is asked for: an
+    untested precondition)."""
+
+    problems: list[str]
+    warnings: list[str] = attrs.Factory(list)
+
+
+def review(cand: Candidate, request: str, answer: str, failing: Sequence[FailingCase], context: CompileContext,
+           limits: Limits | None = None) -> Review:
+    """Why `cand` cannot be stored as the answer to `request` (no problems when it can), and its warnings."""
     import seglam_lang
 
     try:
         module = seglam_lang.loads(cand.source, cand.family, limits=limits, host=context.host or None)
     except SglError as e:
-        return ["the module does not load:\n" + e.render(cand.source)]
+        return Review(["the module does not load:\n" + e.render(cand.source)])
     rows = validate_triggers(module)
     if not rows:
-        return ["the module has no @when trigger, so no request can reach it"]
+        return Review(["the module has no @when trigger, so no request can reach it"])
     matcher = Matcher(TriggerIndex(Trigger(r.family, r.proc, r.pattern, r.is_regex, decode_anchors(r.anchors))
                                    for r in rows), lambda _family: module, limits)
     found = []
@@ -137,9 +149,12 @@ def problems(cand: Candidate, request: str, answer: str, failing: Sequence[Faili
             found.append(f"for {case.request!r} the module returns {_show(out.hit.value)}, but a person said the "
                          f"answer is {case.expected}")
     if found:
-        return found
+        return Review(found)
     passed, summary = context.check(cand.source, cand.family)
-    return [] if passed else [f"verification failed: {summary}"]
+    if not passed:
+        return Review([f"verification failed: {summary}"])
+    # A pass's warnings follow its summary line (see CompileContext.check).
+    return Review([], [f"the module verifies, but {w}" for w in summary.splitlines()[1:]])
 
 
 def answer_matches(value: Any, answer: str, returns: Any) -> bool:

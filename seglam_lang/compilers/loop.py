@@ -10,9 +10,14 @@ One compile:
 2. `decline` returns the model's answer; nothing is cached;
 3. `compile` / `link` become a candidate module with an `origin:` block written by SEGLAM
    (request, compiler, backend, model, created, rounds, tokens), which must pass every check
-   of `checks.problems`; a failure sends the diagnostics back (the conversation continues)
+   of `checks.review`; a failure sends the diagnostics back (the conversation continues)
    for at most `max_rounds` repair rounds;
-4. when the rounds are spent, `CompilerError` says why the last reply failed.
+4. a module that verifies with warnings (an untested precondition) is sent back too while
+   rounds are left; when they are spent it is the result, warnings and all (they are in its
+   verification record), and so is the last module that verified with warnings when the
+   replies after it failed;
+5. when the rounds are spent with no module that verified, `CompilerError` says why the
+   last reply failed.
 
 Invariants: at most `1 + max_rounds` calls per compile, and at most `max_llm_calls` calls
 over the compiler's life (None: no budget); every call is charged to `context.meter` as soon
@@ -71,6 +76,7 @@ class LLMCompiler:
         calls = 0
         compiler = self.label
         diagnostics: list[str] = []
+        fallback: CompileResult | None = None  # the last reply that verified, with warnings
         for round_ in range(self.max_rounds + 1):
             p = prompt.build(request.text, messages, round_)
             if self.show_prompt:  # a dry run: the prompt is the result; nothing is sent
@@ -87,13 +93,23 @@ class LLMCompiler:
             else:
                 if reply.action == "decline":
                     return CompileResult("decline", answer=reply.answer, compiler=compiler)
-                diagnostics, cand = self._check(reply, request, context, compiler, round_ + 1)
-                if not diagnostics:
+                found, cand = self._check(reply, request, context, compiler, round_ + 1)
+                diagnostics = found.problems or found.warnings
+                if not found.problems:
                     assert cand is not None
-                    return CompileResult(cand.kind, source=cand.source, family=cand.family,  # type: ignore[arg-type]
-                                         answer=reply.answer, compiler=compiler)
+                    result = CompileResult(cand.kind, source=cand.source, family=cand.family,  # type: ignore[arg-type]
+                                           answer=reply.answer, compiler=compiler)
+                    # Warnings ask for a repair while rounds are left; then the module is stored
+                    # with them (they are in its verification record).
+                    if not found.warnings or round_ == self.max_rounds:
+                        return result
+                    fallback = result
+            if round_ == self.max_rounds:
+                break
             messages += [prompt.Message("assistant", raw_text or "(empty reply)"),
                          prompt.Message("user", prompt.repair_message(diagnostics, round_ + 1, self.max_rounds))]
+        if fallback is not None:  # a repair of the warnings failed: keep the module that verified
+            return fallback
         first = diagnostics[0].splitlines()[0] if diagnostics else "no reply"
         raise RoundsSpent(f"{compiler} did not produce a module that verifies after {calls} call(s) "
                           f"({self.max_rounds} repair round(s)); last problem: {first}")
@@ -126,14 +142,14 @@ class LLMCompiler:
         return completion
 
     def _check(self, reply: Reply, request: CompileRequest, context: CompileContext, compiler: str,
-               rounds: int) -> tuple[list[str], checks.Candidate | None]:
+               rounds: int) -> tuple[checks.Review, checks.Candidate | None]:
         try:
             cand = checks.candidate(reply, context.nearest, context.families, request.failing_cases)
         except checks.Rejected as e:
-            return [str(e)], None
+            return checks.Review([str(e)]), None
         origin = self._origin(reply, request.text, compiler, rounds, context.meter.spent, cand.kind)
         cand = checks.Candidate(cand.kind, cand.family, with_origin(cand.source, origin))
-        return checks.problems(cand, request.text, reply.answer, request.failing_cases, context, self.limits), cand
+        return checks.review(cand, request.text, reply.answer, request.failing_cases, context, self.limits), cand
 
     def _origin(self, reply: Reply, request: str, compiler: str, rounds: int, usage: Spend,
                 kind: str) -> dict[str, str]:

@@ -74,7 +74,8 @@ RULES = """\
    edge cases. For every `require`, state an input just outside it, right at its boundary:
    `example days_in_month(2024, 13) is not applicable` (a `require` must fail), or
    `example f(x) fails` for an input that must stop with a runtime error; and an `example`
-   just inside it. Add at least one `property` stating an invariant for generated inputs (use
+   just inside it. Verification warns of a `require` that no example or property sees both
+   holding and failing, and asks you to add the missing example. Add at least one `property` stating an invariant for generated inputs (use
    `require` in it to discard inputs that do not apply); keep properties cheap to run.
 6. Name the main procedure after what it computes (`days_between`, not `main`): the module is
    stored under that name. Give it a one-line docstring. Helper procs are fine.
@@ -162,7 +163,7 @@ def answer_only_message(request: str) -> str:
 
 def repair_message(diagnostics: Sequence[str], round_: int, rounds: int) -> str:
     items = "\n\n".join(f"- {d}" for d in diagnostics)
-    return (f"Your reply did not pass verification (repair round {round_} of {rounds}):\n\n{items}\n\n"
+    return (f"Your reply needs a repair (repair round {round_} of {rounds}):\n\n{items}\n\n"
             "Fix the problem and reply again with the complete JSON object (for compile: the whole module).")
 
 

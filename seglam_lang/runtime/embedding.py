@@ -41,7 +41,7 @@ from seglam_lang.errors import (
     Span,
 )
 from seglam_lang.runtime.closures import CTX, EXTRA, CompiledModule, ExampleCode, HostFunction, ProcCode, compile_module
-from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RunContext
+from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RequireRecorder, RunContext
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.runtime.tracebacks import Where, locate
 from seglam_lang.syntax import ast
@@ -53,10 +53,11 @@ DECIMAL_CONTEXT = decimal.Context(
 )
 
 
-def run_envelope(limits: Limits, body: Callable[[RunContext], Any]) -> Any:
-    """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave."""
+def run_envelope(limits: Limits, body: Callable[[RunContext], Any], recorder: RequireRecorder | None = None) -> Any:
+    """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave.
+    `recorder` (verification) is told the outcome of every `require` the run evaluates."""
     budget = stack_budget()
-    ctx = RunContext(limits, budget.reentries)
+    ctx = RunContext(limits, budget.reentries, recorder)
     token = enter_run(limits, budget)
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
@@ -152,7 +153,7 @@ class ExampleCase:
         call = module._compiled.source_text(code.decl.expr)
         self.text: str = f"{call} {self.expect}" if self.expect else call
 
-    def run(self, limits: Limits | None = None) -> ExampleOutcome:
+    def run(self, limits: Limits | None = None, recorder: RequireRecorder | None = None) -> ExampleOutcome:
         code = self._code
 
         def body(ctx: RunContext) -> ExampleOutcome:
@@ -167,7 +168,7 @@ class ExampleCase:
             return ExampleOutcome(bool(code.test(ctx, left, right)), code.op, left, right)
 
         try:
-            return run_envelope(limits or self._module.limits, body)
+            return run_envelope(limits or self._module.limits, body, recorder)
         except SglError as e:
             return ExampleOutcome(self.expect is not None and stopped_as_expected(self.expect, e), code.op, error=e)
 
@@ -188,10 +189,12 @@ class PropertyCase:
     def defaults(self) -> dict[str, Any]:
         return _defaults(self._unit, self._module.limits)
 
-    def run(self, kwargs: Mapping[str, Any], limits: Limits | None = None) -> None:
+    def run(self, kwargs: Mapping[str, Any], limits: Limits | None = None,
+            recorder: RequireRecorder | None = None) -> None:
         """Run the body on SGL values; NotApplicable when a `require` fails, SglRuntimeError on failure."""
         unit = self._unit
-        run_envelope(limits or self._module.limits, lambda ctx: unit.run(ctx, unit.bind_values([], kwargs, ctx)))
+        run_envelope(limits or self._module.limits, lambda ctx: unit.run(ctx, unit.bind_values([], kwargs, ctx)),
+                     recorder)
 
     def __repr__(self) -> str:
         return f"<property {self.name}>"
@@ -285,11 +288,11 @@ class Module:
         return unit
 
     def call_sgl(self, proc: str, args: list[Any] | tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None,
-                 limits: Limits | None = None) -> Any:
+                 limits: Limits | None = None, recorder: RequireRecorder | None = None) -> Any:
         """Call `proc` with SGL values; return an SGL value (no conversion)."""
         unit = self._proc(proc)
         return run_envelope(limits or self.limits,
-                            lambda ctx: unit.run(ctx, unit.bind_values(list(args), kwargs or {}, ctx)))
+                            lambda ctx: unit.run(ctx, unit.bind_values(list(args), kwargs or {}, ctx)), recorder)
 
     def call(self, proc: str, *args: Any, limits: Limits | None = None, **kwargs: Any) -> Any:
         """Call `proc` with Python values converted by the parameter types; return a Python value."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import resource
 import time
+from typing import Any, Protocol
 
 import attrs
 
@@ -101,14 +102,25 @@ def resident_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class RequireRecorder(Protocol):
+    """Told the outcome of every `require` a run evaluates (verification's precondition coverage)."""
+
+    def require(self, where: Any, held: bool) -> None:
+        """`where` is the statement's `frames.Where` (proc, file, span)."""
+
+
 class RunContext:
     """The budget of one run (one top-level call). Not shared between threads."""
 
     __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "max_reentries", "memory_base",
-                 "reentries", "steps_left")
+                 "recorder", "reentries", "steps_left")
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_reentries: int = 64) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, max_reentries: int = 64,
+                 recorder: RequireRecorder | None = None) -> None:
         self.limits = limits
+        # Verification's observer of `require` outcomes (`recorder.require(where, held)`);
+        # None in every other run, where it costs one attribute read per `require`.
+        self.recorder = recorder
         self.steps_left = limits.steps
         self.depth = 0
         self.max_depth = limits.call_depth

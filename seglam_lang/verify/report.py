@@ -1,6 +1,6 @@
 """The result of verifying SGL modules: one `CheckResult` per example, property or file.
 
-Owns: the structured report (`Report`, `CheckResult`), its JSON form (stable keys, for
+Owns: the structured report (`Report`, `CheckResult`, `CheckWarning`), its JSON form (stable keys, for
 tools and the reasoning cache's verification record) and its human rendering (one line
 per check, details under each failure, a summary line `N passed, M failed`).
 
@@ -64,13 +64,41 @@ class CheckResult:
         }
 
 
+UNTESTED_PRECONDITION = "untested-precondition"
+
+
+@attrs.frozen
+class CheckWarning:
+    """Something the checks pass with but should not: a `require` of `proc` not exercised on both
+    sides of its boundary (kind "untested-precondition"), with an example that would cover the
+    missing side when one was found. It does not fail the run."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    proc: str = ""
+    suggestion: str | None = None
+    kind: str = UNTESTED_PRECONDITION
+
+    def render(self) -> str:
+        """`file.sgl:12:5: warning: precondition 'n >= 0' is never seen failing ...`."""
+        return f"{self.file}:{self.line}:{self.col}: warning: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "file": self.file, "line": self.line, "col": self.col, "proc": self.proc,
+                "message": self.message, "suggestion": self.suggestion}
+
+
 @attrs.frozen
 class Report:
-    """Every check of one or more modules, in source order, with the seed that produced them."""
+    """Every check of one or more modules, in source order, with the seed that produced them,
+    and the warnings (in source order per module)."""
 
     checks: tuple[CheckResult, ...] = ()
     seed: int | None = 0
     seconds: float = 0.0
+    warnings: tuple[CheckWarning, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -95,12 +123,16 @@ class Report:
             checks=tuple(c for r in reports for c in r.checks),
             seed=reports[0].seed if reports else 0,
             seconds=sum(r.seconds for r in reports) if seconds is None else seconds,
+            warnings=tuple(w for r in reports for w in r.warnings),
         )
 
     def summary(self) -> str:
-        """`N passed, M failed in 1.23s`: every status but "passed" counts as failed."""
+        """`N passed, M failed in 1.23s` (`, K warning(s)` before `in` when there are any):
+        every status but "passed" counts as failed."""
         n_failed = len(self.failures)
-        return f"{len(self.checks) - n_failed} passed, {n_failed} failed in {self.seconds:.2f}s"
+        n_warn = len(self.warnings)
+        warned = f", {n_warn} warning{'s' if n_warn != 1 else ''}" if n_warn else ""
+        return f"{len(self.checks) - n_failed} passed, {n_failed} failed{warned} in {self.seconds:.2f}s"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -109,15 +141,18 @@ class Report:
             "seed": self.seed,
             "seconds": round(self.seconds, 4),
             "checks": [c.to_json() for c in self.checks],
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
     def render(self, *, verbose: bool = False) -> str:
-        """Human text: a line per check (failures always, passes when `verbose`), then the summary."""
+        """Human text: a line per check (failures always, passes when `verbose`), the warnings,
+        then the summary."""
         lines: list[str] = []
         for c in self.checks:
             if c.passed and not verbose:
                 continue
             lines.append(render_check(c))
+        lines.extend(w.render() for w in self.warnings)
         lines.append(self.summary())
         return "\n".join(lines)
 

@@ -17,12 +17,16 @@ Invariants:
 - a property "passes" only if enough inputs satisfied its `require`s; if Hypothesis gives up
   (health check `filter_too_much`, `Unsatisfiable`) or fewer than `MIN_ACCEPTED` inputs
   were accepted while most were rejected, it is "unsatisfiable", which is a failure (judged
-  on the random inputs: boundary inputs are a fixed set its `require`s may well reject);
+  on the random inputs: boundary inputs are a fixed set its `require`s may well reject; a
+  run the time budget stopped is unsatisfiable only if no random input passed them);
 - the time budget bounds the search for a failure and, separately, the shrinking of one:
   a property stopped by it reports how many examples it ran (status "passed", with a note);
   a case running when the budget ends is stopped by its time limit (cut to what is left of
   the budget), so a property never runs past its budget by more than the time limit's margin;
-- every example and every property case is one run under `limits` (steps, time, sizes).
+- every example and every property case is one run under `limits` (steps, time, sizes);
+- every `require` a run evaluates is recorded (`preconditions.Coverage`), and each one of
+  the module's procs not seen both holding and failing is a warning of the report, which
+  never fails it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from seglam_lang.verify import report as R
 from seglam_lang.verify.edges import DEFAULT_LIMIT as DEFAULT_BOUNDARY
 from seglam_lang.verify.edges import Boundary
 from seglam_lang.verify.narrowing import Constraint, compared_numbers, constraints_for
+from seglam_lang.verify.preconditions import Coverage, untested
 from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
 MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
@@ -77,6 +82,7 @@ def verify(
     fail_fast: bool = False,
     shrink: bool = True,
     boundary: int = DEFAULT_BOUNDARY,
+    preconditions: bool = True,
     on_start: OnStart | None = None,
     on_result: OnResult | None = None,
     select: Callable[[str], bool] | None = None,
@@ -87,21 +93,25 @@ def verify(
     `min(boundary, max_examples)` boundary inputs (see `edges`; 0: none); `time_budget`
     (seconds) bounds a property's search and, separately, its shrinking; `limits` bounds each single run; `fail_fast` stops at the
     first check that does not pass; `shrink=False` reports a property's first failing
-    input as found (faster, for mutation testing); `on_start(label)` and
+    input as found (faster, for mutation testing); `preconditions` records the outcome of
+    every `require` of the module's procs and warns of each one not seen both holding and
+    failing (see `preconditions`; only when every check ran: not with `select`, nor after
+    `fail_fast` stopped the run); `on_start(label)` and
     `on_result(check)` are called around each check (for progress output); `select(label)`
     (labels are `example <text>` and `property <name>`) keeps only the checks it accepts.
     """
     t0 = time.perf_counter()
+    coverage = Coverage(module.file) if preconditions and select is None else None
     checks: list[R.CheckResult] = []
     jobs: list[tuple[str, Callable[[], R.CheckResult], R.CheckResult]] = []
     for ex in module.examples:
         base = R.CheckResult("example", ex.text, module.file, ex.span.line, R.ERROR)
-        jobs.append((f"example {ex.text}", lambda ex=ex: _run_example(module, ex, limits), base))
+        jobs.append((f"example {ex.text}", lambda ex=ex: _run_example(module, ex, limits, coverage), base))
     for name, case in module.properties.items():
         base = R.CheckResult("property", name, module.file, case.span.line, R.ERROR)
         runner = _PropertyRun(module, case, max_examples=max_examples, seed=seed, time_budget=time_budget,
                               database=database, limits=limits, allow_nan=allow_nan, shrink=shrink,
-                              boundary=min(boundary, max_examples))
+                              boundary=min(boundary, max_examples), recorder=coverage)
         jobs.append((f"property {name}", runner.run, base))
     for label, job, base in jobs:
         if select is not None and not select(label):
@@ -113,8 +123,10 @@ def verify(
         if on_result:
             on_result(result)
         if fail_fast and not result.passed:
+            coverage = None  # the checks that did not run would have covered what they cover
             break
-    return R.Report(tuple(checks), seed=seed, seconds=time.perf_counter() - t0)
+    warnings = tuple(untested(module, coverage, limits=limits)) if coverage is not None else ()
+    return R.Report(tuple(checks), seed=seed, seconds=time.perf_counter() - t0, warnings=warnings)
 
 
 def _guarded(job: Callable[[], R.CheckResult], base: R.CheckResult) -> R.CheckResult:
@@ -141,9 +153,9 @@ def describe_error(e: SglError) -> str:
 # ---------------------------------------------------------------- examples
 
 
-def _run_example(module: Any, ex: Any, limits: Limits | None) -> R.CheckResult:
+def _run_example(module: Any, ex: Any, limits: Limits | None, recorder: Coverage | None) -> R.CheckResult:
     t0 = time.perf_counter()
-    outcome = ex.run(limits=limits)
+    outcome = ex.run(limits=limits, recorder=recorder)
     seconds = time.perf_counter() - t0
     if outcome.passed:
         return R.CheckResult("example", ex.text, module.file, ex.span.line, R.PASSED, seconds=seconds)
@@ -200,7 +212,7 @@ class _PropertyRun:
 
     def __init__(self, module: Any, case: Any, *, max_examples: int, seed: int | None, time_budget: float,
                  database: str | None, limits: Limits | None, allow_nan: bool, shrink: bool,
-                 boundary: int) -> None:
+                 boundary: int, recorder: Coverage | None = None) -> None:
         self.module = module
         self.case = case
         self.max_examples = max_examples
@@ -211,6 +223,7 @@ class _PropertyRun:
         self.allow_nan = allow_nan
         self.shrink = shrink
         self.boundary = boundary
+        self.recorder = recorder
         self.accepted = 0
         self.rejected = 0
         self.stop_at = 0.0
@@ -230,7 +243,7 @@ class _PropertyRun:
         limits = self.limits or self.module.limits
         cut = left < limits.timeout  # this case may run only until the budget ends
         try:
-            self.case.run(kwargs, limits=limits.replace(timeout=left) if cut else limits)
+            self.case.run(kwargs, limits=limits.replace(timeout=left) if cut else limits, recorder=self.recorder)
         except NotApplicable:
             self.rejected += 1
             return False
@@ -335,8 +348,11 @@ class _PropertyRun:
             return self.result(status, self._failure_message(kwargs, error, note), counterexample, seconds=seconds)
         # Whether a property tested anything is judged on its random inputs, as boundary
         # inputs are a fixed set that its `require`s may well reject.
+        # A run the time budget stopped early (a slow property, a loaded machine) tried too few
+        # inputs to judge its `require`s by the ratio: it is unsatisfiable only if none passed.
         accepted, rejected = self.accepted - random_from[0], self.rejected - random_from[1]
-        if accepted < min(MIN_ACCEPTED, self.max_examples) and rejected > accepted:
+        too_few = accepted == 0 if note.startswith("time budget") else accepted < min(MIN_ACCEPTED, self.max_examples)
+        if too_few and rejected > accepted:
             return self.result(R.UNSATISFIABLE, self._unsatisfiable_message(), seconds=seconds)
         return self.result(R.PASSED, note, seconds=seconds)
 

@@ -33,7 +33,7 @@ def _context(cache: ReasoningCache, nearest: tuple[NearProcedure, ...] = ()) -> 
 
 def _problems(cache: ReasoningCache, source: str, answer: str, request: str = REQUEST,
               failing: tuple[FailingCase, ...] = ()) -> list[str]:
-    return checks.problems(checks.Candidate("compile", "multiply", source), request, answer, failing, _context(cache))
+    return checks.review(checks.Candidate("compile", "multiply", source), request, answer, failing, _context(cache)).problems
 
 
 def test_a_good_module_has_no_problems(cache: ReasoningCache) -> None:

@@ -77,7 +77,7 @@ def test_json_shape(tree: Path) -> None:
     result = CliRunner().invoke(main, ["test", "--json", str(tree)])
     assert result.exit_code == 1 and result.stderr.startswith("sgl: 2 check(s) failed")
     data = json.loads(result.stdout)  # a failed run's report also says what failed, as every --json failure does
-    assert set(data) == {"passed", "counts", "seed", "seconds", "checks", "files", "error", "code"}
+    assert set(data) == {"passed", "counts", "seed", "seconds", "checks", "warnings", "files", "error", "code"}
     assert data["passed"] is False and data["seed"] == 0
     assert data["counts"] == {"passed": 2, "failed": 2, "error": 0, "unsatisfiable": 0}
     assert len(data["files"]) == 2

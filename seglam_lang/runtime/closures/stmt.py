@@ -343,7 +343,11 @@ class StmtCompiler:
         where = self.where(s)
 
         def require(f: list) -> None:
-            if not test(f):
+            held = test(f)
+            recorder = f[CTX].recorder
+            if recorder is not None:
+                recorder.require(where, bool(held))
+            if not held:
                 m = str(msg(f)) if msg is not None else f"require failed: {text}"
                 raise NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.frame()])
 
