@@ -106,7 +106,7 @@ class RequireRecorder(Protocol):
     """Told the outcome of every `require` a run evaluates (verification's precondition coverage)."""
 
     def require(self, where: Any, held: bool) -> None:
-        """`where` is the statement's `frames.Where` (proc, file, span)."""
+        """`where` is the statement's `tracebacks.Where` (proc, file, span)."""
 
 
 class RunContext:
