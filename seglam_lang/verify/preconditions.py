@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.errors import NotApplicable, SglError
-from seglam_lang.runtime.module import loads
+from seglam_lang.runtime.embedding import loads
 from seglam_lang.runtime.values import deep_copy, format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr
