@@ -1,6 +1,6 @@
 """Interpreter benchmark: the same algorithms in SGL, CPython and asteval, in one run.
 
-    python bench/interp.py [--repeat N] [--quick]
+    python bench/interp.py [--repeat N] [--quick] [--tier tree|jit|both]
 
 Prints, per program, the best-of-N time of each implementation and the ratios
 SGL/CPython and asteval/SGL, then the median SGL/CPython ratio. Targets (issue 2):
@@ -253,21 +253,28 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small inputs (a smoke run)")
     ap.add_argument("--no-asteval", action="store_true", help="skip asteval (it is slow)")
+    ap.add_argument("--tier", choices=["tree", "jit", "both"], default="both",
+                    help="SGL execution tier(s) to time (spec/tiers.md); the SGL column is the last one")
     args = ap.parse_args()
+    tiers = ["tree", "jit"] if args.tier == "both" else [args.tier]
     limits = seglam_lang.Limits(steps=10**9, timeout=600)
-    rows = []
-    print(f"{'program':26} {'CPython':>9} {'SGL':>9} {'asteval':>9} {'SGL/Py':>8} {'aste/SGL':>9}")
+    per_tier: dict[str, list[float]] = {t: [] for t in tiers}
+    print(f"{'program':26} {'CPython':>9} " + "".join(f"{'SGL ' + t:>9} {t + '/Py':>8} " for t in tiers)
+          + f"{'asteval':>9} {'aste/SGL':>9}")
     for p in PROGRAMS:
         n = p.quick_n if args.quick else p.n
         ns: dict[str, Any] = {}
         exec(compile(p.python, f"<{p.name}>", "exec"), ns)
         t_py, expect = best_of(args.repeat, lambda ns=ns, n=n: ns["main"](n))
-        module = seglam_lang.loads(p.sgl, name=p.name)
-        t_sgl, got = best_of(args.repeat, lambda m=module, n=n: m.call_sgl("main", [n], {}, limits=limits))
-        got = to_python(got)
         if isinstance(expect, list):
             expect = [tuple(x) if isinstance(x, tuple) else x for x in expect]
-        ok = got == expect
+        ok, cols = True, ""
+        for tier in tiers:
+            module = seglam_lang.loads(p.sgl, name=p.name, limits=limits.replace(tier=tier))
+            t_sgl, got = best_of(args.repeat, lambda m=module, n=n: m.call_sgl("main", [n], {}, limits=limits))
+            ok = ok and to_python(got) == expect
+            per_tier[tier].append(t_sgl / t_py)
+            cols += f"{t_sgl:9.4f} {t_sgl / t_py:7.1f}x "
         runner = None if args.no_asteval else asteval_runner(p, n)
         if runner is None:
             t_ast, ast_text, ratio_ast = None, "n/a" if args.no_asteval else "not installed", "-"
@@ -275,13 +282,38 @@ def main() -> None:
             t_ast, ast_result = best_of(1, runner)
             ast_text = f"{t_ast:9.4f}"
             ratio_ast = f"{t_ast / t_sgl:8.1f}x" + ("" if ast_result == expect else " (wrong)")
-        ratio = t_sgl / t_py
-        rows.append(ratio)
-        print(f"{p.name:26} {t_py:9.4f} {t_sgl:9.4f} {ast_text:>9} {ratio:7.1f}x {ratio_ast:>9}"
-              + ("" if ok else f"   MISMATCH: {got!r:.60} != {expect!r:.60}"))
-    print(f"median SGL/CPython: {statistics.median(rows):.1f}x  (target <= 20x)")
+        print(f"{p.name:26} {t_py:9.4f} {cols}{ast_text:>9} {ratio_ast:>9}"
+              + ("" if ok else f"   MISMATCH: {to_python(got)!r:.60} != {expect!r:.60}"))
+    for tier in tiers:
+        target = "target <= 3x, goal 1.5x" if tier == "jit" else "target <= 20x"
+        print(f"median SGL/CPython, tier {tier}: {statistics.median(per_tier[tier]):.2f}x  ({target})")
     if args.no_asteval:
         print("asteval: skipped")
+    if "jit" in tiers:
+        translation_cost()
+
+
+def translation_cost() -> None:
+    """What tier-up costs at load (spec/tiers.md): translating (an empty cache) and reading the cache."""
+    import os
+    import tempfile
+
+    saved = os.environ.get("SGL_PARSER_CACHE")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SGL_PARSER_CACHE"] = tmp
+        try:
+            first, cached = [], []
+            for p in PROGRAMS:
+                jit = seglam_lang.Limits(tier="jit")
+                first.append(seglam_lang.loads(p.sgl, name=p.name, limits=jit).tier.seconds)
+                cached.append(min(seglam_lang.loads(p.sgl, name=p.name, limits=jit).tier.seconds for _ in range(3)))
+        finally:
+            if saved is None:
+                os.environ.pop("SGL_PARSER_CACHE")
+            else:
+                os.environ["SGL_PARSER_CACHE"] = saved
+    print(f"tier-up per module (jit): translated {statistics.median(first) * 1000:.2f} ms, "
+          f"from the cache {statistics.median(cached) * 1000:.2f} ms (medians over {len(PROGRAMS)} programs)")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "folder":
         return str(tmp_path / "cache")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=["tree", "jit"])
+def both_tiers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test once per execution tier (spec/tiers.md): modules it loads use that tier."""
+    monkeypatch.setenv("SGL_TIER", request.param)
+    return request.param

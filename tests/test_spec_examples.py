@@ -32,6 +32,9 @@ import pytest
 from seglam_lang.errors import SglError, SglSyntaxError
 from seglam_lang.syntax.parser import parse
 
+# Every case runs on both execution tiers (spec/tiers.md).
+pytestmark = pytest.mark.usefixtures("both_tiers")
+
 SPEC = Path(__file__).resolve().parent.parent / "spec"
 FENCE = re.compile(r"^```([\w-]*)([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 RUN_LANGS = {"sgl", "sgl-run", "sgl-error", "console", "python"}

@@ -100,8 +100,10 @@ def _sgl_files(paths: Iterable[Path]) -> Iterator[Path]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of an SGL literal.")
 @click.option("--steps", type=click.IntRange(min=1), help="Step limit (calls and loop iterations).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Wall-clock limit in seconds.")
+@click.option("--tier", type=click.Choice(["auto", "tree", "jit"]), default="auto", show_default=True,
+              help="Execution tier (spec/tiers.md): auto follows $SGL_TIER, else translates what it can.")
 def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_json: bool,
-                 steps: int | None, timeout: float | None) -> None:
+                 steps: int | None, timeout: float | None, tier: str) -> None:
     """Run PROC of FILE (default: `main`, or the file's only proc) and print its result.
 
     Each ARG is an SGL literal read as its parameter's type: 42, -1.5, '"text"',
@@ -116,7 +118,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     sources = _Sources()
     sources.add(str(file), source)
     try:
-        module = seglam_lang.load(file)
+        module = seglam_lang.load(file, limits=seglam_lang.Limits(tier=tier))
     except SglError as e:
         fail_with(sources, e)
 
@@ -132,7 +134,7 @@ def exec_command(file: Path, words: tuple[str, ...], args_json: str | None, as_j
     except ConvertError as e:
         fail(f"{proc}: {e}", EXIT_USAGE)
 
-    limits = seglam_lang.Limits()
+    limits = module.limits
     try:
         if steps is not None:
             limits = limits.replace(steps=steps)

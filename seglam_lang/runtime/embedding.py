@@ -226,6 +226,8 @@ def _defaults(unit: ProcCode, limits: Limits) -> dict[str, Any]:
 class Module:
     """A loaded, checked and compiled SGL module. Thread-safe: calls share no run state."""
 
+    tier: Any = None  # what tier-up did at load (`runtime.jit.Report`, spec/tiers.md)
+
     def __init__(self, *, name: str, file: str, source: str, tree: ast.Module, checked: Any,
                  compiled: CompiledModule, limits: Limits) -> None:
         self.name = name
@@ -377,8 +379,12 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
         raise SglTypeError(diagnostics=errors)
     compiled = compile_module(checked, source, file, natives=natives_table(), imports=imports.by_alias,
                               host=host_fns)
+    from seglam_lang.runtime.jit import tier_up
+
+    tier = tier_up(compiled, limits)
     module = Module(name=name, file=file, source=source, tree=tree, checked=checked, compiled=compiled,
                     limits=limits)
+    module.tier = tier
     where = Where("<module>", file, NO_SPAN)
 
     def init(ctx: RunContext) -> None:

@@ -55,6 +55,14 @@ def _in_range(instance: object, attribute: attrs.Attribute, value: object) -> No
         raise ValueError(f"Limits.{attribute.name} must be {kind} from {_num(lo)} to {_num(hi)} (got {value!r})")
 
 
+TIERS = ("auto", "tree", "jit")
+
+
+def _tier(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    if value not in TIERS:
+        raise ValueError(f"Limits.tier must be one of {', '.join(TIERS)} (got {value!r})")
+
+
 def _num(x: float) -> str:
     return f"{int(x):,}" if x == int(x) else f"{x:g}"
 
@@ -73,6 +81,9 @@ class Limits:
     collection_len: int = attrs.field(default=1_000_000, validator=_in_range)    # items in one list / map / set / tuple
     timeout: float = attrs.field(default=10.0, validator=_in_range)              # wall-clock seconds for one run
     memory_mb: int = attrs.field(default=512, validator=_in_range)               # resident memory growth in one run
+    # Which execution tier runs the module's procs, fixed when it is loaded (spec/tiers.md):
+    # "auto" follows $SGL_TIER, else translates what it can; "tree" or "jit" forces one.
+    tier: str = attrs.field(default="auto", validator=_tier)
 
     def replace(self, **changes: object) -> Limits:
         return attrs.evolve(self, **changes)

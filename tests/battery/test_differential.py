@@ -20,11 +20,15 @@ from collections import Counter
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from strategies.program_strategies import programs, random_program, to_python
 
 import seglam_lang
 from seglam_lang import LimitExceeded, Limits, SglRuntimeError, SglSyntaxError, SglTypeError
+
+# Every case runs on both execution tiers (spec/tiers.md).
+pytestmark = pytest.mark.usefixtures("both_tiers")
 
 LIMITS = Limits(steps=100_000, str_len=100_000, collection_len=100_000, int_bits=4_096, timeout=2.0)
 

@@ -29,6 +29,9 @@ import pytest
 import seglam_lang
 from seglam_lang import LimitExceeded, Limits, SglError, SglRuntimeError, SglSyntaxError
 
+# Every case runs on both execution tiers (spec/tiers.md).
+pytestmark = pytest.mark.usefixtures("both_tiers")
+
 BATTERY = Limits(steps=250_000, str_len=250_000, collection_len=250_000)
 SECONDS = 1.0
 PEAK_BYTES = 50_000_000

@@ -21,6 +21,9 @@ import seglam_lang
 from seglam_lang import SglError, SglRuntimeError, SglSyntaxError, SglTypeError
 from seglam_lang.runtime.values import Record, SglSet
 
+# Every case runs on both execution tiers (spec/tiers.md).
+pytestmark = pytest.mark.usefixtures("both_tiers")
+
 STATIC = (SglSyntaxError, SglTypeError)
 
 RECORD = "record R:\n    a: Int\n\n"

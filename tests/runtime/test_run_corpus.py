@@ -27,6 +27,9 @@ import seglam_lang
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.values import format_value, to_python
 
+# Every case runs on both execution tiers (spec/tiers.md).
+pytestmark = pytest.mark.usefixtures("both_tiers")
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPR = re.compile(r"^expr (?P<type>[^:]+(?:\[[^\]]*\])?[?]?): (?P<e>.*)$")
 

@@ -1,0 +1,157 @@
+"""The JIT tier: checked procs translated to Python source, compiled by CPython, run with only the project's natives.
+
+Owns: `tier_up(mc, limits)` (the tier policy: at load, every proc and property that translates
+runs as generated Python; the others stay on the tree-walker), `effective_tier` (the choice of
+`Limits.tier` and `$SGL_TIER`), and the cache key of a translation.
+
+Pipeline: `translate` (checked tree -> Python source + link keys) -> `validate` (an allow-list
+of the generated Python) -> `compile()` -> `artifact.write` (marshal, once per module version)
+-> `link.resolve` (keys -> this module's natives, cells, procs) -> `exec` in a namespace whose
+`__builtins__` is empty -> each translated `ProcCode.body` replaced by `rt.entry`.
+
+Invariants: the tree-walker stays the reference: a translated proc behaves exactly as its
+closures (results, errors with their codes, positions and SGL frames, limits); calls between
+tiers use the tree-walker's call protocol, so a module may mix them. `tier="jit"` refuses to
+load a module with a proc that does not translate (so a test on that tier tests it);
+`tier="tree"` translates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from seglam_lang.codes import E_USAGE
+from seglam_lang.errors import SglUsageError
+from seglam_lang.runtime.jit import artifact
+from seglam_lang.runtime.jit.link import resolve
+from seglam_lang.runtime.jit.rt import entry
+from seglam_lang.runtime.jit.translate import node_order, translate
+from seglam_lang.runtime.jit.validate import Unsafe, validate
+from seglam_lang.runtime.limits import TIERS
+
+GENERATOR_VERSION = 1
+_RUNTIME = Path(__file__).resolve().parent.parent
+
+
+def effective_tier(limits: Any) -> str:
+    """`Limits.tier` when it is not "auto", else `$SGL_TIER` (default "auto")."""
+    tier = getattr(limits, "tier", "auto")
+    if tier == "auto":
+        tier = os.environ.get("SGL_TIER", "").strip() or "auto"
+        if tier not in TIERS:
+            raise SglUsageError(f"SGL_TIER must be one of {', '.join(TIERS)} (got {tier!r})", code=E_USAGE)
+    return tier
+
+
+@cache
+def _generator_key() -> str:
+    """A hash of everything that decides the generated code: the generator, the closure compiler
+    it mirrors, the natives and the checker (whose types it reads), and CPython's version."""
+    h = hashlib.sha256(f"{GENERATOR_VERSION} {sys.version}".encode())
+    dirs = [_RUNTIME / "jit", _RUNTIME / "closures", _RUNTIME / "natives", _RUNTIME.parent / "check"]
+    files = [p for d in dirs for p in sorted(d.glob("*.py"))]
+    files += [_RUNTIME / n for n in ("cost.py", "ops.py")]
+    for p in files:
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(p.name.encode())
+    return h.hexdigest()
+
+
+def cache_key(mc: Any) -> str:
+    """The translation's key: the module's source, what it uses and its host signatures, and the generator."""
+    h = hashlib.sha256(_generator_key().encode())
+    h.update(mc.source.encode("utf-8", "surrogatepass"))
+    for alias in sorted(mc.imports):
+        mod = mc.imports[alias]
+        sgl = getattr(mod, "sgl", None)
+        h.update(f"\0{alias}\0{getattr(mod, 'name', '')}\0".encode())
+        if sgl is not None:
+            h.update(sgl.source.encode("utf-8", "surrogatepass"))
+    for name in sorted(mc.host):
+        h.update(f"\0{name}\0{mc.host[name].sig}".encode())
+    return h.hexdigest()[:40]
+
+
+class Report:
+    """What tier-up did for one module (`Module.tier`)."""
+
+    def __init__(self, tier: str, procs: list[str], declined: dict[str, str], cached: bool, seconds: float) -> None:
+        self.tier = tier
+        self.procs = procs          # procs and properties running translated
+        self.declined = declined    # name -> why it stays on the tree-walker
+        self.cached = cached        # the translation was read from the disk cache
+        self.seconds = seconds      # the cost of tier-up at load
+
+    def __repr__(self) -> str:
+        return (f"<tier {self.tier}: {len(self.procs)} translated, {len(self.declined)} declined, "
+                f"{'cached' if self.cached else 'translated'} in {self.seconds * 1000:.1f} ms>")
+
+
+def tier_up(mc: Any, limits: Any) -> Report:
+    """Translate (or read from the cache) and install the procs of compiled module `mc`."""
+    t0 = time.perf_counter()
+    tier = effective_tier(limits)
+    if tier == "tree":
+        return Report(tier, [], {}, False, 0.0)
+    key = cache_key(mc)
+    art = artifact.read(key)
+    cached = art is not None
+    if art is None:
+        art = _translate(mc)
+        if art[0] is not None:
+            artifact.write(key, *art)
+    try:
+        names = _install(mc, art)
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError):
+        if not cached:
+            raise
+        art, cached = _translate(mc), False  # a stale artifact: translate again
+        artifact.write(key, *art)
+        names = _install(mc, art)
+    declined = dict(art[4])
+    if tier == "jit" and declined:
+        name, why = next(iter(declined.items()))
+        raise SglUsageError(f"{mc.file}: tier jit: `{name}` cannot be translated ({why}); "
+                            f"{len(declined)} declined in all", code=E_USAGE, hint="use the tier auto or tree")
+    return Report(tier, names, declined, cached, time.perf_counter() - t0)
+
+
+def _translate(mc: Any) -> tuple[Any, ...]:
+    tr = translate(mc)
+    try:
+        validate(tr.source)
+    except Unsafe as e:  # a translator bug: nothing of this module runs translated
+        names = [*tr.procs, *(f"property {p}" for p in tr.properties)]
+        return (compile("", "<sgl-jit>", "exec"), [], {}, {}, {**tr.declined, **dict.fromkeys(names, f"unsafe: {e}")})
+    code = compile(tr.source, f"<sgl-jit {mc.file}>", "exec")
+    return (code, tr.keys, tr.procs, tr.properties, tr.declined)
+
+
+def _install(mc: Any, art: tuple[Any, ...]) -> list[str]:
+    code, keys, procs, properties, _declined = art
+    nodes = node_order(mc.tree)
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    for i, key in enumerate(keys):
+        namespace[f"_g{i}"] = resolve(mc, nodes, key)
+    exec(code, namespace)
+    bodies = [(mc.procs[n], namespace[fn]) for n, fn in procs.items()]
+    bodies += [(mc.properties[n], namespace[fn]) for n, fn in properties.items()]
+    for unit, fn in bodies:  # only once everything resolved: a module is never half installed
+        unit.body = entry(fn, len(unit.names))
+    return [*procs, *(f"property {p}" for p in properties)]
+
+
+def generated_source(mc: Any) -> str:
+    """The Python source the translator makes for compiled module `mc` (for `sgl` debugging and tests)."""
+    return translate(mc).source
+
+
+__all__ = ["TIERS", "Report", "effective_tier", "generated_source", "tier_up"]

@@ -1,0 +1,80 @@
+"""Translated modules on disk: `read(key)` / `write(key, artifact)`, marshal in the private cache directory.
+
+Owns: the on-disk form of a translation (the code object and its link keys, the names of the
+translated procs and properties, and why the others were declined), so that a module version
+is translated once, not once per process.
+
+Format: `marshal` data only (never pickle): a tuple (MAGIC, sha256 of the payload, payload),
+payload = marshal of (code, keys, procs, properties, declined). Files live in
+`<cache_dir>/jit/<key>.marshal`, `cache_dir` being the private directory of the parse tables
+(`$SGL_PARSER_CACHE`, else `$XDG_CACHE_HOME/seglam`).
+
+Trust: a code object is run as it is read, so a cache file is trusted only as CPython trusts
+its `__pycache__`: the directory is created 0700, and a file is read only when it is owned by
+the current user and writable by nobody else. A corrupt, truncated or stale file (bad magic,
+bad checksum, wrong shape) is ignored and rewritten; an unwritable directory only costs speed.
+Writes are atomic (a temporary file, then `os.replace`).
+
+Invariants: this module imports nothing of Lark, `syntax`, `check`, `attrs` or the runtime:
+reading an artifact costs a file read and `marshal.loads`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+MAGIC = b"SGLJIT1" + sys.version.encode()[:16]
+
+
+def cache_dir() -> Path:
+    """The private cache directory (the same rule as `syntax.tables.cache_dir`, without importing it)."""
+    explicit = os.environ.get("SGL_PARSER_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "seglam"
+
+
+def path_of(key: str) -> Path:
+    return cache_dir() / "jit" / f"{key}.marshal"
+
+
+def read(key: str) -> tuple[Any, ...] | None:
+    """The artifact stored under `key`: (code, keys, procs, properties, declined), or None."""
+    path = path_of(key)
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return None
+            magic, digest, payload = marshal.loads(f.read())
+        if magic != MAGIC or hashlib.sha256(payload).digest() != digest:
+            return None
+        art = marshal.loads(payload)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(art, tuple) and len(art) == 5 and type(art[0]).__name__ == "code"):
+        return None
+    return art
+
+
+def write(key: str, code: Any, keys: list[Any], procs: dict[str, str], properties: dict[str, str],
+          declined: dict[str, str]) -> None:
+    path = path_of(key)
+    try:
+        payload = marshal.dumps((code, tuple(keys), procs, properties, declined))
+        blob = marshal.dumps((MAGIC, hashlib.sha256(payload).digest(), payload))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jit-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,230 @@
+"""What translated code may call besides the project's natives: the vetted run-time helpers of the JIT tier.
+
+Owns: the error handler of every generated function (`fail`: the failing instruction's position
+in the generated code -> the SGL node it was emitted for -> the same `locate` / `convert` /
+call-site rule the tree-walker applies), the position tables it reads (`Table`), and the small
+protocols generated code cannot spell without attribute access: calling a tree-walker proc,
+entering a translated proc from the tree-walker, lambdas and generators as SGL function values,
+`require` / `assert` / `fail`, f-strings, record `replace`, and dispatch on a run-time type.
+
+Invariants:
+- every helper does exactly what the tree-walker's node does (most call the tree-walker's own
+  functions: `tracebacks.locate`, `tracebacks.convert`, `units._at_call_site`, `ProcCode.call_code`),
+  so the two tiers share one home per rule;
+- `HELPERS` is the whole list of what generated code can reach by a `("rt", name)` key.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE, E_TYPE
+from seglam_lang.errors import NotApplicable, SglRuntimeError
+from seglam_lang.runtime import values
+from seglam_lang.runtime.closures.expr import runtime_type_name
+from seglam_lang.runtime.closures.layout import RET
+from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
+from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+
+NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc call site
+
+
+class Table:
+    """Where each guarded node of one generated function was emitted: (line, col, end_line,
+    end_col) ranges of the generated source, properly nested, each with its SGL `Where`."""
+
+    __slots__ = ("default", "entries", "positions")
+
+    def __init__(self, entries: list[tuple[int, int, int, int, Where, int]], default: Where | None) -> None:
+        # Innermost first: a later start, then an earlier end, wins.
+        self.entries = sorted(entries, key=lambda e: (-e[0], -e[1], e[2], e[3]))
+        self.default = default
+        self.positions: dict[Any, list[Any]] = {}
+
+    def find(self, code: Any, lasti: int) -> tuple[Where, int] | None:
+        pos = self.positions.get(code)
+        if pos is None:
+            pos = self.positions[code] = list(code.co_positions())
+        if 0 <= lasti // 2 < len(pos):
+            line, end_line, col, end_col = pos[lasti // 2]
+            if line is not None:
+                col = col if col is not None else 0
+                end_col = end_col if end_col is not None else col
+                end_line = end_line if end_line is not None else line
+                for l1, c1, l2, c2, where, kind in self.entries:
+                    if (l1, c1) <= (line, col) and (end_line, end_col) <= (l2, c2):
+                        return where, kind
+        return None if self.default is None else (self.default, NODE)
+
+
+def fail(e: Exception, table: Table) -> Exception:
+    """The error to raise for `e` caught in a generated function (its traceback's head is that function)."""
+    tb = e.__traceback__
+    found = table.find(tb.tb_frame.f_code, tb.tb_lasti) if tb is not None else None
+    if found is None:
+        return e  # not under a guarded node: it passes on, as in the tree-walker
+    where, kind = found
+    if isinstance(e, SglRuntimeError):
+        if kind == CALL:
+            _at_call_site(e, where)
+        else:
+            locate(e, where)
+        return e
+    if isinstance(e, PY_ERRORS):
+        return convert(e, where)
+    return e
+
+
+# ---------------------------------------------------------------------- calls and entries
+
+
+def entry(fn: Callable[..., Any], n: int) -> Callable[[list], None]:
+    """`ProcCode.body` for a translated proc. The tree-walker's caller has counted the call's
+    depth and step already; the translated function counts them itself, so they are given back first."""
+    def body(f: list) -> None:
+        ctx = f[-1]
+        ctx.depth -= 1
+        ctx.steps_left += 1
+        f[RET] = fn(ctx, *f[:n])
+
+    body.jit = fn  # type: ignore[attr-defined]
+    return body
+
+
+def slow_call(call: Callable[[list], Any], ctx: Any, *args: Any) -> Any:
+    """A call through the tree-walker's call protocol (`ProcCode.call_code` over argument slots)."""
+    return call([*args, ctx])
+
+
+def copy_args(ctx: Any, copiers: list, *args: Any) -> list:
+    """The arguments a mutating proc receives: copied and paid for, as `units.copy_arguments`."""
+    frame = list(args)
+    copy_arguments(ctx, frame, copiers)
+    return frame
+
+
+def cell_value(cell: Any, ctx: Any) -> Any:
+    return cell.get(ctx)
+
+
+def proc_value(proc: Any, ctx: Any) -> Any:
+    return proc.as_value(ctx)
+
+
+def builtin_value(fn: Any, ctx: Any) -> Any:
+    return functools.partial(fn, ctx)
+
+
+def host_call(host: Any, ctx: Any, *args: Any) -> Any:
+    return host.call(ctx, list(args))
+
+
+def make_lambda(ctx: Any, body: Callable[..., Any], nparams: int) -> Callable[..., Any]:
+    """An SGL lambda as a function value: what `closures.expr` makes of a lambda, around a generated body."""
+    def lam(*args: Any) -> Any:
+        if len(args) != nparams:
+            raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
+        d = ctx.depth + 1
+        if d > ctx.max_depth:
+            raise ctx.out_of_depth()
+        ctx.reenter()
+        ctx.depth = d
+        s = ctx.steps_left - 1
+        ctx.steps_left = s
+        if s <= ctx.checkpoint:
+            ctx.tick()
+        try:
+            r = body(*args)
+        except SglRuntimeError as err:
+            leaving(err)
+            raise
+        ctx.depth = d - 1
+        ctx.leave()
+        return r
+
+    return lam
+
+
+def generator(ctx: Any, where: Where, gen: Iterator[Any]) -> Iterator[Any]:
+    """A generator expression as the value natives pull from (`closures.expr`'s generator `items`)."""
+    ctx.reenter()
+    try:
+        yield from gen
+    except SglRuntimeError as err:
+        locate(err, where)
+        raise
+    except PY_ERRORS as err:
+        raise convert(err, where) from None
+    finally:
+        ctx.leave()
+
+
+# ---------------------------------------------------------------------- statements
+
+
+def require_failed(where: Where, text: str, msg: Any, has_msg: bool) -> NotApplicable:
+    m = str(msg) if has_msg else f"require failed: {text}"
+    return NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.frame()])
+
+
+def assert_failed(where: Where, text: str, msg: Any, has_msg: bool) -> SglRuntimeError:
+    m = f"assertion failed: {text}"
+    if has_msg:
+        m += f" ({msg})"
+    return SglRuntimeError(m, code=E_ASSERT, span=where.span, file=where.file, frames=[where.frame()])
+
+
+def fail_stmt(where: Where, msg: Any) -> SglRuntimeError:
+    return SglRuntimeError(str(msg), code=E_FAIL, span=where.span, file=where.file, frames=[where.frame()])
+
+
+def unpack(v: Any, n: int, what: str) -> tuple[Any, ...]:
+    """`a, b, c = v` (the tree-walker's `store_names` / `store_tuple` rule and message)."""
+    vs = tuple(v)
+    if len(vs) != n:
+        raise ValueError(f"cannot unpack {len(vs)} values into {n} {what}")
+    return vs
+
+
+# ---------------------------------------------------------------------- expressions
+
+
+def fstring(ctx: Any, parts: tuple[str, ...]) -> str:
+    s = "".join(parts)
+    ctx.check_str_len(len(s))
+    return s
+
+
+def format_plain(fmt: Callable[..., str], ctx: Any, x: Any) -> str:
+    return x if type(x) is str else fmt(ctx, x, None, None)
+
+
+def replace(obj: Any, names: tuple[str, ...], vals: tuple[Any, ...]) -> Any:
+    return obj.replace(**dict(zip(names, vals)))
+
+
+def dynamic_field(natives: Any, v: Any, attr: str) -> Any:
+    if type(v) is values.Record:
+        return v[attr]
+    return natives.field(runtime_type_name(v), attr)(v)
+
+
+def dynamic_method(natives: Any, ctx: Any, v: Any, name: str, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> Any:
+    return natives.method(runtime_type_name(v), name)(ctx, v, *args, **kwargs)
+
+
+HELPERS: dict[str, Any] = {
+    "fail": fail, "slow_call": slow_call, "copy_args": copy_args, "cell_value": cell_value,
+    "proc_value": proc_value, "builtin_value": builtin_value, "host_call": host_call,
+    "make_lambda": make_lambda, "generator": generator, "require_failed": require_failed,
+    "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "fstring": fstring,
+    "format_plain": format_plain, "replace": replace, "dynamic_field": dynamic_field,
+    "dynamic_method": dynamic_method, "record_values": operator.attrgetter("values"),
+    "Record": values.Record, "SglSet": values.SglSet, "deep_copy": values.deep_copy,
+    # Python built-ins generated code uses, by name (never reachable from SGL: no attribute access)
+    "Exception": Exception, "type": type, "int": int, "len": len,
+}

@@ -1,0 +1,819 @@
+"""A checked module's procs to Python source: the translator of the JIT tier.
+
+Owns: `translate(mc, slow) -> Translation` (the generated source, its link keys, and which
+procs and properties were translated), and the position tables that map the generated code
+back to SGL nodes.
+
+How the source is made (the safety argument, spec/tiers.md):
+- it is built from the checked tree only: every SGL name is a `Binding` resolved by the checker,
+  every local becomes `_v<level>_<slot>`, every temporary `_t<n>`, every loop counter `_n<n>`;
+  no identifier of the SGL source is ever copied into the generated text;
+- a literal is emitted as Python text only when it is an `int` (its decimal digits, from
+  `int.__repr__`), `True`, `False` or `None`; every string and float is a link key and is read
+  from a global `_g<n>` (`("str", text)`): user text is never spliced into code;
+- everything else the code uses (natives, `ops` functions, cells, procs, helpers of
+  `jit.rt`) is a link key too, resolved by `jit.link` against the loaded module;
+- attribute access is written only on the run context `_c` and on a comprehension's own
+  accumulator `_o<n>` (a fixed list of names), which `jit.validate` checks on the result.
+
+How it keeps the tree-walker's semantics: each construct calls the same helpers as the
+tree-walker's closure for it (`ops.BINARY`, charged comparisons of `_compare_plan`, natives,
+`ProcCode.call_code` for procs it does not translate). Loop iterations are counted in a local
+and charged every CHUNK iterations and when the loop is left, in the same order. An error is
+located by the position of the failing instruction (`rt.fail`): every node the tree-walker
+guards is recorded with its range in the generated text.
+
+A construct the translator does not handle raises `Decline`: that proc stays on the tree-walker.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from seglam_lang.check.scope import Kind
+from seglam_lang.check.types import FLOAT, INT, ListT, MapT, OptionalT, RecordT, SetT
+from seglam_lang.runtime import cost
+from seglam_lang.runtime.closures.expr import _compare_plan, static_type_name
+from seglam_lang.runtime.closures.layout import CHUNK
+from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
+from seglam_lang.runtime.tracebacks import Where
+from seglam_lang.runtime.jit.rt import CALL, NODE
+from seglam_lang.syntax import ast
+
+_NUMERIC = (INT, FLOAT)
+_BINARY_TEXT = {"+": "+", "-": "-", "*": "*", "/": "/", "//": "//", "%": "%"}
+_COMPARE_TEXT = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!=", "in": "in",
+                 "not in": "not in", "is": "is", "is not": "is not"}
+_SMALL_TEST = re.compile(r"len\(([ab])\) < (\d+)")
+_WHOLE = 1 << 20  # a column past the end of any generated line
+
+
+class Decline(Exception):
+    """This proc uses a construct the translator does not handle: it stays on the tree-walker."""
+
+
+def node_order(tree: ast.Module) -> list[Any]:
+    """Every node of the module in a fixed order: link keys name nodes by their index here."""
+    return [n for d in tree.decls for n in ast.walk(d)]
+
+
+class Frag:
+    """A piece of generated text; `mark` = (span, kind) records its range in the position table."""
+
+    __slots__ = ("mark", "parts")
+
+    def __init__(self, parts: list[Any], mark: tuple[tuple[int, int, int, int], int] | None = None) -> None:
+        self.parts = parts
+        self.mark = mark
+
+
+def F(*parts: Any) -> Frag:
+    return Frag(list(parts))
+
+
+def join(sep: str, frags: list[Frag]) -> list[Any]:
+    out: list[Any] = []
+    for i, f in enumerate(frags):
+        if i:
+            out.append(sep)
+        out.append(f)
+    return out
+
+
+def _span(node: Any) -> tuple[int, int, int, int]:
+    s = node.span
+    return (s.line, s.col, s.end_line, s.end_col)
+
+
+class Unit:
+    """One generated Python function: its position table, loops and nesting level."""
+
+    def __init__(self, fn_name: str, level: int, default: tuple[int, int, int, int] | None) -> None:
+        self.fn_name = fn_name
+        self.level = level
+        self.default = default
+        self.entries: list[tuple[int, int, int, int, tuple[int, int, int, int], int]] = []
+        self.loops: list[tuple[str, tuple[int, int, int, int]]] = []
+
+
+class Translation:
+    def __init__(self, source: str, keys: list[tuple[Any, ...]], procs: dict[str, str], properties: dict[str, str],
+                 declined: dict[str, str]) -> None:
+        self.source = source
+        self.keys = keys            # global `_g<i>` is keys[i], resolved by jit.link
+        self.procs = procs          # proc name -> generated function name
+        self.properties = properties
+        self.declined = declined    # proc or property name -> why it stays on the tree-walker
+
+
+class _Default:
+    """A parameter default as `_bind` wants it: `reader()` gives the fragment that reads it."""
+
+    def __init__(self, frag: Frag) -> None:
+        self.frag = frag
+
+    def reader(self) -> Frag:
+        return self.frag
+
+
+class Translator:
+    def __init__(self, mc: Any, slow: set[str]) -> None:
+        self.mc = mc
+        self.slow = slow  # procs that stay on the tree-walker: called through their ProcCode
+        self.nodes = node_order(mc.tree)
+        self.index = {id(n): k for k, n in enumerate(self.nodes)}
+        self.keys: dict[tuple[Any, ...], str] = {}
+        self.lines: list[str] = []
+        self.indent = 0
+        self.units: list[Unit] = []
+        self.counter = 0
+        self.proc_fns: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ text
+
+    def ref(self, key: tuple[Any, ...]) -> str:
+        name = self.keys.get(key)
+        if name is None:
+            name = self.keys[key] = f"_g{len(self.keys)}"
+        return name
+
+    def rt(self, name: str) -> str:
+        return self.ref(("rt", name))
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def node_key(self, node: Any) -> int:
+        return self.index[id(node)]
+
+    @property
+    def unit(self) -> Unit:
+        return self.units[-1]
+
+    def emit(self, frag: Frag | str) -> int:
+        """One line at the current indentation; the marks inside it go to the current unit's table."""
+        if isinstance(frag, str):
+            frag = F(frag)
+        line = len(self.lines) + 1
+        col0 = 4 * self.indent
+        out: list[str] = []
+        marks: list[tuple[int, int, Any]] = []
+
+        def walk(fr: Frag, col: int) -> int:
+            start = col
+            for p in fr.parts:
+                if isinstance(p, str):
+                    out.append(p)
+                    col += len(p)
+                else:
+                    col = walk(p, col)
+            if fr.mark is not None:
+                marks.append((start, col, fr.mark))
+            return col
+
+        walk(frag, col0)
+        self.lines.append(" " * col0 + "".join(out))
+        for start, end, (span, kind) in marks:
+            self.unit.entries.append((line, start, line, end, span, kind))
+        return line
+
+    def block_mark(self, start_line: int, node: Any, kind: int = NODE) -> None:
+        """The lines emitted since `start_line` are under `node`'s guard."""
+        self.unit.entries.append((start_line, 0, len(self.lines), _WHOLE, _span(node), kind))
+
+    def table(self, unit: Unit) -> str:
+        return self.ref(("table", unit.fn_name, unit.default, tuple(unit.entries)))
+
+    def where(self, node: Any) -> Where:
+        return Where(self.unit.fn_name, self.mc.file, node.span)
+
+    def guarded(self, node: Any, frag: Frag, kind: int = NODE) -> Frag:
+        frag.mark = (_span(node), kind)
+        return frag
+
+    # ------------------------------------------------------------------ functions
+
+    def function(self, name: str, params: list[str], unit: Unit, body: Any, prologue: list[str] = (),
+                 epilogue: list[str] = ()) -> None:
+        """`def name(params):` + prologue + try: body() except: located + finally epilogue."""
+        self.emit(f"def {name}({', '.join(params)}):")
+        self.indent += 1
+        for ln in prologue:
+            self.emit(ln)
+        self.emit("try:")
+        self.indent += 1
+        self.units.append(unit)
+        try:
+            n = len(self.lines)
+            body()
+            if len(self.lines) == n:
+                self.emit("pass")
+        finally:
+            self.units.pop()
+        self.indent -= 1
+        self.emit(f"except {self.rt('Exception')} as _e:")
+        self.emit(f"    raise {self.rt('fail')}(_e, {self.table(unit)}) from None")
+        if epilogue:
+            self.emit("finally:")
+            for ln in epilogue:
+                self.emit("    " + ln)
+        self.indent -= 1
+
+    def proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str) -> None:
+        scope = self.mc.function_scope(d)
+        del scope  # parameters are slots 0..n-1 (check.scope)
+        fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
+        params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]
+        prologue = [
+            "_d = _c.depth + 1",
+            "if _d > _c.max_depth:",
+            "    raise _c.out_of_depth()",
+            "_c.depth = _d",
+            "_s = _c.steps_left - 1",
+            "_c.steps_left = _s",
+            "if _s <= _c.checkpoint:",
+            "    _c.tick()",
+        ]
+        self.function(fn, params, Unit(fn_name, 0, None), lambda: self.block(d.body), prologue,
+                      ["_c.depth = _d - 1"])
+
+    # ------------------------------------------------------------------ statements
+
+    def block(self, stmts: tuple[Any, ...]) -> None:
+        n = len(self.lines)
+        for s in stmts:
+            if not isinstance(s, ast.Pass):
+                method = getattr(self, "s_" + type(s).__name__, None)
+                if method is None:
+                    raise Decline(f"statement {type(s).__name__}")
+                method(s)
+        if len(self.lines) == n:
+            self.emit("pass")
+
+    def s_Assign(self, s: Any) -> None:
+        t = s.target
+        if isinstance(t, ast.Name):
+            self.emit(F(self.local(t), " = ", self.expr(s.value)))
+            return
+        start = len(self.lines) + 1
+        tmp = self.fresh("_t")
+        self.emit(F(tmp, " = ", self.expr(s.value)))
+        self.store(t, tmp)
+        self.block_mark(start, s)
+
+    s_AnnAssign = s_Assign
+
+    def s_AugAssign(self, s: ast.AugAssign) -> None:
+        t = s.target
+        ttype = self.type_of(t)
+        in_place = isinstance(ttype, ListT | MapT | SetT) or ttype is None
+        op = self.ref(("inplace" if in_place else "binary", s.op))
+        if isinstance(t, ast.Name):
+            v = self.local(t)
+            if s.op in ("+", "-") and ttype in _NUMERIC and self.type_of(s.value) in _NUMERIC:
+                self.emit(F(v, f" {s.op}= ", self.expr(s.value)))
+                return
+            start = len(self.lines) + 1
+            self.emit(F(v, " = ", op, "(_c, ", v, ", ", self.expr(s.value), ")"))
+            self.block_mark(start, s)
+            return
+        if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
+            start = len(self.lines) + 1
+            o, k = self.fresh("_t"), self.fresh("_t")
+            self.emit(F(o, " = ", self.expr(t.value)))
+            self.emit(F(k, " = ", self.expr(t.index)))
+            self.emit(F(self.ref(("op", "setitem")), f"(_c, {o}, {k}, ", op, f"(_c, {o}[{k}], ", self.expr(s.value),
+                        "))"))
+            self.block_mark(start, s)
+            return
+        raise Decline("augmented assignment target")
+
+    def s_ExprStmt(self, s: ast.ExprStmt) -> None:
+        self.emit(self.expr(s.value))
+
+    def s_If(self, s: ast.If) -> None:
+        self.emit(F("if ", self.expr(s.test), ":"))
+        self.indent += 1
+        self.block(s.body)
+        self.indent -= 1
+        if s.orelse:
+            self.emit("else:")
+            self.indent += 1
+            self.block(s.orelse)
+            self.indent -= 1
+
+    def _count(self, counter: str, loop_span: tuple[int, int, int, int]) -> None:
+        """One iteration done: count it, and charge the budget every CHUNK iterations."""
+        self.emit(f"{counter} += 1")
+        self.emit(f"if {counter} >= {CHUNK}:")
+        self.indent += 1
+        self.emit(Frag([f"_c.charge({counter})"], (loop_span, NODE)))
+        self.emit(f"{counter} = 0")
+        self.indent -= 1
+
+    def _loop(self, s: Any, header: Any, pre_body: Any) -> None:
+        start = len(self.lines) + 1
+        counter = self.fresh("_n")
+        self.emit(f"{counter} = 0")
+        self.emit(header())
+        self.indent += 1
+        pre_body()
+        self.unit.loops.append((counter, _span(s)))
+        try:
+            self.block(s.body)
+        finally:
+            self.unit.loops.pop()
+        self._count(counter, _span(s))
+        self.indent -= 1
+        self.emit(f"_c.charge({counter})")
+        self.block_mark(start, s)
+
+    def s_For(self, s: ast.For) -> None:
+        target, store = self.loop_target(s.target)
+        self._loop(s, lambda: F("for ", target, " in ", self.expr(s.iter), ":"), store)
+
+    def s_While(self, s: ast.While) -> None:
+        self._loop(s, lambda: F("while ", self.expr(s.test), ":"), lambda: None)
+
+    def s_Break(self, s: ast.Break) -> None:
+        counter, _ = self.unit.loops[-1]
+        self.emit(f"{counter} += 1")
+        self.emit("break")
+
+    def s_Continue(self, s: ast.Continue) -> None:
+        counter, span = self.unit.loops[-1]
+        self._count(counter, span)
+        self.emit("continue")
+
+    def s_Return(self, s: ast.Return) -> None:
+        value = self.expr(s.value) if s.value is not None else F("None")
+        if not self.unit.loops:
+            self.emit(F("return ", value))
+            return
+        tmp = self.fresh("_t")
+        self.emit(F(tmp, " = ", value))
+        for counter, span in reversed(self.unit.loops):
+            self.emit(f"{counter} += 1")
+            self.emit(Frag([f"_c.charge({counter})"], (span, NODE)))
+        self.emit(f"return {tmp}")
+
+    def _check(self, s: Any, helper: str) -> None:
+        text = self.ref(("str", self.mc.source_text(s.test)))
+        where = self.ref(("where", self.unit.fn_name, _span(s)))
+        self.emit(F("if not ", self.expr(s.test), ":"))
+        self.indent += 1
+        msg = self.expr(s.msg) if s.msg is not None else F("None")
+        has = "True" if s.msg is not None else "False"
+        self.emit(F(f"raise {self.rt(helper)}({where}, {text}, ", msg, f", {has})"))
+        self.indent -= 1
+
+    def s_Require(self, s: ast.Require) -> None:
+        self._check(s, "require_failed")
+
+    def s_Assert(self, s: ast.Assert) -> None:
+        self._check(s, "assert_failed")
+
+    def s_Fail(self, s: ast.Fail) -> None:
+        where = self.ref(("where", self.unit.fn_name, _span(s)))
+        self.emit(F(f"raise {self.rt('fail_stmt')}({where}, ", self.expr(s.msg), ")"))
+
+    # ------------------------------------------------------------------ targets
+
+    def local(self, name: ast.Name) -> str:
+        b = self.mc.binding(name)
+        if b.kind is Kind.LOCAL:
+            return f"_v{self.unit.level}_{b.index}"
+        if b.kind is Kind.FREE:
+            return f"_v{self.unit.level - b.depth}_{b.index}"
+        raise Decline(f"assignment to a {b.kind.value} name")
+
+    def loop_target(self, t: Any) -> tuple[str, Any]:
+        """The `for` target text, and what to emit first in the body to store the item."""
+        if isinstance(t, ast.Name):
+            return self.local(t), lambda: None
+        if isinstance(t, ast.TupleExpr) and len(t.elts) == 2 and all(isinstance(x, ast.Name) for x in t.elts):
+            return f"{self.local(t.elts[0])}, {self.local(t.elts[1])}", lambda: None
+        tmp = self.fresh("_t")
+        return tmp, lambda: self.store(t, tmp)
+
+    def store(self, t: Any, src: str) -> None:
+        """Store the value in variable `src` into target `t` (the tree-walker's `store` rules)."""
+        if isinstance(t, ast.Name):
+            self.emit(f"{self.local(t)} = {src}")
+            return
+        if isinstance(t, ast.TupleExpr):
+            n = len(t.elts)
+            if all(isinstance(x, ast.Name) for x in t.elts):
+                names = ", ".join(self.local(x) for x in t.elts)
+                if n == 2:
+                    self.emit(f"{names} = {src}")
+                else:
+                    self.emit(f"{names}, = {self.rt('unpack')}({src}, {n}, {self.ref(('str', 'names'))})")
+                return
+            tmp = self.fresh("_t")
+            self.emit(f"{tmp} = {self.rt('unpack')}({src}, {n}, {self.ref(('str', 'targets'))})")
+            for j, x in enumerate(t.elts):
+                part = self.fresh("_t")
+                self.emit(f"{part} = {tmp}[{j}]")
+                self.store(x, part)
+            return
+        if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
+            self.emit(F(self.ref(("op", "setitem")), "(_c, ", self.expr(t.value), ", ", self.expr(t.index),
+                        f", {src})"))
+            return
+        raise Decline("assignment target")
+
+    # ------------------------------------------------------------------ expressions
+
+    def type_of(self, node: Any) -> Any:
+        return self.mc.types.get(id(node))
+
+    def expr(self, e: Any) -> Frag:
+        method = getattr(self, "x_" + type(e).__name__, None)
+        if method is None:
+            raise Decline(f"expression {type(e).__name__}")
+        return method(e)
+
+    def x_Name(self, e: ast.Name) -> Frag:
+        b = self.mc.binding(e)
+        if b.kind in (Kind.LOCAL, Kind.FREE):
+            return F(self.local(e))
+        if b.kind is Kind.GLOBAL:
+            if b.name in self.mc.consts:
+                return F(self.rt("cell_value"), "(", self.ref(("const", b.name)), ", _c)")
+            return F(self.ref(("value", self.node_key(e))), "((_c,))")
+        if b.kind is Kind.BUILTIN:
+            return F(self.rt("builtin_value"), "(", self.ref(("builtin", b.name)), ", _c)")
+        raise Decline("a module used as a value")
+
+    def x_IntLit(self, e: ast.IntLit) -> Frag:
+        v = e.value
+        if type(v) is not int:
+            raise Decline("integer literal")
+        return F(f"({int.__repr__(v)})" if v < 0 else int.__repr__(v))
+
+    def x_FloatLit(self, e: ast.FloatLit) -> Frag:
+        return F(self.ref(("float", float.__repr__(float(e.value)))))
+
+    def x_StrLit(self, e: ast.StrLit) -> Frag:
+        return F(self.ref(("str", str(e.value))))
+
+    def x_BoolLit(self, e: ast.BoolLit) -> Frag:
+        return F("True" if e.value is True else "False")
+
+    def x_NoneLit(self, e: ast.NoneLit) -> Frag:
+        return F("None")
+
+    def x_FString(self, e: ast.FString) -> Frag:
+        fmt = self.ref(("fmt",))
+        parts: list[Frag] = []
+        for p in e.parts:
+            if isinstance(p, str):
+                parts.append(F(self.ref(("str", p))))
+                continue
+            v = self.expr(p.value)
+            if p.conversion is None and not p.spec:
+                field = F(self.rt("format_plain"), f"({fmt}, _c, ", v, ")")
+            else:
+                conv = self.ref(("str", p.conversion)) if p.conversion is not None else "None"
+                spec = self.ref(("str", p.spec)) if p.spec is not None else "None"
+                field = F(fmt, "(_c, ", v, f", {conv}, {spec})")
+            parts.append(self.guarded(p, field))
+        if len(parts) == 1:
+            return parts[0]
+        return self.guarded(e, F(self.rt("fstring"), "(_c, (", *join(", ", parts), ",))"))
+
+    def x_TupleExpr(self, e: ast.TupleExpr) -> Frag:
+        elts = [self.expr(x) for x in e.elts]
+        if len(elts) == 1:
+            return F("(", elts[0], ",)")
+        return F("(", *join(", ", elts), ")")
+
+    def x_ListExpr(self, e: ast.ListExpr) -> Frag:
+        return F("[", *join(", ", [self.expr(x) for x in e.elts]), "]")
+
+    def x_SetExpr(self, e: ast.SetExpr) -> Frag:
+        return self.guarded(e, F(self.rt("SglSet"), "([", *join(", ", [self.expr(x) for x in e.elts]), "])"))
+
+    def x_DictExpr(self, e: ast.DictExpr) -> Frag:
+        pairs = [F(self.expr(k), ": ", self.expr(v)) for k, v in zip(e.keys, e.values)]
+        return self.guarded(e, F("{", *join(", ", pairs), "}"))
+
+    # ---- comprehensions
+
+    def _clauses(self, gens: tuple[ast.Comprehension, ...], inner: Any, charge_each: bool, out: str | None,
+                 first: str | None = None) -> None:
+        """The nested `for ... if ...` clauses; `inner()` emits the innermost work."""
+        def level(k: int) -> None:
+            g = gens[k]
+            target, store = self.loop_target(g.target)
+            counter = self.fresh("_n")
+            if not charge_each:
+                self.emit(f"{counter} = 0")
+            source = F(first) if k == 0 and first is not None else self.expr(g.iter)
+            self.emit(F("for ", target, " in ", source, ":"))
+            self.indent += 1
+            if charge_each:
+                self.emit("_c.charge(1)")
+            store()
+            conds = [self.expr(c) for c in g.ifs]
+            if conds:
+                self.emit(F("if ", *join(" and ", conds), ":"))
+                self.indent += 1
+            if k == len(gens) - 1:
+                inner()
+            else:
+                level(k + 1)
+            if conds:
+                self.indent -= 1
+            if not charge_each:
+                self.emit(f"{counter} += 1")
+                self.emit(f"if {counter} >= {CHUNK}:")
+                self.emit(f"    _c.charge({counter})")
+                self.emit(f"    _c.check_collection_len({self.rt('len')}({out}))")
+                self.emit(f"    {counter} = 0")
+            self.indent -= 1
+            if not charge_each:
+                self.emit(f"_c.charge({counter})")
+
+        level(0)
+
+    def _comprehension(self, e: Any, make: str, add: Any) -> Frag:
+        name, out = self.fresh("_C"), self.fresh("_o")
+        unit = Unit(self.unit.fn_name, self.unit.level, _span(e))
+
+        def body() -> None:
+            self.emit(f"{out} = {make}")
+            self._clauses(e.generators, lambda: add(out), False, out)
+            self.emit(f"_c.check_collection_len({self.rt('len')}({out}))")
+            self.emit(f"return {out}")
+
+        self.function(name, [], unit, body)
+        return self.guarded(e, F(f"{name}()"))
+
+    def x_ListComp(self, e: ast.ListComp) -> Frag:
+        return self._comprehension(e, "[]", lambda out: self.emit(F(f"{out}.append(", self.expr(e.elt), ")")))
+
+    def x_SetComp(self, e: ast.SetComp) -> Frag:
+        return self._comprehension(e, f"{self.rt('SglSet')}()",
+                                   lambda out: self.emit(F(f"{out}.add(", self.expr(e.elt), ")")))
+
+    def x_DictComp(self, e: ast.DictComp) -> Frag:
+        def add(out: str) -> None:
+            k = self.fresh("_t")
+            self.emit(F(k, " = ", self.expr(e.key)))  # the key first, as CPython does
+            self.emit(F(f"{out}[{k}] = ", self.expr(e.value)))
+
+        return self._comprehension(e, "{}", add)
+
+    def x_GeneratorExp(self, e: ast.GeneratorExp) -> Frag:
+        name = self.fresh("_G")
+        unit = Unit(self.unit.fn_name, self.unit.level, _span(e))
+        src = self.fresh("_t")
+
+        def body() -> None:
+            self._clauses(e.generators, lambda: self.emit(F("yield ", self.expr(e.elt))), True, None, src)
+
+        self.function(name, [src], unit, body)
+        where = self.ref(("where", self.unit.fn_name, _span(e)))
+        return self.guarded(e, F(self.rt("generator"), f"(_c, {where}, {name}(", self.expr(e.generators[0].iter), "))"))
+
+    # ---- operators
+
+    def x_UnaryOp(self, e: ast.UnaryOp) -> Frag:
+        v = self.expr(e.operand)
+        if e.op == "not":
+            return F("(not ", v, ")")
+        if e.op == "-" and self.type_of(e.operand) in _NUMERIC:
+            return F("(-", v, ")")
+        return self.guarded(e, F(self.ref(("unary", e.op)), "(_c, ", v, ")"))
+
+    def _pair(self, a: Frag, b: Frag) -> tuple[str, str, Frag]:
+        ta, tb = self.fresh("_t"), self.fresh("_t")
+        return ta, tb, F(f"(({ta} := ", a, f"), ({tb} := ", b, "))")
+
+    def x_BinOp(self, e: ast.BinOp) -> Frag:
+        a, b = self.expr(e.left), self.expr(e.right)
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        op = self.ref(("binary", e.op))
+        text = _BINARY_TEXT.get(e.op)
+        if text is not None and ((lt in _NUMERIC and rt in _NUMERIC and e.op != "*") or (
+                e.op == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC)):
+            return self.guarded(e, F("(", a, f" {text} ", b, ")"))
+        if e.op in ("+", "-", "//", "%", "*"):
+            ta, tb = self.fresh("_t"), self.fresh("_t")
+            ty, i = self.rt("type"), self.rt("int")
+            test = F(f"{ty}({ta} := ", a, f") is {ty}({tb} := ", b, f") is {i}")
+            if e.op == "*":
+                test = F(test, f" and -2147483648 < {ta} < 2147483648 and -2147483648 < {tb} < 2147483648")
+            return self.guarded(e, F(f"({ta} {text} {tb} if ", test, f" else {op}(_c, {ta}, {tb}))"))
+        return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
+
+    def x_BoolOp(self, e: ast.BoolOp) -> Frag:
+        word = {"and": " and ", "or": " or "}[e.op]
+        return F("(", self.expr(e.left), word, self.expr(e.right), ")")
+
+    def x_Compare(self, e: ast.Compare) -> Frag:
+        k = self.node_key(e)
+        if len(e.ops) == 1:
+            op = e.ops[0]
+            text = _COMPARE_TEXT[op]
+            a, b = self.expr(e.left), self.expr(e.comparators[0])
+            charged, small = _compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
+            if charged is None:
+                return self.guarded(e, F("(", a, f" {text} ", b, ")"))
+            fn = self.ref(("cmp", k, 0))
+            if small is None:
+                return self.guarded(e, F(fn, "(_c, ", a, ", ", b, ")"))
+            m = _SMALL_TEST.fullmatch(small)
+            if m is None:
+                raise Decline(f"comparison plan {small}")
+            ta, tb, pair = self._pair(a, b)
+            arg = ta if m.group(1) == "a" else tb
+            return self.guarded(e, F(f"({ta} {text} {tb} if ", pair, f" and {self.rt('len')}({arg}) < {int(m.group(2))}"
+                                     f" else {fn}(_c, {ta}, {tb}))"))
+        temps = [self.fresh("_t") for _ in range(len(e.ops) + 1)]
+        operands = [e.left, *e.comparators]
+        tests: list[Frag] = []
+        for i in range(len(e.ops)):
+            left = F(f"({temps[0]} := ", self.expr(operands[0]), ")") if i == 0 else F(temps[i])
+            tests.append(F(self.ref(("cmp", k, i)), "(_c, ", left, f", ({temps[i + 1]} := ",
+                           self.expr(operands[i + 1]), "))"))
+        return self.guarded(e, F("(True if ", *join(" and ", tests), " else False)"))
+
+    def x_IfExp(self, e: ast.IfExp) -> Frag:
+        return F("(", self.expr(e.body), " if ", self.expr(e.test), " else ", self.expr(e.orelse), ")")
+
+    def x_Lambda(self, e: ast.Lambda) -> Frag:
+        self.mc.function_scope(e)
+        name = self.fresh("_L")
+        level = self.unit.level + 1
+        unit = Unit("<lambda>", level, None)
+        self.function(name, [f"_v{level}_{i}" for i in range(len(e.params))], unit,
+                      lambda: self.emit(F("return ", self.expr(e.body))))
+        return F(self.rt("make_lambda"), f"(_c, {name}, {len(e.params)})")
+
+    # ---- subscripts and attributes
+
+    def x_Subscript(self, e: ast.Subscript) -> Frag:
+        if isinstance(e.index, ast.Slice):
+            parts = [self.expr(x) if x is not None else F("None") for x in (e.index.lower, e.index.upper, e.index.step)]
+            return self.guarded(e, F(self.ref(("op", "getslice")), "(_c, ", self.expr(e.value), ", ",
+                                     *join(", ", parts), ")"))
+        t = self.type_of(e.value)
+        if isinstance(t, MapT) and not cost.cheap_hash(t.key):
+            return self.guarded(e, F(self.ref(("op", "getitem")), "(_c, ", self.expr(e.value), ", ",
+                                     self.expr(e.index), ")"))
+        return self.guarded(e, F(self.expr(e.value), "[", self.expr(e.index), "]"))
+
+    def x_Attribute(self, e: ast.Attribute) -> Frag:
+        if isinstance(e.value, ast.Name) and self.mc.binding(e.value).kind is Kind.MODULE:
+            return F(self.ref(("value", self.node_key(e))), "((_c,))")
+        obj = self.expr(e.value)
+        t = self.type_of(e.value)
+        if isinstance(t, OptionalT):
+            t = t.inner
+        if isinstance(t, RecordT):
+            i = [f.name for f in t.fields].index(e.attr)
+            return F(self.rt("record_values"), "(", obj, f")[{i}]")
+        tname = static_type_name(t)
+        if tname is not None:
+            return self.guarded(e, F(self.ref(("field", tname, e.attr)), "(", obj, ")"))
+        return self.guarded(e, F(self.rt("dynamic_field"), f"({self.ref(('natives',))}, ", obj,
+                                 f", {self.ref(('str', e.attr))})"))
+
+    # ---- calls
+
+    def _kwargs(self, kwargs: dict[str, Frag]) -> list[Any]:
+        if not kwargs:
+            return []
+        items = [F(self.ref(("str", k)), ": ", v) for k, v in kwargs.items()]
+        return [", **{", *join(", ", items), "}"]
+
+    def _args(self, e: ast.Call) -> tuple[list[Frag], dict[str, Frag]]:
+        return [self.expr(a) for a in e.args], {k.name: self.expr(k.value) for k in e.keywords}
+
+    def x_Call(self, e: ast.Call) -> Frag:
+        from seglam_lang.runtime.jit.link import call_target
+
+        func = e.func
+        target = call_target(self.mc, e)
+        if target is not None:
+            if isinstance(func, ast.Name) and self.mc.binding(func).kind is Kind.BUILTIN:
+                return self.native_call(e)
+            return self.call_target(target, e)
+        if isinstance(func, ast.Attribute) and not (
+                isinstance(func.value, ast.Name) and self.mc.binding(func.value).kind is Kind.MODULE):
+            return self.method_call(func, e)
+        fn = self.expr(func)
+        return self.guarded(e, F(fn, "(", *join(", ", [self.expr(a) for a in e.args]), ")"))
+
+    def _bound(self, e: ast.Call, what: str, names: list[str], has_default: list[bool],
+               default: Any) -> list[Frag]:
+        args, kwargs = self._args(e)
+        defaults = {n: _Default(default(n)) for n, d in zip(names, has_default) if d}
+        return _bind(what, names, has_default, args, kwargs, defaults, self.where(e))
+
+    def call_target(self, target: Any, e: ast.Call) -> Frag:
+        k = self.node_key(e)
+        if isinstance(target, ProcCode):
+            codes = self._bound(e, f"`{target.name}`", target.names, target.has_default,
+                                lambda n: F(self.rt("cell_value"), "(", self.ref(("default", k, n)), ", _c)"))
+            fn = self.direct_fn(target)
+            if fn is None:
+                return self.guarded(e, F(self.rt("slow_call"), f"({self.ref(('call', k, self.unit.fn_name))}, _c",
+                                         *[F(", ", c) for c in codes], ")"))
+            if target.copiers:
+                return self.guarded(e, F(f"{fn}(_c, *{self.rt('copy_args')}(_c, {self.ref(('copiers', k))}",
+                                         *[F(", ", c) for c in codes], "))"), CALL)
+            return self.guarded(e, F(f"{fn}(_c", *[F(", ", c) for c in codes], ")"), CALL)
+        if isinstance(target, RecordCtor):
+            codes = self._bound(e, f"record `{target.type.name}`", target.names, target.has_default,
+                                lambda n: F(self.rt("deep_copy"), "(", self.rt("cell_value"), "(",
+                                            self.ref(("default", k, n)), ", _c))"))
+            return self.guarded(e, F(self.rt("Record"), f"({self.ref(('rtype', k))}, (",
+                                     *[F(c, ", ") for c in codes], "))"))
+        if isinstance(target, HostFunction):
+            codes = self._bound(e, f"host function `{target.sig.name}`", target.names,
+                                [False] * len(target.names), lambda n: F("None"))
+            return self.guarded(e, F(self.rt("host_call"), f"({self.ref(('target', k))}, _c",
+                                     *[F(", ", c) for c in codes], ")"))
+        params = target.sig().params  # a native module function
+        codes = self._bound(e, f"`{target.module}.{target.name}`", [p.name for p in params],
+                            [p.has_default for p in params], lambda n: F(self.ref(("nfdefault", k, n))))
+        head = [self.ref(("nfn", k)), "(_c"]
+        if target.typed:
+            head.append(f", {self.ref(('declared', k))}(_c)")
+        return self.guarded(e, F(*head, *[F(", ", c) for c in codes], ")"))
+
+    def direct_fn(self, target: ProcCode) -> str | None:
+        """The generated function of a proc of this module that is translated, else None."""
+        name = target.name
+        if self.mc.procs.get(name) is target and name not in self.slow:
+            return self.proc_fns[name]
+        return None
+
+    def native_call(self, e: ast.Call) -> Frag:
+        args, kwargs = self._args(e)
+        fn = self.ref(("builtin", e.func.id))
+        return self.guarded(e, F(fn, "(_c", *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))
+
+    def method_call(self, func: ast.Attribute, e: ast.Call) -> Frag:
+        obj = self.expr(func.value)
+        t = self.type_of(func.value)
+        if isinstance(t, OptionalT):
+            t = t.inner
+        args, kwargs = self._args(e)
+        name = func.attr
+        if isinstance(t, RecordT) or (t is None and name == "replace" and kwargs and not args):
+            names = "".join(f"{self.ref(('str', n))}, " for n in kwargs)
+            return self.guarded(e, F(self.rt("replace"), "(", obj, f", ({names}), (",
+                                     *[F(v, ", ") for v in kwargs.values()], "))"))
+        tname = static_type_name(t)
+        if tname is not None:
+            fn = self.ref(("method", tname, name))
+            return self.guarded(e, F(fn, "(_c, ", obj, *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))
+        kw = [F(self.ref(("str", k)), ": ", v) for k, v in kwargs.items()]
+        return self.guarded(e, F(self.rt("dynamic_method"), f"({self.ref(('natives',))}, _c, ", obj,
+                                 f", {self.ref(('str', name))}, (", *[F(a, ", ") for a in args], "), {",
+                                 *join(", ", kw), "})"))
+
+
+def translate(mc: Any) -> Translation:
+    """Translate every proc and property of a compiled module that can be; the rest are declined.
+
+    A proc that declines is called through its ProcCode by the others, so when one declines the
+    module is translated again knowing it (at most once more per declining proc)."""
+    declined: dict[str, str] = {}
+    while True:
+        tr = Translator(mc, set(declined))
+        decls = [d for d in mc.tree.decls if isinstance(d, ast.ProcDecl | ast.PropertyDecl)]
+        for i, d in enumerate(decls):
+            if isinstance(d, ast.ProcDecl):
+                tr.proc_fns[d.name] = f"_P{i}"
+        procs: dict[str, str] = {}
+        properties: dict[str, str] = {}
+        newly: dict[str, str] = {}
+        for i, d in enumerate(decls):
+            is_proc = isinstance(d, ast.ProcDecl)
+            label = d.name if is_proc else f"property {d.name}"
+            if label in declined:
+                continue
+            mark, keys, counter = len(tr.lines), dict(tr.keys), tr.counter
+            try:
+                tr.proc(d, f"_P{i}")
+            except Decline as why:
+                del tr.lines[mark:]
+                tr.keys, tr.counter, tr.indent, tr.units = keys, counter, 0, []
+                newly[label] = str(why)
+                continue
+            (procs if is_proc else properties)[d.name] = f"_P{i}"
+        declined.update(newly)
+        if not any(n in tr.proc_fns for n in newly):  # nothing calls a property: no second pass for one
+            keys = sorted(tr.keys.items(), key=lambda kv: int(kv[1][2:]))
+            return Translation("\n".join(tr.lines) + "\n", [k for k, _ in keys], procs, properties, declined)
+
+
+__all__ = ["Decline", "Translation", "node_order", "translate"]

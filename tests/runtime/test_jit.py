@@ -1,0 +1,331 @@
+"""The JIT tier against the tree-walker, its sandbox, its cache and its coverage (spec/tiers.md).
+
+The tree-walker is the reference: every generated program is run on both tiers and the two
+outcomes must be the same value, or the same error (class, code, message, position and SGL
+frames), or the same limit. The corpora and batteries run on both tiers through the
+`both_tiers` fixture (tests/conftest.py); this file adds what is particular to the new tier.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies.program_strategies import programs, random_program
+
+import seglam_lang
+from seglam_lang import Limits, SglError, SglRuntimeError, SglUsageError
+from seglam_lang.runtime.jit import artifact, cache_key, generated_source
+from seglam_lang.runtime.jit.validate import Unsafe, validate
+from seglam_lang.runtime.values import to_python
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = dict(steps=20_000, str_len=50_000, collection_len=50_000, int_bits=2_048, timeout=5.0)
+
+
+def outcome(source: str, tier: str) -> tuple[Any, ...]:
+    """What loading and running `main` does on one tier, as comparable data."""
+    try:
+        module = seglam_lang.loads(source, name="generated", limits=Limits(tier=tier, **SMALL))
+    except SglError as e:
+        return ("load", type(e).__name__, str(e))
+    try:
+        return ("value", repr(to_python(module.call_sgl("main", [], {}))))
+    except SglRuntimeError as e:
+        d = e.diagnostic
+        return ("error", type(e).__name__, d.code, e.message, d.span, tuple(e.frames))
+
+
+def assert_same_on_both_tiers(source: str) -> tuple[Any, ...]:
+    tree, jit = outcome(source, "tree"), outcome(source, "jit")
+    assert tree == jit, f"\n{source}\ntree: {tree}\njit:  {jit}"
+    return tree
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(programs())
+def test_generated_programs_mean_the_same_on_both_tiers(source: str) -> None:
+    assert_same_on_both_tiers(source)
+
+
+def test_seeded_programs_mean_the_same_on_both_tiers() -> None:
+    kinds = [assert_same_on_both_tiers(random_program(random.Random(seed)))[0] for seed in range(150)]
+    assert kinds.count("value") >= 40 and kinds.count("error") >= 5, kinds
+
+
+ERRORS = {
+    "index in a callee": """
+        proc at(xs: List[Int], i: Int) -> Int:
+            return xs[i] * 2
+        proc main() -> Int:
+            total = 0
+            for i in range(5):
+                total += at([1, 2, 3], i)
+            return total
+        """,
+    "error in a lambda under sorted": """
+        proc key(x: Int) -> Int:
+            return 10 // x
+        proc main() -> List[Int]:
+            return sorted([3, 0, 1], key=lambda x: key(x))
+        """,
+    "error in a generator pulled by sum": """
+        proc main() -> Int:
+            xs = [1, 2, 0]
+            return sum(6 // x for x in xs)
+        """,
+    "error in a comprehension": """
+        proc main() -> List[Int]:
+            d = {"a": 1}
+            return [d[k] for k in ["a", "b"]]
+        """,
+    "require and assert and fail": """
+        proc f(n: Int) -> Int:
+            require n > 0, f"n is {n}"
+            assert n < 10
+            if n == 5:
+                fail "five"
+            return n
+        proc main() -> Int:
+            return f(3) + f(5)
+        """,
+    "depth": """
+        proc down(n: Int) -> Int:
+            return down(n + 1)
+        proc main() -> Int:
+            return down(0)
+        """,
+    "steps in a loop": """
+        proc main() -> Int:
+            n = 0
+            while True:
+                n += 1
+            return n
+        """,
+    "steps at a return in nested loops": """
+        proc main() -> Int:
+            for i in range(1000):
+                for j in range(1000):
+                    if i * j > 19990:
+                        return i + j
+            return 0
+        """,
+    "repetition too large": """
+        proc main() -> Int:
+            xs = [0] * 10
+            for i in range(20):
+                xs = xs + xs
+            return len(xs)
+        """,
+    "int too large": """
+        proc main() -> Int:
+            return 3 ** 100000
+        """,
+    "string building": """
+        proc main() -> Int:
+            s = "ab"
+            while True:
+                s = s + s
+            return len(s)
+        """,
+    "map changed while iterated": """
+        proc main() -> Int:
+            d = {1: 1}
+            for k in d:
+                d[k + 1] = 1
+            return len(d)
+        """,
+    "unpacking": """
+        proc main() -> Int:
+            a, b, c = [1, 2]
+            return a
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_and_limits_are_the_same_on_both_tiers(name: str) -> None:
+    result = assert_same_on_both_tiers(textwrap.dedent(ERRORS[name]))
+    assert result[0] in ("error", "value"), result
+    if name != "steps at a return in nested loops":
+        assert result[0] == "error", result
+
+
+def test_a_trace_has_one_frame_per_activation_with_sgl_lines() -> None:
+    source = textwrap.dedent(ERRORS["index in a callee"])
+    module = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    with pytest.raises(SglRuntimeError) as info:
+        module.call("main")
+    frames = info.value.frames
+    assert [(f.name, f.span.line) for f in frames] == [("main", 7), ("at", 3)]
+
+
+# ---------------------------------------------------------------------- the sandbox of the new tier
+
+HOSTILE_TEXT = [
+    "__import__('os').system('echo pwned')",
+    "\"); import os; (\"",
+    "'''\nimport os\n'''",
+    "\\x00\\u2028 {__class__} ${x} %s",
+    "x = 1; __builtins__['open']",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_user_text_never_becomes_code(text: str) -> None:
+    """Strings (in literals, f-strings, messages) reach the generated code only as link keys."""
+    lit = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    in_f = lit.replace("{", "{{").replace("}", "}}")
+    source = textwrap.dedent(f"""
+        proc main() -> Str:
+            s = "{lit}"
+            require len(s) > 0, "{lit}"
+            return f"{{s}}!{in_f}" + s
+        """)
+    module = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    generated = generated_source(module._compiled)
+    assert text not in generated and "import" not in generated and "'" not in generated and '"' not in generated
+    assert module.call("main") == text + "!" + text + text
+
+
+def test_identifiers_are_generated_not_copied() -> None:
+    source = textwrap.dedent("""
+        record Box:
+            value: Int
+        proc sneaky(__class__: Int, exec: Int, _c: Int) -> Int:
+            __globals__ = __class__ + exec + _c
+            return __globals__
+        proc main() -> Int:
+            b = Box(value=1)
+            return sneaky(b.value, 2, 3)
+        """)
+    try:
+        module = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    except SglError:
+        return  # the checker refuses such names: nothing to translate
+    generated = generated_source(module._compiled)
+    for word in ("__class__", "__globals__", "exec", "sneaky", "Box", "value"):
+        assert word not in generated
+    assert module.call("main") == 6
+
+
+def test_python_internals_are_out_of_reach() -> None:
+    """Whatever SGL spells, nothing of Python's object model is reached (the checker refuses
+    attributes it does not know; the generated code has no attribute access on values)."""
+    for expr in ("(1).__class__", "f.__globals__", "f.__code__", "\"\".__class__.__mro__",
+                 "print.__self__", "len.__module__"):
+        source = f"proc f() -> Int:\n    return 1\nproc main() -> Int:\n    x = {expr}\n    return 0\n"
+        with pytest.raises(SglError):
+            seglam_lang.loads(source, limits=Limits(tier="jit")).call("main")
+
+
+def test_translated_code_runs_without_builtins() -> None:
+    module = seglam_lang.loads("proc main() -> Int:\n    return len([1, 2])\n", limits=Limits(tier="jit"))
+    fn = module._compiled.procs["main"].body.jit
+    assert fn.__globals__["__builtins__"] == {}
+    assert all(name.startswith("_g") or name.startswith("_P") or name == "__builtins__" for name in fn.__globals__)
+
+
+@pytest.mark.parametrize("bad", [
+    "def _P0(_c):\n    return __import__\n",
+    "def _P0(_c):\n    return _g0.__class__\n",
+    "def _P0(_c):\n    return 'text'\n",
+    "def _P0(_c):\n    return 1.5\n",
+    "import os\n",
+    "def _P0(_c):\n    return _g0(key=1)\n",
+    "def _P0(_c):\n    return [x for x in _g0]\n",
+    "def _P0(_c):\n    return lambda: 1\n",
+    "def _P0(_c):\n    _c.limits = None\n",
+    "def _P0(_c):\n    return '\u00e9'\n",
+])
+def test_the_validator_refuses_what_the_translator_never_emits(bad: str) -> None:
+    with pytest.raises(Unsafe):
+        validate(bad)
+
+
+def test_every_shipped_module_translates_and_validates() -> None:
+    """Coverage: every proc and property of stdlib/ and examples/ runs on the new tier."""
+    files = sorted([*ROOT.glob("stdlib/*.sgl"), *ROOT.glob("examples/**/*.sgl")])
+    assert len(files) > 20
+    units = 0
+    for path in files:
+        module = seglam_lang.load(path, limits=Limits(tier="jit"))  # raises if anything declines
+        validate(generated_source(module._compiled))
+        units += len(module.tier.procs)
+    assert units > 100
+
+
+def test_tier_option() -> None:
+    source = "proc main() -> Int:\n    return 1\n"
+    assert seglam_lang.loads(source, limits=Limits(tier="tree")).tier.procs == []
+    assert seglam_lang.loads(source, limits=Limits(tier="jit")).tier.procs == ["main"]
+    with pytest.raises(ValueError, match="tier"):
+        Limits(tier="fast")
+
+
+def test_sgl_tier_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = "proc main() -> Int:\n    return 1\n"
+    monkeypatch.setenv("SGL_TIER", "tree")
+    assert seglam_lang.loads(source).tier.tier == "tree"
+    assert seglam_lang.loads(source, limits=Limits(tier="jit")).tier.tier == "jit"  # explicit wins
+    monkeypatch.setenv("SGL_TIER", "warp")
+    with pytest.raises(SglUsageError, match="SGL_TIER"):
+        seglam_lang.loads(source)
+
+
+# ---------------------------------------------------------------------- the translation cache
+
+
+def test_translation_is_cached_and_a_corrupt_entry_is_rewritten(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SGL_PARSER_CACHE", str(tmp_path))
+    source = "proc main(n: Int) -> Int:\n    return n * 2 + 1\n"
+    first = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    assert not first.tier.cached
+    path = artifact.path_of(cache_key(first._compiled))
+    assert path.exists() and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    second = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    assert second.tier.cached and second.call("main", 4) == 9
+    path.write_bytes(path.read_bytes()[:-7])  # truncated
+    third = seglam_lang.loads(source, limits=Limits(tier="jit"))
+    assert not third.tier.cached and third.call("main", 4) == 9
+    assert seglam_lang.loads(source, limits=Limits(tier="jit")).tier.cached  # rewritten
+    path.chmod(0o666)  # writable by others: not trusted
+    assert not seglam_lang.loads(source, limits=Limits(tier="jit")).tier.cached
+
+
+def test_a_cached_translation_loads_in_a_fresh_process_without_the_front_end(tmp_path: Path) -> None:
+    source = "proc main(n: Int) -> Int:\n    return n + 1\n"
+    env = {**os.environ, "SGL_PARSER_CACHE": str(tmp_path)}
+    warm = f"import seglam_lang; seglam_lang.loads({source!r}, limits=seglam_lang.Limits(tier='jit'))"
+    subprocess.run([sys.executable, "-c", warm], env=env, check=True)
+    probe = textwrap.dedent(f"""
+        import seglam_lang
+        m = seglam_lang.loads({source!r}, limits=seglam_lang.Limits(tier='jit'))
+        key = __import__('seglam_lang.runtime.jit', fromlist=['cache_key']).cache_key(m._compiled)
+        from seglam_lang.runtime.jit import artifact
+        art = artifact.read(key)
+        print(m.tier.cached, art is not None, m.call('main', 1))
+    """)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["True", "True", "2"]
+    lean = textwrap.dedent("""
+        import sys, importlib.util
+        spec = importlib.util.spec_from_file_location("artifact", sys.argv[1])
+        mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+        names = [p.stem for p in mod.cache_dir().joinpath("jit").glob("*.marshal")]
+        assert names and mod.read(names[0]) is not None
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("lark", "attrs", "seglam_lang")))
+    """)
+    path = ROOT / "seglam_lang" / "runtime" / "jit" / "artifact.py"
+    out = subprocess.run([sys.executable, "-c", lean, str(path)], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
