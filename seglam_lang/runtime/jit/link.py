@@ -21,8 +21,8 @@ from seglam_lang.check.scope import Kind
 from seglam_lang.errors import Span
 from seglam_lang.runtime import ops
 from seglam_lang.runtime.closures.expr import _compare_plan
-from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.runtime.jit.rt import HELPERS, Table
+from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
 
 

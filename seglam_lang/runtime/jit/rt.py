@@ -27,7 +27,9 @@ from seglam_lang.runtime import values
 from seglam_lang.runtime.closures.expr import runtime_type_name
 from seglam_lang.runtime.closures.layout import RET
 from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
+from seglam_lang.runtime.natives.builtins import BUILTINS
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.values import int_text
 
 NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc call site
 
@@ -202,6 +204,11 @@ def format_plain(fmt: Callable[..., str], ctx: Any, x: Any) -> str:
     return x if type(x) is str else fmt(ctx, x, None, None)
 
 
+def format_int(fmt: Callable[..., str], ctx: Any, x: Any) -> str:
+    """An f-string field of static type Int: `format_field`'s result for an int, in one call."""
+    return int_text(x) if type(x) is int else fmt(ctx, x, None, None)
+
+
 def replace(obj: Any, names: tuple[str, ...], vals: tuple[Any, ...]) -> Any:
     return obj.replace(**dict(zip(names, vals)))
 
@@ -217,12 +224,16 @@ def dynamic_method(natives: Any, ctx: Any, v: Any, name: str, args: tuple[Any, .
     return natives.method(runtime_type_name(v), name)(ctx, v, *args, **kwargs)
 
 
+# Built-ins whose native is exactly a Python built-in (the context unused): called directly.
+PYTHON_EQUIVALENT: dict[str, str] = {"len": "len"} if BUILTINS["len"].__code__.co_code == (
+    lambda ctx, x: len(x)).__code__.co_code else {}
+
 HELPERS: dict[str, Any] = {
     "fail": fail, "slow_call": slow_call, "copy_args": copy_args, "cell_value": cell_value,
     "proc_value": proc_value, "builtin_value": builtin_value, "host_call": host_call,
     "make_lambda": make_lambda, "generator": generator, "require_failed": require_failed,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "fstring": fstring,
-    "format_plain": format_plain, "replace": replace, "dynamic_field": dynamic_field,
+    "format_plain": format_plain, "format_int": format_int, "replace": replace, "dynamic_field": dynamic_field,
     "dynamic_method": dynamic_method, "record_values": operator.attrgetter("values"),
     "Record": values.Record, "SglSet": values.SglSet, "deep_copy": values.deep_copy,
     # Python built-ins generated code uses, by name (never reachable from SGL: no attribute access)

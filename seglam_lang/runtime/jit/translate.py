@@ -32,16 +32,32 @@ import re
 from typing import Any
 
 from seglam_lang.check.scope import Kind
-from seglam_lang.check.types import FLOAT, INT, ListT, MapT, OptionalT, RecordT, SetT
+from seglam_lang.check.types import (
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DURATION,
+    FLOAT,
+    INT,
+    STR,
+    ListT,
+    MapT,
+    OptionalT,
+    RecordT,
+    SetT,
+    TupleT,
+)
 from seglam_lang.runtime import cost
 from seglam_lang.runtime.closures.expr import _compare_plan, static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
 from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
+from seglam_lang.runtime.jit.rt import CALL, NODE, PYTHON_EQUIVALENT
 from seglam_lang.runtime.tracebacks import Where
-from seglam_lang.runtime.jit.rt import CALL, NODE
 from seglam_lang.syntax import ast
 
 _NUMERIC = (INT, FLOAT)
+_NOT_STR = (INT, FLOAT, BOOL, DECIMAL, DATE, DATETIME, DURATION)
 _BINARY_TEXT = {"+": "+", "-": "-", "*": "*", "/": "/", "//": "//", "%": "%"}
 _COMPARE_TEXT = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!=", "in": "in",
                  "not in": "not in", "is": "is", "is not": "is not"}
@@ -81,6 +97,19 @@ def join(sep: str, frags: list[Frag]) -> list[Any]:
     return out
 
 
+_PURE = re.compile(r"_v\d+_\d+|_t\d+|_g\d+|\d+|\(-\d+\)|True|False|None")
+
+
+def pure(frag: Frag) -> bool:
+    """Is this fragment a variable, a constant or a literal (read twice, it is read once)?"""
+    return len(frag.parts) == 1 and isinstance(frag.parts[0], str) and _PURE.fullmatch(frag.parts[0]) is not None
+
+
+def _small_int_literal(frag: Frag) -> bool:
+    return pure(frag) and re.fullmatch(r"\d+|\(-\d+\)", frag.parts[0]) is not None and \
+        -2147483648 < int(frag.parts[0].strip("()")) < 2147483648
+
+
 def _span(node: Any) -> tuple[int, int, int, int]:
     s = node.span
     return (s.line, s.col, s.end_line, s.end_col)
@@ -89,8 +118,10 @@ def _span(node: Any) -> tuple[int, int, int, int]:
 class Unit:
     """One generated Python function: its position table, loops and nesting level."""
 
-    def __init__(self, fn_name: str, level: int, default: tuple[int, int, int, int] | None) -> None:
+    def __init__(self, fn_name: str, level: int, default: tuple[int, int, int, int] | None,
+                 is_proc: bool = False) -> None:
         self.fn_name = fn_name
+        self.is_proc = is_proc  # a proc's function: a return gives back the depth it counted
         self.level = level
         self.default = default
         self.entries: list[tuple[int, int, int, int, tuple[int, int, int, int], int]] = []
@@ -195,9 +226,8 @@ class Translator:
 
     # ------------------------------------------------------------------ functions
 
-    def function(self, name: str, params: list[str], unit: Unit, body: Any, prologue: list[str] = (),
-                 epilogue: list[str] = ()) -> None:
-        """`def name(params):` + prologue + try: body() except: located + finally epilogue."""
+    def function(self, name: str, params: list[str], unit: Unit, body: Any, prologue: tuple[str, ...] = ()) -> None:
+        """`def name(params):` + prologue + try: body() except: located by the unit's table."""
         self.emit(f"def {name}({', '.join(params)}):")
         self.indent += 1
         for ln in prologue:
@@ -215,10 +245,6 @@ class Translator:
         self.indent -= 1
         self.emit(f"except {self.rt('Exception')} as _e:")
         self.emit(f"    raise {self.rt('fail')}(_e, {self.table(unit)}) from None")
-        if epilogue:
-            self.emit("finally:")
-            for ln in epilogue:
-                self.emit("    " + ln)
         self.indent -= 1
 
     def proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str) -> None:
@@ -226,7 +252,7 @@ class Translator:
         del scope  # parameters are slots 0..n-1 (check.scope)
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
         params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]
-        prologue = [
+        prologue = (
             "_d = _c.depth + 1",
             "if _d > _c.max_depth:",
             "    raise _c.out_of_depth()",
@@ -235,9 +261,13 @@ class Translator:
             "_c.steps_left = _s",
             "if _s <= _c.checkpoint:",
             "    _c.tick()",
-        ]
-        self.function(fn, params, Unit(fn_name, 0, None), lambda: self.block(d.body), prologue,
-                      ["_c.depth = _d - 1"])
+        )
+        def body() -> None:
+            self.block(d.body)
+            if not (d.body and isinstance(d.body[-1], ast.Return)):
+                self.emit("_c.depth = _d - 1")  # falling off the end returns None
+
+        self.function(fn, params, Unit(fn_name, 0, None, is_proc=True), body, prologue)
 
     # ------------------------------------------------------------------ statements
 
@@ -258,8 +288,20 @@ class Translator:
             self.emit(F(self.local(t), " = ", self.expr(s.value)))
             return
         start = len(self.lines) + 1
+        value = self.expr(s.value)
+        if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
+            obj, idx = self.expr(t.value), self.expr(t.index)
+            if isinstance(self.type_of(t.value), ListT):
+                # `ops.setitem` of a list is `obj[key] = value`, and Python evaluates value, obj, key
+                self.emit(F(obj, "[", idx, "] = ", value))
+                self.block_mark(start, s)
+                return
+            if pure(obj) and pure(idx):  # reading them after the value reads the same (nothing assigns them)
+                self.emit(F(self.ref(("op", "setitem")), "(_c, ", obj, ", ", idx, ", ", value, ")"))
+                self.block_mark(start, s)
+                return
         tmp = self.fresh("_t")
-        self.emit(F(tmp, " = ", self.expr(s.value)))
+        self.emit(F(tmp, " = ", value))
         self.store(t, tmp)
         self.block_mark(start, s)
 
@@ -349,15 +391,19 @@ class Translator:
 
     def s_Return(self, s: ast.Return) -> None:
         value = self.expr(s.value) if s.value is not None else F("None")
-        if not self.unit.loops:
+        if not self.unit.loops and not self.unit.is_proc:
             self.emit(F("return ", value))
             return
-        tmp = self.fresh("_t")
-        self.emit(F(tmp, " = ", value))
+        if not pure(value):  # evaluated before the loops are charged and the depth given back
+            tmp = self.fresh("_t")
+            self.emit(F(tmp, " = ", value))
+            value = F(tmp)
         for counter, span in reversed(self.unit.loops):
             self.emit(f"{counter} += 1")
             self.emit(Frag([f"_c.charge({counter})"], (span, NODE)))
-        self.emit(f"return {tmp}")
+        if self.unit.is_proc:
+            self.emit("_c.depth = _d - 1")
+        self.emit(F("return ", value))
 
     def _check(self, s: Any, helper: str) -> None:
         text = self.ref(("str", self.mc.source_text(s.test)))
@@ -474,7 +520,16 @@ class Translator:
                 parts.append(F(self.ref(("str", p))))
                 continue
             v = self.expr(p.value)
-            if p.conversion is None and not p.spec:
+            vt = self.type_of(p.value)
+            if p.conversion is None and not p.spec and vt == STR:
+                parts.append(v)  # a Str is its own text (`format_plain`'s first case)
+                continue
+            if p.conversion is None and not p.spec and vt == INT:
+                field = F(self.rt("format_int"), f"({fmt}, _c, ", v, ")")
+            elif p.conversion is None and not p.spec and (vt in _NOT_STR or isinstance(vt, ListT | MapT | SetT | TupleT
+                                                                                     | RecordT)):
+                field = F(fmt, "(_c, ", v, ", None, None)")  # never a str: `format_plain`'s second case
+            elif p.conversion is None and not p.spec:
                 field = F(self.rt("format_plain"), f"({fmt}, _c, ", v, ")")
             else:
                 conv = self.ref(("str", p.conversion)) if p.conversion is not None else "None"
@@ -590,9 +645,16 @@ class Translator:
             return F("(-", v, ")")
         return self.guarded(e, F(self.ref(("unary", e.op)), "(_c, ", v, ")"))
 
-    def _pair(self, a: Frag, b: Frag) -> tuple[str, str, Frag]:
-        ta, tb = self.fresh("_t"), self.fresh("_t")
-        return ta, tb, F(f"(({ta} := ", a, f"), ({tb} := ", b, "))")
+    def _operands(self, a: Frag, b: Frag) -> tuple[Frag, Frag, Frag, Frag]:
+        """Each operand as (first read, later reads): a walrus into a temporary unless it is pure."""
+        out: list[Frag] = []
+        for x in (a, b):
+            if pure(x):
+                out += [x, x]
+            else:
+                t = self.fresh("_t")
+                out += [F(f"({t} := ", x, ")"), F(t)]
+        return out[0], out[1], out[2], out[3]
 
     def x_BinOp(self, e: ast.BinOp) -> Frag:
         a, b = self.expr(e.left), self.expr(e.right)
@@ -603,12 +665,24 @@ class Translator:
                 e.op == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC)):
             return self.guarded(e, F("(", a, f" {text} ", b, ")"))
         if e.op in ("+", "-", "//", "%", "*"):
-            ta, tb = self.fresh("_t"), self.fresh("_t")
-            ty, i = self.rt("type"), self.rt("int")
-            test = F(f"{ty}({ta} := ", a, f") is {ty}({tb} := ", b, f") is {i}")
+            # The tree-walker's Int fast path (`_INT_FAST`): Python's operator when both are ints
+            # (and, for `*`, both below 2**31), else the checked operator.
+            a1, ra, b1, rb = self._operands(a, b)
+            tests: list[Frag] = []
+            if lt == STR and rt == STR and e.op in ("+", "%"):  # never ints: the test would always fail
+                return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
+            if lt == INT and rt == INT:  # proven ints (so the operator is `*`): evaluate both, then test sizes
+                if not (pure(a1) and pure(b1)):
+                    tests.append(F("((", a1, "), (", b1, "))"))
+            else:
+                ty = self.rt("type")
+                tests.append(F(f"{ty}(", a1, f") is {ty}(", b1, f") is {self.rt('int')}"))
             if e.op == "*":
-                test = F(test, f" and -2147483648 < {ta} < 2147483648 and -2147483648 < {tb} < 2147483648")
-            return self.guarded(e, F(f"({ta} {text} {tb} if ", test, f" else {op}(_c, {ta}, {tb}))"))
+                tests += [F("-2147483648 < ", x, " < 2147483648") for x in (ra, rb) if not _small_int_literal(x)]
+            if not tests:
+                return self.guarded(e, F("(", a, f" {text} ", b, ")"))
+            return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *join(" and ", tests), f" else {op}(_c, ", ra,
+                                     ", ", rb, "))"))
         return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
 
     def x_BoolOp(self, e: ast.BoolOp) -> Frag:
@@ -630,10 +704,11 @@ class Translator:
             m = _SMALL_TEST.fullmatch(small)
             if m is None:
                 raise Decline(f"comparison plan {small}")
-            ta, tb, pair = self._pair(a, b)
-            arg = ta if m.group(1) == "a" else tb
-            return self.guarded(e, F(f"({ta} {text} {tb} if ", pair, f" and {self.rt('len')}({arg}) < {int(m.group(2))}"
-                                     f" else {fn}(_c, {ta}, {tb}))"))
+            a1, ra, b1, rb = self._operands(a, b)
+            both = [] if pure(a1) and pure(b1) else [F("((", a1, "), (", b1, ")) and ")]
+            arg = ra if m.group(1) == "a" else rb
+            return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *both, f"{self.rt('len')}(", arg,
+                                     f") < {int(m.group(2))} else {fn}(_c, ", ra, ", ", rb, "))"))
         temps = [self.fresh("_t") for _ in range(len(e.ops) + 1)]
         operands = [e.left, *e.comparators]
         tests: list[Frag] = []
@@ -757,6 +832,9 @@ class Translator:
 
     def native_call(self, e: ast.Call) -> Frag:
         args, kwargs = self._args(e)
+        same = PYTHON_EQUIVALENT.get(e.func.id)
+        if same is not None and len(args) == 1 and not kwargs:
+            return self.guarded(e, F(self.rt(same), "(", args[0], ")"))
         fn = self.ref(("builtin", e.func.id))
         return self.guarded(e, F(fn, "(_c", *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))
 
