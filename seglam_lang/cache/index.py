@@ -38,8 +38,9 @@ import contextlib
 import hashlib
 import json
 import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -162,9 +163,30 @@ class CacheStore(abc.ABC):
     def close(self) -> None:
         """Flush what is buffered and let go of connections and files."""
 
-    @abc.abstractmethod
-    def lock(self) -> contextlib.AbstractContextManager[None]:
+    _mutex: threading.RLock  # one user of the store's connection at a time
+    _lock_depth = 0
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
         """The store's exclusive writer lock (held across processes; re-entrant in one store)."""
+        with self._mutex:
+            if self._lock_depth:
+                self._lock_depth += 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth -= 1
+                return
+            with self._writer_lock():
+                self._lock_depth = 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth = 0
+
+    @abc.abstractmethod
+    def _writer_lock(self) -> contextlib.AbstractContextManager[object]:
+        """Hold the lock every process's writers share (taken under `_mutex`, once per `lock()`)."""
 
     @abc.abstractmethod
     def _tx(self, structural: bool = True) -> contextlib.AbstractContextManager[Db]:

@@ -188,7 +188,6 @@ class PostgresStore(CacheStore):
         self.retry_s = retry_s
         self._mutex = threading.RLock()  # the main connection, one user at a time
         self._conn: psycopg.Connection[Any] | None = None
-        self._lock_depth = 0
         self._generation = 0
         self._confirmed = 0.0  # monotonic time of the listener's last read of the generation
         self._closed = threading.Event()
@@ -257,27 +256,18 @@ class PostgresStore(CacheStore):
             self._conn = None
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """A session advisory lock: exclusive across every process on the database."""
-        with self._mutex:
-            if self._lock_depth:
-                self._lock_depth += 1
-                try:
-                    yield
-                finally:
-                    self._lock_depth -= 1
-                return
-            self._run(lambda c: c.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,)))
-            self._lock_depth = 1
+    def _writer_lock(self) -> Iterator[None]:
+        """A session advisory lock: exclusive across every process on the database, and let go
+        by the server when the connection ends."""
+        self._run(lambda c: c.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,)))
+        try:
+            yield
+        finally:
             try:
-                yield
-            finally:
-                self._lock_depth = 0
-                try:
-                    if self._conn is not None:
-                        self._conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
-                except psycopg.Error:
-                    self._drop()  # the lock went with the connection
+                if self._conn is not None:
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
+            except psycopg.Error:
+                self._drop()  # the lock went with the connection
 
     @contextlib.contextmanager
     def _tx(self, structural: bool = True) -> Iterator[_Db]:

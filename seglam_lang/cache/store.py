@@ -108,7 +108,6 @@ class Store(CacheStore):
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
-        self._lock_depth = 0
         self._own_change = True
         self._seen_data_version = -1
         self._generation = 0
@@ -126,23 +125,9 @@ class Store(CacheStore):
 
     # ------------------------------------------------------------ locking and transactions
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """The folder's exclusive writer lock (held across processes; re-entrant in one Store)."""
-        with self._mutex:
-            if self._lock_depth:
-                self._lock_depth += 1
-                try:
-                    yield
-                finally:
-                    self._lock_depth -= 1
-                return
-            with held(self.root / ".lock"):
-                self._lock_depth = 1
-                try:
-                    yield
-                finally:
-                    self._lock_depth = 0
+    def _writer_lock(self) -> contextlib.AbstractContextManager[object]:
+        """The folder's lock file `.lock` (the OS lets go of it when its holder dies)."""
+        return held(self.root / ".lock")
 
     @contextlib.contextmanager
     def _tx(self, structural: bool = True) -> Iterator[sqlite3.Connection]:
