@@ -16,7 +16,8 @@ Invariants:
   file whose name is not a family name is skipped and reported (a name becomes a path);
 - `import_` verifies before it trusts; `export` copies only families that run;
 - `reject` records a case only when the family matches the request and answers it otherwise
-  than the expected value; `restore` serves a version only after verifying it again;
+  than the expected value; `restore` serves a version only after verifying it again and,
+  for an earlier version, after the regression check against the current one;
 - `rm` keeps the history: `history` and `show --version` still read it, and adding the same
   module again continues the family under its old name.
 """
@@ -163,11 +164,13 @@ class Administration:
         self.store.add_rejection(name, request, expected)
         return show(outcome.hit.value)
 
-    def restore(self, name: str, version: int | None = None) -> int:
+    def restore(self, name: str, version: int | None = None, *, accept_changes: bool = False) -> int:
         """Serve a family again: its current version (re-activate a suspended or tampered
         family) or an earlier one (roll back; stored as a new version). The version is
-        verified again first; rejected cases it fails are withdrawn (restoring it says they
-        were wrong). Returns the version that now serves."""
+        verified again first, and an earlier one is checked against the current one
+        (`regression`; `accept_changes`: the person accepts its differences); rejected cases
+        it fails are withdrawn (restoring it says they were wrong). Returns the version that
+        now serves."""
         name = self.family_of(name)
         row = self.store.require(name)
         version = row.version if version is None else version
@@ -176,8 +179,17 @@ class Administration:
         verification = self.admission.verify(prepared.module)
         if not verification.passed:
             raise CacheError(f"{name} version {version} does not verify ({verification.summary}); nothing restored")
-        failed = [r for r, e in self.store.rejections(name)
-                  if check_case(prepared.module, prepared.triggers, r, e, self.admission.limits)]
+        cases = self.store.rejections(name)
+        failed = [r for r, e in cases if check_case(prepared.module, prepared.triggers, r, e, self.admission.limits)]
+        if version != row.version:
+            # Only the rejected cases the restored version gets right are allowed to change;
+            # bringing back a rejected answer is a change the person accepts.
+            passed = [(r, e) for r, e in cases if r not in failed]
+            try:
+                verification = self.admission.regression(prepared, row.version, accept_changes=accept_changes,
+                                                         rejected=passed).record(verification)
+            except CacheError as e:
+                raise CacheError(f"{e}; nothing restored") from None
         self.store.withdraw_rejections(name, failed)
         withdrawn = f"; withdrew {len(failed)} rejected case(s)" if failed else ""
         if version == row.version and self.store.read_current(name)[0] == source:

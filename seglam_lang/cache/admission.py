@@ -12,8 +12,10 @@ Invariants:
   are not theirs (`specific_in_fact`: the shipped corpus of unrelated requests, recent
   requests other families answered or that were declined); its origin block has only keys
   that SEGLAM writes (`provenance` owns the rule);
-- `replace` accepts a module only if it passes every example of the old version and every
-  rejected case; the old version stays in history;
+- `replace` (and a recompilation) accepts a module only if it passes every rejected case and
+  the regression check against the old version (`regression`: its examples, and the same
+  answers on generated inputs, but for rejected cases or changes the person accepted); the
+  old version stays in history;
 - the verifier (Hypothesis) is imported only when a module is verified, never with this
   module.
 """
@@ -34,6 +36,7 @@ from seglam_lang.cache.index import ACTIVE, CacheStore, TriggerRow, Verification
 from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
 from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
 from seglam_lang.cache.provenance import origin_problem
+from seglam_lang.cache.regression import Regression, refuse, regression
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
@@ -140,17 +143,25 @@ class Admission:
             raise CacheError(f"{name} rejected: {found[0].describe(name)}{more}")
 
     def check_source(self, source: str, name: str, request: str | None = None) -> tuple[bool, str]:
-        """What `add` would say of `source` (for compilers repairing a module, `request` the
-        one it is compiled for): (passed, why); a pass's warnings (an untested precondition:
-        `add` stores the module with them) follow the summary, one per line."""
+        """What storing `source` would say of it (for compilers repairing a module, `request`
+        the one it is compiled for): (passed, why); a pass's warnings (an untested precondition:
+        `add` stores the module with them) follow the summary, one per line. For a family in the
+        cache (a recompilation or a link) that includes the regression check against its current
+        version."""
         try:
             prepared = self.prepare(source, name)
             self.specific_in_fact(prepared, request)
         except CacheError as e:
             return False, str(e)
         verification = self.verify(prepared.module)
-        warnings = json.loads(verification.report)["warnings"] if verification.passed and verification.report else []
-        lines = [f"line {w['line']}:{w['col']}: warning: {w['message']}" for w in warnings]
+        row = self.store.family(name)
+        if verification.passed and row is not None:
+            try:
+                verification = self.regression(prepared, row.version).record(verification)
+            except CacheError as e:
+                return False, str(e)
+        report = json.loads(verification.report) if verification.passed and verification.report else {}
+        lines = [f"line {w['line']}:{w['col']}: warning: {w['message']}" for w in report.get("warnings", [])]
         return verification.passed, "\n".join([verification.summary, *lines])
 
     def add(self, path_or_source: str | os.PathLike[str], *, name: str | None = None, trusted: bool = False,
@@ -184,49 +195,45 @@ class Admission:
                 raise NameTaken(f"{name} is already in the cache; use `replace` to store a new version")
             return self._put(prepared, verification, note)
 
-    def replace(self, name: str, path_or_source: str | os.PathLike[str]) -> int:
-        """Store a new version of `name`; it must pass the old version's examples and every
-        rejected case. The old version stays in history; a suspended family is re-activated."""
+    def replace(self, name: str, path_or_source: str | os.PathLike[str], *, accept_changes: bool = False) -> int:
+        """Store a new version of `name`; it must pass every rejected case and the regression
+        check against the old version, whose differences `accept_changes` accepts. The old
+        version stays in history; a suspended family is re-activated."""
         self.store.require(name)
         source, _ = source_and_name(path_or_source, name)
         where = "" if isinstance(path_or_source, str) and "\n" in path_or_source else f" (from {os.fspath(path_or_source)})"
-        return self.admit_replacement(self.prepare(source, name), where=where)
+        return self.admit_replacement(self.prepare(source, name), where=where, accept_changes=accept_changes)
 
-    def admit_replacement(self, prepared: Prepared, *, where: str = "", request: str | None = None) -> int:
+    def admit_replacement(self, prepared: Prepared, *, where: str = "", request: str | None = None,
+                          accept_changes: bool = False) -> int:
         """Store `prepared` as the next version of its family (`where` says where it came from,
-        `request` the request it was compiled for)."""
+        `request` the request it was compiled for) after the regression check against the
+        current version (`regression`; `accept_changes`: the person accepts its differences)."""
         name, module = prepared.name, prepared.module
         row = self.store.require(name)
         self.specific_in_fact(prepared, request)
         verification = self.verify(module)
         if not verification.passed:
             raise CacheError(f"{name} rejected: {verification.summary}")
-        self._check_old_examples(prepared, self.store.read_version(name, row.version))
-        for request, expected in self.store.rejections(name):
-            problem = check_case(module, prepared.triggers, request, expected, self.limits)
+        checked = self.regression(prepared, row.version, accept_changes=accept_changes)
+        for case, expected in self.store.rejections(name):
+            problem = check_case(module, prepared.triggers, case, expected, self.limits)
             if problem:
-                raise CacheError(f"{name} rejected: rejected case {request!r} -> {expected}: {problem}")
+                raise CacheError(f"{name} rejected: rejected case {case!r} -> {expected}: {problem}")
         was = f"; it was {row.status}: {row.reason}" if row.reason else ""
-        return self._put(prepared, verification, f"replaces version {row.version}{where}{was}")
+        return self._put(prepared, checked.record(verification), f"replaces version {row.version}{where}{was}")
 
-    def _check_old_examples(self, prepared: Prepared, old_source: str) -> None:
-        """The old version's examples, run against the new module: they are appended to its
-        source, so that they are checked (and their names resolved) as the module's own."""
+    def regression(self, prepared: Prepared, old_version: int, *, accept_changes: bool = False,
+                   rejected: list[tuple[str, str]] | None = None) -> Regression:
+        """`prepared` against the stored `old_version` of its family (see `regression`): the
+        comparison, or CacheError with the refusal. `rejected` defaults to the family's cases."""
         name = prepared.name
-        try:
-            old_examples = [ex.text for ex in load_module(old_source, name, self.limits, self.host).examples]
-        except SglError:
-            old_examples = []
-        if not old_examples:
-            return
-        combined = prepared.source.rstrip("\n") + "\n\n" + "\n".join(f"example {t}" for t in old_examples) + "\n"
-        try:
-            checked = load_module(combined, name, self.limits, self.host)
-        except SglError as e:
-            raise CacheError(f"{name} rejected: the old examples do not apply to the new module: {e}") from None
-        for ex in checked.examples[len(prepared.module.examples):]:
-            if not ex.run(limits=self.limits).passed:
-                raise CacheError(f"{name} rejected: it fails the old example `{ex.text}`")
+        cases = self.store.rejections(name) if rejected is None else rejected
+        checked = regression(prepared.module, prepared.source, self.store.read_version(name, old_version), old_version,
+                             rejected=cases, limits=self.limits, host=self.host, options=self.verify_options,
+                             accept_changes=accept_changes)
+        refuse(checked, name)
+        return checked
 
     def _put(self, prepared: Prepared, verification: Verification, note: str) -> int:
         return self.store.put(prepared.name, prepared.source, origin=prepared.module.origin,

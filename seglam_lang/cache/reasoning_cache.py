@@ -121,9 +121,11 @@ class ReasoningCache:
         `trusted=True` (the bulk path) runs the examples but not the properties."""
         return self.admission.add(path_or_source, name=name, trusted=trusted, note=note)
 
-    def replace(self, name: str, path_or_source: str | os.PathLike[str]) -> int:
-        """Store a new version of `name`; it must pass the old version's examples and every rejected case."""
-        return self.admission.replace(name, path_or_source)
+    def replace(self, name: str, path_or_source: str | os.PathLike[str], *, accept_changes: bool = False) -> int:
+        """Store a new version of `name`; it must pass every rejected case and the old version's
+        examples, and answer as the old version does on generated inputs (but for rejected
+        cases, or with `accept_changes`)."""
+        return self.admission.replace(name, path_or_source, accept_changes=accept_changes)
 
     # ------------------------------------------------------------ managing
 
@@ -160,8 +162,8 @@ class ReasoningCache:
     def reject(self, name: str, request: str, expected: str) -> str:
         return self.administration.reject(name, request, expected)
 
-    def restore(self, name: str, version: int | None = None) -> int:
-        return self.administration.restore(name, version)
+    def restore(self, name: str, version: int | None = None, *, accept_changes: bool = False) -> int:
+        return self.administration.restore(name, version, accept_changes=accept_changes)
 
     def rm(self, name: str) -> None:
         self.administration.rm(name)

@@ -297,30 +297,42 @@ def reject_command(name: str, request: str, expected: str, cache_dir: str | None
     click.echo(f"suspended {family} (it answered {wrong}); the case is kept as a failing example")
 
 
+_accept_changes_option = click.option(
+    "--accept-changes", is_flag=True,
+    help="Store the new version even where it answers differently from the old one (the record says so).")
+
+
 @cache_group.command("restore")
 @click.argument("name")
 @click.option("--version", "version", type=click.IntRange(min=1), default=None,
               help="Roll back to this earlier version (default: re-activate the current one).")
+@_accept_changes_option
 @_cache_option
 @_errors
-def restore_command(name: str, version: int | None, cache_dir: str | None) -> None:
+def restore_command(name: str, version: int | None, accept_changes: bool, cache_dir: str | None) -> None:
     """Serve a suspended family again, or roll back to an earlier version (verified again first).
 
-    Rejected cases the restored version fails are withdrawn. A roll-back is stored as a new
-    version; the history keeps every version."""
+    A roll-back is checked against the current version: its examples, and the same answers
+    on generated inputs, unless --accept-changes. Rejected cases the restored version fails
+    are withdrawn. A roll-back is stored as a new version; the history keeps every version."""
     cache = _open(cache_dir)
-    served = cache.restore(name, version)
+    served = cache.restore(name, version, accept_changes=accept_changes)
     click.echo(f"{cache.administration.family_of(name)} is active at version {served}")
 
 
 @cache_group.command("replace")
 @click.argument("name")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_accept_changes_option
 @_cache_option
 @_errors
-def replace_command(name: str, file: str, cache_dir: str | None) -> None:
-    """Store FILE as the next version of NAME (it must pass the old examples and rejected cases)."""
-    version = _open(cache_dir).replace(name, file)
+def replace_command(name: str, file: str, accept_changes: bool, cache_dir: str | None) -> None:
+    """Store FILE as the next version of NAME.
+
+    It must pass the rejected cases and the old version's examples, and answer as the old
+    version does on generated inputs where both apply (but for rejected cases), unless
+    --accept-changes."""
+    version = _open(cache_dir).replace(name, file, accept_changes=accept_changes)
     click.echo(f"{name} is now version {version}")
 
 

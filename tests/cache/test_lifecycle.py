@@ -62,9 +62,18 @@ def test_reject_then_restore(cache_dir: str) -> None:
 def test_restore_rolls_back_and_keeps_the_history(cache_dir: str, tmp_path: Path) -> None:
     odd = tmp_path / "odd.sgl"
     odd.write_text(ODD)
-    assert sgl(cache_dir, "cache", "replace", "arith", str(odd))[0] == 0
+    # A change of behaviour nobody rejected: refused, in one line naming the input, unless accepted.
+    code, out, err = sgl(cache_dir, "cache", "replace", "arith", str(odd))
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert "it answers differently from version 1 on 1 input(s) where both apply: add(a=2, b=2): old: 4, new: 5" in err
+    assert sgl(cache_dir, "cache", "replace", "arith", str(odd), "--accept-changes")[:2] == \
+        (0, "arith is now version 2\n")
     assert sgl(cache_dir, "ask", "what is 2+2")[1] == "5\n"
-    assert sgl(cache_dir, "cache", "restore", "arith", "--version", "1")[:2] == (0, "arith is active at version 3\n")
+    code, _, err = sgl(cache_dir, "cache", "restore", "arith", "--version", "1")
+    assert code == 1 and "add(a=2, b=2): old: 5, new: 4" in err and "nothing restored" in err
+    assert sgl(cache_dir, "ask", "what is 2+2")[1] == "5\n"
+    assert sgl(cache_dir, "cache", "restore", "arith", "--version", "1", "--accept-changes")[:2] == \
+        (0, "arith is active at version 3\n")
     assert sgl(cache_dir, "ask", "what is 2+2")[1] == "4\n"
     notes = [line.split("  ", 3)[3] for line in sgl(cache_dir, "cache", "history", "arith")[1].splitlines()]
     assert notes == ["added", f"replaces version 1 (from {odd})", "restores version 1"]
