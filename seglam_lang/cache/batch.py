@@ -163,30 +163,33 @@ def _answer_one(cache: Any, meter: _Metered | None, request: Request) -> BatchRe
                        spent(), id=request.id)
 
 
-def _open(location: str | os.PathLike[str], compiler: CompilerFactory | None) -> tuple[Any, _Metered | None]:
+def _open(location: str | os.PathLike[str], compiler: CompilerFactory | None,
+          probation: int) -> tuple[Any, _Metered | None]:
     from seglam_lang.cache.reasoning_cache import ReasoningCache
 
     built = compiler() if compiler is not None else None
     meter = _Metered(built) if built is not None else None
-    return ReasoningCache(location, compiler=meter), meter
+    return ReasoningCache(location, compiler=meter, probation=probation), meter
 
 
 # ---------------------------------------------------------------- answering many
 
 
 def answer_many(location: str | os.PathLike[str], requests: Iterable[Request | str], *, jobs: int = 1,
-                compiler: CompilerFactory | None = None,
+                compiler: CompilerFactory | None = None, probation: int = 0,
                 on_result: Callable[[BatchResult], None] | None = None) -> Iterator[BatchResult]:
     """Answer `requests` through the cache at `location` with `jobs` worker processes (1: in
     this process) and yield one `BatchResult` per request, in input order. `compiler` builds a
     worker's compiler (it must be picklable when `jobs > 1`: a module-level function or a
-    `functools.partial` of one); None: misses are `unanswered`. `on_result` is called as each
+    `functools.partial` of one); None: misses are `unanswered`. `probation` is the caches'
+    (`ReasoningCache(probation=...)`: the first hits of a new version are checked by the
+    LLM). `on_result` is called as each
     request is answered, in the order they finish (for progress)."""
     items = [r if isinstance(r, Request) else Request(i, r) for i, r in enumerate(requests, 1)]
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     if jobs == 1 or len(items) <= 1:
-        cache, meter = _open(location, compiler)
+        cache, meter = _open(location, compiler, probation)
         try:
             for request in items:
                 result = _answer_one(cache, meter, request)
@@ -196,14 +199,14 @@ def answer_many(location: str | os.PathLike[str], requests: Iterable[Request | s
         finally:
             cache.close()
         return
-    yield from _Pool(location, compiler, min(jobs, len(items))).run(items, on_result)
+    yield from _Pool(location, compiler, min(jobs, len(items)), probation).run(items, on_result)
 
 
-def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, tasks: Any, results: Any,
-            wid: int) -> None:
+def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, probation: int, tasks: Any,
+            results: Any, wid: int) -> None:
     """A worker process: answer tasks `(index, Request)` until a `None`; report each as it
     starts (so that the parent knows what a worker was doing if it dies) and as it ends."""
-    cache, meter = _open(location, compiler)
+    cache, meter = _open(location, compiler, probation)
     try:
         while (task := tasks.get()) is not None:
             index, request = task
@@ -216,11 +219,12 @@ def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, 
 class _Pool:
     """Worker processes fed from one task queue; results reordered into input order."""
 
-    def __init__(self, location: str | os.PathLike[str], compiler: CompilerFactory | None, jobs: int) -> None:
+    def __init__(self, location: str | os.PathLike[str], compiler: CompilerFactory | None, jobs: int,
+                 probation: int) -> None:
         methods = multiprocessing.get_all_start_methods()
         # Never fork: the parent may hold open files and threads (a forked SQLite handle is unsafe).
         self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self.location, self.compiler, self.jobs = location, compiler, jobs
+        self.location, self.compiler, self.jobs, self.probation = location, compiler, jobs, probation
         self.tasks = self.ctx.Queue()
         self.results = self.ctx.Queue()
         self.workers: dict[int, Any] = {}
@@ -231,7 +235,8 @@ class _Pool:
         """Start a worker, with the `None` that will stop it queued behind every task."""
         self.tasks.put(None)
         wid, self._next_id = self._next_id, self._next_id + 1
-        p = self.ctx.Process(target=_worker, args=(self.location, self.compiler, self.tasks, self.results, wid),
+        p = self.ctx.Process(target=_worker, args=(self.location, self.compiler, self.probation, self.tasks, self.results,
+                                                          wid),
                              daemon=True, name=f"sgl-batch-{wid}")
         p.start()
         self.workers[wid] = p

@@ -391,6 +391,29 @@ class CacheStore(abc.ABC):
         return [(r, e) for r, e in self._query("SELECT request, expected FROM rejections WHERE family = ? "
                                                 "ORDER BY id", (name,))]
 
+    # ------------------------------------------------------------ probation (see `probation`)
+
+    def claim_probation(self, name: str, version: int, hits: int) -> bool:
+        """Take one of the first `hits` probation checks of this version: True when one was
+        left (atomic, so that concurrent hits in any process never take more than `hits`)."""
+        with self._tx(structural=False) as db:
+            db.execute("INSERT INTO probation(family, version) VALUES (?, ?) ON CONFLICT(family, version) DO NOTHING",
+                       (name, version))
+            taken = db.execute("UPDATE probation SET checked = checked + 1 WHERE family = ? AND version = ? "
+                               "AND checked < ?", (name, version, hits))
+            return bool(taken.rowcount)
+
+    def release_probation(self, name: str, version: int) -> None:
+        """Give back a check taken by `claim_probation` that did not happen (the LLM call failed)."""
+        with self._tx(structural=False) as db:
+            db.execute("UPDATE probation SET checked = checked - 1 WHERE family = ? AND version = ? AND checked > 0",
+                       (name, version))
+
+    def count_probation_failure(self, name: str, version: int) -> None:
+        """The LLM disagreed with this version on a probation check (it was suspended)."""
+        with self._tx(structural=False) as db:
+            db.execute("UPDATE probation SET failed = failed + 1 WHERE family = ? AND version = ?", (name, version))
+
     # ------------------------------------------------------------ request log and statistics
 
     def request_text(self, request: str) -> str:
@@ -443,8 +466,10 @@ class CacheStore(abc.ABC):
         counts = {k: v + pruned.get(k, 0) for k, v in zip(_COUNTERS, row[:-2])}
         first = min((t for t in (row[-2], pruned.get("first")) if t is not None), default=None)
         n, hits = counts["requests"], counts["hits"]
+        checked, failed = self._query("SELECT COALESCE(SUM(checked), 0), COALESCE(SUM(failed), 0) FROM probation")[0]
         return {**counts, "hit_rate": hits / n if n else 0.0, "first": first, "last": row[-1],
-                "procedures": len(self.families()), "kept": row[0]}
+                "procedures": len(self.families()), "kept": row[0], "probation_calls": int(checked),
+                "probation_suspended": int(failed)}
 
     def answered_elsewhere(self, family: str, limit: int) -> list[tuple[str, str | None]]:
         """The `limit` most recent distinct requests that another family answered (hit or

@@ -119,6 +119,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX verifications_family ON verifications(family);
     CREATE INDEX rejections_family ON rejections(family);
     """,
+    # 3: probation (`ReasoningCache(probation=K)`): hits of each version checked by the LLM.
+    """
+    CREATE TABLE probation(
+        family TEXT NOT NULL, version INTEGER NOT NULL, checked INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(family, version));
+    """,
 )
 
 

@@ -2,14 +2,16 @@
 
 Owns the public object and how its parts are put together: `hot_path` (a `Lookup`: match,
 read slots, run; `solve`), `admission` (verify and store: `add`, `replace`), `miss_path` (compile a
-request no procedure answers, through the configured `Compiler`) and `administration` (the
+request no procedure answers, through the configured `Compiler`), `probation_path` (with
+`probation=K`: the first K hits of each new version also asked of the compiler) and `administration` (the
 management verbs: `ls`, `show`, `why`, `history`, `stats`, `log_settings`, `forget`, `reject`,
 `restore`, `rm`, `verify`,
 `reindex`, `export`, `import_`; `report`). Each method is one line that says which part does the job.
 
 Invariants:
-- a hit imports only the lookup and what loading a module needs; admission, the miss path
-  and the management verbs are imported on their first use, and the verifier and any LLM
+- a hit imports only the lookup and what loading a module needs (with probation off, the
+  default, it does one test more); admission, the miss path, probation and the management
+  verbs are imported on their first use, and the verifier and any LLM
   SDK later still (when a module is verified, when a compiler is built);
 - every failure a user can cause is a `CacheError` with a one-line message.
 """
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from seglam_lang.cache.admission import Admission
     from seglam_lang.cache.llm_protocol import Compiler
     from seglam_lang.cache.miss import MissPath
+    from seglam_lang.cache.probation import Probation
     from seglam_lang.cache.report import Report
 
 
@@ -45,7 +48,9 @@ class ReasoningCache:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, *, compiler: Compiler | None = None,
                  limits: Limits | None = None, host: Mapping[str, Any] | None = None, log_requests: bool = True,
-                 verify_options: Mapping[str, Any] | None = None) -> None:
+                 verify_options: Mapping[str, Any] | None = None, probation: int = 0) -> None:
+        if probation < 0:
+            raise ValueError(f"probation is a number of hits, 0 or more, not {probation}")
         self.store = open_store(directory)
         self.location = self.store.location  # the folder or the URL (without a password)
         self.dir = None if is_url(self.location) else Path(self.location)  # the folder, for a folder cache
@@ -54,6 +59,7 @@ class ReasoningCache:
         self.host = dict(host or {})  # host functions cached procedures may call, as with `seglam_lang.load`
         self.hot_path = Lookup(self.store, limits, self.host, log_requests)
         self._verify_options = verify_options
+        self.probation = probation  # the first N hits of each new version are also asked of the LLM
 
     @functools.cached_property
     def admission(self) -> Admission:
@@ -66,6 +72,12 @@ class ReasoningCache:
         from seglam_lang.cache.administration import Administration
 
         return Administration(self.store, self.admission)
+
+    @functools.cached_property
+    def probation_path(self) -> Probation:
+        from seglam_lang.cache.probation import Probation
+
+        return Probation(self.hot_path, self.admission, self.probation)
 
     @functools.cached_property
     def miss_path(self) -> MissPath:
@@ -98,6 +110,8 @@ class ReasoningCache:
         t0 = self.hot_path.start()
         outcome = self.hot_path.find(text)
         if outcome.hit is not None:
+            if self.probation:  # off by default: a hit then does nothing more than this test
+                return self.probation_path.hit(text, outcome.hit, t0, self.compiler)
             return self.hot_path.hit(text, outcome.hit, t0)
         if outcome.conflict:
             self.hot_path.conflict(text, outcome, t0)

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from seglam_lang.cache.errors import CacheError
-from seglam_lang.cache.lookup import load_module
 from seglam_lang.cache.index import TriggerRow, Verification
+from seglam_lang.cache.lookup import load_module
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast

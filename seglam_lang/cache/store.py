@@ -78,6 +78,9 @@ CREATE TABLE IF NOT EXISTS requests(
     family TEXT, version INTEGER, answer TEXT, elapsed_ms REAL NOT NULL, llm_calls INTEGER NOT NULL DEFAULT 0,
     tokens_in INTEGER NOT NULL DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0,
     tokens_cache_read INTEGER NOT NULL DEFAULT 0, detail TEXT);
+CREATE TABLE IF NOT EXISTS probation(
+    family TEXT NOT NULL, version INTEGER NOT NULL, checked INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(family, version));
 """
 
 

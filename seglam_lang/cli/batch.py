@@ -107,7 +107,8 @@ class Progress:
 @compiler_options
 @_errors
 def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_dir: str | None,
-                  compiler_spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None) -> None:
+                  compiler_spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
+                  probation: int) -> None:
     """Answer every request of FILE (JSONL; `-` for stdin) through the reasoning cache.
 
     A line is a JSON string or an object {"request": ..., "id": ...}. Each request gets one
@@ -128,7 +129,8 @@ def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_d
     sink: AbstractContextManager[IO[str]] = atomic_output(output) if output is not None else nullcontext(sys.stdout)
     try:
         with sink as out:
-            for result in answer_many(location, requests, jobs=jobs, compiler=compiler, on_result=progress.add):
+            for result in answer_many(location, requests, jobs=jobs, compiler=compiler, probation=probation,
+                                      on_result=progress.add):
                 out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
                 if output is None:
                     out.flush()

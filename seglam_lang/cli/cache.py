@@ -49,11 +49,11 @@ _cache_option = click.option(
 )
 
 
-def _open(cache_dir: str | None) -> ReasoningCache:
+def _open(cache_dir: str | None, probation: int = 0) -> ReasoningCache:
     """The command's cache, closed when the command ends (which writes its queued request-log rows)."""
     from seglam_lang.cache import ReasoningCache
 
-    cache = ReasoningCache(cache_location(cache_dir))
+    cache = ReasoningCache(cache_location(cache_dir), probation=probation)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:  # closed with the command: a store may buffer the request log
         ctx.call_on_close(cache.close)
@@ -128,7 +128,8 @@ def _check_compiler_spec(ctx: click.Context, param: click.Parameter, value: str 
 
 def compiler_options(fn: F) -> F:
     """The options that configure the compiler of a miss (`--compiler`, `--record`,
-    `--max-rounds`, `--max-llm-calls`), shared by `sgl ask` and `sgl batch`."""
+    `--max-rounds`, `--max-llm-calls`) and of probation (`--probation`), shared by `sgl ask`
+    and `sgl batch`."""
     for option in reversed((
         click.option("--compiler", "compiler_spec", default=None, callback=_check_compiler_spec,
                      help="On a miss: anthropic[:MODEL], openai:MODEL@BASE_URL or replay:FILE.jsonl "
@@ -139,6 +140,9 @@ def compiler_options(fn: F) -> F:
                      help="Repair rounds after a reply that does not verify."),
         click.option("--max-llm-calls", type=click.IntRange(min=0), default=None,
                      help="At most this many LLM calls for one request (default: 1 + max rounds)."),
+        click.option("--probation", type=click.IntRange(min=0), default=0, show_default=True, metavar="K",
+                     help="Also ask the LLM the first K hits of each newly stored version; a disagreement "
+                          "suspends the version (as `sgl cache reject` does) and answers with the LLM's answer."),
     )):
         fn = option(fn)
     return fn
@@ -152,14 +156,15 @@ def compiler_options(fn: F) -> F:
 @click.option("--show-prompt", is_flag=True, help="On a miss, print the prompt that would be sent and stop.")
 @_errors
 def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spec: str | None, record: str | None,
-                show_prompt: bool, max_rounds: int, max_llm_calls: int | None) -> None:
+                show_prompt: bool, max_rounds: int, max_llm_calls: int | None, probation: int) -> None:
     """Answer REQUEST through the reasoning cache.
 
     A hit runs a cached procedure (no LLM call). A miss calls the configured compiler,
     which writes, verifies and stores a procedure for this kind of request; with none
-    configured it exits with code 4.
+    configured it exits with code 4. With --probation K, the first K hits of each newly
+    stored version are also answered by the compiler and compared.
     """
-    cache = _open(cache_dir)
+    cache = _open(cache_dir, probation)
     cache.compiler = _deferred_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
     answer = cache.ask(request)
     if answer.prompt is not None:  # --show-prompt on a miss: the prompt is the output
@@ -406,6 +411,9 @@ def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> Non
                    f"  (conflicts: {s['conflicts']})  hit rate: {s['hit_rate']:.1%}")
         click.echo(f"LLM calls: {s['llm_calls']}  tokens in: {s['tokens_in']}  out: {s['tokens_out']}"
                    f"  cache-read: {s['tokens_cache_read']}")
+        if s["probation_calls"]:
+            click.echo(f"probation: {s['probation_calls']} LLM calls checked hits of new versions, "
+                       f"{s['probation_suspended']} suspended a version")
         if s["first"] is not None:
             click.echo(f"from {_time(s['first'])} to {_time(s['last'])}")
     if plot:

@@ -77,7 +77,9 @@ def test_versions_history_reject_restore_replace(any_cache: ReasoningCache) -> N
     why = cache.why("arith")
     assert why["rejected_cases"] == [{"request": "what is 2+2", "expected": "5"}]
     assert all(v["passed"] for v in why["verifications"])
-    assert cache.restore("arith", 1) == 3  # a roll back is a new version; the rejected case it fails goes
+    with pytest.raises(CacheError, match="answers differently from version 2"):
+        cache.restore("arith", 1)  # it brings back the answer a person rejected: a change to accept
+    assert cache.restore("arith", 1, accept_changes=True) == 3  # a new version; the rejected case it fails goes
     assert cache.ask("what is 2+2").answer == 4 and cache.why("arith")["rejected_cases"] == []
     cache.rm("vat")
     with pytest.raises(CacheMiss):
