@@ -37,7 +37,7 @@ from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
 
 if TYPE_CHECKING:
-    from seglam_lang.runtime.module import Module
+    from seglam_lang.runtime.embedding import Module
     from seglam_lang.verify.differential import Comparison, Difference
 
 SHOWN = 3  # differing inputs named in a refusal
