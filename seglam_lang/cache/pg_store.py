@@ -355,8 +355,8 @@ class PostgresStore(CacheStore):
             self._log_settings = self._read_log_settings()
             for callback in self._watchers:
                 callback()
-        except StoreError as e:  # the next lookup tries again (and reports it)
-            log.warning("sgl: %s: refreshing after a change failed: %s", self.location, e)
+        except Exception as e:  # the listener must live on: the next lookup refreshes again (and reports it)
+            log.warning("sgl: %s: refreshing after a change failed: %s", self.location, _one_line(e))
 
     # ------------------------------------------------------------ sources
 
