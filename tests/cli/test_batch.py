@@ -83,7 +83,7 @@ def results(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(cache_dir: str, stub: tuple[str, Path],
+def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(any_cache: str, stub: tuple[str, Path],
                                                                   tmp_path: Path) -> None:
     spec, calls = stub
     rng = random.Random(14)
@@ -95,7 +95,7 @@ def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(cache_dir: str,
         items.insert(2 + 5 * i, (request, "fig pear"))
     batch = tmp_path / "in.jsonl"
     batch.write_text(lines(*[{"request": r, "id": i} if i % 2 else r for i, (r, _) in enumerate(items)]))
-    done = sgl("batch", str(batch), "--jobs", "2", "--cache", cache_dir, "--compiler", spec)
+    done = sgl("batch", str(batch), "--jobs", "2", "--cache", any_cache, "--compiler", spec)
     assert done.returncode == 0, done.stderr + done.stdout
     out = results(done.stdout)
     assert [(r["line"], r["request"], r["answer"]) for r in out] == \
