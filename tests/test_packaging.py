@@ -48,7 +48,7 @@ def test_wheel_has_package_and_console_script(wheel: zipfile.ZipFile) -> None:
     assert "seglam_lang/__init__.py" in names
     assert "seglam_lang/cli/__init__.py" in names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-    assert "sgl = seglam_lang.cli:main" in wheel.read(entry_points).decode()
+    assert "sgl = seglam_lang.cli:run" in wheel.read(entry_points).decode()
     # Nothing from the checkout that is not the package: no tests, no caches.
     assert not [n for n in names if n.startswith(("tests/", "spec/")) or "__pycache__" in n]
 

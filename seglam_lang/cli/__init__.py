@@ -1,11 +1,14 @@
-"""The `sgl` command: a click group whose sub-commands are imported only when run.
+"""The `sgl` command: its entry point, the table of sub-commands, failures and exit codes.
 
-Owns: the table of sub-commands (`COMMANDS`: name -> "module:attribute" + one line of
-help), the lazy group that lists them without importing them, and the last line of
-defence that turns any escaping exception into a clear message and an exit code.
+Owns: `run()` (the `sgl` console script: the lean path of `seglam_lang.cli.lean` for a
+plain `sgl ask` / `sgl exec` command line, else the click group `main` of
+`seglam_lang.cli.group`, imported on first use as `seglam_lang.cli.main`), the table of
+sub-commands (`COMMANDS`: name -> "module:attribute" + one line of help), `fail` and
+`echo`, and the last line of defence (`guarded`) that turns any escaping exception into a
+clear message and an exit code, for both paths.
 
 Invariants:
-- importing this module imports click, attrs and `seglam_lang.errors` only; a command's
+- importing this module imports neither click nor any command; a command's
   module (and whatever it needs: the runtime, Hypothesis, the LLM SDK) is imported only
   when that command is invoked, so `sgl exec` never pays for `sgl test` or `sgl ask`;
 - `sgl --help` lists every command from the table, without importing any of them;
@@ -23,14 +26,11 @@ Invariants:
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
-import traceback
+from collections.abc import Callable
 from typing import Any, NoReturn
-
-import click
 
 from seglam_lang.codes import E_CACHE_MISS, E_INTERNAL, E_USAGE
 from seglam_lang.errors import SglError, SglUsageError
@@ -64,8 +64,21 @@ def fail(message: str, code: int = EXIT_FAILURE, *, error_code: str | None = Non
     on stdout."""
     if json_requested() if as_json is None else as_json:
         emit_json_failure(message, code, error_code, details)
-    click.echo(text if text is not None else f"sgl: {message}", err=True)
+    echo(text if text is not None else f"sgl: {message}", err=True)
     sys.exit(code)
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Write a line to stdout (stderr with `err`), as `click.echo` does: a text with an ANSI
+    escape goes through click itself (which strips styles when the stream is no terminal)."""
+    if "\x1b" in text:
+        import click
+
+        click.echo(text, err=err, nl=nl)
+        return
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def emit_json_failure(message: str, code: int, error_code: str | None = None,
@@ -75,12 +88,17 @@ def emit_json_failure(message: str, code: int, error_code: str | None = None,
     error_code = error_code or _ERROR_CODES.get(code)
     if error_code:
         data["error_code"] = error_code
-    click.echo(json.dumps({**data, **(details or {})}, ensure_ascii=False, default=str))
+    echo(json.dumps({**data, **(details or {})}, ensure_ascii=False, default=str))
 
 
-def json_requested(ctx: click.Context | None = None) -> bool:
-    """Whether the running command (or one of its parents) was given `--json`."""
-    ctx = ctx or click.get_current_context(silent=True)
+def json_requested(ctx: Any = None) -> bool:
+    """Whether the running command was given `--json`: under click, the running command or one
+    of its parents; on the lean path, what `guarded` was told."""
+    click = sys.modules.get("click")
+    if ctx is None and click is not None:
+        ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return _lean_json
     while ctx is not None:
         if ctx.params.get("as_json"):
             return True
@@ -88,73 +106,47 @@ def json_requested(ctx: click.Context | None = None) -> bool:
     return False
 
 
-def _unavailable(name: str, target: str, error: ImportError) -> click.Command:
-    """A stand-in for a command whose module cannot be imported."""
-
-    def run() -> NoReturn:
-        fail(f"`sgl {name}` is not available: cannot import {target.split(':')[0]} ({error})")
-
-    return click.Command(name, callback=run, help=COMMANDS[name][1],
-                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+_lean_json = False  # the lean path's command was given --json (it runs one command per process)
 
 
-class LazyGroup(click.Group):
-    """A click group that resolves sub-commands from `COMMANDS` on demand."""
+def guarded(body: Callable[[], Any], as_json: bool, passed: tuple[type[BaseException], ...] = ()) -> Any:
+    """Run a command's `body`: an `SglError` that escapes it becomes its one-line message and
+    exit code, any other exception (a bug) an internal error without a traceback (`SGL_DEBUG=1`
+    shows it); `passed` exceptions (click's own) go through."""
+    global _lean_json
+    _lean_json = as_json
+    try:
+        return body()
+    except SglError as e:
+        code = e.diagnostic.code
+        exit_code = EXIT_MISS if code == E_CACHE_MISS else EXIT_USAGE if isinstance(e, SglUsageError) else EXIT_FAILURE
+        fail(str(e), exit_code, error_code=code, as_json=as_json)
+    except (*passed, KeyboardInterrupt, SystemExit, EOFError):
+        raise
+    except Exception as e:  # the last line of defence: a bug, reported without a traceback
+        if os.environ.get("SGL_DEBUG"):
+            import traceback
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        target = entry[0]
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as e:
-            # Only a missing command module is "unavailable"; a missing dependency of a
-            # present module is reported the same way, as it is just as fatal and as clear.
-            return _unavailable(cmd_name, target, e)
-        command = getattr(module, attr, None)
-        if not isinstance(command, click.Command):
-            return _unavailable(cmd_name, target, ImportError(f"{target} is not a click command"))
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # The short help comes from the table, so listing commands imports none of them.
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
-
-    def invoke(self, ctx: click.Context) -> Any:
-        # The words after `sgl`, kept before click consumes them (a usage error found while
-        # parsing them comes before any command's --json flag is known).
-        words = [*getattr(ctx, "_protected_args", ()), *ctx.args]
-        as_json = "--json" in (words[: words.index("--")] if "--" in words else words)
-        try:
-            return super().invoke(ctx)
-        except SglError as e:
-            code = e.diagnostic.code
-            exit_code = EXIT_MISS if code == E_CACHE_MISS else EXIT_USAGE if isinstance(e, SglUsageError) else EXIT_FAILURE
-            fail(str(e), exit_code, error_code=code, as_json=as_json)
-        except click.exceptions.ClickException as e:
-            # A bad command line, found by click before the command ran: its --json is in the raw words.
-            if as_json:
-                emit_json_failure(e.format_message(), e.exit_code)
-            raise
-        except (click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt, SystemExit, EOFError):
-            raise
-        except Exception as e:  # the last line of defence: a bug, reported without a traceback
-            if os.environ.get("SGL_DEBUG"):
-                traceback.print_exc()
-            fail(f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)",
-                 EXIT_INTERNAL, error_code=E_INTERNAL, as_json=as_json)
+            traceback.print_exc()
+        fail(f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)",
+             EXIT_INTERNAL, error_code=E_INTERNAL, as_json=as_json)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="seglam-lang", prog_name="sgl")
-def main() -> None:
-    """SEGLAM's SGL language and reasoning cache.
+def run(argv: list[str] | None = None) -> None:
+    """The `sgl` command: a plain `ask` or `exec` command line takes the lean path (no click),
+    anything else the click group. Both print the same and exit with the same code."""
+    from seglam_lang.cli.lean import dispatch
 
-    Run `sgl COMMAND --help` for the options of one command.
-    """
+    args = sys.argv[1:] if argv is None else argv
+    if not dispatch(args):
+        from seglam_lang.cli.group import main
+
+        main(args, prog_name="sgl" if argv is not None else None)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("main", "LazyGroup"):  # the click group, imported on first use
+        from seglam_lang.cli import group
+
+        return getattr(group, name)
+    raise AttributeError(f"module 'seglam_lang.cli' has no attribute {name!r}")

@@ -32,8 +32,9 @@ from typing import IO, TYPE_CHECKING, TextIO
 import click
 
 from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
+from seglam_lang.cli.asking import cache_errors, deferred_compiler
 from seglam_lang.cli.atomic import atomic_output
-from seglam_lang.cli.cache import _cache_option, _deferred_compiler, _errors, compiler_options
+from seglam_lang.cli.cache import _cache_option, compiler_options
 from seglam_lang.cli.cachedir import cache_location
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class Progress:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 @_cache_option
 @compiler_options
-@_errors
+@cache_errors
 def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_dir: str | None,
                   compiler_spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
                   probation: int) -> None:
@@ -124,7 +125,7 @@ def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_d
     requests = list(read_requests(click.get_binary_stream("stdin") if file == "-" else _open_input(file)))
     location = cache_location(cache_dir)
     # The workers build their own compilers from these options (a picklable recipe, not an object).
-    compiler = functools.partial(_deferred_compiler, compiler_spec, record, max_rounds, max_llm_calls, False)
+    compiler = functools.partial(deferred_compiler, compiler_spec, record, max_rounds, max_llm_calls, False)
     progress = Progress(len(requests), sys.stderr, show_bar=not quiet and sys.stderr.isatty())
     sink: AbstractContextManager[IO[str]] = atomic_output(output) if output is not None else nullcontext(sys.stdout)
     try:

@@ -23,22 +23,20 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
+from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, asking, fail
+from seglam_lang.cli.asking import cache_errors
 from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.cachedir import cache_location, check_cache_value
 
 if TYPE_CHECKING:
     from seglam_lang.cache import ReasoningCache
-    from seglam_lang.compilers import Deferred
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,52 +56,6 @@ def _open(cache_dir: str | None, probation: int = 0) -> ReasoningCache:
     if ctx is not None:  # closed with the command: a store may buffer the request log
         ctx.call_on_close(cache.close)
     return cache
-
-
-def _errors(fn: F) -> F:
-    """Turn cache errors into one-line messages and exit codes."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from seglam_lang.cache import CacheError, CacheMiss
-
-        try:
-            return fn(*args, **kwargs)
-        except CacheMiss as e:
-            fail(str(e), EXIT_MISS)
-        except CacheError as e:
-            fail(str(e), EXIT_FAILURE, error_code=e.diagnostic.code)
-        except sqlite3.Error as e:
-            fail(f"cache index error: {e} (try `sgl cache reindex`)", EXIT_FAILURE)
-        except OSError as e:
-            fail(f"{e.filename or 'cache'}: {e.strerror or e}", EXIT_FAILURE)
-
-    return run  # type: ignore[return-value]
-
-
-def _literal(value: Any) -> str:
-    from seglam_lang.runtime.values import format_value
-
-    return value if isinstance(value, str) else format_value(value)
-
-
-def _json_value(value: Any) -> Any:
-    from seglam_lang.runtime.convert import to_json
-
-    return to_json(value)
-
-
-def _deferred_compiler(spec: str | None, record: str | None, max_rounds: int, max_llm_calls: int | None,
-                       show_prompt: bool) -> Deferred | None:
-    """The compiler these options and the environment configure, built on the first miss; None
-    when there is none (issue "LLM compilers")."""
-    from seglam_lang.compilers import Deferred, configured, resolve_spec
-
-    spec = resolve_spec(spec)
-    if spec is None:
-        return None
-    return Deferred(lambda: configured(spec, record=record, max_rounds=max_rounds, max_llm_calls=max_llm_calls,
-                                       show_prompt=show_prompt))
 
 
 def _check_svg_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -154,7 +106,6 @@ def compiler_options(fn: F) -> F:
 @_cache_option
 @compiler_options
 @click.option("--show-prompt", is_flag=True, help="On a miss, print the prompt that would be sent and stop.")
-@_errors
 def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spec: str | None, record: str | None,
                 show_prompt: bool, max_rounds: int, max_llm_calls: int | None, probation: int) -> None:
     """Answer REQUEST through the reasoning cache.
@@ -164,23 +115,8 @@ def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spe
     configured it exits with code 4. With --probation K, the first K hits of each newly
     stored version are also answered by the compiler and compared.
     """
-    cache = _open(cache_dir, probation)
-    cache.compiler = _deferred_compiler(compiler_spec, record, max_rounds, max_llm_calls, show_prompt)
-    answer = cache.ask(request)
-    if answer.prompt is not None:  # --show-prompt on a miss: the prompt is the output
-        click.echo(answer.prompt, nl=False)
-        return
-    for problem in cache.problems:
-        click.echo(f"sgl: warning: {problem}", err=True)
-    if as_json:
-        click.echo(json.dumps({
-            "answer": _json_value(answer.value), "hit": answer.hit, "procedure": answer.procedure,
-            "version": answer.version, "args": {k: _json_value(v) for k, v in answer.arg_values.items()},
-            "elapsed_ms": round(answer.elapsed_ms, 3), "load_ms": round(answer.load_ms, 3),
-            "llm_calls": answer.llm_calls,
-        }, ensure_ascii=False))
-    else:
-        click.echo(_literal(answer.value))
+    asking.ask(request, as_json, cache_dir, compiler_spec, record, show_prompt, max_rounds, max_llm_calls,
+               probation)
 
 
 @click.group("cache")
@@ -191,7 +127,7 @@ def cache_group() -> None:
 @cache_group.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @_cache_option
-@_errors
+@cache_errors
 def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
     """Verify SGL modules, then store each as a procedure family (named after the file)."""
     from seglam_lang.cache import CacheError
@@ -213,7 +149,7 @@ def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
 @cache_group.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print the families as a JSON list.")
 @_cache_option
-@_errors
+@cache_errors
 def ls_command(as_json: bool, cache_dir: str | None) -> None:
     """List procedure families with version, status and triggers."""
     cache = _open(cache_dir)
@@ -238,7 +174,7 @@ def ls_command(as_json: bool, cache_dir: str | None) -> None:
 @click.argument("name")
 @click.option("--version", "version", type=int, default=None, help="Show an earlier version.")
 @_cache_option
-@_errors
+@cache_errors
 def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
     """Print the source of a procedure family (NAME or FAMILY.PROC; a removed family's history too)."""
     click.echo(_open(cache_dir).show(name, version), nl=False)
@@ -248,7 +184,7 @@ def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance as one JSON object.")
 @_cache_option
-@_errors
+@cache_errors
 def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
     """Why a procedure exists: origin request, compiler, time, later versions, verification record.
 
@@ -278,7 +214,7 @@ def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
 @cache_group.command("history")
 @click.argument("name")
 @_cache_option
-@_errors
+@cache_errors
 def history_command(name: str, cache_dir: str | None) -> None:
     """List the stored versions of a family (`show --version N` prints one); kept after `rm`."""
     for h in _open(cache_dir).history(name):
@@ -290,7 +226,7 @@ def history_command(name: str, cache_dir: str | None) -> None:
 @click.option("--request", "request", required=True, help="The request that was answered wrongly.")
 @click.option("--expected", "expected", required=True, help="The right answer (an SGL literal or plain text).")
 @_cache_option
-@_errors
+@cache_errors
 def reject_command(name: str, request: str, expected: str, cache_dir: str | None) -> None:
     """Suspend a family that answered a request wrongly; keep the case for the next compile.
 
@@ -313,7 +249,7 @@ _accept_changes_option = click.option(
               help="Roll back to this earlier version (default: re-activate the current one).")
 @_accept_changes_option
 @_cache_option
-@_errors
+@cache_errors
 def restore_command(name: str, version: int | None, accept_changes: bool, cache_dir: str | None) -> None:
     """Serve a suspended family again, or roll back to an earlier version (verified again first).
 
@@ -330,7 +266,7 @@ def restore_command(name: str, version: int | None, accept_changes: bool, cache_
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @_accept_changes_option
 @_cache_option
-@_errors
+@cache_errors
 def replace_command(name: str, file: str, accept_changes: bool, cache_dir: str | None) -> None:
     """Store FILE as the next version of NAME.
 
@@ -346,7 +282,7 @@ def replace_command(name: str, file: str, accept_changes: bool, cache_dir: str |
 @click.option("--accept", is_flag=True,
               help="Store hand edits that change the code (after they verify); without it they are shown as a diff.")
 @_cache_option
-@_errors
+@cache_errors
 def verify_command(names: tuple[str, ...], accept: bool, cache_dir: str | None) -> None:
     """Re-verify families (all by default) from their files."""
     results = _open(cache_dir).verify(names or None, accept=accept)
@@ -361,7 +297,7 @@ def verify_command(names: tuple[str, ...], accept: bool, cache_dir: str | None) 
 @cache_group.command("export")
 @click.argument("directory", type=click.Path(file_okay=False))
 @_cache_option
-@_errors
+@cache_errors
 def export_command(directory: str, cache_dir: str | None) -> None:
     """Copy the active families' .sgl files to DIRECTORY."""
     names = _open(cache_dir).export(directory)
@@ -371,7 +307,7 @@ def export_command(directory: str, cache_dir: str | None) -> None:
 @cache_group.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True))
 @_cache_option
-@_errors
+@cache_errors
 def import_command(directory: str, cache_dir: str | None) -> None:
     """Verify and add (or replace) every .sgl file of DIRECTORY."""
     results = _open(cache_dir).import_(directory)
@@ -384,7 +320,7 @@ def import_command(directory: str, cache_dir: str | None) -> None:
 @cache_group.command("rm")
 @click.argument("name")
 @_cache_option
-@_errors
+@cache_errors
 def rm_command(name: str, cache_dir: str | None) -> None:
     """Remove a family (its history stays on disk)."""
     _open(cache_dir).rm(name)
@@ -396,7 +332,7 @@ def rm_command(name: str, cache_dir: str | None) -> None:
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, callback=_check_svg_name,
               help="Draw the learning curve (cumulative LLM calls against requests) to this .svg file.")
 @_cache_option
-@_errors
+@cache_errors
 def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> None:
     """Requests, hits, misses, LLM calls and tokens."""
     from seglam_lang.cache import CacheError
@@ -433,7 +369,7 @@ def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> Non
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), required=True,
               help="Write the report to this HTML file (one self-contained page).")
 @_cache_option
-@_errors
+@cache_errors
 def report_command(html_file: str, cache_dir: str | None) -> None:
     """Write a report of the cache as one HTML page: the learning curve, the families with
     their hits, status, provenance and history (as diffs), and what was rejected and why."""
@@ -456,7 +392,7 @@ def report_command(html_file: str, cache_dir: str | None) -> None:
 @click.option("--log-text", type=click.Choice(["text", "hash"]), default=None,
               help="Log each request as asked (text) or only its SHA-256 (hash).")
 @_cache_option
-@_errors
+@cache_errors
 def settings_command(log_rows: int | None, log_days: float | None, log_text: str | None, cache_dir: str | None) -> None:
     """Show, or change, how the request log is kept (for every process using the folder)."""
     s = _open(cache_dir).log_settings(rows=log_rows, days=log_days, text=log_text)
@@ -465,7 +401,7 @@ def settings_command(log_rows: int | None, log_days: float | None, log_text: str
 
 @cache_group.command("forget")
 @_cache_option
-@_errors
+@cache_errors
 def forget_command(cache_dir: str | None) -> None:
     """Forget the requests remembered as declined or failed (the next miss compiles them again)."""
     n = _open(cache_dir).forget()
@@ -474,7 +410,7 @@ def forget_command(cache_dir: str | None) -> None:
 
 @cache_group.command("reindex")
 @_cache_option
-@_errors
+@cache_errors
 def reindex_command(cache_dir: str | None) -> None:
     """Rebuild the index from the .sgl files of the cache folder (or a database's current sources).
 

@@ -16,9 +16,9 @@ Failures are usage errors (exit 2), reported through `seglam_lang.cli.fail`.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-
-import click
+from typing import Any
 
 from seglam_lang.cache.backends import default_location, is_postgres_url, unknown_backend
 from seglam_lang.cli import EXIT_USAGE, fail
@@ -26,8 +26,10 @@ from seglam_lang.cli import EXIT_USAGE, fail
 READ_ONLY = frozenset({"ls", "why", "show", "history", "stats", "export", "verify", "report"})
 
 
-def check_cache_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def check_cache_value(ctx: Any, param: Any, value: str | None) -> str | None:
     """Click callback for `--cache`: a URL of no backend is a usage error, whatever the command."""
+    import click
+
     problem = unknown_backend(value) if value is not None else None
     if problem:
         raise click.BadParameter(problem, ctx=ctx, param=param)
@@ -44,7 +46,8 @@ def cache_location(value: str | None) -> str:
     if is_postgres_url(value):
         return value
     folder = Path(value).expanduser()
-    ctx = click.get_current_context(silent=True)
+    click = sys.modules.get("click")  # the lean path (no click) runs `ask`, which is not read-only
+    ctx = click.get_current_context(silent=True) if click is not None else None
     if ctx is not None and ctx.info_name in READ_ONLY and not (folder / "procedures").is_dir():
         what = "does not exist" if not folder.exists() else "is not a cache folder"
         fail(f"{folder}: {what} (nothing was created; `sgl cache add` or `sgl ask` create a cache)", EXIT_USAGE)

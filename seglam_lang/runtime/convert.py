@@ -41,6 +41,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -330,10 +331,13 @@ def _key_json(key: Any) -> str:
 # ---------------------------------------------------------------- SGL literals
 
 _PREFIX = "_ = "  # turns an argument into a one-declaration module for the parser
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})\Z")  # what the parser would read as an Int literal, as is
 
 
 def read_literal(text: str, t: Type, defaults: RecordDefaults | None = None) -> Any:
     """The runtime value of the SGL literal `text`, read as type `t`."""
+    if t == INT and _PLAIN_INT.match(text):
+        return int(text)  # the commonest argument, read without starting the parser
     if "\n" in text or "\r" in text:
         raise ConvertError("an argument must be a single line")
     from seglam_lang.errors import SglSyntaxError

@@ -33,8 +33,8 @@ from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
 from seglam_lang.check import types as T
 from seglam_lang.errors import LimitExceeded, NotApplicable, SglError
-from seglam_lang.runtime.limits import Limits
 from seglam_lang.runtime.embedding import same_value
+from seglam_lang.runtime.limits import Limits
 from seglam_lang.runtime.values import deep_copy, format_value_capped
 from seglam_lang.syntax import ast
 from seglam_lang.verify.edges import DEFAULT_LIMIT as DEFAULT_BOUNDARY
