@@ -93,7 +93,7 @@ def test_a_process_reads_its_own_rows(cache_dir: Path) -> None:
         for _ in range(4):
             cache.ask(REQUEST)
         assert cache.stats()["requests"] == 4  # queued rows are written before the log is read
-        assert len(cache.request_outcomes()) == 4
+        assert len(cache.logged_requests()) == 4
         cache.log_requests = False
         cache.ask(REQUEST)
         cache.flush()
