@@ -44,18 +44,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-NOUNS = """area perimeter volume weight cost price tax discount margin speed distance rent salary bonus score
-rating yield dose capacity density pressure voltage power energy mileage calories protein interest deposit
-premium refund fee tip budget revenue profit loss stock inventory population growth rainfall temperature
-humidity altitude depth length width height insurance""".split()
-SUBJECTS = """apartment bakery bicycle boiler bridge cabin canal cargo carpet cellar chimney clinic compost
-ferry garden glacier greenhouse harbour kiln library lighthouse meadow orchard pantry pasture quarry
-reservoir sawmill schooner silo stable tannery terrace trawler tunnel vineyard warehouse windmill workshop
-aquarium""".split()
+from cache_latency import NOUNS, SUBJECTS  # the words of cache_latency.py's families, with a third list here
+
 REGIONS = """alder birch cedar dune elm fjord grove heath isle juniper knoll larch moor nook oak pine quay ridge
 sedge thorn upland vale willow yew zenith amber basalt cobalt delta ember flint garnet hazel indigo jasper
 kestrel lagoon marble nickel onyx pewter quartz russet slate topaz umber velvet walnut xenon yarrow""".split()
-assert (len(NOUNS), len(SUBJECTS), len(REGIONS)) == (50, 40, 50)
+assert len(REGIONS) == 50
 DEFAULT_POSTGRES = os.environ.get("SGL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 SAMPLE = 200
 REQUESTS = 2000
