@@ -329,3 +329,17 @@ def test_a_cached_translation_loads_in_a_fresh_process_without_the_front_end(tmp
     path = ROOT / "seglam_lang" / "runtime" / "jit" / "artifact.py"
     out = subprocess.run([sys.executable, "-c", lean, str(path)], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sgl_exec_tier(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from seglam_lang.cli import main
+
+    f = tmp_path / "sq.sgl"
+    f.write_text("proc main(n: Int) -> Int:\n    return [x * x for x in range(n)][-1]\n", encoding="utf-8")
+    for tier in ("tree", "jit", "auto"):
+        result = CliRunner().invoke(main, ["exec", "--tier", tier, str(f), "5"], catch_exceptions=False)
+        assert (result.exit_code, result.stdout.strip()) == (0, "16"), result.output
+    result = CliRunner().invoke(main, ["exec", "--tier", "fast", str(f), "5"])
+    assert result.exit_code == 2 and "tier" in result.output

@@ -29,7 +29,6 @@ from seglam_lang.runtime.closures.layout import RET
 from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
 from seglam_lang.runtime.natives.builtins import BUILTINS
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
-from seglam_lang.runtime.values import int_text
 
 NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc call site
 
@@ -194,23 +193,20 @@ def unpack(v: Any, n: int, what: str) -> tuple[Any, ...]:
 # ---------------------------------------------------------------------- expressions
 
 
-def fstring(ctx: Any, parts: tuple[str, ...]) -> str:
-    s = "".join(parts)
-    ctx.check_str_len(len(s))
-    return s
-
-
 def format_plain(fmt: Callable[..., str], ctx: Any, x: Any) -> str:
     return x if type(x) is str else fmt(ctx, x, None, None)
 
 
-def format_int(fmt: Callable[..., str], ctx: Any, x: Any) -> str:
-    """An f-string field of static type Int: `format_field`'s result for an int, in one call."""
-    return int_text(x) if type(x) is int else fmt(ctx, x, None, None)
-
-
 def replace(obj: Any, names: tuple[str, ...], vals: tuple[Any, ...]) -> Any:
     return obj.replace(**dict(zip(names, vals)))
+
+
+def replace_at(r: Any, indices: tuple[int, ...], vals: tuple[Any, ...]) -> Any:
+    """`r.replace(f=v, ...)` of a record whose type is known at load: the fields by position."""
+    vs = list(r.values)
+    for i, v in zip(indices, vals):
+        vs[i] = v
+    return values.Record(r.type, tuple(vs))
 
 
 def dynamic_field(natives: Any, v: Any, attr: str) -> Any:
@@ -232,10 +228,13 @@ HELPERS: dict[str, Any] = {
     "fail": fail, "slow_call": slow_call, "copy_args": copy_args, "cell_value": cell_value,
     "proc_value": proc_value, "builtin_value": builtin_value, "host_call": host_call,
     "make_lambda": make_lambda, "generator": generator, "require_failed": require_failed,
-    "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "fstring": fstring,
-    "format_plain": format_plain, "format_int": format_int, "replace": replace, "dynamic_field": dynamic_field,
-    "dynamic_method": dynamic_method, "record_values": operator.attrgetter("values"),
+    "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
+    "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
+    "record_values": operator.attrgetter("values"),
     "Record": values.Record, "SglSet": values.SglSet, "deep_copy": values.deep_copy,
+    # f-strings: `"".join`, and an int's text below CPython's digit bound (`values.int_text`)
+    "join": "".join, "int_repr": int.__repr__,
+    "int_low": -(10**values.INT_MAX_STR_DIGITS), "int_high": 10**values.INT_MAX_STR_DIGITS,
     # Python built-ins generated code uses, by name (never reachable from SGL: no attribute access)
     "Exception": Exception, "type": type, "int": int, "len": len,
 }

@@ -525,7 +525,11 @@ class Translator:
                 parts.append(v)  # a Str is its own text (`format_plain`'s first case)
                 continue
             if p.conversion is None and not p.spec and vt == INT:
-                field = F(self.rt("format_int"), f"({fmt}, _c, ", v, ")")
+                # `format_field` of an int is `values.int_text`: its digits, below CPython's digit bound
+                first, again = (v, v) if pure(v) else (F(f"({(t := self.fresh('_t'))} := ", v, ")"), F(t))
+                field = F(f"({self.rt('int_repr')}(", again, f") if {self.rt('type')}(", first,
+                          f") is {self.rt('int')} and {self.rt('int_low')} < ", again, f" < {self.rt('int_high')} "
+                          f"else {fmt}(_c, ", again, ", None, None))")
             elif p.conversion is None and not p.spec and (vt in _NOT_STR or isinstance(vt, ListT | MapT | SetT | TupleT
                                                                                      | RecordT)):
                 field = F(fmt, "(_c, ", v, ", None, None)")  # never a str: `format_plain`'s second case
@@ -538,7 +542,9 @@ class Translator:
             parts.append(self.guarded(p, field))
         if len(parts) == 1:
             return parts[0]
-        return self.guarded(e, F(self.rt("fstring"), "(_c, (", *join(", ", parts), ",))"))
+        t = self.fresh("_t")  # `"".join(parts)`, then the length check, as the tree-walker's f-string
+        return self.guarded(e, F(f"(_c.check_str_len({self.rt('len')}({t} := {self.rt('join')}((", *join(", ", parts),
+                                 f",)))) or {t})"))
 
     def x_TupleExpr(self, e: ast.TupleExpr) -> Frag:
         elts = [self.expr(x) for x in e.elts]
@@ -671,16 +677,18 @@ class Translator:
             tests: list[Frag] = []
             if lt == STR and rt == STR and e.op in ("+", "%"):  # never ints: the test would always fail
                 return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
-            if lt == INT and rt == INT:  # proven ints (so the operator is `*`): evaluate both, then test sizes
-                if not (pure(a1) and pure(b1)):
-                    tests.append(F("((", a1, "), (", b1, "))"))
-            else:
-                ty = self.rt("type")
-                tests.append(F(f"{ty}(", a1, f") is {ty}(", b1, f") is {self.rt('int')}"))
+            if lt == INT and rt == INT:
+                # proven ints (so the operator is `*`): the size test of each operand, both always
+                # evaluated, in order (`&` of two bools does not short-circuit)
+                sized = [F("(-2147483648 < ", x, " < 2147483648)") for x in (a1, b1) if not _small_int_literal(x)]
+                if not sized:
+                    return self.guarded(e, F("(", a, f" {text} ", b, ")"))
+                return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *join(" & ", sized), f" else {op}(_c, ",
+                                         ra, ", ", rb, "))"))
+            ty = self.rt("type")
+            tests.append(F(f"{ty}(", a1, f") is {ty}(", b1, f") is {self.rt('int')}"))
             if e.op == "*":
                 tests += [F("-2147483648 < ", x, " < 2147483648") for x in (ra, rb) if not _small_int_literal(x)]
-            if not tests:
-                return self.guarded(e, F("(", a, f" {text} ", b, ")"))
             return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *join(" and ", tests), f" else {op}(_c, ", ra,
                                      ", ", rb, "))"))
         return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
@@ -705,10 +713,13 @@ class Translator:
             if m is None:
                 raise Decline(f"comparison plan {small}")
             a1, ra, b1, rb = self._operands(a, b)
-            both = [] if pure(a1) and pure(b1) else [F("((", a1, "), (", b1, ")) and ")]
-            arg = ra if m.group(1) == "a" else rb
-            return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *both, f"{self.rt('len')}(", arg,
-                                     f") < {int(m.group(2))} else {fn}(_c, ", ra, ", ", rb, "))"))
+            on_a = m.group(1) == "a"
+            n = int(m.group(2))
+            if pure(b1) if on_a else pure(a1):  # the other operand needs no evaluation: test where it is read
+                test = [F(f"{self.rt('len')}(", a1 if on_a else b1, f") < {n}")]
+            else:  # evaluate both, in order, then test
+                test = [F("((", a1, "), (", b1, f")) and {self.rt('len')}(", ra if on_a else rb, f") < {n}")]
+            return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *test, f" else {fn}(_c, ", ra, ", ", rb, "))"))
         temps = [self.fresh("_t") for _ in range(len(e.ops) + 1)]
         operands = [e.left, *e.comparators]
         tests: list[Frag] = []
@@ -845,6 +856,12 @@ class Translator:
             t = t.inner
         args, kwargs = self._args(e)
         name = func.attr
+        if isinstance(t, RecordT) and not args:
+            names = [f.name for f in t.fields]
+            if all(k in names for k in kwargs):
+                where = "".join(f"{names.index(k)}, " for k in kwargs)
+                return self.guarded(e, F(self.rt("replace_at"), "(", obj, f", ({where}), (",
+                                         *[F(v, ", ") for v in kwargs.values()], "))"))
         if isinstance(t, RecordT) or (t is None and name == "replace" and kwargs and not args):
             names = "".join(f"{self.ref(('str', n))}, " for n in kwargs)
             return self.guarded(e, F(self.rt("replace"), "(", obj, f", ({names}), (",

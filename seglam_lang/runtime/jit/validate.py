@@ -23,7 +23,7 @@ import re
 _NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLP]\d+|g\d+|[cdse])")
 _ATTRIBUTES = {
     "_c": frozenset({"depth", "max_depth", "steps_left", "checkpoint", "tick", "charge", "out_of_depth",
-                     "check_collection_len"}),
+                     "check_collection_len", "check_str_len"}),
     "_o": frozenset({"append", "add"}),
 }
 _NODES = (
@@ -34,7 +34,7 @@ _NODES = (
     pyast.Subscript, pyast.Starred, pyast.Name, pyast.List, pyast.Tuple, pyast.Load, pyast.Store,
     pyast.And, pyast.Or, pyast.Add, pyast.Sub, pyast.Mult, pyast.Div, pyast.FloorDiv, pyast.Mod, pyast.Not,
     pyast.USub, pyast.Eq, pyast.NotEq, pyast.Lt, pyast.LtE, pyast.Gt, pyast.GtE, pyast.Is, pyast.IsNot,
-    pyast.In, pyast.NotIn, pyast.keyword,
+    pyast.In, pyast.NotIn, pyast.BitAnd, pyast.keyword,
 )
 
 
