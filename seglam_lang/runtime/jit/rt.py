@@ -166,6 +166,10 @@ def generator(ctx: Any, where: Where, gen: Iterator[Any]) -> Iterator[Any]:
 # ---------------------------------------------------------------------- statements
 
 
+def record_require(ctx: Any, where: Where, held: Any) -> None:
+    ctx.recorder.require(where, bool(held))
+
+
 def require_failed(where: Where, text: str, msg: Any, has_msg: bool) -> NotApplicable:
     m = str(msg) if has_msg else f"require failed: {text}"
     return NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.frame()])
@@ -228,6 +232,7 @@ HELPERS: dict[str, Any] = {
     "fail": fail, "slow_call": slow_call, "copy_args": copy_args, "cell_value": cell_value,
     "proc_value": proc_value, "builtin_value": builtin_value, "host_call": host_call,
     "make_lambda": make_lambda, "generator": generator, "require_failed": require_failed,
+    "record_require": record_require,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
     "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
     "record_values": operator.attrgetter("values"),

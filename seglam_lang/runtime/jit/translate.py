@@ -405,10 +405,10 @@ class Translator:
             self.emit("_c.depth = _d - 1")
         self.emit(F("return ", value))
 
-    def _check(self, s: Any, helper: str) -> None:
+    def _check(self, s: Any, helper: str, test: Frag | None = None) -> None:
         text = self.ref(("str", self.mc.source_text(s.test)))
         where = self.ref(("where", self.unit.fn_name, _span(s)))
-        self.emit(F("if not ", self.expr(s.test), ":"))
+        self.emit(F("if not ", test if test is not None else self.expr(s.test), ":"))
         self.indent += 1
         msg = self.expr(s.msg) if s.msg is not None else F("None")
         has = "True" if s.msg is not None else "False"
@@ -416,7 +416,13 @@ class Translator:
         self.indent -= 1
 
     def s_Require(self, s: ast.Require) -> None:
-        self._check(s, "require_failed")
+        # The outcome is told to verification's recorder, when the run has one (closures.stmt).
+        held = self.fresh("_t")
+        where = self.ref(("where", self.unit.fn_name, _span(s)))
+        self.emit(F(held, " = ", self.expr(s.test)))
+        self.emit("if _c.recorder is not None:")
+        self.emit(f"    {self.rt('record_require')}(_c, {where}, {held})")
+        self._check(s, "require_failed", F(held))
 
     def s_Assert(self, s: ast.Assert) -> None:
         self._check(s, "assert_failed")

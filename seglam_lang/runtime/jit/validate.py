@@ -23,7 +23,7 @@ import re
 _NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLP]\d+|g\d+|[cdse])")
 _ATTRIBUTES = {
     "_c": frozenset({"depth", "max_depth", "steps_left", "checkpoint", "tick", "charge", "out_of_depth",
-                     "check_collection_len", "check_str_len"}),
+                     "check_collection_len", "check_str_len", "recorder"}),
     "_o": frozenset({"append", "add"}),
 }
 _NODES = (
