@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seglam_lang.privatedir import private_cache_dir
+
 if TYPE_CHECKING:
     import lark
 
@@ -43,11 +45,7 @@ def grammar_text() -> str:
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("SGL_PARSER_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "seglam"
+    return private_cache_dir()
 
 
 _LAYOUT_TOKENS = frozenset({"_NEWLINE", "_INDENT", "_DEDENT"})

@@ -319,15 +319,16 @@ def test_a_cached_translation_loads_in_a_fresh_process_without_the_front_end(tmp
     out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["True", "True", "2"]
     lean = textwrap.dedent("""
-        import sys, importlib.util
-        spec = importlib.util.spec_from_file_location("artifact", sys.argv[1])
-        mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-        names = [p.stem for p in mod.cache_dir().joinpath("jit").glob("*.marshal")]
-        assert names and mod.read(names[0]) is not None
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("lark", "attrs", "seglam_lang")))
+        import sys
+        import seglam_lang
+        baseline = set(sys.modules)
+        from seglam_lang.runtime.jit import artifact
+        names = [p.stem for p in artifact.path_of("x").parent.glob("*.marshal")]
+        assert names and artifact.read(names[0]) is not None
+        added = set(sys.modules) - baseline
+        print(sorted(m for m in added if m.startswith(("lark", "attrs", "seglam_lang.syntax", "seglam_lang.check"))))
     """)
-    path = ROOT / "seglam_lang" / "runtime" / "jit" / "artifact.py"
-    out = subprocess.run([sys.executable, "-c", lean, str(path)], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", lean], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
 
 

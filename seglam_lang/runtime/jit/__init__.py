@@ -29,11 +29,10 @@ from typing import Any
 from seglam_lang.codes import E_USAGE
 from seglam_lang.errors import SglUsageError
 from seglam_lang.runtime.jit import artifact
-from seglam_lang.runtime.jit.link import resolve
-from seglam_lang.runtime.jit.rt import entry
-from seglam_lang.runtime.jit.translate import node_order, translate
-from seglam_lang.runtime.jit.validate import Unsafe, validate
 from seglam_lang.runtime.limits import TIERS
+
+# The translator, the linker and the helpers are imported when a module is tiered up, not
+# with this package: `artifact` (what a command-line hit reads) stays free of the front end.
 
 GENERATOR_VERSION = 1
 _RUNTIME = Path(__file__).resolve().parent.parent
@@ -125,6 +124,9 @@ def tier_up(mc: Any, limits: Any) -> Report:
 
 
 def _translate(mc: Any) -> tuple[Any, ...]:
+    from seglam_lang.runtime.jit.translate import translate
+    from seglam_lang.runtime.jit.validate import Unsafe, validate
+
     tr = translate(mc)
     try:
         validate(tr.source)
@@ -136,6 +138,10 @@ def _translate(mc: Any) -> tuple[Any, ...]:
 
 
 def _install(mc: Any, art: tuple[Any, ...]) -> list[str]:
+    from seglam_lang.runtime.jit.link import resolve
+    from seglam_lang.runtime.jit.rt import entry
+    from seglam_lang.runtime.jit.translate import node_order
+
     code, keys, procs, properties, _declined = art
     nodes = node_order(mc.tree)
     namespace: dict[str, Any] = {"__builtins__": {}}
@@ -151,6 +157,8 @@ def _install(mc: Any, art: tuple[Any, ...]) -> list[str]:
 
 def generated_source(mc: Any) -> str:
     """The Python source the translator makes for compiled module `mc` (for `sgl` debugging and tests)."""
+    from seglam_lang.runtime.jit.translate import translate
+
     return translate(mc).source
 
 

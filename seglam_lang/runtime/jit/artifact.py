@@ -6,8 +6,7 @@ is translated once, not once per process.
 
 Format: `marshal` data only (never pickle): a tuple (MAGIC, sha256 of the payload, payload),
 payload = marshal of (code, keys, procs, properties, declined). Files live in
-`<cache_dir>/jit/<key>.marshal`, `cache_dir` being the private directory of the parse tables
-(`$SGL_PARSER_CACHE`, else `$XDG_CACHE_HOME/seglam`).
+`<private_cache_dir()>/jit/<key>.marshal`, beside the parse tables (`seglam_lang.privatedir`).
 
 Trust: a code object is run as it is read, so a cache file is trusted only as CPython trusts
 its `__pycache__`: the directory is created 0700, and a file is read only when it is owned by
@@ -15,8 +14,8 @@ the current user and writable by nobody else. A corrupt, truncated or stale file
 bad checksum, wrong shape) is ignored and rewritten; an unwritable directory only costs speed.
 Writes are atomic (a temporary file, then `os.replace`).
 
-Invariants: this module imports nothing of Lark, `syntax`, `check`, `attrs` or the runtime:
-reading an artifact costs a file read and `marshal.loads`.
+Invariants: this module imports nothing of Lark, `syntax`, `check`, `attrs` or the runtime
+(only `seglam_lang.privatedir`): reading an artifact costs a file read and `marshal.loads`.
 """
 
 from __future__ import annotations
@@ -30,20 +29,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from seglam_lang.privatedir import private_cache_dir
+
 MAGIC = b"SGLJIT1" + sys.version.encode()[:16]
 
 
-def cache_dir() -> Path:
-    """The private cache directory (the same rule as `syntax.tables.cache_dir`, without importing it)."""
-    explicit = os.environ.get("SGL_PARSER_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "seglam"
-
-
 def path_of(key: str) -> Path:
-    return cache_dir() / "jit" / f"{key}.marshal"
+    return private_cache_dir() / "jit" / f"{key}.marshal"
 
 
 def read(key: str) -> tuple[Any, ...] | None:
