@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import queue
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -205,7 +206,9 @@ def answer_many(location: str | os.PathLike[str], requests: Iterable[Request | s
 def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, probation: int, tasks: Any,
             results: Any, wid: int) -> None:
     """A worker process: answer tasks `(index, Request)` until a `None`; report each as it
-    starts (so that the parent knows what a worker was doing if it dies) and as it ends."""
+    starts (so that the parent knows what a worker was doing if it dies) and as it ends.
+    Ctrl-C is the parent's to handle (it stops the workers), not each worker's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cache, meter = _open(location, compiler, probation)
     try:
         while (task := tasks.get()) is not None:
@@ -244,6 +247,7 @@ class _Pool:
     def run(self, items: list[Request], on_result: Callable[[BatchResult], None] | None) -> Iterator[BatchResult]:
         done: dict[int, BatchResult] = {}
         emitted = 0
+        finished = False
         try:
             for index, request in enumerate(items):
                 self.tasks.put((index, request))
@@ -257,8 +261,9 @@ class _Pool:
                 while emitted in done:
                     yield done.pop(emitted)
                     emitted += 1
+            finished = True
         finally:
-            self._stop()
+            self._stop(finished)
 
     def _collect(self, items: list[Request], done: dict[int, BatchResult]) -> list[tuple[int, BatchResult]]:
         """The results that arrive within a short wait. When none do, the workers are checked:
@@ -308,13 +313,17 @@ class _Pool:
     def _lost(request: Request, why: str) -> BatchResult:
         return BatchResult(request.line, request.text, FAILED, error=why, error_code=E_INTERNAL, id=request.id)
 
-    def _stop(self) -> None:
-        for p in self.workers.values():  # a worker's last job is closing its cache (flushing its log)
-            p.join(timeout=30 if p.is_alive() else 0)
+    def _stop(self, finished: bool) -> None:
+        """Let the workers close their caches and exit after a batch that finished; stop them at
+        once after an interruption (Ctrl-C, an error, a consumer that stopped reading): a store
+        never keeps half of a write, and a compile's claim ends with its process."""
+        for q in (self.tasks, self.results):  # never wait at exit for data nobody will read
+            q.cancel_join_thread()
         for p in self.workers.values():
-            if p.is_alive():  # the consumer stopped early (or was interrupted): do not wait for the rest
+            if finished:  # a worker's last job is closing its cache (flushing its log)
+                p.join(timeout=30)
+            if p.is_alive():
                 p.terminate()
-                p.join()
+            p.join()
         for q in (self.tasks, self.results):
             q.close()
-            q.cancel_join_thread()

@@ -9,6 +9,7 @@ import json
 import os
 import pty
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -212,3 +213,23 @@ def test_answer_many_from_python_survives_a_dying_worker(cache_dir: str) -> None
     assert out[-1].error == "line 14: the request must be a string, not list"
     alone = list(answer_many(cache_dir, [r.text or "" for r in requests[:5]]))  # jobs=1: in this process
     assert [r.to_json() for r in alone] == [r.to_json() for r in out[:5]]
+
+
+def test_ctrl_c_stops_the_workers_and_writes_no_output(cache_dir: str, tmp_path: Path) -> None:
+    batch, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    batch.write_text(lines(*[f"what is {i}+1" for i in range(50_000)]))
+    env = {k: v for k, v in os.environ.items() if k not in ("SGL_COMPILER", "ANTHROPIC_API_KEY")}
+    with open(tmp_path / "err", "w") as err:
+        proc = subprocess.Popen([*SGL, "batch", str(batch), "-j", "2", "-o", str(out), "--cache", cache_dir],
+                                stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        for _ in range(600):  # answering has begun when the output's temporary file is there
+            if any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole process group
+        code = proc.wait(timeout=60)
+    assert code == 1 and "Aborted!" in (tmp_path / "err").read_text()
+    assert "Traceback" not in (tmp_path / "err").read_text()
+    assert not out.exists() and not any(p.name.startswith(".out") for p in tmp_path.iterdir())
