@@ -3,7 +3,7 @@
 Run:  python bench/workload.py --requests FILE|DIR [FILE|DIR...] --library examples/bbh
                                [--json] [--plot OUT.png] [--seed N] [--per-family N]
                                [--threshold 0.8] [--similarity auto|tfidf|embedding] [--only-covered]
-                               [--fault-rate P] [--systems seglam,exact,similarity]
+                               [--fault-rate P] [--probation K] [--systems seglam,exact,similarity]
 
 Input: BBH JSON files (`{"examples": [{"input", "target"}]}`, family = file stem) or JSONL
 files of rows `{"family", "input", "target"}`; a directory stands for its `*.json` and
@@ -37,11 +37,24 @@ cache's own verification); a refused fault is followed by a repair round (one mo
 call) whose reply is the correct module. A fault that passes verification is stored and
 served. Modules with no such mutant get no fault (a note says so).
 
+**Probation** (`--probation K`, issue 12): the cache is `ReasoningCache(probation=K)`, so
+the first K hits of each stored version are also answered by the simulated LLM (one call
+each; it answers with the target). A disagreement suspends the version with the case as a
+rejected one and the request is answered by the LLM. The next request of the family
+recompiles: the simulated LLM sends the correct module, which the cache checks against
+the suspended version (regression on change: only the rejected cases may differ). When
+that check refuses it, the simulated compile loop gives up at once (one call; a real loop
+would spend its repair rounds) and the request is answered by the LLM; the family then
+stays suspended, every later request of it costing one call, until a person accepts the
+change (`sgl cache replace --accept-changes`), which a bench does not do.
+
 Per system and family: requests, LLM calls, hits (answered with no LLM call), correct
 (hits equal to the target), wrong (any answer given that differs from the target; the
 simulated LLM's own answers are never wrong, so these are the cache's mistakes, stored
 faults among them), faults_planted (faulty modules sent by the simulated LLM),
-faults_caught (of those, refused by verification before being stored), and hit latency
+faults_caught (of those, refused by verification before being stored), faults_suspended
+(stored faults that probation suspended), probation_calls (LLM calls of probation, part
+of llm_calls), recompiles_refused (recompilations the regression check refused), and hit latency
 p50/p99 in microseconds (the system's whole answer call, timed around it; `null` with
 no hits). An answer equals the target when its plain text form (a Str as it is, other
 values as `str` / SGL literal) equals the target, both trimmed.
@@ -75,7 +88,7 @@ from mutation import MUTANT_LIMITS, mutants
 from seglam_lang import loads
 from seglam_lang.cache import CacheError, ReasoningCache
 from seglam_lang.cache.admission import validate_triggers
-from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, Spend
+from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, NoModule, Spend
 from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.values import format_value
@@ -83,7 +96,8 @@ from seglam_lang.syntax.parser import parse
 from seglam_lang.syntax.printer import print_module
 
 SYSTEMS = ("seglam", "exact", "similarity")
-FIELDS = ("requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "p50_us", "p99_us")
+FIELDS = ("requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "faults_suspended",
+          "probation_calls", "recompiles_refused", "p50_us", "p99_us")
 MAX_FAULT_CANDIDATES = 300  # mutants tried per module when looking for a fault (in a seeded order)
 
 
@@ -263,7 +277,8 @@ class Faults:
 class SimulatedLLM:
     """A perfect LLM behind the cache's `Compiler` seam, or an imperfect one with `faults`.
     It knows the row being asked (`current`, set by the bench before each request); every
-    call is counted in `calls`, faulty replies in `planted`, those verification refused in `caught`."""
+    call is counted in `calls`, faulty replies in `planted`, those verification refused in `caught`,
+    recompilations the cache's regression check refused in `refused`."""
 
     name = "simulated/perfect-llm"
 
@@ -275,8 +290,11 @@ class SimulatedLLM:
         self.calls = 0
         self.planted = 0
         self.caught = 0
+        self.refused = 0
         self.first_replied: set[str] = set()  # modules whose first reply was sent
         self.survivors: list[str] = []  # faults that verification let through
+        self.stored_faults: set[str] = set()  # modules whose stored version is a fault
+        self.refusals: list[str] = []  # why recompilations were refused
 
     def compile(self, request: CompileRequest, context: CompileContext) -> CompileResult:
         row = self.current
@@ -284,6 +302,10 @@ class SimulatedLLM:
         self.calls += 1
         context.meter.charge(Spend(llm_calls=1))
         module = self.library.module_for(row.family)
+        if request.answer_only:  # a probation check of a hit, or a request the cache remembers
+            return CompileResult("decline", answer=row.target, compiler=self.name)
+        if module is not None and any(case.family == module for case in request.failing_cases):
+            return self._recompile(module, context)
         if module is not None and not self.is_stored(module):
             correct = self.library.source(module)
             first = module not in self.first_replied
@@ -297,6 +319,7 @@ class SimulatedLLM:
             passed, _ = context.check(source, module)
             if passed:
                 self.survivors.append(f"{module}: a fault passed verification and was stored ({what})")
+                self.stored_faults.add(module)
                 return CompileResult("compile", source=source, family=module, compiler=self.name)
             self.caught += 1
             self.calls += 1  # the repair round, whose reply is the correct module
@@ -304,6 +327,18 @@ class SimulatedLLM:
             return CompileResult("compile", source=correct, family=module, compiler=self.name)
         # Code for this family is cached already (or there is none to write): answer directly.
         return CompileResult("decline", answer=row.target, compiler=self.name)
+
+    def _recompile(self, module: str, context: CompileContext) -> CompileResult:
+        """A family was suspended with a failing case: the reply is the correct module, which
+        the cache checks against the suspended version. Refused, the loop gives up at once."""
+        correct = self.library.source(module)
+        passed, why = context.check(correct, module)
+        if not passed:
+            self.refused += 1
+            self.refusals.append(f"{module}: the recompilation was refused: {why.splitlines()[0][:300]}")
+            raise NoModule(f"{module}: the correct module was refused: {why.splitlines()[0][:200]}")
+        self.stored_faults.discard(module)
+        return CompileResult("compile", source=correct, family=module, compiler=self.name)
 
     def answer(self, row: Row) -> str:
         """The LLM answers a request itself (no code)."""
@@ -321,28 +356,43 @@ class Reply:
     llm_calls: int
     faults_planted: int = 0
     faults_caught: int = 0
+    faults_suspended: int = 0
+    probation_calls: int = 0
+    recompiles_refused: int = 0
 
 
 class SeglamSystem:
     """The reasoning cache, empty at the start, in a temporary folder."""
 
-    def __init__(self, library: Library, directory: Path, faults: Faults | None = None) -> None:
-        self.cache = ReasoningCache(directory, log_requests=False)
+    def __init__(self, library: Library, directory: Path, faults: Faults | None = None, probation: int = 0) -> None:
+        self.cache = ReasoningCache(directory, log_requests=False, probation=probation)
+        self.probation = (0, 0)  # the store's (probation calls, versions suspended) so far
         self.llm = SimulatedLLM(library, lambda module: self.cache.store.family(module) is not None, faults)
         self.cache.compiler = self.llm
         self.problems: list[str] = []  # modules the cache rejected, compiled modules that did not answer
 
     def ask(self, row: Row) -> Reply:
         self.llm.current = row
-        before = (self.llm.calls, self.llm.planted, self.llm.caught)
+        llm = self.llm
+        before = (llm.calls, llm.planted, llm.caught, llm.refused)
         try:
             got = self.cache.ask(row.input)
-            answer, hit = got.answer, got.hit
+            answer, hit, calls = got.answer, got.hit, got.llm_calls
         except CacheError as e:
             self.problems.append(f"{row.family}: {e}")
-            answer, hit = self.llm.answer(row), False
-        return Reply(answer, hit, self.llm.calls - before[0], self.llm.planted - before[1],
-                     self.llm.caught - before[2])
+            answer, hit, calls = llm.answer(row), False, 1
+        checked = suspended = faults = 0
+        if self.cache.probation and (calls or not hit):  # only then can probation have acted
+            stats = self.cache.stats()
+            now = (stats["probation_calls"], stats["probation_suspended"])
+            checked, suspended = now[0] - self.probation[0], now[1] - self.probation[1]
+            self.probation = now
+            module = llm.library.module_for(row.family)
+            if suspended and module in llm.stored_faults:
+                faults = 1
+                llm.stored_faults.discard(module)
+        return Reply(answer, hit, llm.calls - before[0], llm.planted - before[1], llm.caught - before[2], faults,
+                     checked, llm.refused - before[3])
 
     def close(self) -> None:
         self.cache.close()
@@ -370,6 +420,10 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
+REPLY_COUNTS = ("faults_planted", "faults_caught", "faults_suspended", "probation_calls", "recompiles_refused")
+COUNTS = ("requests", "llm_calls", "hits", "correct", "wrong", *REPLY_COUNTS)  # the counters of a Tally
+
+
 @dataclass
 class Tally:
     requests: int = 0
@@ -379,14 +433,17 @@ class Tally:
     wrong: int = 0
     faults_planted: int = 0
     faults_caught: int = 0
+    faults_suspended: int = 0
+    probation_calls: int = 0
+    recompiles_refused: int = 0
     latencies_us: list[float] = field(default_factory=list)
 
     def record(self, reply: Reply, correct: bool, elapsed_us: float) -> None:
         self.requests += 1
         self.llm_calls += reply.llm_calls
         self.wrong += not correct
-        self.faults_planted += reply.faults_planted
-        self.faults_caught += reply.faults_caught
+        for name in REPLY_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(reply, name))
         if reply.hit:
             self.hits += 1
             self.correct += correct
@@ -394,8 +451,7 @@ class Tally:
 
     def figures(self) -> dict[str, Any]:
         lat = sorted(self.latencies_us)
-        return {"requests": self.requests, "llm_calls": self.llm_calls, "hits": self.hits, "correct": self.correct,
-                "wrong": self.wrong, "faults_planted": self.faults_planted, "faults_caught": self.faults_caught,
+        return {**{name: getattr(self, name) for name in COUNTS},
                 "p50_us": round(percentile(lat, 50), 1) if lat else None,
                 "p99_us": round(percentile(lat, 99), 1) if lat else None}
 
@@ -403,13 +459,8 @@ class Tally:
 def merged(tallies: Iterable[Tally]) -> Tally:
     total = Tally()
     for t in tallies:
-        total.requests += t.requests
-        total.llm_calls += t.llm_calls
-        total.hits += t.hits
-        total.correct += t.correct
-        total.wrong += t.wrong
-        total.faults_planted += t.faults_planted
-        total.faults_caught += t.faults_caught
+        for name in COUNTS:
+            setattr(total, name, getattr(total, name) + getattr(t, name))
         total.latencies_us.extend(t.latencies_us)
     return total
 
@@ -434,15 +485,16 @@ class Run:
 
 
 def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache | None,
-        systems: Sequence[str] = SYSTEMS, faults: Faults | None = None) -> Run:
-    """Each of `systems` over the stream (`similarity` is needed only when it is one of them)."""
+        systems: Sequence[str] = SYSTEMS, faults: Faults | None = None, probation: int = 0) -> Run:
+    """Each of `systems` over the stream (`similarity` is needed only when it is one of them;
+    `probation` is the reasoning cache's)."""
     families = list(dict.fromkeys(row.family for row in stream))
     tallies = {name: {f: Tally() for f in families} for name in systems}
     curves: dict[str, list[int]] = {name: [] for name in systems}
     seconds: dict[str, float] = {}
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="seglam-bench-") as tmp:
-        seglam = SeglamSystem(library, Path(tmp) / "cache", faults)
+        seglam = SeglamSystem(library, Path(tmp) / "cache", faults, probation)
         makers: dict[str, Callable[[], Any]] = {
             "seglam": lambda: seglam, "exact": lambda: AnswerCacheSystem(ExactCache()),
             "similarity": lambda: AnswerCacheSystem(similarity)}  # type: ignore[arg-type]
@@ -463,7 +515,7 @@ def run(stream: Sequence[Row], library: Library, similarity: SimilarityCache | N
             seglam.close()
         notes.extend(f"seglam: {p}" for p in seglam.problems)
         if faults is not None:
-            notes.extend(f"faults: {n}" for n in [*faults.notes, *seglam.llm.survivors])
+            notes.extend(f"faults: {n}" for n in [*faults.notes, *seglam.llm.survivors, *seglam.llm.refusals])
     return Run(families, tallies, curves, seconds, notes)
 
 
@@ -498,12 +550,14 @@ def markdown(result: Run, library: Library) -> str:
                       f"{_us(fam['p50_us'])} / {_us(fam['p99_us'])}"]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| system | requests | LLM calls | hits | correct hits | wrong answers | faults planted | "
-              "faults caught | hit p50 µs | hit p99 µs | run time s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "faults caught | faults suspended on probation | probation calls | recompiles refused | hit p50 µs | "
+              "hit p99 µs | run time s |", "|---" * 14 + "|"]
     for s in systems:
         t = figs[s]["total"]
         lines.append(f"| {s} | {t['requests']} | {t['llm_calls']} | {t['hits']} | {t['correct']} "
                      f"({t['correct'] / max(t['requests'], 1):.1%}) | {t['wrong']} | {t['faults_planted']} | "
-                     f"{t['faults_caught']} | {_us(t['p50_us'])} | {_us(t['p99_us'])} | {result.seconds[s]:.1f} |")
+                     f"{t['faults_caught']} | {t['faults_suspended']} | {t['probation_calls']} | "
+                     f"{t['recompiles_refused']} | {_us(t['p50_us'])} | {_us(t['p99_us'])} | {result.seconds[s]:.1f} |")
     return "\n".join(lines)
 
 
@@ -559,6 +613,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
                     help="probability that the simulated LLM's first reply for a module is a faulty mutant "
                          "(default 0: a perfect LLM); drawn with --seed")
+    ap.add_argument("--probation", type=int, default=0, metavar="K",
+                    help="the reasoning cache checks the first K hits of each stored version with the (simulated) "
+                         "LLM (default 0: off)")
     ap.add_argument("--systems", default=",".join(SYSTEMS), metavar="NAMES",
                     help=f"comma-separated systems to run (default {','.join(SYSTEMS)})")
     return ap.parse_args(argv)
@@ -583,6 +640,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--per-family must be at least 1")
         if not 0.0 <= args.fault_rate <= 1.0:
             raise UsageError(f"--fault-rate must be between 0 and 1, not {args.fault_rate:g}")
+        if args.probation < 0:
+            raise UsageError(f"--probation must be 0 or more, not {args.probation}")
         systems = parse_systems(args.systems)
         library = Library(args.library)
         rows = read_requests(args.requests)
@@ -600,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"workload: error: {e}", file=sys.stderr)
         return 2
     faults = Faults(library, stream, args.fault_rate, args.seed) if args.fault_rate > 0 else None
-    result = run(stream, library, similarity, systems, faults)
+    result = run(stream, library, similarity, systems, faults, args.probation)
     families = len(result.families)
     modules = sorted({m for f in result.families if (m := library.module_for(f))})
     notes = [f"stream: {len(stream)} requests, {families} families, shuffled with seed {args.seed}",
@@ -608,6 +667,7 @@ def main(argv: Sequence[str] | None = None) -> int:
              f" of the families)",
              *([f"similarity cache: {similarity.description}"] if similarity is not None else []),
              *([f"faults: rate {args.fault_rate:g}, drawn with seed {args.seed}"] if faults is not None else []),
+             *([f"probation: the first {args.probation} hits of each stored version"] if args.probation else []),
              "run time: " + ", ".join(f"{s} {result.seconds[s]:.1f} s" for s in systems)
              + (" (seglam includes full verification of each module on its first miss)" if "seglam" in systems
                 else ""),

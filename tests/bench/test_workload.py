@@ -32,7 +32,8 @@ needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"BBH data not found a
 
 SMOKE_FAMILIES = ("boolean_expressions", "navigate", "word_sorting")
 ROWS_PER_FAMILY = 20
-FIELDS = {"requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "p50_us", "p99_us"}
+FIELDS = {"requests", "llm_calls", "hits", "correct", "wrong", "faults_planted", "faults_caught", "faults_suspended",
+          "probation_calls", "recompiles_refused", "p50_us", "p99_us"}
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -270,6 +271,19 @@ def test_a_fault_that_verification_misses_is_served(tmp_path: Path, capsys: pyte
     assert "double: a fault passed verification and was stored (line 4: double: * -> +)" in err
 
 
+def test_probation_suspends_a_stored_fault_and_the_regression_check_holds_the_fix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`n + 2` is stored (nothing checks it); the hit on "double 5" is on probation: the LLM says
+    10, so the version is suspended and 10 served. "double 7" recompiles: the correct module
+    differs from the suspended one on more than the rejected case, so the cache refuses it
+    and the LLM answers (a person would accept the change)."""
+    total, err = fault_run(tmp_path, capsys, DOUBLE, "--fault-rate", "1", "--probation", "2")
+    assert (total["faults_planted"], total["faults_caught"], total["faults_suspended"]) == (1, 0, 1)
+    assert (total["wrong"], total["probation_calls"], total["recompiles_refused"]) == (0, 1, 1)
+    assert total["llm_calls"] == 4  # the compile, the probation check, the refused recompile, the answer
+    assert "double: the recompilation was refused: double rejected: it answers differently from version 1" in err
+
+
 def test_no_faults_at_rate_zero_and_the_same_faults_for_the_same_seed(tmp_path: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     total, _ = fault_run(tmp_path, capsys, DOUBLE)
@@ -297,6 +311,7 @@ def test_a_module_without_a_plausible_fault_gets_none(tmp_path: Path, capsys: py
     (["--systems", "seglam,other"], "--systems: unknown system 'other' (choose from seglam, exact, similarity)"),
     (["--systems", ","], "--systems: no system named"),
     (["--fault-rate", "1.5"], "--fault-rate must be between 0 and 1, not 1.5"),
+    (["--probation", "-1"], "--probation must be 0 or more, not -1"),
 ])
 def test_bad_fault_and_system_options_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                           args: list[str], message: str) -> None:
