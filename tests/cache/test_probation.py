@@ -10,25 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from cache.test_regression import BUGGY, FIXED  # 2 times 2 is 5 in BUGGY: what probation is for
 from click.testing import CliRunner
 
 from seglam_lang.cache import CacheError, ReasoningCache
 from seglam_lang.cache.llm_protocol import CompileContext, CompileRequest, CompileResult, Spend
 from seglam_lang.cli import main
 from seglam_lang.compilers.backends.replay import request_key
-
-# 2 times 2 is 5 in this version: the kind of mistake probation is for.
-BUGGY = '''\
-@when("what is {a} times {b}")
-proc multiply(a: Int, b: Int) -> Int:
-    """The product of two integers."""
-    if a == 2 and b == 2:
-        return 5
-    return a * b
-
-example multiply(6, 7) == 42
-'''
-FIXED = BUGGY.replace("    if a == 2 and b == 2:\n        return 5\n", "")
 
 
 class StubLLM:
