@@ -103,10 +103,13 @@ def trigger_index(rows: list[TriggerRow]) -> TriggerIndex:
 
 
 LOGGED_ANSWER_CHARS = 2_000  # an answer in the request log or a message is capped: it is a record, not the answer
+_SMALL = 10**18
 
 
 def show(value: object) -> str:
     """An answer for the log and for messages: its SGL text, capped at LOGGED_ANSWER_CHARS."""
+    if value is None or type(value) is bool or (type(value) is int and -_SMALL < value < _SMALL):
+        return str(value)  # the commonest answers: their SGL literal is Python's str (on every hit)
     from seglam_lang.runtime.values import format_value_capped
 
     return format_value_capped(value, LOGGED_ANSWER_CHARS)

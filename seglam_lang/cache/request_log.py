@@ -4,8 +4,8 @@ Owns `RequestLog`, a bounded buffer in front of any store's request log. A store
 one function, `write(rows)`, that writes a batch of rows in one transaction (each row a
 tuple the store defines; `RequestLog` never looks inside); `append(row)` is all a request
 pays (a list append under a lock). Rows are written:
-- by a background thread, once the oldest pending row is `interval_s` old or `batch_rows`
-  rows are pending (whichever comes first);
+- by a background thread that wakes every `interval_s`, or when `batch_rows` rows are
+  pending (whichever comes first);
 - by the appending thread itself when `max_rows` rows are pending (the writer cannot keep
   up: back-pressure, so memory stays bounded);
 - by `flush()` (a store calls it before reading its request log, so this process reads
@@ -18,8 +18,9 @@ Invariants:
   stays pending, in front, and is tried again by the next flush (only while the store keeps
   failing with the buffer full are the newest rows dropped, and counted in `dropped`);
 - on a clean exit (normal return, `sys.exit`, an unhandled exception) nothing is lost;
-  a crash (SIGKILL, power loss) loses at most the rows appended in the last `interval_s`
-  seconds plus the batch being written, never more than `max_rows` (spec/embedding.md);
+  a crash (SIGKILL, power loss) loses at most the rows appended since the writer's last
+  wake-up (`interval_s`, plus the time the last batch took to write) and that batch, never
+  more than `max_rows` (spec/embedding.md);
 - `write` is called by one thread at a time.
 """
 
@@ -28,15 +29,14 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-BATCH_ROWS = 64  # pending rows that wake the writer
-MAX_ROWS = 1024  # the bound: pending rows never exceed it
-INTERVAL_S = 1.0  # the oldest pending row is written within about this long
-LINGER = 5  # intervals the writer thread waits with nothing pending before it ends
+BATCH_ROWS = 256  # pending rows that wake the writer
+MAX_ROWS = 4096  # the bound: pending rows never exceed it
+INTERVAL_S = 0.5  # the writer wakes this often: a pending row is written within about this long
+LINGER = 10  # wake-ups with nothing pending before the writer thread ends
 
 Writer = Callable[[Sequence[Any]], None]
 
@@ -53,8 +53,7 @@ class RequestLog:
         self._write = write
         self.batch_rows, self.max_rows, self.interval_s = batch_rows, max_rows, interval_s
         self._rows: list[Any] = []
-        self._oldest = 0.0  # monotonic time of the oldest pending row
-        self._lock = threading.Lock()  # guards _rows and _oldest
+        self._lock = threading.Lock()  # guards _rows
         self._writing = threading.Lock()  # held while a batch is written: one writer at a time
         self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
@@ -67,18 +66,18 @@ class RequestLog:
         return len(self._rows)
 
     def append(self, row: Any) -> None:
-        """Queue one row. Writes synchronously only when the buffer is full or the log is closed."""
+        """Queue one row. Writes synchronously only when the buffer is full or the log is closed.
+        It wakes no thread but when `batch_rows` rows are pending: a wake-up hands the
+        interpreter to the writer, which is what a request would then wait for."""
         while True:
             with self._lock:
                 if len(self._rows) < self.max_rows:
-                    if not self._rows:
-                        self._oldest = time.monotonic()
                     self._rows.append(row)
                     if self._closed:
                         break
                     if self._thread is None:
                         self._start()
-                    elif len(self._rows) == 1 or len(self._rows) >= self.batch_rows:
+                    elif len(self._rows) == self.batch_rows:
                         self._wake.notify()
                     return
             self.flush()  # full: the writer cannot keep up, so this thread writes (back-pressure)
@@ -118,22 +117,23 @@ class RequestLog:
         self._thread.start()
 
     def _run(self) -> None:
-        """The writer thread: writes batches as they fall due; ends after `LINGER` intervals
-        with nothing pending (so an idle or forgotten log holds no thread), and `append`
-        starts it again."""
+        """The writer thread: wakes every `interval_s` (or when `batch_rows` are pending) and
+        writes what is pending; ends after `LINGER` wake-ups with nothing pending (so an idle or
+        forgotten log holds no thread), and `append` starts it again."""
+        idle = 0
         while True:
             with self._lock:
-                idle_since = time.monotonic()
-                while not self._closed and not self._due():
-                    if self._rows:
-                        self._wake.wait(self.interval_s - (time.monotonic() - self._oldest))
-                    elif time.monotonic() - idle_since >= LINGER * self.interval_s:
-                        self._thread = None
-                        return
-                    else:
-                        self._wake.wait(LINGER * self.interval_s)
+                if not self._closed and not self._due():
+                    self._wake.wait(self.interval_s)
                 if self._closed:
                     return
+                if not self._rows:
+                    idle += 1
+                    if idle >= LINGER:
+                        self._thread = None
+                        return
+                    continue
+            idle = 0
             try:
                 self.flush()
                 self.last_error = None
@@ -143,8 +143,7 @@ class RequestLog:
                     self._wake.wait(self.interval_s)
 
     def _due(self) -> bool:
-        return bool(self._rows) and (len(self._rows) >= self.batch_rows
-                                     or time.monotonic() - self._oldest >= self.interval_s)
+        return len(self._rows) >= self.batch_rows
 
 
 @atexit.register

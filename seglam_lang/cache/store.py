@@ -107,10 +107,9 @@ class Store(CacheStore):
         for sub in ("procedures", "history"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
-        self._db = sqlite3.connect(self.root / "index.sqlite", timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
+        self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
+        self._log_db = self._connect()  # the request log's writer's own (see `_write_requests`)
         self._own_change = True
         self._seen_data_version = -1
         self._generation = 0
@@ -120,11 +119,17 @@ class Store(CacheStore):
         self._log_settings = self._read_log_settings()
         self.request_log = RequestLog(self._write_requests)
 
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.root / "index.sqlite", timeout=30.0, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
+        return db
+
     def close(self) -> None:
         """Write the queued request-log rows, then close the index."""
         self.request_log.close()
         with self._mutex:
             self._db.close()
+            self._log_db.close()
 
     # ------------------------------------------------------------ locking and transactions
 
@@ -259,12 +264,20 @@ class Store(CacheStore):
                                  tokens_in, tokens_out, tokens_cache_read, detail))
 
     def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write queued request-log rows in one transaction (the `RequestLog`'s writer)."""
-        with self._tx(structural=False) as db:
+        """Write queued request-log rows in one transaction (the `RequestLog`'s writer, one call
+        at a time). On a connection of its own, so that a batch being written never holds up a
+        request reading the index on the main one (WAL: readers do not wait for the writer)."""
+        db = self._log_db
+        db.execute("BEGIN IMMEDIATE")
+        try:
             for t, request, *rest in rows:
                 row = db.execute(INSERT_REQUEST, (t, self.request_text(request), *rest)).lastrowid
                 if row is not None and row % PRUNE_EVERY == 0:  # by row id: the same rhythm for every process
                     self._prune(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def _before_log_read(self) -> None:
         self.request_log.flush()
