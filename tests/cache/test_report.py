@@ -48,11 +48,10 @@ def run(*args: str) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
-@pytest.fixture
-def story(store_url: str, tmp_path: Path) -> str:
-    """A cache (a folder, or a PostgreSQL database) with a history: families added, requests
-    asked, a wrong answer rejected with hostile text, a replacement stored as version 2."""
-    rc = ReasoningCache(store_url, verify_options={"max_examples": 10, "time_budget": 2.0})
+def tell_story(location: str, tmp_path: Path) -> str:
+    """Fill the cache at `location` with a history: families added, requests asked, a wrong
+    answer rejected with hostile text, a replacement stored as version 2."""
+    rc = ReasoningCache(location, verify_options={"max_examples": 10, "time_budget": 2.0})
     for path in sorted(MODULES.glob("*.sgl")):
         rc.add(path)
     rc.add(SHOUT, name="shout")
@@ -65,7 +64,19 @@ def story(store_url: str, tmp_path: Path) -> str:
     rc.replace("shout", tmp_path / "shout.sgl")
     rc.ask(f"shout {HOSTILE}")
     rc.close()
-    return store_url
+    return location
+
+
+@pytest.fixture
+def story(store_url: str, tmp_path: Path) -> str:
+    """The story on either store: a folder, or a PostgreSQL database (the report reads both alike)."""
+    return tell_story(store_url, tmp_path)
+
+
+@pytest.fixture
+def folder_story(tmp_path: Path) -> str:
+    """The story in a folder, for what does not depend on the store (rendering, command-line errors)."""
+    return tell_story(str(tmp_path / "cache"), tmp_path)
 
 
 class Tags(HTMLParser):
@@ -115,18 +126,18 @@ def test_the_page_fetches_nothing_runs_nothing_and_escapes_everything(story: str
     assert render(report).replace(report.location, "").count("SEGLAM reasoning cache") == 1
 
 
-def test_stats_plot_writes_the_learning_curve_as_svg_without_matplotlib(story: str, tmp_path: Path,
+def test_stats_plot_writes_the_learning_curve_as_svg_without_matplotlib(folder_story: str, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)  # as if it were not installed
     out = tmp_path / "curve.svg"
-    code, stdout, _ = run("cache", "stats", "--plot", str(out), "--cache", story)
+    code, stdout, _ = run("cache", "stats", "--plot", str(out), "--cache", folder_story)
     assert code == 0 and stdout.endswith(f"wrote {out}\n")
     svg = ElementTree.parse(out).getroot()
     ns = "{http://www.w3.org/2000/svg}"
     assert svg.tag == f"{ns}svg" and svg.get("width") == "520"
     lines = svg.findall(f"{ns}polyline")
     assert len(lines) == 2 and len(lines[0].get("points", "").split()) == 35  # (0, 0) and one per request
-    code, _, err = run("cache", "stats", "--plot", str(tmp_path / "curve.png"), "--cache", story)
+    code, _, err = run("cache", "stats", "--plot", str(tmp_path / "curve.png"), "--cache", folder_story)
     assert code == 2 and "give a file name ending in .svg" in err and not (tmp_path / "curve.png").exists()
     empty = tmp_path / "empty"
     ReasoningCache(empty).add(MODULES / "arith.sgl")
@@ -134,12 +145,12 @@ def test_stats_plot_writes_the_learning_curve_as_svg_without_matplotlib(story: s
     assert code == 1 and "no requests logged yet" in err
 
 
-def test_report_errors(tmp_path: Path, story: str) -> None:
+def test_report_errors(tmp_path: Path, folder_story: str) -> None:
     code, _, err = run("cache", "report", "--html", str(tmp_path / "r.html"), "--cache", str(tmp_path / "typo"))
     assert code == 2 and "does not exist" in err and not (tmp_path / "typo").exists()
-    code, _, err = run("cache", "report", "--html", str(tmp_path / "no" / "r.html"), "--cache", story)
+    code, _, err = run("cache", "report", "--html", str(tmp_path / "no" / "r.html"), "--cache", folder_story)
     assert code == 2 and "no such folder" in err
-    assert run("cache", "report", "--cache", story)[0] == 2  # --html is required
+    assert run("cache", "report", "--cache", folder_story)[0] == 2  # --html is required
 
 
 # ---------------------------------------------------------------- in a browser
@@ -212,8 +223,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 
 
 @needs_chromium
-def test_chromium_renders_the_charts_the_rows_and_the_hostile_text_as_text(story: str, tmp_path: Path) -> None:
-    assert run("cache", "report", "--html", str(tmp_path / "report.html"), "--cache", story)[0] == 0
+def test_chromium_renders_the_charts_the_rows_and_the_hostile_text_as_text(folder_story: str, tmp_path: Path) -> None:
+    assert run("cache", "report", "--html", str(tmp_path / "report.html"), "--cache", folder_story)[0] == 0
     (tmp_path / "measure.html").write_text(MEASURE)
     done = chromium("--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
                     (tmp_path / "measure.html").as_uri())

@@ -113,8 +113,7 @@ def test_order_is_kept_with_two_workers_and_a_kind_compiles_once(any_cache: str,
     assert "1 compiled" in done.stderr and "; 1 LLM call\n" in done.stderr
 
 
-def test_bad_lines_are_results_with_their_line_numbers(any_cache: str, tmp_path: Path) -> None:
-    cache_dir = any_cache
+def test_bad_lines_are_results_with_their_line_numbers(cache_dir: str, tmp_path: Path) -> None:
     text = lines("what is 1+2", Raw("not json"), {"request": 5}, {"text": "what is 1+1"}, Raw(""), Raw("   "),
                  "What is 1.5+1?", Raw('{"request": "what is 2+2"'), "days between 2024-01-03 and 5 March 2024")
     for jobs in ("1", "2"):
