@@ -179,9 +179,11 @@ document.getElementById("f").addEventListener("load", () => {
 </script></body></html>"""
 
 
-def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium with a profile of its own (never the user's, nor another run's)."""
     assert CHROMIUM is not None
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--no-first-run", f"--user-data-dir={profile}", *args],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -226,7 +228,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 def test_chromium_renders_the_charts_the_rows_and_the_hostile_text_as_text(folder_story: str, tmp_path: Path) -> None:
     assert run("cache", "report", "--html", str(tmp_path / "report.html"), "--cache", folder_story)[0] == 0
     (tmp_path / "measure.html").write_text(MEASURE)
-    done = chromium("--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
+    done = chromium(tmp_path / "profile", "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
                     (tmp_path / "measure.html").as_uri())
     marker = '<pre id="measured">'
     assert marker in done.stdout, done.stderr[-2000:]
@@ -242,7 +244,7 @@ def test_chromium_renders_the_charts_the_rows_and_the_hostile_text_as_text(folde
     assert measured["added"] == 2 and measured["scripts"] == 0 and measured["images"] == 0
 
     shot = tmp_path / "report.png"
-    chromium(f"--screenshot={shot}", "--window-size=1200,1600", (tmp_path / "report.html").as_uri())
+    chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,1600", (tmp_path / "report.html").as_uri())
     width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == (1200, 1600)
     assert sum(p != b"\xff\xff\xff" for p in pixels) > 0.02 * len(pixels)  # not a blank page
