@@ -215,6 +215,8 @@ class PostgresStore(CacheStore):
             self.request_log.close()
         except StoreError as e:
             log.warning("sgl: %s: %d request-log rows not written: %s", self.location, len(self.request_log), e)
+        with contextlib.suppress(StoreError):  # wakes the listener now rather than at its next read
+            self._query("SELECT pg_notify(?, 'closing')", (CHANNEL,))
         self._listener.join(timeout=5.0)
         with self._mutex:
             if self._conn is not None:
@@ -339,7 +341,7 @@ class PostgresStore(CacheStore):
                         if generation > self._generation:
                             self._changed(generation)
                         for _ in conn.notifies(timeout=CONFIRM_S, stop_after=1):
-                            pass  # woken: the generation is read above
+                            pass  # woken (by a change, or by `close`): the generation is read above
             except psycopg.Error as e:
                 self._confirmed = 0.0
                 if self._closed.is_set():

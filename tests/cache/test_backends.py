@@ -8,14 +8,26 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_ask import HITS, MISSES
 
-from seglam_lang.cache import CacheError, CacheMiss, ReasoningCache
+from seglam_lang.cache import CacheError, CacheMiss, ReasoningCache, StoreError
 from seglam_lang.cache.backends import is_postgres_url
-from seglam_lang.cache.index import ACTIVE, SUSPENDED, TAMPERED
+from seglam_lang.cache.index import (
+    ACTIVE,
+    SUSPENDED,
+    TAMPERED,
+    CacheStore,
+    LogSettings,
+    TriggerRow,
+    Verification,
+)
 from seglam_lang.cli import main
 
 MODULES = Path(__file__).parent / "modules"
@@ -210,3 +222,97 @@ def test_without_psycopg_one_line_says_what_to_install(tmp_path: Path) -> None:
         "try:\n    ReasoningCache('postgres://x@127.0.0.1/y')\nexcept StoreError as e:\n    print(e)\n")
     r = subprocess.run([sys.executable, "-c", embedded], capture_output=True, text=True, timeout=120)
     assert r.stdout == "a PostgreSQL cache needs psycopg 3: pip install 'seglam-lang[postgres]'\n", r.stderr
+
+
+# ---------------------------------------------------------------- the shared SQL, differentially
+
+_NAMES = st.sampled_from(["alpha", "beta", "gamma"])
+_TEXT = st.text(alphabet="ab ?%'\\\"é", max_size=6)
+_OPS = st.one_of(
+    st.tuples(st.just("put"), _NAMES, _TEXT, st.integers(0, 2), st.booleans()),
+    st.tuples(st.just("status"), _NAMES, st.sampled_from([ACTIVE, SUSPENDED, TAMPERED]), _TEXT),
+    st.tuples(st.just("remove"), _NAMES),
+    st.tuples(st.just("reject"), _NAMES, _TEXT, _TEXT),
+    st.tuples(st.just("withdraw"), _NAMES, _TEXT),
+    st.tuples(st.just("log"), _TEXT, st.sampled_from(["hit", "compiled", "declined", "miss", "conflict"]),
+              st.one_of(st.none(), _NAMES), st.integers(0, 3)),
+    st.tuples(st.just("failure"), _TEXT, _TEXT),
+    st.tuples(st.just("forget")),
+    st.tuples(st.just("bound"), st.one_of(st.none(), st.integers(1, 4)), st.sampled_from(["text", "hash"])),
+)
+
+
+def _apply(store: CacheStore, op: tuple[Any, ...]) -> Any:
+    """One operation of the store's API; what it returned or the error it raised, by kind."""
+    kind, *args = op
+    try:
+        if kind == "put":
+            name, text, triggers, passed = args
+            rows = [TriggerRow(name, "p", f"{text} {{x}} {i}", False, f"{i}") for i in range(triggers)]
+            return store.put(name, f"# {text}\n", origin={"request": text}, triggers=rows,
+                             verification=Verification(passed, f"summary {text}"), note=f"note {text}")
+        if kind == "status":
+            return store.set_status(args[0], args[1], args[2])
+        if kind == "remove":
+            return store.remove(args[0])
+        if kind == "reject":
+            return store.add_rejection(*args)
+        if kind == "withdraw":
+            return store.withdraw_rejections(args[0], [args[1]])
+        if kind == "log":
+            text, outcome, family, calls = args
+            return store.log_request(text, outcome, family=family, version=1 if family else None, llm_calls=calls)
+        if kind == "failure":
+            return store.remember_failure(args[0], args[1], "declined", "why")
+        if kind == "forget":
+            return store.forget_failures()
+        return store.set_log_settings(LogSettings(rows=args[0], text=args[1]))
+    except StoreError as e:
+        return f"StoreError: {e}".replace(store.location, "<store>")
+
+
+def _observed(store: CacheStore) -> dict[str, Any]:
+    """Everything the store answers, without the times (each backend's clock reading)."""
+    names = ["alpha", "beta", "gamma"]
+    stats = store.stats()
+    return {
+        "families": [attrs.evolve(f, created=0, updated=0) for f in store.families()],
+        "triggers": store.triggers(),
+        "history": {n: [{**h, "created": 0} for h in store.history(n)] for n in names},
+        "verifications": {n: [{**v, "time": 0} for v in store.verifications(n)] for n in names},
+        "rejections": {n: store.rejections(n) for n in names},
+        "current": {n: (store.read_current(n)[0], store.current_text(n)) for n in names},
+        "sources": store.current_sources(),
+        "passed": {n: store.passed_hashes(n) for n in names},
+        "removed": {t: store.removed_family_with(f"# {t}\n") for t in ["", "a", "b"]},
+        "elsewhere": {n: sorted(store.answered_elsewhere(n, 50), key=repr) for n in names},
+        "failures": {k: store.failure(k, 3600) for k in ["", "a", "b"]},
+        "stats": {k: v for k, v in stats.items() if k not in ("first", "last", "kept")},
+        "settings": store.log_settings(),
+    }
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_OPS, max_size=12))
+def test_both_stores_answer_every_sequence_of_operations_alike(postgres_url: str, tmp_path_factory: Any,
+                                                               ops: list[tuple[Any, ...]]) -> None:
+    """The SQL both backends share (`index.CacheStore`) means the same in SQLite and PostgreSQL."""
+    import psycopg
+
+    from seglam_lang.cache.pg_store import PostgresStore
+    from seglam_lang.cache.store import Store
+
+    with psycopg.connect(postgres_url, autocommit=True) as db:  # an empty database for each example
+        tables = [t for (t,) in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                           "AND tablename != 'schema_version'")]
+        if tables:
+            db.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY; "
+                       "INSERT INTO meta(key, value) VALUES ('generation', '0')")
+    folder, database = Store(tmp_path_factory.mktemp("differential")), PostgresStore(postgres_url)
+    try:
+        for op in ops:
+            assert _apply(folder, op) == _apply(database, op), op
+        assert _observed(folder) == _observed(database)
+    finally:
+        folder.close()
+        database.close()
