@@ -46,6 +46,7 @@ from typing import Any, Protocol
 import attrs
 
 from seglam_lang.cache.errors import StoreError
+from seglam_lang.cache.request_log import RequestLog
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -64,8 +65,8 @@ _COUNTERS = ("requests", "hits", "misses", "conflicts", "llm_calls", "tokens_in"
 _FAMILY_COLUMNS = "name, version, hash, status, reason, origin, created, updated"
 _REQUEST_COLUMNS = ("time, request, outcome, family, version, answer, elapsed_ms, llm_calls, tokens_in, tokens_out,"
                     " tokens_cache_read, detail")
-INSERT_REQUEST = f"INSERT INTO requests({_REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-PRUNE_EVERY = 32  # log writes between two applications of the log's bounds (each a cheap DELETE)
+_INSERT_REQUEST = f"INSERT INTO requests({_REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_PRUNE_EVERY = 32  # log writes between two applications of the log's bounds (each a cheap DELETE)
 
 
 def content_hash(data: bytes) -> str:
@@ -233,12 +234,6 @@ class CacheStore(abc.ABC):
         names need not be family names: `reindex` checks them."""
 
     @abc.abstractmethod
-    def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
-                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
-                    tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
-        """Append one row to the request log (a backend may batch it; reads of the log see it)."""
-
-    @abc.abstractmethod
     def compiles_in_flight(self) -> list[tuple[str, str]]:
         """(claim key, request) of every compile in flight (call under `lock()`)."""
 
@@ -251,13 +246,40 @@ class CacheStore(abc.ABC):
     def wait_compile(self, key: str, deadline: float) -> bool:
         """Wait until the claim `key` ended (True) or `time.monotonic()` passed `deadline` (False)."""
 
+    # ------------------------------------------------------------ the request log, written in batches
+
+    request_log: RequestLog  # made by each backend, with `_write_requests` as its writer
+
+    def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
+                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
+                    tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
+        """Queue one row; `request_log` writes it in a batch, off the caller's path (what a crash
+        can lose is stated there and in spec/embedding.md)."""
+        self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
+                                 tokens_in, tokens_out, tokens_cache_read, detail))
+
+    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Write queued request-log rows in one transaction (the `RequestLog`'s writer). The log's
+        bounds are applied each time a row id is a multiple of `_PRUNE_EVERY`: the same rhythm for
+        every process and both stores."""
+        with self._log_tx() as db:
+            for t, request, *rest in rows:
+                (row_id,) = db.execute(_INSERT_REQUEST + " RETURNING id", (t, self.request_text(request), *rest)).fetchone()
+                if row_id % _PRUNE_EVERY == 0:
+                    self._prune(db)
+
+    def _log_tx(self) -> contextlib.AbstractContextManager[Db]:
+        """The transaction a batch of request-log rows is written in (the store's own, unless a
+        backend writes the log on a connection of its own)."""
+        return self._tx(structural=False)
+
     def flush_request_log(self) -> None:
         """Write the request-log rows this process has queued (`close` does too)."""
         self._before_log_read()
 
-    def _before_log_read(self) -> None:  # noqa: B027 - a hook: nothing to do unless a backend says so
-        """Make the request-log rows this process logged visible to reads (a batching backend
-        flushes them)."""
+    def _before_log_read(self) -> None:
+        """Make the rows this process queued visible to reads of the log."""
+        self.request_log.flush()
 
     # ------------------------------------------------------------ families
 

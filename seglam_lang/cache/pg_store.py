@@ -62,7 +62,7 @@ import psycopg
 
 from seglam_lang.cache.backends import redacted
 from seglam_lang.cache.errors import StoreError
-from seglam_lang.cache.index import INSERT_REQUEST, TAMPERED, CacheStore, content_hash
+from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
 from seglam_lang.cache.request_log import RequestLog
 
 log = logging.getLogger("seglam_lang.cache")
@@ -395,23 +395,6 @@ class PostgresStore(CacheStore):
     def current_sources(self) -> list[tuple[str, str]]:
         return [(n, s) for n, s in self._query("SELECT f.name, v.source FROM families f JOIN versions v "
                                                "ON v.family = f.name AND v.version = f.version ORDER BY f.name")]
-
-    # ------------------------------------------------------------ request log (batched)
-
-    def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
-                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
-                    tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
-        self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
-                                 tokens_in, tokens_out, tokens_cache_read, detail))
-
-    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write queued request-log rows in one transaction, then apply the log's bounds."""
-        with self._tx(structural=False) as db:
-            db.executemany(INSERT_REQUEST, [(t, self.request_text(request), *rest) for t, request, *rest in rows])
-            self._prune(db)
-
-    def _before_log_read(self) -> None:
-        self.request_log.flush()
 
     # ------------------------------------------------------------ compiles in flight
 

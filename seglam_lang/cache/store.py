@@ -43,13 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from seglam_lang.cache.errors import StoreError
-from seglam_lang.cache.index import (
-    INSERT_REQUEST,
-    PRUNE_EVERY,
-    TAMPERED,
-    CacheStore,
-    content_hash,
-)
+from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
 from seglam_lang.cache.locks import held, wait_released
 from seglam_lang.cache.request_log import RequestLog
 
@@ -109,7 +103,7 @@ class Store(CacheStore):
         self._mutex = threading.RLock()
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._log_db = self._connect()  # the request log's writer's own (see `_write_requests`)
+        self._log_db = self._connect()  # the request log's writer's own (see `_log_tx`)
         self._own_change = True
         self._seen_data_version = -1
         self._generation = 0
@@ -255,32 +249,19 @@ class Store(CacheStore):
 
     # ------------------------------------------------------------ request log
 
-    def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
-                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
-                    tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
-        """Queue one row; `request_log` writes it in a batch, off the caller's path (what a crash
-        can lose is stated there and in spec/embedding.md)."""
-        self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
-                                 tokens_in, tokens_out, tokens_cache_read, detail))
-
-    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write queued request-log rows in one transaction (the `RequestLog`'s writer, one call
-        at a time). On a connection of its own, so that a batch being written never holds up a
-        request reading the index on the main one (WAL: readers do not wait for the writer)."""
+    @contextlib.contextmanager
+    def _log_tx(self) -> Iterator[sqlite3.Connection]:
+        """Request-log batches are written on a connection of their own, so that a batch being
+        written never holds up a request reading the index on the main one (WAL: readers do not
+        wait for the writer). `RequestLog` writes one batch at a time."""
         db = self._log_db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for t, request, *rest in rows:
-                row = db.execute(INSERT_REQUEST, (t, self.request_text(request), *rest)).lastrowid
-                if row is not None and row % PRUNE_EVERY == 0:  # by row id: the same rhythm for every process
-                    self._prune(db)
+            yield db
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-
-    def _before_log_read(self) -> None:
-        self.request_log.flush()
 
     # ------------------------------------------------------------ compiles in flight
 

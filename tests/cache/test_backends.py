@@ -287,7 +287,7 @@ def _observed(store: CacheStore) -> dict[str, Any]:
         "removed": {t: store.removed_family_with(f"# {t}\n") for t in ["", "a", "b"]},
         "elsewhere": {n: sorted(store.answered_elsewhere(n, 50), key=repr) for n in names},
         "failures": {k: store.failure(k, 3600) for k in ["", "a", "b"]},
-        "stats": {k: v for k, v in stats.items() if k not in ("first", "last", "kept")},
+        "stats": {k: v for k, v in stats.items() if k not in ("first", "last")},
         "settings": store.log_settings(),
     }
 
