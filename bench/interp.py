@@ -1,26 +1,37 @@
-"""Interpreter benchmark: the same algorithms in SGL, CPython and asteval, in one run.
+"""Interpreter benchmark: the same algorithms in SGL (both tiers), CPython and the safe
+embedded languages a Python user would compare SGL with, in one run.
 
-    python bench/interp.py [--repeat N] [--quick] [--tier tree|jit|both]
+    python bench/interp.py [--repeat N] [--quick] [--tier tree|jit|both] [--no-asteval]
 
-Prints, per program, the best-of-N time of each implementation and the ratios
-SGL/CPython and asteval/SGL, then the median SGL/CPython ratio. Targets (issue 2):
-median SGL/CPython <= 20x; every program >= 10x faster than asteval. This is a
-benchmark, not a test: nothing here asserts.
+Peers (the `bench` extra: pip install 'seglam-lang[bench]'; each one that is not installed
+is skipped with a one-line note): RestrictedPython (CPython bytecode behind guards), Starlark
+(starlark-pyo3, the Rust implementation), Lua (lupa, LuaJIT when lupa has it) and asteval.
 
-Each program is written three times, as the same algorithm: SGL (run through
-`seglam_lang.loads(...).call_sgl`), Python (compiled by CPython), and the same Python
-text run by asteval (records are dicts there, as asteval has no classes). Every run's
-result is compared with CPython's, so a fast wrong interpreter cannot win.
+Prints, per program, CPython's best-of-N time and every implementation's time as a ratio
+to it (`-`: the program cannot be written in that language, e.g. Decimal arithmetic in
+Starlark or Lua), then per implementation the median ratio. Targets (issue 13): median
+SGL/CPython <= 3x on the jit tier (goal 1.5x), no program slower on SGL than on
+RestrictedPython, the tree tier no slower than before. A benchmark, not a test: nothing
+here asserts.
+
+Each program is the same algorithm in each language: SGL (run through
+`seglam_lang.loads(...).call_sgl`), Python (compiled by CPython; the same text run by
+RestrictedPython and asteval, so records are dicts there and names such as `Decimal` are
+given to it, never imported), and where the language allows, Starlark and Lua. Every
+run's result is compared with CPython's (tuples as lists), so a fast wrong interpreter
+cannot win: a mismatch is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import operator
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +45,13 @@ from seglam_lang.runtime.values import to_python
 class Program:
     name: str
     sgl: str          # defines `proc main(n: Int) -> ...`
-    python: str       # defines `def main(n)` (also run by asteval)
+    python: str       # defines `def main(n)` (also run by RestrictedPython and asteval)
     n: int
     quick_n: int
+    starlark: str | None = None  # defines `main(n)` in Starlark; None: the same text as `python`
+    lua: str | None = None       # defines the global function `main(n)`; None: not written in Lua
+    names: dict[str, Any] = field(default_factory=dict)  # given to the Python text (it imports nothing)
+    no_starlark: bool = False    # the program cannot be written in Starlark (e.g. Decimal)
 
 
 PROGRAMS = [
@@ -61,6 +76,13 @@ def main(n):
     return fib(n)
 """,
         24, 18,
+        lua="""
+local function fib(n)
+    if n < 2 then return n end
+    return fib(n - 1) + fib(n - 2)
+end
+function main(n) return fib(n) end
+""",
     ),
     Program(
         "arithmetic loop",
@@ -89,6 +111,26 @@ def main(n):
     return total
 """,
         300_000, 20_000,
+        starlark="""
+def main(n):
+    total = 0
+    for i in range(n):
+        if i % 3 == 0:
+            total += i * 2
+        else:
+            total -= i // 7
+    return total
+""",
+        lua="""
+function main(n)
+    local total, i = 0, 0
+    while i < n do
+        if i % 3 == 0 then total = total + i * 2 else total = total - math.floor(i / 7) end
+        i = i + 1
+    end
+    return total
+end
+""",
     ),
     Program(
         "word count (dict + sort)",
@@ -115,6 +157,19 @@ def main(n):
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 """,
         100_000, 5_000,
+        lua="""
+function main(n)
+    local vocab = {"apple", "pear", "fig", "kiwi", "plum", "lime", "date", "peach", "grape", "melon", "berry"}
+    local words = {}
+    for i = 0, n - 1 do words[#words + 1] = vocab[(i * 7 + math.floor(i / 3)) % #vocab + 1] end
+    local counts = {}
+    for _, w in ipairs(words) do counts[w] = (counts[w] or 0) + 1 end
+    local items = {}
+    for w, c in pairs(counts) do items[#items + 1] = {w, c} end
+    table.sort(items, function(a, b) if a[2] ~= b[2] then return a[2] > b[2] end return a[1] < b[1] end)
+    return items
+end
+""",
     ),
     Program(
         "sieve (list)",
@@ -153,6 +208,38 @@ def main(n):
     return count
 """,
         200_000, 10_000,
+        starlark="""
+def main(n):
+    flags = [True] * (n + 1)
+    flags[0] = False
+    flags[1] = False
+    for i in range(2, n + 1):
+        if i * i > n:
+            break
+        if flags[i]:
+            for j in range(i * i, n + 1, i):
+                flags[j] = False
+    count = 0
+    for f in flags:
+        if f:
+            count += 1
+    return count
+""",
+        lua="""
+function main(n)
+    local flags = {}
+    for k = 0, n do flags[k] = true end
+    flags[0], flags[1] = false, false
+    local i = 2
+    while i * i <= n do
+        if flags[i] then for j = i * i, n, i do flags[j] = false end end
+        i = i + 1
+    end
+    local count = 0
+    for k = 0, n do if flags[k] then count = count + 1 end end
+    return count
+end
+""",
     ),
     Program(
         "string building",
@@ -179,6 +266,27 @@ def main(n):
     return len(s) + len(out)
 """,
         50_000, 3_000,
+        starlark="""
+def main(n):
+    parts = []
+    for i in range(n):
+        parts.append("%d:%d" % (i, i * i % 97))
+    s = ",".join(parts)
+    out = ""
+    for p in parts[:2000]:
+        out += p.upper() + ";"
+    return len(s) + len(out)
+""",
+        lua="""
+function main(n)
+    local parts = {}
+    for i = 0, n - 1 do parts[#parts + 1] = i .. ":" .. (i * i % 97) end
+    local s = table.concat(parts, ",")
+    local out = ""
+    for k = 1, math.min(2000, #parts) do out = out .. string.upper(parts[k]) .. ";" end
+    return #s + #out
+end
+""",
     ),
     Program(
         "records",
@@ -220,6 +328,183 @@ def main(n):
     return total(items) + total(cheap) + len([it for it in items if it["name"] == "item3"])
 """,
         50_000, 3_000,
+        starlark="""
+def item(name, price, qty=1):
+    return {"name": name, "price": price, "qty": qty}
+
+def replace(it, **changes):
+    d = dict(it)
+    d.update(changes)
+    return d
+
+def total(items):
+    t = 0
+    for it in items:
+        t += it["price"] * it["qty"]
+    return t
+
+def main(n):
+    items = [item(name="item%d" % (i % 10), price=i % 50 + 1, qty=i % 4) for i in range(n)]
+    cheap = [replace(it, price=it["price"] // 2) for it in items if it["price"] > 25]
+    return total(items) + total(cheap) + len([it for it in items if it["name"] == "item3"])
+""",
+        lua="""
+local function total(items)
+    local t = 0
+    for _, it in ipairs(items) do t = t + it.price * it.qty end
+    return t
+end
+function main(n)
+    local items = {}
+    for i = 0, n - 1 do items[#items + 1] = {name = "item" .. (i % 10), price = i % 50 + 1, qty = i % 4} end
+    local cheap = {}
+    for _, it in ipairs(items) do
+        if it.price > 25 then cheap[#cheap + 1] = {name = it.name, price = math.floor(it.price / 2), qty = it.qty} end
+    end
+    local c3 = 0
+    for _, it in ipairs(items) do if it.name == "item3" then c3 = c3 + 1 end end
+    return total(items) + total(cheap) + c3
+end
+""",
+    ),
+    Program(
+        "records + Decimal",
+        """
+record Line:
+    sku: Str
+    price: Decimal
+    qty: Int
+    rate: Decimal = Decimal("0.20")
+
+proc line_total(l: Line) -> Decimal:
+    net = l.price * l.qty
+    return round(net + net * l.rate, 2)
+
+proc main(n: Int) -> Decimal:
+    lines = [Line(sku=f"s{i % 7}", price=Decimal(i % 40 + 1) / Decimal(8), qty=i % 5 + 1,
+                  rate=Decimal("0.05") if i % 3 == 0 else Decimal("0.20")) for i in range(n)]
+    total = Decimal("0")
+    by_sku = {}
+    for l in lines:
+        t = line_total(l)
+        total += t
+        by_sku[l.sku] = by_sku.get(l.sku, Decimal("0")) + t
+    discounted = [l.replace(price=round(l.price * Decimal("0.9"), 2)) for l in lines if l.qty > 3]
+    extra = Decimal("0")
+    for l in discounted:
+        extra += line_total(l)
+    return total + extra + max(by_sku.values())
+""",
+        """
+def line(sku, price, qty, rate=Decimal("0.20")):
+    return {"sku": sku, "price": price, "qty": qty, "rate": rate}
+
+def line_total(l):
+    net = l["price"] * l["qty"]
+    return round(net + net * l["rate"], 2)
+
+def main(n):
+    lines = [line(sku=f"s{i % 7}", price=Decimal(i % 40 + 1) / Decimal(8), qty=i % 5 + 1,
+                  rate=Decimal("0.05") if i % 3 == 0 else Decimal("0.20")) for i in range(n)]
+    total = Decimal("0")
+    by_sku = {}
+    for l in lines:
+        t = line_total(l)
+        total += t
+        by_sku[l["sku"]] = by_sku.get(l["sku"], Decimal("0")) + t
+    discounted = []
+    for l in lines:
+        if l["qty"] > 3:
+            d = dict(l)
+            d["price"] = round(l["price"] * Decimal("0.9"), 2)
+            discounted.append(d)
+    extra = Decimal("0")
+    for l in discounted:
+        extra += line_total(l)
+    return total + extra + max(by_sku.values())
+""",
+        30_000, 2_000,
+        names={"Decimal": Decimal},
+        no_starlark=True,  # Starlark and Lua have no decimal numbers
+    ),
+    Program(
+        "string slicing + dicts",
+        """
+proc main(n: Int) -> Tuple[Int, Int, Str]:
+    text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
+    grams = {}
+    index = {}
+    for i in range(n):
+        k = i % (len(text) - 3)
+        g = text[k:k + 3]
+        grams[g] = grams.get(g, 0) + 1
+        w = text[k:][:5].strip()
+        if w not in index:
+            index[w] = []
+        index[w].append(k)
+    rev = {v[::-1]: c for v, c in grams.items() if c > 1}
+    best = ""
+    top = 0
+    for g, c in sorted(rev.items()):
+        if c > top:
+            top = c
+            best = g
+    total = 0
+    for v in index.values():
+        total += len(v)
+    return (len(grams), total, best + text[-4:].upper())
+""",
+        """
+def main(n):
+    text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
+    grams = {}
+    index = {}
+    for i in range(n):
+        k = i % (len(text) - 3)
+        g = text[k:k + 3]
+        grams[g] = grams.get(g, 0) + 1
+        w = text[k:][:5].strip()
+        if w not in index:
+            index[w] = []
+        index[w].append(k)
+    rev = {v[::-1]: c for v, c in grams.items() if c > 1}
+    best = ""
+    top = 0
+    for g, c in sorted(rev.items()):
+        if c > top:
+            top = c
+            best = g
+    total = 0
+    for v in index.values():
+        total += len(v)
+    return (len(grams), total, best + text[-4:].upper())
+""",
+        100_000, 5_000,
+        lua="""
+function main(n)
+    local text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
+    local grams, index, ngrams = {}, {}, 0
+    for i = 0, n - 1 do
+        local k = i % (#text - 3)
+        local g = string.sub(text, k + 1, k + 3)
+        if grams[g] == nil then ngrams = ngrams + 1; grams[g] = 0 end
+        grams[g] = grams[g] + 1
+        local w = string.match(string.sub(text, k + 1, k + 5), "^%s*(.-)%s*$")
+        local list = index[w]
+        if list == nil then list = {}; index[w] = list end
+        list[#list + 1] = k
+    end
+    local rev, keys = {}, {}
+    for v, c in pairs(grams) do if c > 1 then rev[string.reverse(v)] = c end end
+    for g in pairs(rev) do keys[#keys + 1] = g end
+    table.sort(keys)
+    local best, top = "", 0
+    for _, g in ipairs(keys) do if rev[g] > top then top = rev[g]; best = g end end
+    local total = 0
+    for _, v in pairs(index) do total = total + #v end
+    return {ngrams, total, best .. string.upper(string.sub(text, -4))}
+end
+""",
     ),
 ]
 
@@ -233,19 +518,100 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
-def asteval_runner(p: Program, n: int) -> Callable[[], Any] | None:
-    try:
-        from asteval import Interpreter
-    except ImportError:
+def plain(value: Any) -> Any:
+    """A result in the one form every language can give: tuples as lists, Lua tables as lists."""
+    if isinstance(value, (list, tuple)):
+        return [plain(x) for x in value]
+    if type(value).__name__ == "_LuaTable":
+        return [plain(x) for x in value.values()]
+    if isinstance(value, float) and value.is_integer():  # LuaJIT's numbers are doubles
+        return int(value)
+    return value
+
+
+# ---------------------------------------------------------------- the peers
+# Each `runner(p, n)` gives a function that runs `main(n)`, or None when the program cannot be
+# written in that language; `peer()` says why a peer is skipped (not installed) or None.
+
+_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "//=": operator.ifloordiv,
+            "/=": operator.itruediv, "%=": operator.imod}
+
+
+def restricted_runner(p: Program, n: int) -> Callable[[], Any] | None:
+    """The Python text compiled by RestrictedPython and run behind its standard guards, with
+    the builtins the programs use (its `safe_builtins` lacks `sum`, `list`, `dict`...; its
+    `limited_builtins` would cap `range` at 1,000 items)."""
+    from RestrictedPython import compile_restricted, safe_builtins
+    from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+    from RestrictedPython.Guards import (
+        full_write_guard,
+        guarded_iter_unpack_sequence,
+        guarded_unpack_sequence,
+        safer_getattr,
+    )
+
+    more = {f.__name__: f for f in (sum, min, max, sorted, list, tuple, dict, set, enumerate, reversed, any, all)}
+    env = {"__builtins__": {**safe_builtins, **more}, "_getattr_": safer_getattr,
+           "_getitem_": default_guarded_getitem, "_getiter_": default_guarded_getiter, "_write_": full_write_guard,
+           "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y), "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+           "_unpack_sequence_": guarded_unpack_sequence, **p.names}
+    exec(compile_restricted(p.python, f"<{p.name}>", "exec"), env)
+    main = env["main"]
+    return lambda: main(n)
+
+
+def starlark_runner(p: Program, n: int) -> Callable[[], Any] | None:
+    """The Starlark text (else the Python text, which most programs already are) with `main(n)`
+    as its last expression, evaluated in a fresh module each run (extended dialect: lambdas;
+    Starlark's f-strings take names only, so programs that format expressions use `%`)."""
+    if p.no_starlark:
         return None
-    interp = Interpreter(max_time=3600)  # asteval's own time limit would cut the long programs
+    import starlark as sl
 
+    ast = sl.parse(f"{p.name}.star", (p.starlark or p.python) + f"\nmain({n})\n", sl.Dialect.extended())
+    globals_ = sl.Globals.standard()
+    return lambda: sl.eval(sl.Module(), ast, globals_)
+
+
+def lua_runner(p: Program, n: int) -> Callable[[], Any] | None:
+    if p.lua is None:
+        return None
+    lua = _lua_module().LuaRuntime()
+    lua.execute(p.lua)
+    main = lua.globals().main
+    return lambda: main(n)
+
+
+def _lua_module() -> Any:
+    """LuaJIT when this lupa has it, else its default Lua."""
+    try:
+        from lupa import luajit21 as lua
+    except ImportError:
+        import lupa as lua
+    return lua
+
+
+def asteval_runner(p: Program, n: int) -> Callable[[], Any] | None:
+    from asteval import Interpreter
+
+    interp = Interpreter(max_time=3600, usersyms=dict(p.names))  # its own time limit would cut the long programs
     interp(p.python)
+    return lambda: interp(f"main({n})")
 
-    def run() -> Any:
-        return interp(f"main({n})")
 
-    return run
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+PEERS: dict[str, tuple[str, str, Callable[[Program, int], Callable[[], Any] | None]]] = {
+    # column -> (name, module that must be importable, runner)
+    "RPy": ("RestrictedPython", "RestrictedPython", restricted_runner),
+    "Star": ("Starlark (starlark-pyo3)", "starlark", starlark_runner),
+    "Lua": ("Lua (lupa)", "lupa", lua_runner),
+    "aste": ("asteval", "asteval", asteval_runner),
+}
 
 
 def main() -> None:
@@ -254,41 +620,70 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small inputs (a smoke run)")
     ap.add_argument("--no-asteval", action="store_true", help="skip asteval (it is slow)")
     ap.add_argument("--tier", choices=["tree", "jit", "both"], default="both",
-                    help="SGL execution tier(s) to time (spec/tiers.md); the SGL column is the last one")
+                    help="SGL execution tier(s) to time (spec/tiers.md)")
     args = ap.parse_args()
     tiers = ["tree", "jit"] if args.tier == "both" else [args.tier]
     limits = seglam_lang.Limits(steps=10**9, timeout=600)
-    per_tier: dict[str, list[float]] = {t: [] for t in tiers}
-    print(f"{'program':26} {'CPython':>9} " + "".join(f"{'SGL ' + t:>9} {t + '/Py':>8} " for t in tiers)
-          + f"{'asteval':>9} {'aste/SGL':>9}")
+    peers = {}
+    for col, (name, module, runner) in PEERS.items():
+        if col == "aste" and args.no_asteval:
+            print(f"{name}: skipped (--no-asteval)")
+        elif not _installed(module):
+            print(f"{name}: not installed, skipped (pip install 'seglam-lang[bench]')")
+        else:
+            peers[col] = runner
+    if "Lua" in peers:
+        print(f"Lua: {_lua_module().LuaRuntime().eval('_VERSION')} "
+              f"({'LuaJIT' if 'luajit' in _lua_module().__name__ else 'no JIT'}); Starlark, Lua: '-' where the "
+              "program cannot be written in the language")
+    columns = [f"sgl-{t}" for t in tiers] + list(peers)
+    ratios: dict[str, list[float]] = {c: [] for c in columns}
+    slower_than_rpy: dict[str, list[str]] = {t: [] for t in tiers}
+    print(f"\n{'program':26} {'CPython':>9}  " + "".join(f"{c + '/Py':>12}" for c in columns))
     for p in PROGRAMS:
         n = p.quick_n if args.quick else p.n
-        ns: dict[str, Any] = {}
+        ns: dict[str, Any] = dict(p.names)
         exec(compile(p.python, f"<{p.name}>", "exec"), ns)
         t_py, expect = best_of(args.repeat, lambda ns=ns, n=n: ns["main"](n))
-        if isinstance(expect, list):
-            expect = [tuple(x) if isinstance(x, tuple) else x for x in expect]
-        ok, cols = True, ""
+        expect = plain(expect)
+        times: dict[str, float | None] = {}
+        wrong: list[str] = []
         for tier in tiers:
             module = seglam_lang.loads(p.sgl, name=p.name, limits=limits.replace(tier=tier))
-            t_sgl, got = best_of(args.repeat, lambda m=module, n=n: m.call_sgl("main", [n], {}, limits=limits))
-            ok = ok and to_python(got) == expect
-            per_tier[tier].append(t_sgl / t_py)
-            cols += f"{t_sgl:9.4f} {t_sgl / t_py:7.1f}x "
-        runner = None if args.no_asteval else asteval_runner(p, n)
-        if runner is None:
-            t_ast, ast_text, ratio_ast = None, "n/a" if args.no_asteval else "not installed", "-"
-        else:
-            t_ast, ast_result = best_of(1, runner)
-            ast_text = f"{t_ast:9.4f}"
-            ratio_ast = f"{t_ast / t_sgl:8.1f}x" + ("" if ast_result == expect else " (wrong)")
-        print(f"{p.name:26} {t_py:9.4f} {cols}{ast_text:>9} {ratio_ast:>9}"
-              + ("" if ok else f"   MISMATCH: {to_python(got)!r:.60} != {expect!r:.60}"))
+            times[f"sgl-{tier}"], got = best_of(args.repeat, lambda m=module, n=n: m.call_sgl("main", [n], {},
+                                                                                               limits=limits))
+            if plain(to_python(got)) != expect:
+                wrong.append(f"sgl-{tier}")
+        for col, runner in peers.items():
+            run = runner(p, n)
+            if run is None:
+                times[col] = None
+                continue
+            times[col], got = best_of(1 if col == "aste" else args.repeat, run)
+            if plain(got) != expect:
+                wrong.append(col)
+        cells = ""
+        for c in columns:
+            t = times[c]
+            if t is None:
+                cells += f"{'-':>12}"
+            else:
+                ratios[c].append(t / t_py)
+                cells += f"{t / t_py:11.2f}x"
+        print(f"{p.name:26} {t_py:8.4f}s  {cells}" + (f"   WRONG RESULT: {', '.join(wrong)}" if wrong else ""))
+        for tier in tiers:
+            if times.get("RPy") is not None and times[f"sgl-{tier}"] > times["RPy"]:  # type: ignore[operator]
+                slower_than_rpy[tier].append(p.name)
+    print(f"{'median':26} {'':>9}  " + "".join(f"{statistics.median(ratios[c]):11.2f}x" if ratios[c] else f"{'-':>12}"
+                                            for c in columns))
     for tier in tiers:
-        target = "target <= 3x, goal 1.5x" if tier == "jit" else "target <= 20x"
-        print(f"median SGL/CPython, tier {tier}: {statistics.median(per_tier[tier]):.2f}x  ({target})")
-    if args.no_asteval:
-        print("asteval: skipped")
+        target = "target <= 3x, goal 1.5x" if tier == "jit" else "the tree-walker: no slower than before"
+        line = f"median SGL/CPython, tier {tier}: {statistics.median(ratios[f'sgl-{tier}']):.2f}x  ({target})"
+        if "RPy" in peers:
+            slow = slower_than_rpy[tier]
+            line += f"; slower than RestrictedPython on {len(slow)} of {len(PROGRAMS)}" + (f" ({', '.join(slow)})"
+                                                                                          if slow else "")
+        print(line)
     if "jit" in tiers:
         translation_cost()
 
