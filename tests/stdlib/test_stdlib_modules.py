@@ -1,6 +1,7 @@
 """The standard library: its own checks pass, its reference page is current, misuse is a clear error.
 
-- every `stdlib/*.sgl` passes its examples and properties through the verify API
+- every `stdlib/*.sgl` passes its examples and properties through the verify API, with no
+  untested precondition
   (the equivalent of `sgl test stdlib/`, with fewer generated inputs per property);
 - `spec/stdlib.md` is exactly what `seglam_lang.stdlib_index` generates, and every
   function has a docstring and an example;
@@ -38,6 +39,8 @@ def test_module_passes_its_own_checks(path: Path) -> None:
     failures = [c for c in report.checks if c.status != "passed"]
     assert not failures, "\n".join(f"{c.kind} {c.name}: {c.status} {c.message}" for c in failures)
     assert any(c.kind == "example" for c in report.checks)
+    # Every `require` is stated from both sides (spec/verification.md, "Untested preconditions").
+    assert [w.render() for w in report.warnings] == []
 
 
 def test_spec_page_is_generated() -> None:
