@@ -41,7 +41,8 @@ its versioning (`MIGRATIONS`, `migrate`), the connection rules and the fleet mac
   vanished). Nothing of a compile is stored before its one `put` transaction commits.
 - *Connection loss.* A read, or a transaction that has not begun, is retried on a new
   connection with exponential backoff (a one-line warning each time, on the
-  `seglam_lang.cache` logger) for up to `retry_s`; then a `StoreError` of one line. A
+  `seglam_lang.cache` logger, once the store had been connected) for up to `retry_s`
+  (`OPEN_RETRY_S` when opening); then a `StoreError` of one line. A
   connection lost inside a transaction rolls it back and raises a `StoreError` (never
   retried blindly: the body is the caller's); one lost while committing says the outcome
   is unknown. Every psycopg error leaves this module as a one-line `StoreError`.
@@ -194,6 +195,7 @@ class PostgresStore(CacheStore):
         self.retry_s = retry_s
         self._mutex = threading.RLock()  # the main connection, one user at a time
         self._conn: psycopg.Connection[Any] | None = None
+        self._connected = False  # once connected, a loss is announced on each retry
         self._generation = 0
         self._confirmed = 0.0  # monotonic time of the listener's last read of the generation
         self._closed = threading.Event()
@@ -239,7 +241,7 @@ class PostgresStore(CacheStore):
                 try:
                     if self._conn is None or self._conn.closed:
                         self._conn = self._connect()
-                        connecting = False
+                        connecting, self._connected = False, True
                     return fn(self._conn)
                 except psycopg.Error as e:
                     if not _retryable(e, connecting):
@@ -252,8 +254,9 @@ class PostgresStore(CacheStore):
                     if time.monotonic() - start + delay > budget:
                         raise StoreError(f"{self.location}: cannot reach PostgreSQL ({_one_line(e)}); "
                                          f"gave up after {tries} tries in {budget:g}s") from None
-                    log.warning("sgl: %s: PostgreSQL connection lost (%s); retrying in %.2fs",
-                                self.location, _one_line(e), delay)
+                    if self._connected:  # opening, the final error says enough
+                        log.warning("sgl: %s: PostgreSQL connection lost (%s); retrying in %.2fs",
+                                    self.location, _one_line(e), delay)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
