@@ -1,6 +1,6 @@
 """A checked module's procs to Python source: the translator of the JIT tier.
 
-Owns: `translate(mc, slow) -> Translation` (the generated source, its link keys, and which
+Owns: `translate(mc) -> Translation` (the generated source, its link keys, and which
 procs and properties were translated), and the position tables that map the generated code
 back to SGL nodes.
 
@@ -248,10 +248,8 @@ class Translator:
         self.indent -= 1
 
     def proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str) -> None:
-        scope = self.mc.function_scope(d)
-        del scope  # parameters are slots 0..n-1 (check.scope)
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
-        params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]
+        params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
         prologue = (
             "_d = _c.depth + 1",
             "if _d > _c.max_depth:",
@@ -296,10 +294,13 @@ class Translator:
                 self.emit(F(obj, "[", idx, "] = ", value))
                 self.block_mark(start, s)
                 return
-            if pure(obj) and pure(idx):  # reading them after the value reads the same (nothing assigns them)
-                self.emit(F(self.ref(("op", "setitem")), "(_c, ", obj, ", ", idx, ", ", value, ")"))
-                self.block_mark(start, s)
-                return
+            if not (pure(obj) and pure(idx)):  # the value first (pure ones read the same after it)
+                tmp = self.fresh("_t")
+                self.emit(F(tmp, " = ", value))
+                value = F(tmp)
+            self.emit(F(self.ref(("op", "setitem")), "(_c, ", obj, ", ", idx, ", ", value, ")"))
+            self.block_mark(start, s)
+            return
         tmp = self.fresh("_t")
         self.emit(F(tmp, " = ", value))
         self.store(t, tmp)
@@ -739,7 +740,6 @@ class Translator:
         return F("(", self.expr(e.body), " if ", self.expr(e.test), " else ", self.expr(e.orelse), ")")
 
     def x_Lambda(self, e: ast.Lambda) -> Frag:
-        self.mc.function_scope(e)
         name = self.fresh("_L")
         level = self.unit.level + 1
         unit = Unit("<lambda>", level, None)
