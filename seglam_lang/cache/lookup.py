@@ -31,7 +31,6 @@ import attrs
 
 from seglam_lang.cache.errors import CacheError, CacheMiss
 from seglam_lang.cache.index import ACTIVE, TAMPERED, CacheStore, FamilyRow, TriggerRow
-from seglam_lang.cache.llm_protocol import Spend
 from seglam_lang.cache.matcher import (
     Hit,
     Matcher,
@@ -46,10 +45,10 @@ from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
+    from seglam_lang.cache.llm_protocol import Spend
     from seglam_lang.runtime.embedding import Module
 
 
-NOTHING_SPENT = Spend()
 
 
 @attrs.frozen
@@ -212,9 +211,14 @@ class Lookup:
     def version(self, family: str) -> int:
         return self._families[family].version
 
-    def log(self, text: str, outcome: str, spent: Spend = NOTHING_SPENT, **fields: Any) -> None:
-        """One row of the request log (when logging is on): what happened and what it cost."""
-        if self.log_requests:
+    def log(self, text: str, outcome: str, spent: Spend | None = None, **fields: Any) -> None:
+        """One row of the request log (when logging is on): what happened and what it cost
+        (`spent`: the LLM's part; None when nothing was spent, as on a hit)."""
+        if not self.log_requests:
+            return
+        if spent is None:
+            self.store.log_request(text, outcome, **fields)
+        else:
             self.store.log_request(text, outcome, llm_calls=spent.llm_calls, tokens_in=spent.tokens_in,
                                    tokens_out=spent.tokens_out, tokens_cache_read=spent.tokens_cache_read, **fields)
 
@@ -229,7 +233,7 @@ class Lookup:
         raise CacheMiss(f"no answer: cached procedures disagree on this request ({detail}); reject the wrong one "
                         "with `sgl cache reject FAMILY REQUEST EXPECTED`", outcome)
 
-    def hit(self, text: str, hit: Hit, t0: float, *, outcome: str = "hit", spent: Spend = NOTHING_SPENT) -> Answer:
+    def hit(self, text: str, hit: Hit, t0: float, *, outcome: str = "hit", spent: Spend | None = None) -> Answer:
         """The answer of a hit (logged as `outcome`: a plain hit, or the end of a compile)."""
         version = self.version(hit.family)
         load = self.load_ms()
@@ -238,7 +242,7 @@ class Lookup:
             self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),
                      elapsed_ms=elapsed)
         return Answer(hit.value, outcome == "hit", f"{hit.family}.{hit.proc}", version, hit.args, elapsed,
-                      spent.llm_calls, load_ms=load)
+                      spent.llm_calls if spent is not None else 0, load_ms=load)
 
     def solve(self, target: str, inputs: dict[str, Any]) -> Answer:
         """Run a procedure with structured inputs: `target` is `family.proc`, a proc name,

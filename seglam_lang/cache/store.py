@@ -37,7 +37,6 @@ import sqlite3
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -177,7 +176,7 @@ class Store(CacheStore):
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.root / "tmp"
         staging.mkdir(exist_ok=True)
-        tmp = staging / f"{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        tmp = staging / f"{path.stem}.{os.getpid()}.{_unique()}.tmp"
         try:
             with open(tmp, "wb") as f:
                 f.write(data)
@@ -281,7 +280,7 @@ class Store(CacheStore):
 
     @contextlib.contextmanager
     def claim_compile(self, request: str) -> Iterator[None]:
-        with held(self._flights() / f"{uuid.uuid4().hex}.flight", transient=True) as note:
+        with held(self._flights() / f"{_unique()}.flight", transient=True) as note:
             note.write(json.dumps({"request": request}).encode())
             note.flush()
             yield
@@ -308,12 +307,19 @@ def move_broken_index_aside(root: Path) -> Path | None:
         ok = False
     if ok:
         return None
-    aside = root / f"index.sqlite.broken-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    aside = root / f"index.sqlite.broken-{time.strftime('%Y%m%dT%H%M%S')}-{_unique()[:6]}"
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             (root / f"index.sqlite{suffix}").replace(aside.with_name(aside.name + suffix))
     index.replace(aside)
     return aside
+
+
+def _unique() -> str:
+    """A random name part for a staging file (uuid is imported when first needed: a hit writes no file)."""
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def _fsync_dir(path: Path) -> None:

@@ -24,11 +24,10 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from seglam_lang.compilers.backends import check_spec
-from seglam_lang.compilers.errors import BackendError, CompilerError
-
 if TYPE_CHECKING:
     from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
+    from seglam_lang.compilers.backends import check_spec
+    from seglam_lang.compilers.errors import BackendError, CompilerError
     from seglam_lang.compilers.loop import LLMCompiler
 
 __all__ = ["BackendError", "CompilerError", "Deferred", "check_spec", "configured", "resolve_spec"]
@@ -71,3 +70,20 @@ class Deferred:
             self._compiler = self._build()
             assert self._compiler is not None, "Deferred is built only when a compiler is configured"
         return self._compiler.compile(request, context)
+
+
+_LAZY = {"check_spec": "seglam_lang.compilers.backends", "BackendError": "seglam_lang.compilers.errors",
+         "CompilerError": "seglam_lang.compilers.errors"}
+
+
+def __getattr__(name: str) -> Any:
+    """`check_spec` and the errors, imported on first use: `sgl ask` on a hit asks only
+    `resolve_spec` (no backend table, no protocol types)."""
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seglam_lang.compilers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

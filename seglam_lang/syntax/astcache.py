@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -105,6 +104,8 @@ def _write(path: Path, tree: ast.Module) -> None:
     try:
         blob = marshal.dumps(_encode(attrs.evolve(tree, file="", source="")))
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile  # only when a tree is written: a load from the cache does not pay for it
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ast-")
         with os.fdopen(fd, "wb") as f:
             f.write(blob)

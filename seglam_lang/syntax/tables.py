@@ -18,7 +18,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,6 +111,8 @@ def _save(built: lark.Lark, path: Path) -> None:
     blob: Any = marshal.dumps({"data": data, "memo": memo})
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile  # only when tables are written: reading them does not pay for it
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tables-")
         with os.fdopen(fd, "wb") as f:
             f.write(blob)

@@ -25,7 +25,6 @@ import marshal
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +63,8 @@ def write(key: str, code: Any, keys: list[Any], procs: dict[str, str], propertie
         payload = marshal.dumps((code, tuple(keys), procs, properties, declined))
         blob = marshal.dumps((MAGIC, hashlib.sha256(payload).digest(), payload))
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile  # only when an artifact is written: reading one does not pay for it
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jit-")
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
