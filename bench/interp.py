@@ -54,6 +54,31 @@ class Program:
     no_starlark: bool = False    # the program cannot be written in Starlark (e.g. Decimal)
 
 
+# The body of "string slicing + dicts": the same text in SGL, Python and Starlark.
+SLICING = """    text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
+    grams = {}
+    index = {}
+    for i in range(n):
+        k = i % (len(text) - 3)
+        g = text[k:k + 3]
+        grams[g] = grams.get(g, 0) + 1
+        w = text[k:][:5].strip()
+        if w not in index:
+            index[w] = []
+        index[w].append(k)
+    rev = {v[::-1]: c for v, c in grams.items() if c > 1}
+    best = ""
+    top = 0
+    for g, c in sorted(rev.items()):
+        if c > top:
+            top = c
+            best = g
+    total = 0
+    for v in index.values():
+        total += len(v)
+    return (len(grams), total, best + text[-4:].upper())
+"""
+
 PROGRAMS = [
     Program(
         "fib (recursion)",
@@ -258,18 +283,6 @@ proc main(n: Int) -> Int:
 def main(n):
     parts = []
     for i in range(n):
-        parts.append(f"{i}:{i * i % 97}")
-    s = ",".join(parts)
-    out = ""
-    for p in parts[:2000]:
-        out += p.upper() + ";"
-    return len(s) + len(out)
-""",
-        50_000, 3_000,
-        starlark="""
-def main(n):
-    parts = []
-    for i in range(n):
         parts.append("%d:%d" % (i, i * i % 97))
     s = ",".join(parts)
     out = ""
@@ -277,6 +290,7 @@ def main(n):
         out += p.upper() + ";"
     return len(s) + len(out)
 """,
+        50_000, 3_000,
         lua="""
 function main(n)
     local parts = {}
@@ -323,31 +337,11 @@ def total(items):
     return t
 
 def main(n):
-    items = [item(name=f"item{i % 10}", price=i % 50 + 1, qty=i % 4) for i in range(n)]
-    cheap = [replace(it, price=it["price"] // 2) for it in items if it["price"] > 25]
-    return total(items) + total(cheap) + len([it for it in items if it["name"] == "item3"])
-""",
-        50_000, 3_000,
-        starlark="""
-def item(name, price, qty=1):
-    return {"name": name, "price": price, "qty": qty}
-
-def replace(it, **changes):
-    d = dict(it)
-    d.update(changes)
-    return d
-
-def total(items):
-    t = 0
-    for it in items:
-        t += it["price"] * it["qty"]
-    return t
-
-def main(n):
     items = [item(name="item%d" % (i % 10), price=i % 50 + 1, qty=i % 4) for i in range(n)]
     cheap = [replace(it, price=it["price"] // 2) for it in items if it["price"] > 25]
     return total(items) + total(cheap) + len([it for it in items if it["name"] == "item3"])
 """,
+        50_000, 3_000,
         lua="""
 local function total(items)
     local t = 0
@@ -429,56 +423,8 @@ def main(n):
     ),
     Program(
         "string slicing + dicts",
-        """
-proc main(n: Int) -> Tuple[Int, Int, Str]:
-    text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
-    grams = {}
-    index = {}
-    for i in range(n):
-        k = i % (len(text) - 3)
-        g = text[k:k + 3]
-        grams[g] = grams.get(g, 0) + 1
-        w = text[k:][:5].strip()
-        if w not in index:
-            index[w] = []
-        index[w].append(k)
-    rev = {v[::-1]: c for v, c in grams.items() if c > 1}
-    best = ""
-    top = 0
-    for g, c in sorted(rev.items()):
-        if c > top:
-            top = c
-            best = g
-    total = 0
-    for v in index.values():
-        total += len(v)
-    return (len(grams), total, best + text[-4:].upper())
-""",
-        """
-def main(n):
-    text = "the quick brown fox jumps over the lazy dog and runs far away from the farm"
-    grams = {}
-    index = {}
-    for i in range(n):
-        k = i % (len(text) - 3)
-        g = text[k:k + 3]
-        grams[g] = grams.get(g, 0) + 1
-        w = text[k:][:5].strip()
-        if w not in index:
-            index[w] = []
-        index[w].append(k)
-    rev = {v[::-1]: c for v, c in grams.items() if c > 1}
-    best = ""
-    top = 0
-    for g, c in sorted(rev.items()):
-        if c > top:
-            top = c
-            best = g
-    total = 0
-    for v in index.values():
-        total += len(v)
-    return (len(grams), total, best + text[-4:].upper())
-""",
+        "\nproc main(n: Int) -> Tuple[Int, Int, Str]:\n" + SLICING,
+        "\ndef main(n):\n" + SLICING,
         100_000, 5_000,
         lua="""
 function main(n)
@@ -563,7 +509,7 @@ def restricted_runner(p: Program, n: int) -> Callable[[], Any] | None:
 def starlark_runner(p: Program, n: int) -> Callable[[], Any] | None:
     """The Starlark text (else the Python text, which most programs already are) with `main(n)`
     as its last expression, evaluated in a fresh module each run (extended dialect: lambdas;
-    Starlark's f-strings take names only, so programs that format expressions use `%`)."""
+    Starlark's f-strings take names only, so the Python texts format with `%`)."""
     if p.no_starlark:
         return None
     import starlark as sl

@@ -10,7 +10,11 @@ Measures, in one run and interleaved (so machine load hits every command alike):
 Prints the median and p90 wall time of each, and its ratio to the baseline. Target (issue
 13): `sgl ask` on a hit and `sgl exec` of a small file each <= 4x the baseline.
 
-Usage: python bench/startup.py [--runs N] [--json]
+With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add /tmp/before
+COMMIT`), the same two commands are also timed with that checkout's package (its click
+command line): before and after, in one run.
+
+Usage: python bench/startup.py [--runs N] [--json] [--before DIR]
 """
 
 from __future__ import annotations
@@ -40,9 +44,9 @@ def _sgl() -> list[str]:
     return [exe] if exe else [sys.executable, "-c", "from seglam_lang.cli import run; run()"]
 
 
-def _time(cmd: list[str], expect: str) -> float:
+def _time(cmd: list[str], expect: str, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     elapsed = time.perf_counter() - start
     if out.returncode != 0 or out.stdout.strip() != expect:
         raise SystemExit(f"{' '.join(cmd)} failed: {out.returncode} {out.stdout!r} {out.stderr!r}")
@@ -53,25 +57,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--before", metavar="DIR", help="also time a checkout of an earlier commit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "small.sgl"
         small.write_text(SMALL)
         cache = Path(tmp) / "cache"
         shutil.copytree(REPO / "examples" / "cache", cache)
-        commands = {
-            'baseline: python -c "import sqlite3, json"': ([sys.executable, "-c", "import sqlite3, json"], ""),
-            "sgl exec small.sgl": ([*_sgl(), "exec", str(small)], "285"),
-            "sgl ask (cache hit)": ([*_sgl(), "ask", REQUEST, "--cache", str(cache)], "62"),
-            "  the same exec, full click path": ([*CLICK, "exec", str(small)], "285"),
-            "  the same ask, full click path": ([*CLICK, "ask", REQUEST, "--cache", str(cache)], "62"),
+        commands: dict[str, tuple[list[str], str, dict[str, str] | None]] = {
+            'baseline: python -c "import sqlite3, json"': ([sys.executable, "-c", "import sqlite3, json"], "", None),
+            "sgl exec small.sgl": ([*_sgl(), "exec", str(small)], "285", None),
+            "sgl ask (cache hit)": ([*_sgl(), "ask", REQUEST, "--cache", str(cache)], "62", None),
+            "  the same exec, full click path": ([*CLICK, "exec", str(small)], "285", None),
+            "  the same ask, full click path": ([*CLICK, "ask", REQUEST, "--cache", str(cache)], "62", None),
         }
-        for cmd, expect in commands.values():  # warm the OS cache and SGL's parse caches
-            _time(cmd, expect)
+        if args.before:
+            env = {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}
+            old_cache = Path(tmp) / "old-cache"  # its own copy: an older index may differ in schema
+            shutil.copytree(REPO / "examples" / "cache", old_cache)
+            commands["  exec, --before checkout"] = ([*CLICK, "exec", str(small)], "285", env)
+            commands["  ask, --before checkout"] = ([*CLICK, "ask", REQUEST, "--cache", str(old_cache)], "62", env)
+        for cmd, expect, env in commands.values():  # warm the OS cache and SGL's parse caches
+            _time(cmd, expect, env)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
-            for name, (cmd, expect) in commands.items():
-                times[name].append(_time(cmd, expect))
+            for name, (cmd, expect, env) in commands.items():
+                times[name].append(_time(cmd, expect, env))
     base = statistics.median(next(iter(times.values())))
     rows = {}
     for name, ts in times.items():
