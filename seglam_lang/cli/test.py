@@ -110,6 +110,8 @@ class _Printer:
               help="Inputs tried per property.")
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
               help="Seconds per property for finding a failure (and as much again for shrinking it).")
+@click.option("--boundary", type=click.IntRange(min=0), default=None,
+              help="Boundary inputs run per property before the random ones (default 64; 0: none).")
 @click.option("--database", type=click.Path(file_okay=False), default=None,
               help="Keep Hypothesis' example database in DIR (none is written by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -119,8 +121,8 @@ class _Printer:
               help="Run only the checks whose label (`example <text>`, `property <name>`) contains PATTERN "
                    "(any case); repeat for any of several.")
 def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max_examples: int,
-                 time_budget: float, database: str | None, as_json: bool, quiet: bool, exitfirst: bool,
-                 keywords: tuple[str, ...]) -> None:
+                 time_budget: float, boundary: int | None, database: str | None, as_json: bool, quiet: bool,
+                 exitfirst: bool, keywords: tuple[str, ...]) -> None:
     """Run the examples and properties of SGL files (folders are searched for *.sgl)."""
     if seed is not None and use_random:
         raise click.UsageError("--seed and --random cannot be used together")
@@ -153,6 +155,7 @@ def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max
         else:
             reports.append(verify(
                 module, max_examples=max_examples, seed=seed, time_budget=time_budget, database=database,
+                **({} if boundary is None else {"boundary": boundary}),
                 fail_fast=exitfirst, select=_selector(keywords),
                 on_start=printer.start if printer else None, on_result=printer.result if printer else None,
             ))

@@ -252,3 +252,35 @@ def test_a_boundary_failure_is_reduced_to_simpler_edges() -> None:
 def test_boundary_rejections_do_not_make_a_property_unsatisfiable() -> None:
     report = verify(load(str(CORPUS / "rejected_edges.pass.sgl")))
     assert report.passed
+
+
+def test_sgl_test_boundary_switch(tmp_path: Path) -> None:
+    """`--boundary 0` runs only the random inputs: the bug at qty == 1 is then missed with the
+    default seed, and found by the boundary inputs otherwise (spec/verification.md)."""
+    from click.testing import CliRunner
+
+    from seglam_lang.cli import main
+
+    f = tmp_path / "lines.sgl"
+    f.write_text(textwrap.dedent('''\
+        record Line:
+            qty: Int
+            price: Decimal
+
+        proc total(lines: List[Line]) -> Decimal:
+            t = Decimal("0")
+            for line in lines:
+                if line.qty == 1:
+                    continue
+                t += line.price * line.qty
+            return t
+
+        property one_line(p: Decimal, q: Int):
+            require q >= 0
+            assert total([Line(qty=q, price=p)]) == p * q
+    '''))
+    found = CliRunner().invoke(main, ["test", "-q", str(f)])
+    assert found.exit_code == 1 and "(found by a boundary input)" in found.output
+    missed = CliRunner().invoke(main, ["test", "-q", "--boundary", "0", str(f)])
+    assert missed.exit_code == 0, missed.output
+    assert CliRunner().invoke(main, ["test", "--boundary", "-1", str(f)]).exit_code == 2
