@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -88,3 +89,52 @@ def test_the_survivor_diff_tries_boundary_inputs(bench, tmp_path: Path) -> None:
     r = bench.run_file(f, max_examples=10, time_budget=1.0, limit=None, diff_inputs=20)
     moved = {m.description: m for m in r.mutants if m.status == "survived"}
     assert moved["f: 4099 -> 4100"].detail.startswith("distinguishable: f(x=4099)")
+
+
+def test_a_reviewed_equivalent_is_excluded_and_a_stale_one_reported(bench, tmp_path: Path) -> None:
+    f = tmp_path / "clamp.sgl"
+    f.write_text(SOURCE)
+    first = bench.run_file(f, max_examples=30, time_budget=1.0, limit=None, diff_inputs=0)
+    plus = next(m for m in first.mutants if m.description == "clamp: + -> -")
+    assert plus.status == "survived" and len(plus.key) == 16
+    name = bench.repo_path(f)
+    reviewed = tmp_path / "equivalent.json"
+    reviewed.write_text(json.dumps({"mutants": [
+        {"file": name, "mutant": plus.description, "key": plus.key, "reason": "x + 0 == x - 0"},
+        {"file": name, "mutant": "clamp: gone", "key": "0" * 16, "reason": "a mutant of an older clamp"},
+    ]}))
+    again = bench.run_file(f, max_examples=30, time_budget=1.0, limit=None, diff_inputs=0,
+                           equivalents=bench.load_equivalents(reviewed))
+    same = next(m for m in again.mutants if m.key == plus.key)
+    assert (same.status, same.detail) == ("equivalent", "reviewed: x + 0 == x - 0")
+    assert again.non_equivalent == first.non_equivalent - 1
+    assert again.stale == (f"clamp: gone ({'0' * 16})",)
+    reviewed.write_text(json.dumps({"mutants": [{"file": name, "mutant": "m", "key": plus.key, "reason": " "}]}))
+    with pytest.raises(ValueError, match="gives no reason"):
+        bench.load_equivalents(reviewed)
+
+
+def test_only_the_checks_that_reach_the_mutated_proc_run(bench) -> None:
+    from seglam_lang import loads
+
+    module = loads(textwrap.dedent('''\
+        proc double(x: Int) -> Int:
+            return 2 * x
+
+        proc quad(x: Int) -> Int:
+            return double(double(x))
+
+        proc neg(x: Int) -> Int:
+            return -x
+
+        TWO = double(1)
+
+        example quad(1) == 4
+        example neg(1) == -1
+        example TWO == 2
+
+        property odd(x: Int):
+            assert neg(neg(x)) == x
+    '''), name="m")
+    assert bench.checks_reaching(module, "double") == {"example quad(1) == 4", "example TWO == 2"}
+    assert bench.checks_reaching(module, "neg") == {"example neg(1) == -1", "property odd"}
