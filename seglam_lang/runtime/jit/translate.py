@@ -48,7 +48,7 @@ from seglam_lang.check.types import (
     SetT,
     TupleT,
 )
-from seglam_lang.runtime import cost
+from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.closures.expr import _compare_plan, static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
 from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
@@ -751,9 +751,13 @@ class Translator:
 
     def x_Subscript(self, e: ast.Subscript) -> Frag:
         if isinstance(e.index, ast.Slice):
-            parts = [self.expr(x) if x is not None else F("None") for x in (e.index.lower, e.index.upper, e.index.step)]
-            return self.guarded(e, F(self.ref(("op", "getslice")), "(_c, ", self.expr(e.value), ", ",
-                                     *join(", ", parts), ")"))
+            obj = self.expr(e.value)
+            first, again = (obj, obj) if pure(obj) else (F(f"({(t := self.fresh('_t'))} := ", obj, ")"), F(t))
+            bounds = [self.expr(x) if x is not None else F("None") for x in (e.index.lower, e.index.upper, e.index.step)]
+            # `ops.getslice` pays only from SMALL_COPY items up: below, it is Python's slice
+            return self.guarded(e, F("(", again, "[", *join(":", bounds), f"] if {self.rt('len')}(", first,
+                                     f") < {int(ops.SMALL_COPY)} else {self.ref(('op', 'getslice'))}(_c, ", again,
+                                     ", ", *join(", ", bounds), "))"))
         t = self.type_of(e.value)
         if isinstance(t, MapT) and not cost.cheap_hash(t.key):
             return self.guarded(e, F(self.ref(("op", "getitem")), "(_c, ", self.expr(e.value), ", ",

@@ -31,7 +31,7 @@ _NODES = (
     pyast.For, pyast.While, pyast.If, pyast.Raise, pyast.Try, pyast.ExceptHandler, pyast.Expr, pyast.Pass,
     pyast.Break, pyast.Continue, pyast.BoolOp, pyast.NamedExpr, pyast.BinOp, pyast.UnaryOp, pyast.IfExp,
     pyast.Dict, pyast.Set, pyast.Compare, pyast.Call, pyast.Yield, pyast.Constant, pyast.Attribute,
-    pyast.Subscript, pyast.Starred, pyast.Name, pyast.List, pyast.Tuple, pyast.Load, pyast.Store,
+    pyast.Subscript, pyast.Slice, pyast.Starred, pyast.Name, pyast.List, pyast.Tuple, pyast.Load, pyast.Store,
     pyast.And, pyast.Or, pyast.Add, pyast.Sub, pyast.Mult, pyast.Div, pyast.FloorDiv, pyast.Mod, pyast.Not,
     pyast.USub, pyast.Eq, pyast.NotEq, pyast.Lt, pyast.LtE, pyast.Gt, pyast.GtE, pyast.Is, pyast.IsNot,
     pyast.In, pyast.NotIn, pyast.BitAnd, pyast.keyword,
