@@ -75,10 +75,11 @@ def _qualified(text: str, short: str, own: list[str]) -> str:
 
 def _module_entries(name: str) -> Iterator[Entry]:
     from seglam_lang.errors import Span
+    from seglam_lang.runtime.embedding import load_std_file
     from seglam_lang.runtime.loader import load_std
     from seglam_lang.syntax import ast
 
-    module = load_std(("std", name.split(".")[1]), Span(1, 1, 1, 1), "<stdlib index>")
+    module = load_std(("std", name.split(".")[1]), Span(1, 1, 1, 1), "<stdlib index>", load_std_file)
     short = name.split(".")[1]
     sgl = module.sgl
     decls = [d for d in sgl.tree.decls if isinstance(d, ast.ProcDecl)] if sgl is not None else []

@@ -23,7 +23,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -45,6 +45,9 @@ from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RequireRecorder, 
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.runtime.tracebacks import Where, locate
 from seglam_lang.syntax import ast
+
+if TYPE_CHECKING:
+    from seglam_lang.runtime.loader import Imports
 
 DECIMAL_CONTEXT = decimal.Context(
     prec=28,
@@ -365,14 +368,13 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
           limits: Limits | None = None, file: str | None = None) -> Module:
     """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError."""
     from seglam_lang.check import check_module
-    from seglam_lang.runtime.loader import Imports
     from seglam_lang.syntax.astcache import parse_cached
 
     file = file or name
     limits = limits or DEFAULT_LIMITS
     host_fns = _host_functions(host)
     tree = parse_cached(source, file)
-    imports = Imports(file)
+    imports = std_imports(file)
     checked = check_module(tree, name=name, imports=imports, host={n: h.sig for n, h in host_fns.items()})
     errors = [d for d in module_diagnostics(checked, imports) if d.severity == "error"]
     if errors:
@@ -396,6 +398,18 @@ def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, 
 
     run_envelope(limits, init)
     return module
+
+
+def std_imports(file: str) -> Imports:
+    """The resolver of the `use`s of the module in `file`: stdlib modules loaded by `load`."""
+    from seglam_lang.runtime.loader import Imports
+
+    return Imports(file, load_std_file)
+
+
+def load_std_file(path: Path, name: str) -> Module:
+    """A stdlib file loaded as the module `name` (what the loader is given to load one)."""
+    return load(path, name=name)
 
 
 def load(path: str | Path, *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,

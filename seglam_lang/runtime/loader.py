@@ -20,6 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,12 @@ _cache: dict[str, StdModule] = {}
 _loading = threading.local()
 
 
-def load_std(path: tuple[str, ...], span: Span, file: str) -> StdModule:
+LoadFile = Callable[[Path, str], Any]
+"""`load_file(path, name)`: an SGL file loaded as the module `name` (the embedding's `load`,
+given by the caller: the loader sits below the load pipeline that calls it)."""
+
+
+def load_std(path: tuple[str, ...], span: Span, file: str, load_file: LoadFile) -> StdModule:
     """The module for `use <path>`; raises SglTypeError for an unknown module or a cycle."""
     name = ".".join(path)
     if len(path) != 2 or path[0] != "std":
@@ -95,14 +101,14 @@ def load_std(path: tuple[str, ...], span: Span, file: str) -> StdModule:
             return cached
         stack.append(name)
         try:
-            module = _load(name, path[1], span, file)
+            module = _load(name, path[1], span, file, load_file)
         finally:
             stack.pop()
         _cache[name] = module
         return module
 
 
-def _load(name: str, short: str, span: Span, file: str) -> StdModule:
+def _load(name: str, short: str, span: Span, file: str, load_file: LoadFile) -> StdModule:
     from seglam_lang.runtime import natives as natives_pkg
     from seglam_lang.syntax.tables import resource_dir
 
@@ -116,9 +122,7 @@ def _load(name: str, short: str, span: Span, file: str) -> StdModule:
     path = resource_dir("stdlib") / f"{short}.sgl"
     sgl = None
     if path.is_file():
-        from seglam_lang.runtime.embedding import load
-
-        sgl = load(path, name=name)
+        sgl = load_file(path, name)
     return StdModule(name, sgl, native)
 
 
@@ -141,14 +145,15 @@ def available() -> set[str]:
 class Imports:
     """The `imports` callback given to the checker: loads each `use` and remembers it by alias."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, load_file: LoadFile) -> None:
         self.file = file
+        self.load_file = load_file
         self.by_alias: dict[str, StdModule] = {}
         self.errors: list[SglError] = []
 
     def __call__(self, use: ast.Use) -> ModuleInterface | None:
         try:
-            module = load_std(use.path, use.span, self.file)
+            module = load_std(use.path, use.span, self.file, self.load_file)
         except SglError as e:
             self.errors.append(e)
             return None

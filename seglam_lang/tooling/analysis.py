@@ -59,15 +59,14 @@ class Analysis:
 def analyze(text: str, file: str) -> Analysis:
     """Parse and check `text` as the module in `file` (its `use`s loaded); never raises."""
     from seglam_lang.check import check_module
-    from seglam_lang.runtime.embedding import module_diagnostics
-    from seglam_lang.runtime.loader import Imports
+    from seglam_lang.runtime.embedding import module_diagnostics, std_imports
     from seglam_lang.syntax.parser import parse
 
     try:
         tree = parse(text, file)
     except SglError as e:
         return Analysis(file, text, None, None, None, list(e.diagnostics))
-    imports = Imports(file)
+    imports = std_imports(file)
     try:
         checked = check_module(tree, name=Path(file).stem, imports=imports)
     except SglError as e:  # a stdlib module that does not load: reported, never raised

@@ -485,8 +485,9 @@ def test_use_std_module_loads_once() -> None:
     m1, m2 = mod(src), mod(src)
     assert m1.call("words", "ab, cd") == ["ab", "cd"]
     from seglam_lang.runtime import loader
+    from seglam_lang.runtime.embedding import load_std_file
 
-    assert loader._cache["std.re"] is loader.load_std(("std", "re"), m2.tree.span, "t")
+    assert loader._cache["std.re"] is loader.load_std(("std", "re"), m2.tree.span, "t", load_std_file)
 
 
 def test_unknown_module_and_cyclic_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
