@@ -109,9 +109,9 @@ class Prompt:
 
 
 def _stdlib_index() -> str:
-    """The stdlib index of `seglam_lang.stdlib_index`, else the module names (graceful fallback)."""
+    """The stdlib index of `seglam_lang.runtime.stdlib_index`, else the module names (graceful fallback)."""
     try:
-        from seglam_lang.stdlib_index import stdlib_index
+        from seglam_lang.runtime.stdlib_index import stdlib_index
 
         return stdlib_index()
     except Exception:  # an index that cannot be built must not stop compiling

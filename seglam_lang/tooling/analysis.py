@@ -10,7 +10,7 @@ in characters; the server converts them to the protocol's.
 Invariants:
 - no pygls here (it is tested without a server) and no rule of the language: types,
   bindings and diagnostics are the checker's (`check_module`, `Resolution`), signatures
-  are the checker's tables (`check.builtins`) and the stdlib index (`stdlib_index`);
+  are the checker's tables (`check.builtins`) and the stdlib index (`runtime.stdlib_index`);
 - `analyze` never raises on any text: a syntax error is a diagnostic and an analysis
   without a tree;
 - nothing is written to disk (no parse cache entries per keystroke).
@@ -161,7 +161,7 @@ def std_module(a: Analysis, alias: str) -> Any:
 @cache
 def stdlib_entries() -> dict[tuple[str, str], Any]:
     """Every documented stdlib member by (module, name): signature, first doc line, example."""
-    from seglam_lang.stdlib_index import entries
+    from seglam_lang.runtime.stdlib_index import entries
 
     return {(e.module, e.name): e for e in entries()}
 

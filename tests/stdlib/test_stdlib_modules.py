@@ -3,7 +3,7 @@
 - every `stdlib/*.sgl` passes its examples and properties through the verify API, with no
   untested precondition
   (the equivalent of `sgl test stdlib/`, with fewer generated inputs per property);
-- `spec/stdlib.md` is exactly what `seglam_lang.stdlib_index` generates, and every
+- `spec/stdlib.md` is exactly what `seglam_lang.runtime.stdlib_index` generates, and every
   function has a docstring and an example;
 - calling a stdlib function wrongly is a check error naming the function (data-driven);
 - a literal bad `std.re` pattern is a check error, a computed one a runtime error;
@@ -20,7 +20,7 @@ import pytest
 import seglam_lang
 from seglam_lang.errors import LimitExceeded, SglRuntimeError, SglTypeError
 from seglam_lang.runtime.limits import Limits
-from seglam_lang.stdlib_index import entries, stdlib_index
+from seglam_lang.runtime.stdlib_index import entries, stdlib_index
 from seglam_lang.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def test_module_passes_its_own_checks(path: Path) -> None:
 
 def test_spec_page_is_generated() -> None:
     page = (ROOT / "spec" / "stdlib.md").read_text(encoding="utf-8")
-    assert page == stdlib_index(), "spec/stdlib.md is stale: run `python -m seglam_lang.stdlib_index > spec/stdlib.md`"
+    assert page == stdlib_index(), "spec/stdlib.md is stale: run `python -m seglam_lang.runtime.stdlib_index > spec/stdlib.md`"
 
 
 def test_every_function_is_documented_with_an_example() -> None:
