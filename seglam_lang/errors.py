@@ -154,7 +154,7 @@ class SglUsageError(SglError):
 
 
 @frozen
-class Frame:
+class TraceFrame:
     """One frame of an SGL stack trace."""
 
     name: str
@@ -170,7 +170,7 @@ _SHOWN_REPEATS = 3  # a repeated call (or cycle of calls) is shown this many tim
 _LONGEST_CYCLE = 4  # mutual recursion through up to this many procs collapses too
 
 
-def trace_lines(frames: Sequence[Frame]) -> list[str]:
+def trace_lines(frames: Sequence[TraceFrame]) -> list[str]:
     """The stack trace's lines, outermost first, with runaway recursion collapsed.
 
     A frame (or a cycle of up to `_LONGEST_CYCLE` frames, for mutual recursion) repeated
@@ -203,9 +203,9 @@ class SglRuntimeError(SglError):
 
     default_code = E_RUNTIME
 
-    def __init__(self, message: str | None = None, *, frames: Sequence[Frame] = (), **kw: object) -> None:
+    def __init__(self, message: str | None = None, *, frames: Sequence[TraceFrame] = (), **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
-        self.frames: list[Frame] = list(frames)
+        self.frames: list[TraceFrame] = list(frames)
 
     def traceback(self) -> str:
         """The SGL stack trace, outermost call first, then the one-line error."""

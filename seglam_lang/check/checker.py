@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
-from seglam_lang.check.context import CheckContext, Frame, Globals, State, merge
+from seglam_lang.check.context import CheckContext, FunctionContext, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.resolve import ModuleSymbols, resolve_module
@@ -140,14 +140,14 @@ class Checker:
             params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(decl.params))
             self.ctx.globals.procs[name] = ProcSig(name, params, self.annotation(decl.returns), decl.doc)
 
-    def root_frame(self, key: object, name: str) -> Frame:
+    def root_function(self, key: object, name: str) -> FunctionContext:
         scope = self.ctx.resolution.functions.get(id(key))
         nslots = scope.nslots if scope is not None else 0
-        return Frame("root", name, nslots, state=State(set()))
+        return FunctionContext("root", name, nslots, state=State(set()))
 
     def root_expr(self, key: object, name: str, e: ast.Expr, expected: Type | None = None) -> Type:
-        """Check an expression evaluated at module level (constant, example, default) in its own frame."""
-        with self.ctx.in_frame(self.root_frame(key, name)):
+        """Check an expression evaluated at module level (constant, example, default) as a function of its own."""
+        with self.ctx.in_function(self.root_function(key, name)):
             return self.exprs.expr(e, expected)
 
     def check_consts(self, symbols: ModuleSymbols) -> None:
@@ -180,12 +180,12 @@ class Checker:
                 t = self.root_expr(f, f"{d.name}.{f.name}", f.default, want)
                 self.exprs.expect(t, want, f.default, f"the default of field `{f.name}`")
 
-    def function_frame(self, d: ast.ProcDecl | ast.PropertyDecl, kind: str, params: tuple[ParamSig, ...],
-                       returns: Type | None) -> Frame:
+    def function_context(self, d: ast.ProcDecl | ast.PropertyDecl, kind: str, params: tuple[ParamSig, ...],
+                       returns: Type | None) -> FunctionContext:
         scope = self.ctx.resolution.functions.get(id(d))
         nslots = scope.nslots if scope is not None else len(params)
         slot_types: dict[int, Type] = {i: p.type for i, p in enumerate(params)}
-        return Frame(kind, d.name, nslots, slot_types, returns, State(set(range(len(d.params)))))
+        return FunctionContext(kind, d.name, nslots, slot_types, returns, State(set(range(len(d.params)))))
 
     def check_proc(self, d: ast.ProcDecl) -> None:
         sig = self.ctx.globals.procs.get(d.name)
@@ -193,12 +193,12 @@ class Checker:
             sig = ProcSig(d.name, tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None)
                                         for p in _unique(d.params)), self.annotation(d.returns))
         self.check_defaults(d.name, d.params, sig.params)
-        frame = self.function_frame(d, "proc", sig.params, sig.returns)
-        with self.ctx.in_frame(frame):
+        fn = self.function_context(d, "proc", sig.params, sig.returns)
+        with self.ctx.in_function(fn):
             self.block(d.body)
             ret = prune(sig.returns)
             # Falling off the end returns None, which a `None` or optional return type allows.
-            if frame.state is not None and ret not in (NONE, ANY) and not isinstance(ret, OptionalT):
+            if fn.state is not None and ret not in (NONE, ANY) and not isinstance(ret, OptionalT):
                 self.ctx.error(E_MISSING_RETURN, f"proc `{d.name}` can reach its end without returning {a_an(sig.returns)}",
                            self.header_span(d, "proc"),
                            hint='add a `return` on every path, or `fail "..."` where no answer exists')
@@ -207,7 +207,7 @@ class Checker:
     def check_property(self, d: ast.PropertyDecl) -> None:
         params = tuple(ParamSig(p.name, self.annotation(p.type), p.default is not None) for p in _unique(d.params))
         self.check_defaults(d.name, d.params, params)
-        with self.ctx.in_frame(self.function_frame(d, "property", params, None)):
+        with self.ctx.in_function(self.function_context(d, "property", params, None)):
             self.block(d.body)
 
     def check_example(self, d: ast.ExampleDecl) -> None:
@@ -250,13 +250,13 @@ class Checker:
     def block(self, stmts: tuple[ast.Stmt, ...]) -> None:
         dead = False
         for s in stmts:
-            if self.ctx.frame.state is None:
+            if self.ctx.function.state is None:
                 # Unreachable code is still checked, with everything counted as assigned.
                 dead = True
-                self.ctx.frame.state = self.ctx.frame.everything_assigned()
+                self.ctx.function.state = self.ctx.function.everything_assigned()
             getattr(self, "s_" + type(s).__name__)(s)
         if dead:
-            self.ctx.frame.state = None
+            self.ctx.function.state = None
 
     def s_ExprStmt(self, s: ast.ExprStmt) -> None:
         self.exprs.expr(s.value)
@@ -268,7 +268,7 @@ class Checker:
         target = s.target
         if isinstance(target, ast.Name):
             slot = self.ctx.local_slot(target)
-            declared = self.ctx.frame.slot_types.get(slot) if slot is not None else None
+            declared = self.ctx.function.slot_types.get(slot) if slot is not None else None
             t = self.exprs.expr(s.value, declared)
             self.exprs.assign_local(target, t, s.value)
         else:
@@ -293,7 +293,7 @@ class Checker:
         t = self.exprs.binop_type(s.op, current, self.exprs.expr(s.value), s)
         if isinstance(target, ast.Name):
             slot = self.ctx.local_slot(target)
-            declared = self.ctx.frame.slot_types.get(slot) if slot is not None else None
+            declared = self.ctx.function.slot_types.get(slot) if slot is not None else None
             if declared is not None and not assign(t, declared):
                 wider = join(declared, t)
                 hint = declare_hint(target.id, wider) if wider else None
@@ -309,14 +309,14 @@ class Checker:
         entry = self.ctx.state()
         then_state = entry.copy()
         then_state.narrow.update(true_facts)
-        self.ctx.frame.state = then_state
+        self.ctx.function.state = then_state
         self.block(s.body)
-        after_then = self.ctx.frame.state
+        after_then = self.ctx.function.state
         else_state = entry.copy()
         else_state.narrow.update(false_facts)
-        self.ctx.frame.state = else_state
+        self.ctx.function.state = else_state
         self.block(s.orelse)
-        self.ctx.frame.state = merge(after_then, self.ctx.frame.state)
+        self.ctx.function.state = merge(after_then, self.ctx.function.state)
 
     def loop_entry(self, body: tuple[ast.Stmt, ...]) -> State:
         """The state at a loop's head: narrowing of anything the body assigns is dropped."""
@@ -340,15 +340,15 @@ class Checker:
 
     def s_While(self, s: ast.While) -> None:
         entry = self.loop_entry(s.body)
-        self.ctx.frame.state = entry
+        self.ctx.function.state = entry
         self.exprs.condition(s.test)
         true_facts, false_facts = self.exprs.facts(s.test)
         body_state = entry.copy()
         body_state.narrow.update(true_facts)
-        self.ctx.frame.state = body_state
-        self.ctx.frame.loops.append([])
+        self.ctx.function.state = body_state
+        self.ctx.function.loops.append([])
         self.block(s.body)
-        breaks = self.ctx.frame.loops.pop()
+        breaks = self.ctx.function.loops.pop()
         forever = isinstance(s.test, ast.BoolLit) and s.test.value
         after: State | None = None
         if not forever:
@@ -356,21 +356,21 @@ class Checker:
             after.narrow.update(false_facts)
         for b in breaks:
             after = merge(after, b)
-        self.ctx.frame.state = after
+        self.ctx.function.state = after
 
     def s_For(self, s: ast.For) -> None:
         it = self.exprs.expr(s.iter)
         el = self.exprs.iter_elem(it, s.iter)
         entry = self.loop_entry(s.body)
-        self.ctx.frame.state = entry.copy()
+        self.ctx.function.state = entry.copy()
         self.exprs.bind_target(s.target, el, s.iter)
-        self.ctx.frame.loops.append([])
+        self.ctx.function.loops.append([])
         self.block(s.body)
-        breaks = self.ctx.frame.loops.pop()
+        breaks = self.ctx.function.loops.pop()
         after: State | None = entry
         for b in breaks:
             after = merge(after, b)
-        self.ctx.frame.state = after
+        self.ctx.function.state = after
 
     def s_Break(self, s: ast.Break) -> None:
         self.loop_exit(s, "break")
@@ -379,15 +379,15 @@ class Checker:
         self.loop_exit(s, "continue")
 
     def loop_exit(self, s: ast.Break | ast.Continue, word: str) -> None:
-        if not self.ctx.frame.loops:
+        if not self.ctx.function.loops:
             self.ctx.error(E_OUTSIDE_LOOP, f"`{word}` outside a loop", s)
             return
         if word == "break":
-            self.ctx.frame.loops[-1].append(self.ctx.state().copy())
-        self.ctx.frame.state = None
+            self.ctx.function.loops[-1].append(self.ctx.state().copy())
+        self.ctx.function.state = None
 
     def s_Return(self, s: ast.Return) -> None:
-        f = self.ctx.frame
+        f = self.ctx.function
         if f.kind != "proc":
             self.ctx.error(E_RETURN_OUTSIDE_PROC, f"`return` is not allowed in {a_an(f.kind)}", s,
                        hint="a property states facts with `assert`; `require` skips inputs that do not apply")
@@ -427,7 +427,7 @@ class Checker:
 
     def s_Fail(self, s: ast.Fail) -> None:
         self.message(s.msg)
-        self.ctx.frame.state = None
+        self.ctx.function.state = None
 
 
 def _unique(items: tuple[ast.Param, ...] | tuple[ast.Field, ...]) -> list:

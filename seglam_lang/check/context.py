@@ -1,9 +1,9 @@
-"""The checker's working state: frames, flow states, the module's typed symbols, reporting.
+"""The checker's working state: function contexts, flow states, the module's typed symbols, reporting.
 
 Owns: `State` (what is definitely assigned and which locals are narrowed on the current
-path), `Frame` (one function-like scope being checked: slot types, return type, loops),
+path), `FunctionContext` (one function-like scope being checked: slot types, return type, loops),
 `Globals` (the typed module scope), `CheckContext` (diagnostics, recorded types, bindings,
-the frame stack), which the statement checker (`checker.py`), the expression checker
+the stack of function contexts), which the statement checker (`checker.py`), the expression checker
 (`exprs.py`) and the call checker (`calls.py`) share, and `ExprTyping`, what the call
 checker asks of the expression checker. The three are composed, not inherited: each gets
 the context, and the call checker gets the expression checker through `ExprTyping`.
@@ -49,7 +49,7 @@ def merge(a: State | None, b: State | None) -> State | None:
 
 
 @attrs.define
-class Frame:
+class FunctionContext:
     """One function-like scope being checked."""
 
     kind: str                        # "proc" | "property" | "lambda" | "root" (const, example, default)
@@ -80,7 +80,7 @@ class Globals:
 
 class CheckContext:
     """The state one module's check shares between its checkers: reporting, recorded types,
-    name bindings, the typed module scope and the stack of frames being checked."""
+    name bindings, the typed module scope and the stack of function contexts being checked."""
 
     def __init__(self, file: str, globals_: Globals, source_lines: list[str]) -> None:
         self.file = file
@@ -89,7 +89,7 @@ class CheckContext:
         self.resolution = Resolution()
         self.types: dict[int, Type] = {}
         self.diagnostics: list[Diagnostic] = []
-        self.frames: list[Frame] = []
+        self.functions: list[FunctionContext] = []
 
     def error(self, code: str, message: str, where: object, hint: str | None = None) -> Type:
         """Report a problem at `where` (a node or a Span); return ANY for recovery."""
@@ -103,15 +103,15 @@ class CheckContext:
         return t
 
     @property
-    def frame(self) -> Frame:
-        return self.frames[-1]
+    def function(self) -> FunctionContext:
+        return self.functions[-1]
 
     def binding(self, name: ast.Name) -> Binding | None:
         return self.resolution.bindings.get(id(name))
 
     def state(self) -> State:
         """The current path's facts (a permissive state in unreachable code)."""
-        f = self.frame
+        f = self.function
         if f.state is None:
             f.state = f.everything_assigned()
         return f.state
@@ -129,12 +129,12 @@ class CheckContext:
             st.narrow.update(saved)
 
     @contextmanager
-    def in_frame(self, frame: Frame) -> Iterator[Frame]:
-        self.frames.append(frame)
+    def in_function(self, fn: FunctionContext) -> Iterator[FunctionContext]:
+        self.functions.append(fn)
         try:
-            yield frame
+            yield fn
         finally:
-            self.frames.pop()
+            self.functions.pop()
 
     def local_slot(self, name: ast.Name) -> int | None:
         b = self.binding(name)
@@ -157,4 +157,4 @@ class ExprTyping(Protocol):
     def no_attribute(self, t: Type, attr: str, node: object, names: list[str]) -> Type: ...
 
 
-__all__ = ["ANY", "CheckContext", "ExprTyping", "Frame", "Globals", "State", "merge"]
+__all__ = ["ANY", "CheckContext", "ExprTyping", "FunctionContext", "Globals", "State", "merge"]

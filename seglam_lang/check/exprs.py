@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from seglam_lang.check.builtins import FIELDS, METHODS, RECORD_METHODS
 from seglam_lang.check.calls import CallChecker, type_name
-from seglam_lang.check.context import CheckContext, Frame, State
+from seglam_lang.check.context import CheckContext, FunctionContext, State
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
@@ -136,15 +136,15 @@ class ExprChecker:
         if b.kind is Kind.LOCAL:
             st = self.ctx.state()
             if b.index not in st.assigned:
-                known = b.index in self.ctx.frame.slot_types
+                known = b.index in self.ctx.function.slot_types
                 msg = (f"`{e.id}` may be unassigned here (it is not assigned on every path)" if known
                        else f"`{e.id}` is used before it is assigned")
                 self.ctx.error(E_USED_BEFORE_ASSIGNMENT, msg, e,
                            hint=f"assign `{e.id}` before this point on every path (e.g. before the `if` or loop)")
                 st.assigned.add(b.index)
-            return st.narrow.get(b.index) or self.ctx.frame.slot_types.get(b.index, ANY)
+            return st.narrow.get(b.index) or self.ctx.function.slot_types.get(b.index, ANY)
         if b.kind is Kind.FREE:
-            outer: Frame = self.ctx.frames[-1 - b.depth] if b.depth < len(self.ctx.frames) else self.ctx.frame
+            outer: FunctionContext = self.ctx.functions[-1 - b.depth] if b.depth < len(self.ctx.functions) else self.ctx.function
             narrowed = outer.state.narrow.get(b.index) if outer.state is not None else None
             return narrowed or outer.slot_types.get(b.index, ANY)
         if b.kind is Kind.GLOBAL:
@@ -365,17 +365,17 @@ class ExprChecker:
         if slot is None:
             self.ctx.record(name, ANY)
             return
-        frame = self.ctx.frame
-        current = frame.slot_types.get(slot)
+        fn = self.ctx.function
+        current = fn.slot_types.get(slot)
         if declared is not None:
             if current is not None and not (assign(current, declared, bind=False) and assign(declared, current)):
                 self.ctx.error(E_MISMATCH, f"`{name.id}` already has type {current}; it cannot be declared {declared}",
                            name, hint="declare a local once, at its first assignment")
             else:
-                frame.slot_types[slot] = current = declared
+                fn.slot_types[slot] = current = declared
         elif current is None:
             pt = prune(t)
-            frame.slot_types[slot] = current = OptionalT(Hole()) if pt == NONE else t
+            fn.slot_types[slot] = current = OptionalT(Hole()) if pt == NONE else t
         elif not assign(t, current):
             wider = join(current, t)
             hint = declare_hint(name.id, wider) if wider else None
@@ -699,8 +699,8 @@ class ExprChecker:
             expected = None  # reported: the lambda's type is ANY from here on
         scope = self.ctx.resolution.functions.get(id(e))
         nslots = scope.nslots if scope is not None else len(params)
-        frame = Frame("lambda", "<lambda>", nslots, dict(enumerate(params)), state=State(set(range(len(params)))))
-        with self.ctx.in_frame(frame):
+        fn = FunctionContext("lambda", "<lambda>", nslots, dict(enumerate(params)), state=State(set(range(len(params)))))
+        with self.ctx.in_function(fn):
             rt = self.expr(e.body, ret_expected)
         return FnT(params, rt) if expected is not None else ANY
 

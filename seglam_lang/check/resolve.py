@@ -1,19 +1,19 @@
-"""Name resolution: every `ast.Name` of a module to a `Binding`, every function-like node to a frame.
+"""Name resolution: every `ast.Name` of a module to a `Binding`, every function-like node to its slot layout.
 
 Owns: the scoping rules written in `seglam_lang.check.scope` (Python's, restricted) and the
 module-level symbol table rules (duplicates, names that clash with built-ins). It reports
 names that resolve to nothing, with a did-you-mean among the names in scope. It does not
 do flow analysis (use-before-assignment is the checker's: it needs the control flow).
 
-Frames (`Resolution.functions`, keyed by `id(node)`):
+Slot layouts (`Resolution.functions`, keyed by `id(node)`):
 - `ProcDecl`, `PropertyDecl`, `Lambda`: parameters first (slots `0..n-1`), then every name
   assigned anywhere in the body (outside lambdas and comprehensions), then the slots of
   comprehension targets;
-- module-level expression roots get a frame of their own so that the comprehensions in
+- module-level expression roots get a slot layout of their own so that the comprehensions in
   them have slots: `ExampleDecl`, `ConstDecl`, and each `Param` / `Field` with a default
   (keyed by the `Param` / `Field` node). Names there resolve to the module scope.
 
-Invariants: slots of one frame are dense `0..nslots-1`; each comprehension target gets a
+Invariants: slots of one function are dense `0..nslots-1`; each comprehension target gets a
 fresh slot (two comprehensions never share one); a binding is recorded for every `Name`
 that resolves (unknown names get a diagnostic and no binding).
 """
@@ -61,7 +61,7 @@ class ModuleSymbols:
         yield from BUILTIN_FUNCTIONS
 
 
-class _Frame:
+class _SlotTable:
     """The slots of one activation record under construction."""
 
     def __init__(self, name: str) -> None:
@@ -77,16 +77,16 @@ class _Frame:
 
 
 class _Scope:
-    """A lexical scope: names to slots of `frame`; `parent` is the enclosing scope (None: module)."""
+    """A lexical scope: names to slots of its function's `slots`; `parent` is the enclosing scope (None: module)."""
 
-    def __init__(self, frame: _Frame, parent: _Scope | None) -> None:
-        self.frame = frame
+    def __init__(self, slots: _SlotTable, parent: _Scope | None) -> None:
+        self.slots = slots
         self.parent = parent
         self.names: dict[str, int] = {}
 
     def declare(self, name: str) -> int:
         if name not in self.names:
-            self.names[name] = self.frame.new_slot(name)
+            self.names[name] = self.slots.new_slot(name)
         return self.names[name]
 
 
@@ -202,7 +202,7 @@ class Resolver:
                 kind = Kind.LOCAL if depth == 0 else Kind.FREE
                 self.bind(node, Binding(kind, name, s.names[name], depth))
                 return
-            if s.parent is not None and s.parent.frame is not s.frame:
+            if s.parent is not None and s.parent.slots is not s.slots:
                 depth += 1
             s = s.parent
         kind = self.symbols.kind_of(name)
@@ -233,20 +233,20 @@ class Resolver:
 
     def function(self, key: object, name: str, params: Iterable[str], body: Iterable[ast.Stmt],
                  parent: _Scope | None) -> None:
-        frame = _Frame(name)
-        scope = _Scope(frame, parent)
+        table = _SlotTable(name)
+        scope = _Scope(table, parent)
         for p in params:
             scope.declare(p)
         for n in assigned_names(body):
             scope.declare(n)
         for st in body:
             self.stmt(st, scope)
-        self.resolution.functions[id(key)] = frame.finish()
+        self.resolution.functions[id(key)] = table.finish()
 
     def expression_root(self, key: object, name: str, expr: ast.Expr) -> None:
-        frame = _Frame(name)
-        self.expr(expr, _Scope(frame, None))
-        self.resolution.functions[id(key)] = frame.finish()
+        table = _SlotTable(name)
+        self.expr(expr, _Scope(table, None))
+        self.resolution.functions[id(key)] = table.finish()
 
     def params(self, owner: str, params: Iterable[ast.Param]) -> None:
         seen: set[str] = set()
@@ -323,15 +323,15 @@ class Resolver:
     def comprehension(self, gens: tuple[ast.Comprehension, ...], results: tuple[ast.Expr, ...],
                       scope: _Scope) -> None:
         # As in Python 3: the first iterable is evaluated in the enclosing scope; the
-        # targets are private to the comprehension but live in the enclosing frame.
+        # targets are private to the comprehension but live in the enclosing table.
         self.expr(gens[0].iter, scope)
-        inner = _Scope(scope.frame, scope)
+        inner = _Scope(scope.slots, scope)
         for i, g in enumerate(gens):
             if i:
                 self.expr(g.iter, inner)
             for n in _target_names(g.target):
                 if n.id not in inner.names:
-                    inner.names[n.id] = scope.frame.new_slot(n.id)
+                    inner.names[n.id] = scope.slots.new_slot(n.id)
             self.target(g.target, inner)
             for cond in g.ifs:
                 self.expr(cond, inner)
@@ -343,14 +343,14 @@ class Resolver:
         if isinstance(e, ast.Name):
             self.lookup(e, scope)
         elif isinstance(e, ast.Lambda):
-            frame = _Frame("<lambda>")
-            inner = _Scope(frame, scope)
+            table = _SlotTable("<lambda>")
+            inner = _Scope(table, scope)
             for p in e.params:
                 inner.declare(p)
             self.expr(e.body, inner)
-            self.resolution.functions[id(e)] = frame.finish()
+            self.resolution.functions[id(e)] = table.finish()
         elif isinstance(e, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            assert scope is not None  # every expression root has a frame
+            assert scope is not None  # every expression root has a slot layout
             self.comprehension(e.generators, (e.elt,), scope)
         elif isinstance(e, ast.DictComp):
             assert scope is not None

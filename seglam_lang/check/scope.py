@@ -7,12 +7,12 @@ from `Resolution.bindings`, keyed by `id(node)` of the node in the checked tree.
 
 Scoping (Python's, restricted):
 - module scope: constants, procs, records, `use` aliases, host functions, built-ins;
-- each proc, property and lambda is a *function scope* with its own frame: parameters
+- each proc, property and lambda is a *function scope* with its own slots: parameters
   first (slots 0..n-1), then every name assigned anywhere in its body;
 - comprehension targets are private to the comprehension (as in Python 3) but are
-  given extra slots in the enclosing function's frame (a comprehension cannot re-enter
-  itself within one activation, so sharing the frame is safe and fast);
-- a lambda reads names of enclosing function scopes as `FREE` bindings (`depth` frames up).
+  given extra slots in the enclosing function (a comprehension cannot re-enter
+  itself within one activation, so sharing its slots is safe and fast);
+- a lambda reads names of enclosing function scopes as `FREE` bindings (`depth` function scopes out).
 
 Invariants: every `ast.Name` in a checked tree has a binding; slot indices of one
 function scope are dense `0..nslots-1`.
@@ -26,8 +26,8 @@ import attrs
 
 
 class Kind(enum.Enum):
-    LOCAL = "local"        # a slot in the current function's frame
-    FREE = "free"          # a slot in an enclosing function's frame (lambdas): `depth` >= 1
+    LOCAL = "local"        # a slot of the current function
+    FREE = "free"          # a slot of an enclosing function (lambdas): `depth` >= 1
     GLOBAL = "global"      # a module-level constant, proc, record or host function, by name
     MODULE = "module"      # a `use` alias: `name` is the alias
     BUILTIN = "builtin"    # a built-in function or constant, by name
@@ -43,7 +43,7 @@ class Binding:
 
 @attrs.frozen
 class FunctionScope:
-    """The frame layout of one proc, property or lambda."""
+    """The slot layout of one proc, property or lambda."""
 
     name: str
     nslots: int
@@ -52,7 +52,7 @@ class FunctionScope:
 
 @attrs.define
 class Resolution:
-    """Bindings for every name node, and the frame layout of every function-like node."""
+    """Bindings for every name node, and the slot layout of every function-like node."""
 
     bindings: dict[int, Binding] = attrs.Factory(dict)
     functions: dict[int, FunctionScope] = attrs.Factory(dict)  # id(ProcDecl | PropertyDecl | Lambda)

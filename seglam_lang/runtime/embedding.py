@@ -160,14 +160,14 @@ class ExampleCase:
         code = self._code
 
         def body(ctx: RunContext) -> ExampleOutcome:
-            frame: list[Any] = [None] * (code.nslots + EXTRA)
-            frame[CTX] = ctx
-            left = code.left(frame)
+            slots: list[Any] = [None] * (code.nslots + EXTRA)
+            slots[CTX] = ctx
+            left = code.left(slots)
             if self.expect is not None:
                 return ExampleOutcome(False, None, left)
             if code.test is None:
                 return ExampleOutcome(left is True, None, left, None)
-            right = code.right(frame)  # type: ignore[misc]
+            right = code.right(slots)  # type: ignore[misc]
             return ExampleOutcome(bool(code.test(ctx, left, right)), code.op, left, right)
 
         try:

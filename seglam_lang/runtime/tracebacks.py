@@ -7,7 +7,7 @@ stack trace as an error travels outward.
 
 How a trace is built (innermost frame last):
 - the node where an error starts locates it: an error raised without frames (by a
-  native, an operator or a size check) gets the node's span and one `Frame`;
+  native, an operator or a size check) gets the node's span and one `TraceFrame`;
 - when an error leaves a proc or a lambda, the boundary marks it `needs_site`; the next
   call node that sees it (in the caller) prepends the caller's frame at the call site;
 - every other node lets a located error pass untouched.
@@ -37,7 +37,7 @@ from seglam_lang.codes import (
     E_VALUE,
     E_ZERO_DIVISION,
 )
-from seglam_lang.errors import NO_SPAN, Frame, LimitExceeded, SglRuntimeError, Span
+from seglam_lang.errors import NO_SPAN, LimitExceeded, SglRuntimeError, Span, TraceFrame
 
 # The Python exceptions a node converts (anything else is a bug and is caught at the top).
 # RuntimeError: a map or set changed while iterated, and RecursionError.
@@ -52,8 +52,8 @@ class Where:
     file: str
     span: Span
 
-    def frame(self) -> Frame:
-        return Frame(self.name, self.file, self.span)
+    def trace_frame(self) -> TraceFrame:
+        return TraceFrame(self.name, self.file, self.span)
 
 
 def locate(e: SglRuntimeError, where: Where) -> None:
@@ -63,9 +63,9 @@ def locate(e: SglRuntimeError, where: Where) -> None:
         if d.span == NO_SPAN:
             e.diagnostics[0] = attrs.evolve(d, span=where.span, file=where.file)
             e.args = (e.diagnostics[0].headline(),)
-        e.frames = [where.frame()]
+        e.frames = [where.trace_frame()]
     elif getattr(e, "needs_site", False):
-        e.frames.insert(0, where.frame())
+        e.frames.insert(0, where.trace_frame())
         e.needs_site = False  # type: ignore[attr-defined]
 
 
@@ -111,14 +111,14 @@ def convert(e: BaseException, where: Where) -> SglRuntimeError:
         code = E_TYPE
     elif isinstance(e, RecursionError):
         return LimitExceeded("call depth limit exceeded (Python stack exhausted)", code=E_DEPTH,
-                             span=where.span, file=where.file, frames=[where.frame()],
+                             span=where.span, file=where.file, frames=[where.trace_frame()],
                              hint="look for unbounded recursion")
     elif isinstance(e, RuntimeError) and "during iteration" in message:
         code, message = E_VALUE, "a map or set was changed while it was being iterated"
     elif isinstance(e, MemoryError):
         return LimitExceeded("out of memory", code=E_MEMORY, span=where.span, file=where.file,
-                             frames=[where.frame()], hint="lower the sizes of the data")
+                             frames=[where.trace_frame()], hint="lower the sizes of the data")
     elif not isinstance(e, ArithmeticError | LookupError):
         code, message = E_INTERNAL, f"internal error ({type(e).__name__}: {e})"
     return SglRuntimeError(message or type(e).__name__, code=code, span=where.span, file=where.file,
-                           frames=[where.frame()])
+                           frames=[where.trace_frame()])

@@ -35,7 +35,16 @@ import attrs
 
 from seglam_lang.check.types import NONE, Type, UnknownType, from_annotation
 from seglam_lang.codes import E_USAGE, E_USED_BEFORE_ASSIGNMENT
-from seglam_lang.errors import NO_SPAN, Diagnostic, Frame, SglError, SglRuntimeError, SglUsageError, Span, trace_lines
+from seglam_lang.errors import (
+    NO_SPAN,
+    Diagnostic,
+    SglError,
+    SglRuntimeError,
+    SglUsageError,
+    Span,
+    TraceFrame,
+    trace_lines,
+)
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits
 from seglam_lang.syntax import ast
 
@@ -485,7 +494,7 @@ class Session:
             located = []
             for f in e.frames:
                 file, span = src.locate(f.file, f.span) if src is not None else (f.file, f.span)
-                located.append(Frame(INPUT if f.name == _PROC else f.name, file, span))
+                located.append(TraceFrame(INPUT if f.name == _PROC else f.name, file, span))
             lines.extend(trace_lines(located))
         lines.extend(self._render_diagnostic(src, d) for d in e.diagnostics)
         return "\n".join(lines)

@@ -246,7 +246,7 @@ def test_runtime_errors_do_not_carry_python_objects() -> None:
         module.call("main", {})
     err = info.value
     assert err.__cause__ is None and err.__suppress_context__
-    assert [type(f).__name__ for f in err.frames] == ["Frame"]
+    assert [type(f).__name__ for f in err.frames] == ["TraceFrame"]
 
 
 def test_decimal_context_of_the_host_cannot_be_reached_or_changed() -> None:

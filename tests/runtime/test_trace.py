@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import seglam_lang
-from seglam_lang.errors import NO_SPAN, TRACE_HEADER, Frame, SglRuntimeError, Span, trace_lines
+from seglam_lang.errors import NO_SPAN, TRACE_HEADER, SglRuntimeError, Span, TraceFrame, trace_lines
 
 _MORE = re.compile(r"^  \.\.\. (\d+) more calls? of (.+)$")
 
 
-def expand(lines: list[str], frames_by_name: dict[str, Frame]) -> list[str]:
+def expand(lines: list[str], frames_by_name: dict[str, TraceFrame]) -> list[str]:
     """The frame lines a collapsed trace stands for (the inverse of the collapsing)."""
     out: list[str] = []
     for ln in lines[1:]:
@@ -28,7 +28,7 @@ def expand(lines: list[str], frames_by_name: dict[str, Frame]) -> list[str]:
     return out
 
 
-FRAMES = {n: Frame(n, "m.sgl", Span(i + 1, 5, i + 1, 9)) for i, n in enumerate("abcde")}
+FRAMES = {n: TraceFrame(n, "m.sgl", Span(i + 1, 5, i + 1, 9)) for i, n in enumerate("abcde")}
 
 
 @given(st.lists(st.sampled_from(sorted(FRAMES)), max_size=120))
@@ -49,7 +49,7 @@ def test_a_repeated_cycle_shows_three_times_then_a_count(reps: int, period: int)
 
 
 def test_short_repeats_are_printed_in_full() -> None:
-    frames = [Frame("f", "m.sgl", NO_SPAN)] * 3
+    frames = [TraceFrame("f", "m.sgl", NO_SPAN)] * 3
     assert trace_lines(frames) == [TRACE_HEADER, *map(str, frames)]
 
 

@@ -349,7 +349,7 @@ class StmtCompiler:
                 recorder.require(where, bool(held))
             if not held:
                 m = str(msg(f)) if msg is not None else f"require failed: {text}"
-                raise NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.frame()])
+                raise NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.trace_frame()])
 
         return require
 
@@ -364,7 +364,7 @@ class StmtCompiler:
                 m = f"assertion failed: {text}"
                 if msg is not None:
                     m += f" ({msg(f)})"
-                raise SglRuntimeError(m, code=E_ASSERT, span=where.span, file=where.file, frames=[where.frame()])
+                raise SglRuntimeError(m, code=E_ASSERT, span=where.span, file=where.file, frames=[where.trace_frame()])
 
         return assert_
 
@@ -374,7 +374,7 @@ class StmtCompiler:
 
         def fail(f: list) -> None:
             raise SglRuntimeError(str(msg(f)), code=E_FAIL, span=where.span, file=where.file,
-                                  frames=[where.frame()])
+                                  frames=[where.trace_frame()])
 
         return fail
 

@@ -59,7 +59,7 @@ class ConstCell:
             return self.value
         if self.evaluating:
             raise SglRuntimeError(f"`{self.name}` is defined in terms of itself", code=E_CONST_CYCLE,
-                                  span=self.where.span, file=self.where.file, frames=[self.where.frame()])
+                                  span=self.where.span, file=self.where.file, frames=[self.where.trace_frame()])
         self.evaluating = True
         try:
             slots: list[Any] = [None] * (self.nslots + EXTRA)
@@ -290,7 +290,7 @@ def _located(e: SglRuntimeError, where: Where) -> SglRuntimeError:
 def _at_call_site(e: SglRuntimeError, where: Where) -> None:
     """An error left the callee (it has the callee's frames) or happened entering it."""
     if e.frames:
-        e.frames.insert(0, where.frame())
+        e.frames.insert(0, where.trace_frame())
         e.needs_site = False  # type: ignore[attr-defined]
     else:
         locate(e, where)
