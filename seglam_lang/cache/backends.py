@@ -9,7 +9,7 @@
 benchmark) opens a shared cache with `ReasoningCache("postgresql://...", compiler=...)`.
 
 Owns the location rules (`is_url`, `is_postgres_url`, `default_location`, `open_store`,
-`redacted`), shared by `ReasoningCache` and the CLI:
+and, from `errors`, `redacted`), shared by `ReasoningCache` and the CLI:
 - `postgresql://` and `postgres://` URLs (libpq's URL form: user, password, host, port,
   database, `?options`) open the PostgreSQL backend (`pg_store`), which needs psycopg 3,
   the `seglam-lang[postgres]` extra: without it, opening fails with one line saying what
@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seglam_lang.cache.errors import StoreError
+from seglam_lang.cache.errors import StoreError, redacted
 
 if TYPE_CHECKING:
     from seglam_lang.cache.index import CacheStore
@@ -43,11 +43,6 @@ def is_url(location: str | os.PathLike[str]) -> bool:
 
 def is_postgres_url(location: str | os.PathLike[str]) -> bool:
     return is_url(location) and str(location).split("://", 1)[0].lower() in POSTGRES_SCHEMES
-
-
-def redacted(url: str) -> str:
-    """A URL for messages: any password replaced by `***`."""
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def default_location() -> str:

@@ -1,4 +1,5 @@
-"""The reasoning cache's error types (one module so that every cache layer can raise them).
+"""The reasoning cache's error types (one module so that every cache layer can raise them),
+and `redacted`, how a message shows a store URL (without its password).
 
 Invariants: every cache error is an `SglError` (one hierarchy for the whole package, see
 spec/errors.md), with a code in E06xx; `str(error)` is its one-line message, which a user
@@ -7,6 +8,7 @@ can act on and the CLI prints as is.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from seglam_lang.codes import E_CACHE, E_CACHE_MISS, E_STORE
@@ -42,3 +44,8 @@ class CacheMiss(CacheError):
     def __init__(self, message: str, outcome: Outcome | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
+
+
+def redacted(url: str) -> str:
+    """A URL for messages: any password replaced by `***`."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)

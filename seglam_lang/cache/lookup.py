@@ -85,9 +85,9 @@ class Answer:
 
 
 def load_module(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None) -> Module:
-    import seglam_lang
+    from seglam_lang.runtime.embedding import loads
 
-    return seglam_lang.loads(source, name, limits=limits, host=host or None)
+    return loads(source, name, limits=limits, host=host or None)
 
 
 def trigger_rows(module: Module) -> list[TriggerRow]:
@@ -247,7 +247,7 @@ class Lookup:
     def solve(self, target: str, inputs: dict[str, Any]) -> Answer:
         """Run a procedure with structured inputs: `target` is `family.proc`, a proc name,
         or the exact text of one of its templates. Inputs are Python values."""
-        from seglam_lang import from_python
+        from seglam_lang.runtime.values import from_python
 
         t0 = time.perf_counter()
         self.refresh()

@@ -61,8 +61,7 @@ from typing import Any
 
 import psycopg
 
-from seglam_lang.cache.backends import redacted
-from seglam_lang.cache.errors import StoreError
+from seglam_lang.cache.errors import StoreError, redacted
 from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
 from seglam_lang.cache.request_log import RequestLog
 

@@ -18,31 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import attrs
-
-from seglam_lang.check.scope import Resolution
-from seglam_lang.check.types import ModuleInterface, ProcSig, Type
-from seglam_lang.errors import Diagnostic, SglTypeError
+from seglam_lang.check.checked import CheckedModule
+from seglam_lang.check.types import ModuleInterface, ProcSig
 from seglam_lang.syntax import ast
-
-
-@attrs.define
-class CheckedModule:
-    tree: ast.Module
-    name: str
-    interface: ModuleInterface
-    resolution: Resolution
-    types: dict[int, Type]
-    diagnostics: list[Diagnostic]
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    def raise_for_errors(self) -> None:
-        errors = self.errors
-        if errors:
-            raise SglTypeError(diagnostics=errors)
 
 
 def _no_imports(use: ast.Use) -> ModuleInterface | None:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from seglam_lang.check import CheckedModule
 from seglam_lang.check.builtins import TYPE_NAMES
+from seglam_lang.check.checked import CheckedModule
 from seglam_lang.check.context import CheckContext, FunctionContext, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint

@@ -74,15 +74,16 @@ class Sources:
 def run_exec(file: Path, words: tuple[str, ...], args_json: str | None, as_json: bool, steps: int | None,
              timeout: float | None, tier: str = "auto") -> None:
     """Run PROC of FILE with ARGs (see `sgl exec`) and print its result."""
-    import seglam_lang
     from seglam_lang.runtime.convert import ConvertError, to_json
+    from seglam_lang.runtime.embedding import load
+    from seglam_lang.runtime.limits import Limits
     from seglam_lang.runtime.values import format_value
 
     source = read_source(file)
     sources = Sources()
     sources.add(str(file), source)
     try:
-        module = seglam_lang.load(file, limits=seglam_lang.Limits(tier=tier))
+        module = load(file, limits=Limits(tier=tier))
     except SglError as e:
         fail_with(sources, e)
 

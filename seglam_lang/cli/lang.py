@@ -74,7 +74,7 @@ def check_command(paths: tuple[Path, ...], as_json: bool) -> None:
 
     Exit 0 when every file is clean, 1 with every diagnostic otherwise.
     """
-    import seglam_lang
+    from seglam_lang.runtime.embedding import loads
 
     sources = Sources()
     found: list[Diagnostic] = []
@@ -87,7 +87,7 @@ def check_command(paths: tuple[Path, ...], as_json: bool) -> None:
     for file, source in inputs:
         sources.add(file, source)
         try:
-            module = seglam_lang.loads(source, Path(file).stem, file=file)
+            module = loads(source, Path(file).stem, file=file)
         except SglError as e:
             found.extend(e.diagnostics)
             continue

@@ -134,7 +134,7 @@ def test_command(paths: tuple[str, ...], seed: int | None, use_random: bool, max
     elif seed is None:
         seed = 0
 
-    from seglam_lang import load
+    from seglam_lang.runtime.embedding import load
     from seglam_lang.verify.runner import verify
 
     t0 = time.perf_counter()

@@ -120,10 +120,10 @@ class Review:
 def review(cand: Candidate, request: str, answer: str, failing: Sequence[FailingCase], context: CompileContext,
            limits: Limits | None = None) -> Review:
     """Why `cand` cannot be stored as the answer to `request` (no problems when it can), and its warnings."""
-    import seglam_lang
+    from seglam_lang.runtime.embedding import loads
 
     try:
-        module = seglam_lang.loads(cand.source, cand.family, limits=limits, host=context.host or None)
+        module = loads(cand.source, cand.family, limits=limits, host=context.host or None)
     except SglError as e:
         return Review(["the module does not load:\n" + e.render(cand.source)])
     rows = validate_triggers(module)

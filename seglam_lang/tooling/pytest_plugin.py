@@ -70,8 +70,8 @@ class SglFile(pytest.File):
     module: Any = None
 
     def collect(self) -> Iterator[pytest.Item]:
-        from seglam_lang import load
         from seglam_lang.errors import SglError
+        from seglam_lang.runtime.embedding import load
 
         try:
             # The path as pytest shows it (relative to the working directory), as `sgl test` shows the path given.

@@ -1,7 +1,7 @@
 """LLM backends: one call in, one raw reply out.
 
-Owns: the `Backend` protocol, `Completion` and `Usage`, and `from_spec(spec)`, which reads a
-backend specification (`--compiler` / `$SGL_COMPILER`):
+Owns `from_spec(spec)`, which reads a backend specification (`--compiler` / `$SGL_COMPILER`);
+the `Backend` protocol, `Completion` and `Usage` are in `base` (re-exported here):
 
     anthropic[:MODEL]          the Anthropic Messages API (official SDK)
     openai:MODEL@BASE_URL      any OpenAI-compatible chat endpoint (llama.cpp, vLLM, Ollama...)
@@ -15,44 +15,10 @@ loop's job, so a malformed reply is a repair round, not a backend failure.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-import attrs
-
+from seglam_lang.compilers.backends.base import Backend, Completion, Usage
 from seglam_lang.compilers.errors import BackendError
-
-if TYPE_CHECKING:  # the prompt module is imported with a backend, not with a spec check
-    from seglam_lang.compilers.prompt import Prompt
-
-
-@attrs.frozen
-class Usage:
-    """Tokens of one or more calls. `tokens_in` excludes tokens read from the provider's cache."""
-
-    tokens_in: int = 0
-    tokens_out: int = 0
-    tokens_cache_read: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(self.tokens_in + other.tokens_in, self.tokens_out + other.tokens_out,
-                     self.tokens_cache_read + other.tokens_cache_read)
-
-    def to_json(self) -> dict[str, int]:
-        return attrs.asdict(self)
-
-
-@attrs.frozen
-class Completion:
-    reply: str | dict[str, Any]
-    usage: Usage = Usage()
-    compiler: str | None = None  # who really answered, when not the backend itself (replay)
-
-
-class Backend(Protocol):
-    name: str  # "anthropic", "openai", "replay"
-    model: str
-
-    def complete(self, prompt: Prompt) -> Completion: ...
 
 
 def from_spec(spec: str, **options: Any) -> Backend:
@@ -88,3 +54,6 @@ def check_spec(spec: str) -> str | None:
     if kind == "replay":
         return None if rest else "replay needs a file: replay:FILE.jsonl"
     return f"unknown compiler {spec!r}: use anthropic[:MODEL], openai:MODEL@BASE_URL or replay:FILE.jsonl"
+
+
+__all__ = ["Backend", "Completion", "Usage", "check_spec", "from_spec"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import anthropic
 
-from seglam_lang.compilers.backends import Completion, Usage
+from seglam_lang.compilers.backends.base import Completion, Usage
 from seglam_lang.compilers.errors import BackendError
 from seglam_lang.compilers.prompt import Prompt
 from seglam_lang.compilers.protocol import REPLY_SCHEMA, TOOL_NAME

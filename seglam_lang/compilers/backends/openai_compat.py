@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx2
 
-from seglam_lang.compilers.backends import Completion, Usage
+from seglam_lang.compilers.backends.base import Completion, Usage
 from seglam_lang.compilers.errors import BackendError
 from seglam_lang.compilers.prompt import Prompt
 

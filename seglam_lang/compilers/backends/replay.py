@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seglam_lang.compilers.backends import Backend, Completion, Usage
+from seglam_lang.compilers.backends.base import Backend, Completion, Usage
 from seglam_lang.compilers.errors import BackendError
 from seglam_lang.compilers.prompt import Prompt
 
