@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from seglam_lang.cache.admission import Admission, answer_of, answers_match, check_case
+from seglam_lang.cache.admission import Admission, answers_match, check_case
 from seglam_lang.cache.errors import CacheError, StoreError
 from seglam_lang.cache.index import (
     ACTIVE,
@@ -46,7 +46,7 @@ from seglam_lang.cache.index import (
     check_family_name,
     content_hash,
 )
-from seglam_lang.cache.lookup import miss_detail, show
+from seglam_lang.cache.lookup import answer_of, miss_detail, show
 
 
 @attrs.frozen

@@ -33,8 +33,8 @@ import attrs
 from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.index import ACTIVE, CacheStore, TriggerRow, Verification, check_family_name
-from seglam_lang.cache.lookup import load_module, miss_detail, show, trigger_index, trigger_rows
-from seglam_lang.cache.matcher import Matcher, Outcome, same_answer
+from seglam_lang.cache.lookup import answer_of, load_module, miss_detail, show, trigger_rows
+from seglam_lang.cache.matcher import same_answer
 from seglam_lang.cache.provenance import origin_problem
 from seglam_lang.cache.regression import Regression, refuse, regression
 from seglam_lang.errors import SglError
@@ -245,11 +245,6 @@ def request_key(text: str) -> str:
     from seglam_lang.syntax.trigger_templates import normalise
 
     return normalise(text).text.casefold()
-
-
-def answer_of(module: Module, triggers: tuple[TriggerRow, ...], request: str, limits: Limits | None) -> Outcome:
-    """How `module` (with these triggers) answers `request`, ignoring every other family."""
-    return Matcher(trigger_index(list(triggers)), lambda _family: module, limits).find(request)
 
 
 def check_case(module: Module, triggers: tuple[TriggerRow, ...], request: str, expected: str,

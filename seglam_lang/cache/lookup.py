@@ -101,6 +101,11 @@ def trigger_index(rows: list[TriggerRow]) -> TriggerIndex:
     return TriggerIndex(Trigger(t.family, t.proc, t.pattern, t.is_regex, decode_anchors(t.anchors)) for t in rows)
 
 
+def answer_of(module: Module, triggers: tuple[TriggerRow, ...], request: str, limits: Limits | None) -> Outcome:
+    """How `module` (with these triggers) answers `request`, ignoring every other family."""
+    return Matcher(trigger_index(list(triggers)), lambda _family: module, limits).find(request)
+
+
 LOGGED_ANSWER_CHARS = 2_000  # an answer in the request log or a message is capped: it is a record, not the answer
 _SMALL = 10**18
 

@@ -138,8 +138,7 @@ def regression(new: Module, new_source: str, old_source: str, old_version: int, 
 def _rejected_inputs(old: Module, rejected: list[tuple[str, str]],
                      limits: Limits | None) -> list[tuple[str, dict[str, object]]]:
     """(proc, arguments) of each rejected request, as the old version's triggers read it."""
-    from seglam_lang.cache.admission import answer_of
-    from seglam_lang.cache.lookup import trigger_rows
+    from seglam_lang.cache.lookup import answer_of, trigger_rows
 
     rows: tuple[TriggerRow, ...] = tuple(trigger_rows(old))
     out = []

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, echo, fail
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_MISS, echo, fail
 
 if TYPE_CHECKING:
     from seglam_lang.compilers import Deferred

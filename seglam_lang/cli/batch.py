@@ -31,11 +31,11 @@ from typing import IO, TYPE_CHECKING, TextIO
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
 from seglam_lang.cli.asking import cache_errors, deferred_compiler
 from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.cache import _cache_option, compiler_options
 from seglam_lang.cli.cachedir import cache_location
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
 
 if TYPE_CHECKING:
     from seglam_lang.cache.batch import BatchResult

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, asking, fail
+from seglam_lang.cli import asking
 from seglam_lang.cli.asking import cache_errors
 from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.cachedir import cache_location, check_cache_value
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_USAGE, fail
 
 if TYPE_CHECKING:
     from seglam_lang.cache import ReasoningCache

@@ -11,7 +11,7 @@ typo from becoming a new cache:
   nothing otherwise. Commands that add to a cache (`ask`, `add`, `import`...) create it.
   (A PostgreSQL store's schema is created by whichever command opens it first.)
 
-Failures are usage errors (exit 2), reported through `seglam_lang.cli.fail`.
+Failures are usage errors (exit 2), reported through `seglam_lang.cli.failures.fail`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from seglam_lang.cache.backends import default_location, is_postgres_url, unknown_backend
-from seglam_lang.cli import EXIT_USAGE, fail
+from seglam_lang.cli.failures import EXIT_USAGE, fail
 
 READ_ONLY = frozenset({"ls", "why", "show", "history", "stats", "export", "verify", "report"})
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, echo, fail
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_USAGE, echo, fail
 from seglam_lang.errors import Diagnostic, SglError, SglRuntimeError, trace_lines
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The full `sgl` command line: a click group whose sub-commands are imported only when run.
 
-Owns the lazy group (`main`) that lists the commands of `seglam_lang.cli.COMMANDS` without
+Owns the lazy group (`main`) that lists the commands of `seglam_lang.cli.commands.COMMANDS` without
 importing them, and the stand-in for a command whose module cannot be imported. Every
 command line that the lean path (`seglam_lang.cli.lean`) does not take comes here: `--help`,
 `--version`, usage errors and every option it does not know; its behaviour is the reference
@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 
 import click
 
-from seglam_lang.cli import COMMANDS, emit_json_failure, fail, guarded
+from seglam_lang.cli.commands import COMMANDS
+from seglam_lang.cli.failures import emit_json_failure, fail, guarded
 
 
 def _unavailable(name: str, target: str, error: ImportError) -> click.Command:

@@ -23,9 +23,9 @@ from typing import Any
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, emit_json_failure, fail
 from seglam_lang.cli.atomic import atomic_output
 from seglam_lang.cli.execute import Sources, fail_with, read_source, run_exec
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_USAGE, emit_json_failure, fail
 from seglam_lang.errors import Diagnostic, SglError
 
 # ---------------------------------------------------------------- shared helpers

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seglam_lang.cli import guarded
+from seglam_lang.cli.failures import guarded
 
 
 def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import click
 
-from seglam_lang.cli import EXIT_FAILURE, EXIT_USAGE, fail
+from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_USAGE, fail
 from seglam_lang.errors import SglError
 from seglam_lang.verify.report import ERROR, CheckResult, Report, check_headline, render_check
 

@@ -109,7 +109,7 @@ def explain(raw: str) -> Explanation:
 @click.option("--list", "list_codes", is_flag=True, help="List every code with its meaning.")
 def explain_command(code: str | None, list_codes: bool) -> None:
     """Explain an error code (E0201): what it means, a mistake that gives it, and the fix."""
-    from seglam_lang.cli import EXIT_USAGE, fail
+    from seglam_lang.cli.failures import EXIT_USAGE, fail
 
     try:
         _run(code, list_codes)

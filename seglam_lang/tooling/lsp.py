@@ -20,7 +20,7 @@ def lsp_command(stdio: bool) -> None:
     """Run the SGL language server on stdin/stdout (for an editor to start)."""
     missing = [m for m in ("pygls", "lsprotocol") if importlib.util.find_spec(m) is None]
     if missing:
-        from seglam_lang.cli import EXIT_USAGE, fail
+        from seglam_lang.cli.failures import EXIT_USAGE, fail
 
         fail(f"`sgl lsp` needs {' and '.join(missing)}: {INSTALL_HINT}", EXIT_USAGE)
     from seglam_lang.tooling.lsp_server import serve

@@ -172,18 +172,18 @@ def record_require(ctx: Any, where: Where, held: Any) -> None:
 
 def require_failed(where: Where, text: str, msg: Any, has_msg: bool) -> NotApplicable:
     m = str(msg) if has_msg else f"require failed: {text}"
-    return NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.frame()])
+    return NotApplicable(m, code=E_REQUIRE, span=where.span, file=where.file, frames=[where.trace_frame()])
 
 
 def assert_failed(where: Where, text: str, msg: Any, has_msg: bool) -> SglRuntimeError:
     m = f"assertion failed: {text}"
     if has_msg:
         m += f" ({msg})"
-    return SglRuntimeError(m, code=E_ASSERT, span=where.span, file=where.file, frames=[where.frame()])
+    return SglRuntimeError(m, code=E_ASSERT, span=where.span, file=where.file, frames=[where.trace_frame()])
 
 
 def fail_stmt(where: Where, msg: Any) -> SglRuntimeError:
-    return SglRuntimeError(str(msg), code=E_FAIL, span=where.span, file=where.file, frames=[where.frame()])
+    return SglRuntimeError(str(msg), code=E_FAIL, span=where.span, file=where.file, frames=[where.trace_frame()])
 
 
 def unpack(v: Any, n: int, what: str) -> tuple[Any, ...]:
