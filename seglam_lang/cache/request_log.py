@@ -21,12 +21,15 @@ Invariants:
   a crash (SIGKILL, power loss) loses at most the rows appended since the writer's last
   wake-up (`interval_s`, plus the time the last batch took to write) and that batch, never
   more than `max_rows` (spec/embedding.md);
-- `write` is called by one thread at a time.
+- `write` is called by one thread at a time;
+- a child made by `fork` starts with every log empty (its parent writes the rows it had
+  queued, once) and with no writer thread until it appends.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import weakref
@@ -52,15 +55,19 @@ class RequestLog:
             raise ValueError("need 1 <= batch_rows <= max_rows and interval_s > 0")
         self._write = write
         self.batch_rows, self.max_rows, self.interval_s = batch_rows, max_rows, interval_s
+        self._closed = False
+        self._start_fresh()
+        self.last_error: BaseException | None = None  # the last failed background write
+        self.dropped = 0  # rows dropped because the store kept failing with the buffer full
+        _open_logs.add(self)
+
+    def _start_fresh(self) -> None:
+        """An empty buffer, new locks, no writer thread (at creation, and in a forked child)."""
         self._rows: list[Any] = []
         self._lock = threading.Lock()  # guards _rows
         self._writing = threading.Lock()  # held while a batch is written: one writer at a time
         self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
-        self._closed = False
-        self.last_error: BaseException | None = None  # the last failed background write
-        self.dropped = 0  # rows dropped because the store kept failing with the buffer full
-        _open_logs.add(self)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -144,6 +151,18 @@ class RequestLog:
 
     def _due(self) -> bool:
         return len(self._rows) >= self.batch_rows
+
+
+def _forget_in_child() -> None:
+    """In a child made by `fork`: the parent's pending rows are the parent's to write (the child
+    would write them a second time), its writer thread does not exist here, and a lock may have
+    been held at the fork. Each open log starts empty, with new locks."""
+    for log in list(_open_logs):
+        log._start_fresh()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @atexit.register

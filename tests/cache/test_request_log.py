@@ -3,6 +3,7 @@ lost on a clean exit, and what a crash can lose is bounded (spec/embedding.md)."
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -212,3 +213,28 @@ def test_appends_after_close_write_through() -> None:
 def test_bad_settings_are_refused(batch: int, bound: int, interval: float) -> None:
     with pytest.raises(ValueError):
         RequestLog(lambda rows: None, batch_rows=batch, max_rows=bound, interval_s=interval)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is a POSIX call")
+def test_a_forked_child_writes_only_its_own_rows(tmp_path: Path) -> None:
+    out = tmp_path / "rows.txt"
+
+    def write(rows: list[str]) -> None:
+        with open(out, "a", encoding="utf-8") as f:
+            f.writelines(f"{os.getpid()} {r}\n" for r in rows)
+
+    log = RequestLog(write, interval_s=60)  # only explicit flushes write
+    log.append("parent-1")
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of the parent's queue must not be written again
+        try:
+            log.append("child-1")
+            log.flush()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    log.append("parent-2")
+    log.close()
+    written = [line.split() for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r for _, r in written) == ["child-1", "parent-1", "parent-2"]
+    assert {int(p) for p, r in written if r.startswith("parent")} == {os.getpid()}
