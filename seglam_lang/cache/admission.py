@@ -231,7 +231,7 @@ class Admission:
         cases = self.store.rejections(name) if rejected is None else rejected
         checked = regression(prepared.module, prepared.source, self.store.read_version(name, old_version), old_version,
                              rejected=cases, limits=self.limits, host=self.host, options=self.verify_options,
-                             accept_changes=accept_changes)
+                             accept_changes=accept_changes, answered=self.store.answered_by(name, RECENT_REQUESTS))
         refuse(checked, name)
         return checked
 

@@ -510,6 +510,14 @@ class CacheStore(abc.ABC):
         return [LoggedRequest(*row) for row in self._query(
             "SELECT time, request, outcome, family, version, llm_calls, detail FROM requests ORDER BY id")]
 
+    def answered_by(self, family: str, limit: int) -> list[str]:
+        """The `limit` most recent distinct requests `family` answered (hit or compiled), as
+        the log keeps them (a hashed request is of no use to a reader of triggers)."""
+        self._before_log_read()
+        return [r for (r,) in self._query(
+            "SELECT request FROM requests WHERE family = ? AND outcome IN ('hit', 'compiled') GROUP BY request "
+            "ORDER BY MAX(id) DESC LIMIT ?", (family, limit))]
+
     # ------------------------------------------------------------ failure memory
 
     def remember_failure(self, key: str, request: str, outcome: str, detail: str) -> None:

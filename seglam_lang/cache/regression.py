@@ -2,9 +2,10 @@
 
 Owns `regression(...) -> Regression`, run by `replace`, `restore` (of another version) and
 every recompilation of an existing family (after a `reject`): the old version's examples
-must pass on the new one, and a differential run (`verify.differential`: boundary-first,
-then seeded random inputs on which both versions' `require`s hold) compares the answers
-of every proc a trigger of either version reaches. Each input where the answers differ
+must pass on the new one, and a differential run (`verify.differential`: the arguments of
+the rejected cases and of the requests the old version answered (the request log), then
+boundary-first and seeded random inputs, on which both versions' `require`s hold) compares
+the answers of every proc a trigger of either version reaches. Each input where the answers differ
 is a difference. A difference (or a failing old example) is allowed when it is one of the
 family's rejected cases (the same proc and arguments as the request a person rejected, as
 the old version's triggers read it); any other one refuses the new version, unless the
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -114,35 +115,35 @@ class Regression:
 
 def regression(new: Module, new_source: str, old_source: str, old_version: int, *,
                rejected: list[tuple[str, str]], limits: Limits | None, host: Mapping[str, Any] | None,
-               options: Mapping[str, Any], accept_changes: bool = False) -> Regression:
+               options: Mapping[str, Any], accept_changes: bool = False, answered: Sequence[str] = ()) -> Regression:
     """Compare `new` (loaded from `new_source`) with the stored `old_source` (see the module docstring).
-    `rejected` are the family's rejected cases `(request, expected)`; `options` the
-    verification options (`max_examples`, `time_budget`)."""
+    `rejected` are the family's rejected cases `(request, expected)`, `answered` requests the
+    old version answered (real inputs, compared first); `options` the verification options
+    (`max_examples`, `time_budget`)."""
     from seglam_lang.verify.differential import args_key, compare
 
     try:
         old = load_module(old_source, new.name, limits, host)
     except SglError:  # an old version that no longer loads has no behaviour to keep
         return Regression(old_version, 0, (), 0, None, 0, (), accept_changes)
-    cases = _rejected_inputs(old, rejected, limits)
+    cases = _inputs(old, [request for request, _expected in rejected], limits)
     allowed_keys = {args_key(proc, args) for proc, args in cases}
     failing, allowed_examples = _old_examples(new, new_source, old, allowed_keys, limits, host)
     procs = sorted({proc for m in (old, new) for proc, info in m.procs.items() if info.triggers})
-    comparison = compare(old, new, procs, extra=cases, limits=limits, **options)
+    comparison = compare(old, new, procs, extra=[*cases, *_inputs(old, answered, limits)], limits=limits, **options)
     allowed = sum((d.proc, d.args) in allowed_keys for d in comparison.differences)
     refused = tuple(d for d in comparison.differences if (d.proc, d.args) not in allowed_keys)
     return Regression(old_version, len(old.examples), tuple(failing), allowed_examples, comparison, allowed, refused,
                       accept_changes)
 
 
-def _rejected_inputs(old: Module, rejected: list[tuple[str, str]],
-                     limits: Limits | None) -> list[tuple[str, dict[str, object]]]:
-    """(proc, arguments) of each rejected request, as the old version's triggers read it."""
+def _inputs(old: Module, requests: Sequence[str], limits: Limits | None) -> list[tuple[str, dict[str, object]]]:
+    """(proc, arguments) of each request the old version answers, as its triggers read it."""
     from seglam_lang.cache.lookup import answer_of, trigger_rows
 
     rows: tuple[TriggerRow, ...] = tuple(trigger_rows(old))
     out = []
-    for request, _expected in rejected:
+    for request in requests:
         hit = answer_of(old, rows, request, limits).hit
         if hit is not None:
             out.append((hit.proc, dict(hit.args)))

@@ -107,6 +107,30 @@ def test_old_examples_must_pass_unless_they_pin_a_rejected_case(tmp_path: Path) 
     assert stored_regression(rc)["old_examples_rejected_cases"] == 1
 
 
+SHOUT = '''\
+@when("shout {word}")
+proc shout(word: Str) -> Str:
+    return word.upper()
+
+example shout("a") == "A"
+'''
+
+
+def test_requests_the_old_version_answered_are_compared_first(tmp_path: Path) -> None:
+    """No generated string is "hello"; the request log has it."""
+    rc = ReasoningCache(tmp_path / "c", verify_options=OPTIONS)
+    rc.add(SHOUT, name="shout")
+    changed = SHOUT.replace("    return word.upper()", '    if word == "hello":\n        return "HI"\n    return word.upper()')
+    rc.log_requests = False
+    rc.ask("shout hello")  # not logged: nothing tells the check about it
+    assert rc.replace("shout", changed, accept_changes=False) == 2
+    rc.restore("shout", 1, accept_changes=True)
+    rc.log_requests = True
+    rc.ask("shout hello")
+    with pytest.raises(CacheError, match=r'shout\(word="hello"\): old: "HELLO", new: "HI"'):
+        rc.replace("shout", changed)
+
+
 def test_restore_of_an_earlier_version_is_compared_with_the_current_one(tmp_path: Path) -> None:
     rc = _cache(tmp_path)
     rc.reject("multiply", "what is 2 times 2", "4")
