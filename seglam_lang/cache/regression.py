@@ -32,7 +32,7 @@ import attrs
 
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.index import TriggerRow, Verification
-from seglam_lang.cache.lookup import load_module
+from seglam_lang.cache.lookup import answer_of, load_module, trigger_rows
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
@@ -139,7 +139,6 @@ def regression(new: Module, new_source: str, old_source: str, old_version: int, 
 
 def _inputs(old: Module, requests: Sequence[str], limits: Limits | None) -> list[tuple[str, dict[str, object]]]:
     """(proc, arguments) of each request the old version answers, as its triggers read it."""
-    from seglam_lang.cache.lookup import answer_of, trigger_rows
 
     rows: tuple[TriggerRow, ...] = tuple(trigger_rows(old))
     out = []
