@@ -110,6 +110,12 @@ def _small_int_literal(frag: Frag) -> bool:
         -2147483648 < int(frag.parts[0].strip("()")) < 2147483648
 
 
+def _never_int(t: Any) -> bool:
+    """Is no value of static type `t` an `int` (so `type(x) is int` is always false)?"""
+    return t in (FLOAT, BOOL, DECIMAL, DATE, DATETIME, DURATION, STR) or isinstance(
+        t, ListT | MapT | SetT | TupleT | RecordT)
+
+
 def _span(node: Any) -> tuple[int, int, int, int]:
     s = node.span
     return (s.line, s.col, s.end_line, s.end_col)
@@ -682,7 +688,7 @@ class Translator:
             # (and, for `*`, both below 2**31), else the checked operator.
             a1, ra, b1, rb = self._operands(a, b)
             tests: list[Frag] = []
-            if lt == STR and rt == STR and e.op in ("+", "%"):  # never ints: the test would always fail
+            if _never_int(lt) or _never_int(rt):  # the Int test would always fail: the checked operator
                 return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
             if lt == INT and rt == INT:
                 # proven ints (so the operator is `*`): the size test of each operand, both always
