@@ -42,19 +42,13 @@ from seglam_lang.errors import (
 )
 from seglam_lang.runtime.closures import CTX, EXTRA, CompiledModule, ExampleCode, HostFunction, ProcCode, compile_module
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RequireRecorder, RunContext
+from seglam_lang.runtime.ops import DECIMAL_CONTEXT
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.runtime.tracebacks import Where, locate
 from seglam_lang.syntax import ast
 
 if TYPE_CHECKING:
     from seglam_lang.runtime.loader import Imports
-
-DECIMAL_CONTEXT = decimal.Context(
-    prec=28,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
 
 def run_envelope(limits: Limits, body: Callable[[RunContext], Any], recorder: RequireRecorder | None = None) -> Any:
     """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave.

@@ -760,6 +760,15 @@ _SGL_NAMES: dict[type, str] = {
 }
 
 
+def method_table_name(v: Any) -> str:
+    """The name under which the methods and fields of a value's type are listed (`natives.METHODS`):
+    its SGL type name, `Record` for every record. For dispatch when the static type is unknown."""
+    t = type(v)
+    if t is Record:
+        return "Record"
+    return _SGL_NAMES.get(t, t.__name__)
+
+
 # ---------------------------------------------------------------------------- from host values
 
 

@@ -49,18 +49,8 @@ from seglam_lang.runtime.closures.compiled import CompiledModule
 from seglam_lang.runtime.closures.layout import CHUNK, CTX, PARENT, Code, const, guard
 from seglam_lang.runtime.closures.units import E_COMPILE, HostFunction, ProcCode, RecordCtor, bind_native
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.values import method_table_name
 from seglam_lang.syntax import ast
-
-_TYPE_NAMES: dict[type, str] = {}
-
-
-def runtime_type_name(v: object) -> str:
-    """The SGL type name of a value, for method dispatch when the static type is unknown."""
-    name = _TYPE_NAMES.get(type(v))
-    if name is None:
-        name = "Record" if type(v) is values.Record else values.sgl_type_name(v)
-        _TYPE_NAMES[type(v)] = name
-    return name
 
 
 def field_getter(rtype: RecordT, name: str) -> Callable[[Any], Any]:
@@ -536,7 +526,7 @@ class ExprCompiler:
             v = obj(f)
             if type(v) is values.Record:
                 return v[attr]
-            return natives.field(runtime_type_name(v), attr)(v)
+            return natives.field(method_table_name(v), attr)(v)
 
         return guard(dynamic, where)
 
@@ -643,7 +633,7 @@ class ExprCompiler:
 
         def dynamic(f: list) -> Any:
             v = obj(f)
-            m = natives.method(runtime_type_name(v), name)
+            m = natives.method(method_table_name(v), name)
             return m(f[CTX], v, *[a(f) for a in args], **{k: c(f) for k, c in kwargs.items()})
 
         return guard(dynamic, where)

@@ -24,11 +24,11 @@ from typing import Any
 from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE, E_TYPE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import values
-from seglam_lang.runtime.closures.expr import runtime_type_name
 from seglam_lang.runtime.closures.layout import RET
 from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
 from seglam_lang.runtime.natives.builtins import BUILTINS
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.values import method_table_name
 
 NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc call site
 
@@ -216,12 +216,12 @@ def replace_at(r: Any, indices: tuple[int, ...], vals: tuple[Any, ...]) -> Any:
 def dynamic_field(natives: Any, v: Any, attr: str) -> Any:
     if type(v) is values.Record:
         return v[attr]
-    return natives.field(runtime_type_name(v), attr)(v)
+    return natives.field(method_table_name(v), attr)(v)
 
 
 def dynamic_method(natives: Any, ctx: Any, v: Any, name: str, args: tuple[Any, ...],
                    kwargs: dict[str, Any]) -> Any:
-    return natives.method(runtime_type_name(v), name)(ctx, v, *args, **kwargs)
+    return natives.method(method_table_name(v), name)(ctx, v, *args, **kwargs)
 
 
 # Built-ins whose native is exactly a Python built-in (the context unused): called directly.

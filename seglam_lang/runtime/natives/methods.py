@@ -3,8 +3,8 @@
 Owns `METHODS: dict[sgl_type_name, dict[method_name, fn(ctx, self, *args, **kwargs)]]` and
 `FIELDS: dict[sgl_type_name, dict[field_name, fn(value)]]`, with exactly the names of
 `seglam_lang.check.builtins.METHODS` / `FIELDS` (plus `Record.replace`, the checker's
-`RECORD_METHODS`); a test keeps the two sides equal. `TYPE_NAMES` maps the Python type of a
-value to its SGL type name (`FrozenList` -> `List`), for dispatch on a receiver's exact type.
+`RECORD_METHODS`); a test keeps the two sides equal. A receiver whose static type
+is unknown is dispatched by `values.method_table_name`.
 
 Nothing else is reachable: a method is found only in these tables, by the receiver's SGL type
 name and the method's name, never by Python attribute lookup on user-supplied names.
@@ -23,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import datetime as _dt
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -32,15 +31,9 @@ from typing import Any
 from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.limits import ITEMS_PER_STEP, RunContext
 from seglam_lang.runtime.natives.builtins import sort_in_place
-from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, Record, SglSet
+from seglam_lang.runtime.values import FrozenDict, FrozenList, FrozenSglSet, SglSet
 
 Method = Callable[..., Any]
-
-TYPE_NAMES: dict[type, str] = {
-    str: "Str", list: "List", FrozenList: "List", dict: "Map", FrozenDict: "Map", SglSet: "Set",
-    FrozenSglSet: "Set", tuple: "Tuple", int: "Int", float: "Float", Decimal: "Decimal",
-    _dt.date: "Date", _dt.datetime: "DateTime", _dt.timedelta: "Duration", Record: "Record",
-}
 
 _COLLECTIONS = (list, tuple, str, dict, SglSet, FrozenList, FrozenDict, FrozenSglSet)
 
