@@ -4,7 +4,7 @@ Read from the source with `ast` (nothing is imported): every `import` and `from 
 of a `seglam_lang` module, at module level or inside a function, is an edge. `from P import n`
 is an edge to `P.n` when that is a module, else to `P`.
 
-Layers, lowest first: the base (`errors`, `codes`, `frozen`, `privatedir`), then syntax < check < runtime <
+Layers, lowest first: the base (`errors`, `codes`, `frozen`, `privatedir`, `settings`), then syntax < check < runtime <
 verify < cache < compilers < cli < tooling; the package root (`seglam_lang/__init__.py`, the
 public facade) is above them all and imported by none. A module may import its own layer and
 those below it. Imports under `if TYPE_CHECKING:` count for layering (they say what a module
@@ -20,7 +20,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "seglam_lang"
 LAYERS = ("syntax", "check", "runtime", "verify", "cache", "compilers", "cli", "tooling")
-BASE = ("errors", "codes", "frozen", "privatedir")
+BASE = ("errors", "codes", "frozen", "privatedir", "settings")
 
 
 def module_name(path: Path) -> str:

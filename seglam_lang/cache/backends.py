@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seglam_lang.cache.errors import StoreError, redacted
+from seglam_lang.settings import env
 
 if TYPE_CHECKING:
     from seglam_lang.cache.index import CacheStore
@@ -47,9 +48,9 @@ def is_postgres_url(location: str | os.PathLike[str]) -> bool:
 
 def default_location() -> str:
     """`$SGL_CACHE` (a folder or a URL), else the platform's user data folder."""
-    env = os.environ.get("SGL_CACHE")
-    if env:
-        return env
+    location = env("SGL_CACHE")
+    if location:
+        return location
     from seglam_lang.cache.store import default_cache_dir
 
     return str(default_cache_dir())

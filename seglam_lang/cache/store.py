@@ -45,6 +45,7 @@ from seglam_lang.cache.errors import StoreError
 from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
 from seglam_lang.cache.locks import held, wait_released
 from seglam_lang.cache.request_log import RequestLog
+from seglam_lang.settings import env
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,11 +83,11 @@ def default_cache_dir() -> Path:
     nor `$SGL_CACHE` says: `backends.default_location`)."""
     home = Path.home()
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        base = Path(env("LOCALAPPDATA") or home / "AppData" / "Local")
     elif sys.platform == "darwin":
         base = home / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+        base = Path(env("XDG_DATA_HOME") or home / ".local" / "share")
     return base / "seglam"
 
 

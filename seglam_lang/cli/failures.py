@@ -9,13 +9,13 @@ exit code, never a traceback). Imports neither click nor any command.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 from seglam_lang.codes import E_CACHE_MISS, E_INTERNAL, E_USAGE
 from seglam_lang.errors import SglError, SglUsageError
+from seglam_lang.settings import env
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -92,7 +92,7 @@ def guarded(body: Callable[[], Any], as_json: bool, passed: tuple[type[BaseExcep
     except (*passed, KeyboardInterrupt, SystemExit, EOFError):
         raise
     except Exception as e:  # the last line of defence: a bug, reported without a traceback
-        if os.environ.get("SGL_DEBUG"):
+        if env("SGL_DEBUG"):
             import traceback
 
             traceback.print_exc()

@@ -20,9 +20,10 @@ imported when a compiler is built (on a miss), so the cache's hit path stays lig
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from seglam_lang.settings import env
 
 if TYPE_CHECKING:
     from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
@@ -36,7 +37,7 @@ __all__ = ["BackendError", "CompilerError", "Deferred", "check_spec", "configure
 def resolve_spec(spec: str | None = None) -> str | None:
     """The backend specification in force: `spec`, else `$SGL_COMPILER`, else `anthropic` when
     `ANTHROPIC_API_KEY` is set, else None (no compiler)."""
-    return spec or os.environ.get("SGL_COMPILER") or ("anthropic" if os.environ.get("ANTHROPIC_API_KEY") else None)
+    return spec or env("SGL_COMPILER") or ("anthropic" if env("ANTHROPIC_API_KEY") else None)
 
 
 def configured(spec: str | None = None, *, record: str | None = None, max_rounds: int = 3,

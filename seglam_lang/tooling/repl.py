@@ -29,6 +29,7 @@ from pathlib import Path
 
 import click
 
+from seglam_lang.settings import env
 from seglam_lang.tooling.session import Outcome, Session, scan_code
 
 PS1 = ">>> "
@@ -177,14 +178,14 @@ class Repl:
                     self.failed = True
                     break
             except Exception as e:  # a bug in sgl: reported, and the session goes on
-                if os.environ.get("SGL_DEBUG"):
+                if env("SGL_DEBUG"):
                     traceback.print_exc()
                 self.emit(Outcome(False, messages=[
                     f"internal error: {type(e).__name__}: {e} (a bug in sgl; set SGL_DEBUG=1 for the traceback)"]))
 
 
 def _history_file() -> Path:
-    return Path(os.environ.get("SGL_HISTORY") or Path.home() / ".sgl_history")
+    return Path(env("SGL_HISTORY") or Path.home() / ".sgl_history")
 
 
 def _terminal_reader() -> tuple[Reader, Callable[[], None]]:

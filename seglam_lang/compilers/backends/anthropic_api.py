@@ -19,7 +19,6 @@ errors are read.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import anthropic
@@ -28,6 +27,7 @@ from seglam_lang.compilers.backends.base import Completion, Usage
 from seglam_lang.compilers.errors import BackendError
 from seglam_lang.compilers.prompt import Prompt
 from seglam_lang.compilers.protocol import REPLY_SCHEMA, TOOL_NAME
+from seglam_lang.settings import env
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 MAX_TOKENS = 16000
@@ -45,7 +45,7 @@ class AnthropicBackend:
 
     def __init__(self, model: str | None = None, *, max_retries: int = 2, timeout: float = 300.0,
                  max_tokens: int = MAX_TOKENS, **client_options: Any) -> None:
-        self.model = model or os.environ.get("SGL_MODEL") or DEFAULT_MODEL
+        self.model = model or env("SGL_MODEL") or DEFAULT_MODEL
         self.max_tokens = max_tokens
         try:
             self._client = anthropic.Anthropic(max_retries=max_retries, timeout=timeout, **client_options)

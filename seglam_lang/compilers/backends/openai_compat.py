@@ -16,7 +16,6 @@ Owns: `OpenAIBackend`: one POST to `BASE_URL/chat/completions` per call, with ht
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -25,6 +24,7 @@ import httpx2
 from seglam_lang.compilers.backends.base import Completion, Usage
 from seglam_lang.compilers.errors import BackendError
 from seglam_lang.compilers.prompt import Prompt
+from seglam_lang.settings import env
 
 MAX_TOKENS = 16000
 MAX_DELAY = 8.0
@@ -36,7 +36,7 @@ class OpenAIBackend:
     def __init__(self, model: str, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 300.0,
                  retry_delay: float = 0.5, max_tokens: int = MAX_TOKENS, api_key: str | None = None,
                  http_client: httpx2.Client | None = None) -> None:
-        url = base_url or os.environ.get("OPENAI_BASE_URL")
+        url = base_url or env("OPENAI_BASE_URL")
         if not url:
             raise BackendError("openai needs a base URL: openai:MODEL@BASE_URL (or set OPENAI_BASE_URL)")
         self.model = model
@@ -45,7 +45,7 @@ class OpenAIBackend:
         self.retry_delay = retry_delay
         self.max_tokens = max_tokens
         self.json_mode = True
-        key = api_key or os.environ.get("OPENAI_API_KEY")
+        key = api_key or env("OPENAI_API_KEY")
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._http = http_client or httpx2.Client(timeout=timeout)
 

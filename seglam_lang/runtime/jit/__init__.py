@@ -19,7 +19,6 @@ load a module with a proc that does not translate (so a test on that tier tests 
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 import time
 from functools import cache
@@ -30,6 +29,7 @@ from seglam_lang.codes import E_USAGE
 from seglam_lang.errors import SglUsageError
 from seglam_lang.runtime.jit import artifact
 from seglam_lang.runtime.limits import TIERS
+from seglam_lang.settings import env
 
 # The translator, the linker and the helpers are imported when a module is tiered up, not
 # with this package: `artifact` (what a command-line hit reads) stays free of the front end.
@@ -42,7 +42,7 @@ def effective_tier(limits: Any) -> str:
     """`Limits.tier` when it is not "auto", else `$SGL_TIER` (default "auto")."""
     tier = getattr(limits, "tier", "auto")
     if tier == "auto":
-        tier = os.environ.get("SGL_TIER", "").strip() or "auto"
+        tier = (env("SGL_TIER") or "").strip() or "auto"
         if tier not in TIERS:
             raise SglUsageError(f"SGL_TIER must be one of {', '.join(TIERS)} (got {tier!r})", code=E_USAGE)
     return tier
