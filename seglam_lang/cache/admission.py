@@ -39,13 +39,11 @@ from seglam_lang.cache.provenance import origin_problem
 from seglam_lang.cache.regression import Regression, refuse, regression
 from seglam_lang.errors import SglError
 from seglam_lang.runtime.limits import Limits
+from seglam_lang.verify.options import VerifyOptions
 
 if TYPE_CHECKING:
     from seglam_lang.check.types import Type
     from seglam_lang.runtime.embedding import Module
-
-DEFAULT_VERIFY_OPTIONS: Mapping[str, Any] = {"max_examples": 50, "time_budget": 5.0}
-
 
 RECENT_REQUESTS = 500  # logged requests a new version is tried on (besides the shipped corpus)
 
@@ -89,11 +87,11 @@ class Admission:
     """Verifies and stores modules in one cache folder."""
 
     def __init__(self, store: CacheStore, limits: Limits | None, host: Mapping[str, Any] | None,
-                 verify_options: Mapping[str, Any] | None) -> None:
+                 verify_options: Mapping[str, Any] | VerifyOptions | None) -> None:
         self.store = store
         self.limits = limits
         self.host = dict(host or {})
-        self.verify_options = dict(verify_options or DEFAULT_VERIFY_OPTIONS)
+        self.verify_options = VerifyOptions.from_mapping(verify_options).as_kwargs()
 
     def prepare(self, source: str, name: str) -> Prepared:
         return prepare(source, name, self.limits, self.host)

@@ -30,6 +30,7 @@ import click
 
 from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_USAGE, fail
 from seglam_lang.errors import SglError
+from seglam_lang.verify.options import DEFAULT_VERIFY
 from seglam_lang.verify.report import ERROR, CheckResult, Report, check_headline, render_check
 
 
@@ -106,9 +107,10 @@ class _Printer:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--seed", type=int, default=None, help="Seed for generated inputs (default 0: the same every run).")
 @click.option("--random", "use_random", is_flag=True, help="Use a fresh random seed (printed, to reproduce with --seed).")
-@click.option("--max-examples", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--max-examples", type=click.IntRange(min=1), default=DEFAULT_VERIFY.max_examples, show_default=True,
               help="Inputs tried per property.")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_VERIFY.time_budget,
+              show_default=True,
               help="Seconds per property for finding a failure (and as much again for shrinking it).")
 @click.option("--boundary", type=click.IntRange(min=0), default=None,
               help="Boundary inputs run per property before the random ones (default 64; 0: none).")

@@ -53,6 +53,7 @@ from seglam_lang.verify import report as R
 from seglam_lang.verify.edges import DEFAULT_LIMIT as DEFAULT_BOUNDARY
 from seglam_lang.verify.edges import Boundary
 from seglam_lang.verify.narrowing import Constraint, compared_numbers, constraints_for
+from seglam_lang.verify.options import DEFAULT_VERIFY
 from seglam_lang.verify.preconditions import Coverage, untested
 from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
@@ -73,9 +74,9 @@ class _BudgetSpent(BaseException):
 def verify(
     module: Any,
     *,
-    max_examples: int = 100,
+    max_examples: int = DEFAULT_VERIFY.max_examples,
     seed: int | None = 0,
-    time_budget: float = 5.0,
+    time_budget: float = DEFAULT_VERIFY.time_budget,
     database: str | None = None,
     limits: Limits | None = None,
     allow_nan: bool = False,
