@@ -399,8 +399,8 @@ class ExprCompiler:
         left, right = self.operand(e.left), self.operand(e.right)
         lt, rt = self.type_of(e.left), self.type_of(e.right)
         op = ops.BINARY[e.op]
-        if (lt in _NUMERIC and rt in _NUMERIC and e.op in ("+", "-", "//", "%", "/")) or (
-                e.op == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC):
+        if (lt in NUMERIC and rt in NUMERIC and e.op in ("+", "-", "//", "%", "/")) or (
+                e.op == "*" and FLOAT in (lt, rt) and lt in NUMERIC and rt in NUMERIC):
             body = f"return a {e.op} b"  # proven Int/Float: Python's operator is SGL's
         else:
             body = _INT_FAST.get(e.op, _GENERIC)
@@ -725,7 +725,7 @@ def _all_of(conds: list[Code]) -> Code | None:
     return lambda f: all(c(f) for c in conds)
 
 
-_NUMERIC = (INT, FLOAT)
+NUMERIC = (INT, FLOAT)  # the types whose Python operators are SGL's (no size check needed)
 
 
 def _compare_plan(op: str, lt: Type | None, rt: Type | None) -> tuple[ops.Op | None, str | None]:

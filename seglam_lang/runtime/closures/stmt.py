@@ -20,15 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from seglam_lang.check.types import FLOAT, INT, ListT, MapT, SetT
+from seglam_lang.check.types import ListT, MapT, SetT
 from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops
-from seglam_lang.runtime.closures.expr import ExprCompiler
+from seglam_lang.runtime.closures.expr import NUMERIC, ExprCompiler
 from seglam_lang.runtime.closures.layout import CHUNK, CTX, RET, guard
 from seglam_lang.syntax import ast
-
-_SMALL_NUMERIC = (INT, FLOAT)
 
 
 class Signal:
@@ -180,7 +178,7 @@ class StmtCompiler:
         op = (ops.INPLACE if in_place else ops.BINARY)[s.op]
         if isinstance(t, ast.Name):
             i = self.module.binding(t).index
-            if s.op in ("+", "-") and ttype in _SMALL_NUMERIC and self.type_of(s.value) in _SMALL_NUMERIC:
+            if s.op in ("+", "-") and ttype in NUMERIC and self.type_of(s.value) in NUMERIC:
                 if s.op == "+":
                     def add(f: list) -> None:
                         f[i] += value(f)
