@@ -138,9 +138,8 @@ def _translate(mc: Any) -> tuple[Any, ...]:
 
 
 def _install(mc: Any, art: tuple[Any, ...]) -> list[str]:
-    from seglam_lang.runtime.jit.link import resolve
+    from seglam_lang.runtime.jit.link import node_order, resolve
     from seglam_lang.runtime.jit.rt import entry
-    from seglam_lang.runtime.jit.translate import node_order
 
     code, keys, procs, properties, _declined = art
     nodes = node_order(mc.tree)

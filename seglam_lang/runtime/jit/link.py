@@ -1,11 +1,11 @@
 """Link keys to objects: what each global `_g<i>` of translated code is, for one loaded module.
 
-Owns: `resolve(mc, nodes, key)` (one key -> the native, `ops` function, cell, proc, position
-table... it names) and `call_target(mc, call)` (what a call node calls, as the tree-walker
+Owns: `node_order(tree)` (the fixed order in which keys name nodes), `resolve(mc, nodes, key)`
+(one key -> the native, `ops` function, cell, proc, position table... it names) and `call_target(mc, call)` (what a call node calls, as the tree-walker
 decides it), shared by the translator and the linker so both see the same objects.
 
 A key is a tuple of strings, ints and tuples (it is stored with the code object by `marshal`):
-nodes are named by their index in `translate.node_order`, never by object identity, so a
+nodes are named by their index in `node_order`, never by object identity, so a
 cached translation links against a freshly checked module.
 
 Invariants: every key kind is listed in `_RESOLVERS`; an unknown key is a `KeyError` (a stale
@@ -24,6 +24,11 @@ from seglam_lang.runtime.closures.expr import _compare_plan
 from seglam_lang.runtime.jit.rt import HELPERS, Table
 from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
+
+
+def node_order(tree: ast.Module) -> list[Any]:
+    """Every node of the module in a fixed order: link keys name nodes by their index here."""
+    return [n for d in tree.decls for n in ast.walk(d)]
 
 
 def call_target(mc: Any, e: ast.Call) -> Any:

@@ -52,6 +52,7 @@ from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.closures.expr import _compare_plan, static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
 from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
+from seglam_lang.runtime.jit.link import call_target, node_order
 from seglam_lang.runtime.jit.rt import CALL, NODE, PYTHON_EQUIVALENT
 from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
@@ -67,11 +68,6 @@ _WHOLE = 1 << 20  # a column past the end of any generated line
 
 class Decline(Exception):
     """This proc uses a construct the translator does not handle: it stays on the tree-walker."""
-
-
-def node_order(tree: ast.Module) -> list[Any]:
-    """Every node of the module in a fixed order: link keys name nodes by their index here."""
-    return [n for d in tree.decls for n in ast.walk(d)]
 
 
 class Frag:
@@ -798,8 +794,6 @@ class Translator:
         return [self.expr(a) for a in e.args], {k.name: self.expr(k.value) for k in e.keywords}
 
     def x_Call(self, e: ast.Call) -> Frag:
-        from seglam_lang.runtime.jit.link import call_target
-
         func = e.func
         target = call_target(self.mc, e)
         if target is not None:
@@ -927,4 +921,4 @@ def translate(mc: Any) -> Translation:
             return Translation("\n".join(tr.lines) + "\n", [k for k, _ in keys], procs, properties, declined)
 
 
-__all__ = ["Decline", "Translation", "node_order", "translate"]
+__all__ = ["Decline", "Translation", "translate"]
