@@ -37,6 +37,7 @@ from seglam_lang.check.types import (
     ListT,
     MapT,
     ParamSig,
+    PrimT,
     SetT,
     TupleT,
     Type,
@@ -299,7 +300,28 @@ MUTATING_METHODS: dict[str, frozenset[str]] = {
 # Record values have their fields and this one method: `r.replace(field=value, ...)`.
 RECORD_METHODS: frozenset[str] = frozenset({"replace"})
 
+
+def method_table(t: Type) -> str | None:
+    """The key of static type `t` in `METHODS` / `FIELDS`: a primitive's name, or `List`, `Map`,
+    `Set`, `Tuple`; None for any other type. The one rule for checker and runtime alike (the
+    checker prunes `t` first; the runtime also maps records and unwraps optionals:
+    `runtime.closures.expr.static_type_name`)."""
+    if isinstance(t, PrimT):
+        return t.name
+    return _GENERIC_TABLES.get(type(t))
+
+
+_GENERIC_TABLES: dict[type, str] = {ListT: "List", MapT: "Map", SetT: "Set", TupleT: "Tuple"}
+
+
 __all__ = [
-    "BUILTIN_FUNCTIONS", "DURATION_KEYWORDS", "FIELDS", "METHODS", "MUTATING_METHODS", "RECORD_METHODS",
-    "TYPE_NAMES", "MethodSig",
+    "BUILTIN_FUNCTIONS",
+    "DURATION_KEYWORDS",
+    "FIELDS",
+    "METHODS",
+    "MUTATING_METHODS",
+    "RECORD_METHODS",
+    "TYPE_NAMES",
+    "MethodSig",
+    "method_table",
 ]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS
+from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS, method_table
 from seglam_lang.check.context import CheckContext, ExprTyping
 from seglam_lang.check.hints import a_an, did_you_mean
 from seglam_lang.check.regex import PATTERN_FUNCTIONS, pattern_error
@@ -39,7 +39,6 @@ from seglam_lang.check.types import (
     MapT,
     OptionalT,
     ParamSig,
-    PrimT,
     ProcSig,
     RecordT,
     SetT,
@@ -65,14 +64,6 @@ from seglam_lang.codes import (
     E_UNKNOWN_MEMBER,
 )
 from seglam_lang.syntax import ast
-
-
-def type_name(t: Type) -> str | None:
-    """The key of `t` in the METHODS / FIELDS tables."""
-    t = prune(t)
-    if isinstance(t, PrimT):
-        return t.name
-    return {ListT: "List", MapT: "Map", SetT: "Set", TupleT: "Tuple"}.get(type(t))  # type: ignore[arg-type]
 
 
 def substitute(t: Type, env: dict[str, Type]) -> Type:
@@ -327,7 +318,7 @@ class CallChecker:
             else:
                 self.exprs.attribute_type(t, f)
             return self.unchecked_args(e)
-        tname = type_name(t)
+        tname = method_table(prune(t))
         methods = METHODS.get(tname or "", {})
         sig = methods.get(f.attr)
         if sig is None:

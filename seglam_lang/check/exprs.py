@@ -12,8 +12,8 @@ diagnostic). Recursion depth is bounded by the parser's nesting limit.
 
 from __future__ import annotations
 
-from seglam_lang.check.builtins import FIELDS, METHODS, RECORD_METHODS
-from seglam_lang.check.calls import CallChecker, type_name
+from seglam_lang.check.builtins import FIELDS, METHODS, RECORD_METHODS, method_table
+from seglam_lang.check.calls import CallChecker
 from seglam_lang.check.context import CheckContext, FunctionContext, State
 from seglam_lang.check.hints import a_an, declare_hint, did_you_mean, mismatch_hint
 from seglam_lang.check.scope import Kind
@@ -746,7 +746,7 @@ class ExprChecker:
                 return self.ctx.error(E_NO_ATTRIBUTE, f"`{e.attr}` is a method; call it: `r.{e.attr}(field=...)`", e)
             return self.ctx.error(E_UNKNOWN_FIELD, f"record `{t.name}` has no field `{e.attr}`", e,
                               hint=did_you_mean(e.attr, [f.name for f in t.fields]))
-        tname = type_name(t)
+        tname = method_table(prune(t))
         fields = FIELDS.get(tname or "", {})
         if e.attr in fields:
             return fields[e.attr]

@@ -24,22 +24,19 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
+from seglam_lang.check.builtins import method_table
 from seglam_lang.check.scope import Kind
 from seglam_lang.check.types import (
-    BOOL,
-    DATE,
-    DATETIME,
-    DECIMAL,
-    DURATION,
+    ANY,
     FLOAT,
     INT,
+    NONE,
     STR,
     ListT,
     MapT,
     OptionalT,
     RecordT,
     SetT,
-    TupleT,
     Type,
 )
 from seglam_lang.codes import E_TYPE
@@ -65,12 +62,11 @@ def static_type_name(t: Type | None) -> str | None:
     """The name of the method table of a static type (None when it is not known)."""
     if isinstance(t, OptionalT):
         t = t.inner
-    if t in (STR, INT, FLOAT, DECIMAL, BOOL, DATE, DATETIME, DURATION):
-        return t.name  # type: ignore[union-attr]
-    for cls, name in ((ListT, "List"), (MapT, "Map"), (SetT, "Set"), (TupleT, "Tuple"), (RecordT, "Record")):
-        if isinstance(t, cls):
-            return name
-    return None
+    if isinstance(t, RecordT):
+        return "Record"
+    if t is None or t in (NONE, ANY):  # dispatched on the value at run time
+        return None
+    return method_table(t)
 
 
 # ---------------------------------------------------------------------- specialised nodes
