@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,19 +140,22 @@ class Admission:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             raise CacheError(f"{name} rejected: {found[0].describe(name)}{more}")
 
-    def check_source(self, source: str, name: str, request: str | None = None) -> tuple[bool, str]:
+    def check_source(self, source: str, name: str, request: str | None = None,
+                     existing: Collection[str] | None = None) -> tuple[bool, str]:
         """What storing `source` would say of it (for compilers repairing a module, `request`
         the one it is compiled for): (passed, why); a pass's warnings (an untested precondition:
-        `add` stores the module with them) follow the summary, one per line. For a family in the
-        cache (a recompilation or a link) that includes the regression check against its current
-        version."""
+        `add` stores the module with them) follow the summary, one per line. For a family it
+        would replace (a recompilation or a link: one of `existing`, the families when the
+        compile began; None: those in the cache now) that includes the regression check
+        against its current version. A name another compile took meanwhile is not replaced
+        (the module is stored under a free name), so it is not compared."""
         try:
             prepared = self.prepare(source, name)
             self.specific_in_fact(prepared, request)
         except CacheError as e:
             return False, str(e)
         verification = self.verify(prepared.module)
-        row = self.store.family(name)
+        row = self.store.family(name) if existing is None or name in existing else None
         if verification.passed and row is not None:
             try:
                 verification = self.regression(prepared, row.version).record(verification)

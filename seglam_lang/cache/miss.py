@@ -124,8 +124,10 @@ class MissPath:
         key = failure_key(text)
         remembered = self.store.failure(key, FAILURE_MEMORY_S)
         request = CompileRequest(text, tuple(self._failing_cases()), answer_only=remembered is not None)
-        context = CompileContext(tuple(self._nearest(text)), functools.partial(self.admission.check_source, request=text),
-                                 tuple(f.name for f in self.store.families()), self.admission.host)
+        names = tuple(f.name for f in self.store.families())
+        context = CompileContext(tuple(self._nearest(text)),
+                                 functools.partial(self.admission.check_source, request=text, existing=names), names,
+                                 self.admission.host)
         try:
             result = compiler.compile(request, context)
             if result.kind == "prompt":  # a dry run: nothing was attempted, nothing is logged

@@ -192,14 +192,16 @@ class _ProcRun:
             if not self.attempt(kwargs):
                 assume(False)
 
-        test = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                        verbosity=Verbosity.quiet, print_blob=False, phases=[Phase.generate],
-                        suppress_health_check=list(HealthCheck))(given(strategy)(case))
-        test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]  (as `runner` does: no global seed)
         try:
+            test = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+                            verbosity=Verbosity.quiet, print_blob=False, phases=[Phase.generate],
+                            suppress_health_check=list(HealthCheck))(given(strategy)(case))
+            test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]  (as `runner` does)
             test()
         except (_BudgetSpent, Unsatisfiable, FailedHealthCheck):
-            pass  # out of time, or the `require`s reject nearly everything: what was compared stands
+            # Out of time, the `require`s reject nearly everything, or this runs inside another
+            # Hypothesis test (nested `given`: a host's test): what was compared stands.
+            pass
 
     def attempt(self, args: Mapping[str, object]) -> bool:
         """Run both versions on `args`; False when either does not apply (or a limit cut a run short)."""
