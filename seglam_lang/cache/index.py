@@ -259,14 +259,16 @@ class CacheStore(abc.ABC):
                                  tokens_in, tokens_out, tokens_cache_read, detail))
 
     def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write queued request-log rows in one transaction (the `RequestLog`'s writer). The log's
-        bounds are applied each time a row id is a multiple of `_PRUNE_EVERY`: the same rhythm for
-        every process and both stores."""
+        """Write queued request-log rows in one transaction and one `executemany` (the
+        `RequestLog`'s writer). The log's bounds are applied once, after the batch, when the ids
+        it spans (between the largest id before and after it) reach a multiple of `_PRUNE_EVERY`:
+        the same rhythm for every process and both stores. Under concurrent PostgreSQL writers
+        that span may include another process's rows, which can only add a (harmless) prune."""
         with self._log_tx() as db:
-            for t, request, *rest in rows:
-                (row_id,) = db.execute(_INSERT_REQUEST + " RETURNING id", (t, self.request_text(request), *rest)).fetchone()
-                if row_id % _PRUNE_EVERY == 0:
-                    self._prune(db)
+            before = _max_request_id(db)
+            db.executemany(_INSERT_REQUEST, [(t, self.request_text(request), *rest) for t, request, *rest in rows])
+            if _max_request_id(db) // _PRUNE_EVERY > before // _PRUNE_EVERY:
+                self._prune(db)
 
     def _log_tx(self) -> contextlib.AbstractContextManager[Db]:
         """The transaction a batch of request-log rows is written in (the store's own, unless a
@@ -570,6 +572,10 @@ class CacheStore(abc.ABC):
 def _set_meta(db: Db, key: str, value: str) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                (key, value))
+
+
+def _max_request_id(db: Db) -> int:
+    return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM requests").fetchone()[0])
 
 
 def _pruned(db: Db) -> dict[str, Any]:
