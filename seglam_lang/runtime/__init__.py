@@ -8,7 +8,7 @@ evaluate the constants of a module and return a `Module` whose procs are called 
 
 Packages and modules:
 - execution tiers: `closures/` (the reference tier: a tree of Python closures) and `jit/`
-  (checked procs translated to Python bytecode, differentially tested against `closures`);
+  (checked procs translated to Python source and compiled by CPython; tested against `closures`);
 - the values and their rules: `values` (representation, printing, host conversion),
   `scalars` and `convert` (typed values from text and JSON: one rule for every boundary),
   `jsontext` (bounded JSON text), `ops` (operators and `DECIMAL_CONTEXT`), `fstrings`;
