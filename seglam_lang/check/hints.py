@@ -6,7 +6,6 @@ suggestion reads the same way (`did you mean `length`?`).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from seglam_lang.check.types import DECIMAL, FLOAT, INT, NONE, STR, ListT, MapT, OptionalT, SetT, Type
@@ -40,6 +39,8 @@ PYTHON_ONLY_NAMES: dict[str, str] = {
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to `name` (difflib, or the same name in another case), or None."""
+    import difflib  # only a diagnostic needs it: a checked module on a cache hit does not
+
     pool = sorted({c for c in candidates if c != name and not c.startswith("_")})
     match = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if match:
