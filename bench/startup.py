@@ -10,6 +10,11 @@ Measures, in one run and interleaved (so machine load hits every command alike):
 Prints the median and p90 wall time of each, and its ratio to the baseline. Target (issue
 13): `sgl ask` on a hit and `sgl exec` of a small file each <= 4x the baseline.
 
+Every command runs with bytecode caching on (`PYTHONDONTWRITEBYTECODE` removed from its
+environment; the warm-up run writes the .pyc files): `pip install .` byte-compiles the
+package, so a user's process reads bytecode, while compiling some 70 modules from source on
+every run would more than double the figures.
+
 With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add /tmp/before
 COMMIT`), the same two commands are also timed with that checkout's package (its click
 command line): before and after, in one run.
@@ -44,9 +49,12 @@ def _sgl() -> list[str]:
     return [exe] if exe else [sys.executable, "-c", "from seglam_lang.cli import run; run()"]
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _time(cmd: list[str], expect: str, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env or ENV)
     elapsed = time.perf_counter() - start
     if out.returncode != 0 or out.stdout.strip() != expect:
         raise SystemExit(f"{' '.join(cmd)} failed: {out.returncode} {out.stdout!r} {out.stderr!r}")
@@ -72,7 +80,7 @@ def main() -> None:
             "  the same ask, full click path": ([*CLICK, "ask", REQUEST, "--cache", str(cache)], "62", None),
         }
         if args.before:
-            env = {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}
+            env = {**ENV, "PYTHONPATH": str(Path(args.before).resolve())}
             old_cache = Path(tmp) / "old-cache"  # its own copy: an older index may differ in schema
             shutil.copytree(REPO / "examples" / "cache", old_cache)
             commands["  exec, --before checkout"] = ([*CLICK, "exec", str(small)], "285", env)
