@@ -45,7 +45,7 @@ from seglam_lang.codes import E_TIME
 from seglam_lang.errors import LimitExceeded, NotApplicable, SglError, SglRuntimeError
 from seglam_lang.runtime.closures import RecordCtor
 from seglam_lang.runtime.embedding import loads, run_envelope
-from seglam_lang.runtime.limits import Limits
+from seglam_lang.runtime.limits import LIMIT_RANGES, Limits
 from seglam_lang.runtime.values import format_value
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.printer import print_expr
@@ -57,6 +57,7 @@ from seglam_lang.verify.options import DEFAULT_VERIFY
 from seglam_lang.verify.preconditions import Coverage, untested
 from seglam_lang.verify.strategies import RecordDefaults, params_strategy
 
+MIN_TIMEOUT = LIMIT_RANGES["timeout"][0]
 MIN_ACCEPTED = 10   # a property must see this many inputs pass its `require`s (or max_examples if fewer)
 
 OnStart = Callable[[str], None]
@@ -239,7 +240,7 @@ class _PropertyRun:
         """Run the property body on `kwargs`: False when a `require` rejects them; a failure
         is recorded in `self.failure` and raised."""
         left = self.stop_at - time.monotonic()
-        if left <= 0:
+        if left < MIN_TIMEOUT:  # less than the shortest time limit a run can have: the budget is spent
             raise _BudgetSpent
         limits = self.limits or self.module.limits
         cut = left < limits.timeout  # this case may run only until the budget ends

@@ -207,3 +207,19 @@ def test_verify_is_reachable_from_the_package_in_a_fresh_process() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "1"]
+
+
+def test_a_budget_ending_within_the_shortest_time_limit_stops_the_property() -> None:
+    """A case that would start with less left of the budget than any run's time limit can be
+    (Limits refuse a timeout under 1 ms) ends the search: it is not a failure of the property."""
+    import time
+
+    from seglam_lang.verify import runner
+
+    module = loads("property p(n: Int):\n    assert n == n\n", name="m")
+    run = runner._PropertyRun(module, module.properties["p"], max_examples=10, seed=0, time_budget=1.0,
+                              database=None, limits=None, allow_nan=False, shrink=True, boundary=0)
+    run.stop_at = time.monotonic() + runner.MIN_TIMEOUT / 2
+    with pytest.raises(runner._BudgetSpent):
+        run.attempt({"n": 1})
+    assert run.failure is None
