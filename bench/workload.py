@@ -1,7 +1,7 @@
 """Benchmark: the reasoning cache against two answer caches on a stream of task requests (issue 7).
 
 Run:  python bench/workload.py --requests FILE|DIR [FILE|DIR...] --library examples/bbh
-                               [--json] [--plot OUT.png] [--seed N] [--per-family N]
+                               [--json] [--plot OUT.svg] [--seed N] [--per-family N]
                                [--threshold 0.8] [--similarity auto|tfidf|embedding] [--only-covered]
                                [--fault-rate P] [--probation K] [--systems seglam,exact,similarity]
 
@@ -62,8 +62,9 @@ values as `str` / SGL literal) equals the target, both trimmed.
 `--json` prints exactly `{"systems": {"seglam": S, "exact": S, "similarity": S}}` (the systems run) with
 `S = {"total": F, "families": {family: F}}`; notes (the similarity method, timings, any
 module the cache rejected) then go to stderr. Without `--json` the report is markdown.
-`--plot` needs matplotlib (not a dependency of the project): without it, exit code 2
-before any work. The request log of the cache is off (`log_requests=False`): hit latency
+`--plot OUT.svg` draws each system's cumulative LLM calls as an SVG line chart (the chart
+module of `sgl cache report`; no plotting library); a name not ending in `.svg` is exit
+code 2 before any work. The request log of the cache is off (`log_requests=False`): hit latency
 is match + slot reading + run, as a host application sees it.
 """
 
@@ -561,35 +562,22 @@ def markdown(result: Run, library: Library) -> str:
     return "\n".join(lines)
 
 
-def check_plotting() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UsageError("--plot needs matplotlib, which is not installed (pip install matplotlib)") from None
+def check_plotting(out: Path) -> None:
+    if out.suffix.lower() != ".svg":
+        raise UsageError(f"--plot {out}: the chart is written as SVG: give a file name ending in .svg")
 
 
 def plot(result: Run, out: Path, title: str) -> None:
-    import matplotlib
+    from seglam_lang.cache.svg import Series, line_chart, standalone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    styles = {"seglam": ("SEGLAM reasoning cache", "tab:green"), "exact": ("exact-match answer cache", "tab:red"),
-              "similarity": ("similarity answer cache", "tab:blue")}
-    xs = range(1, len(result.curves[result.systems[0]]) + 1)
-    for name in result.systems:
-        label, colour = styles[name]
-        curve = result.curves[name]
-        ax.plot(xs, curve, label=f"{label} ({curve[-1] if curve else 0} calls)", color=colour, linewidth=2)
-    ax.set_xlabel("requests in the stream")
-    ax.set_ylabel("cumulative LLM calls")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    styles = {"seglam": ("SEGLAM reasoning cache", "#2ca02c"), "exact": ("exact-match answer cache", "#d62728"),
+              "similarity": ("similarity answer cache", "#1f77b4")}
+    series = [Series(styles[name][0], [(i, calls) for i, calls in enumerate(result.curves[name], 1)],
+                     styles[name][1]) for name in result.systems]
+    chart = line_chart(title, series, x_label="requests in the stream", y_label="cumulative LLM calls",
+                       width=800, height=450)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    out.write_text(standalone(chart), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- command line
@@ -601,7 +589,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="BBH .json files, .jsonl files of {family, input, target}, or folders of them")
     ap.add_argument("--library", required=True, help="folder of .sgl modules, one per family (or family prefix)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    ap.add_argument("--plot", type=Path, metavar="OUT.png", help="draw cumulative LLM calls (needs matplotlib)")
+    ap.add_argument("--plot", type=Path, metavar="OUT.svg", help="draw cumulative LLM calls as an SVG chart")
     ap.add_argument("--seed", type=int, default=0, help="seed of the shuffle that interleaves families (default 0)")
     ap.add_argument("--per-family", type=int, metavar="N", help="keep only each family's first N rows")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
@@ -635,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.plot is not None:
-            check_plotting()
+            check_plotting(args.plot)
         if args.per_family is not None and args.per_family < 1:
             raise UsageError("--per-family must be at least 1")
         if not 0.0 <= args.fault_rate <= 1.0:

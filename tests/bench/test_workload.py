@@ -16,6 +16,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -199,26 +200,27 @@ def test_similarity_kind_embedding_without_a_model_is_a_usage_error(tmp_path: Pa
 # ---------------------------------------------------------------- the plot
 
 
-def test_plot_without_matplotlib_is_exit_2_before_any_work(monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str],
-                                                           tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+def test_plot_to_a_name_that_is_not_svg_is_exit_2_before_any_work(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path) -> None:
     code = workload.main(["--requests", str(tmp_path / "missing.jsonl"), "--library", "examples/bbh",
                           "--plot", str(tmp_path / "out.png")])
     assert code == 2
-    assert "--plot needs matplotlib" in capsys.readouterr().err
+    assert "give a file name ending in .svg" in capsys.readouterr().err
 
 
-def test_plot_draws_a_png(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
+def test_plot_draws_an_svg_line_per_system(tmp_path: Path) -> None:
     rows = tmp_path / "rows.jsonl"
     rows.write_text("".join(json.dumps({"family": "unknown_family", "input": f"q {i}", "target": str(i)}) + "\n"
                             for i in range(5)))
-    out = tmp_path / "calls.png"
+    out = tmp_path / "charts" / "calls.svg"
     done = bench("--requests", str(rows), "--library", "examples/bbh", "--plot", str(out))
     assert done.returncode == 0, done.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| unknown_family | – | 5 | 5 |" in done.stdout  # no module: every request is an LLM call
+    svg = ElementTree.fromstring(out.read_text(encoding="utf-8"))
+    lines = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 3  # seglam, exact, similarity
+    # no module: every request is an LLM call, so each curve ends at 5 after 5 requests
+    assert all(line.find("{http://www.w3.org/2000/svg}title").text.endswith("(5 at 5)") for line in lines)
+    assert "| unknown_family | – | 5 | 5 |" in done.stdout
 
 
 # ---------------------------------------------------------------- an imperfect LLM (issue 12)
