@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from seglam_lang.cli import main
 
-MODULES = Path(__file__).parent / "modules"
+MODULES = Path(__file__).parent.parent / "cache" / "modules"  # the module set of the cache tests
 
 
 @pytest.fixture
