@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import attrs
 
 from seglam_lang.errors import Span
+from seglam_lang.privatedir import write_private
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.tables import cache_dir, grammar_text
 
@@ -103,13 +103,7 @@ def _read(path: Path) -> ast.Module | None:
 def _write(path: Path, tree: ast.Module) -> None:
     try:
         blob = marshal.dumps(_encode(attrs.evolve(tree, file="", source="")))
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        import tempfile  # only when a tree is written: a load from the cache does not pay for it
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ast-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
+    except ValueError:  # a value marshal cannot write: the tree is simply not kept
+        return
+    write_private(path, blob, ".ast-")
 

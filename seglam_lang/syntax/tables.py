@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seglam_lang.privatedir import private_cache_dir
+from seglam_lang.privatedir import private_cache_dir, write_private
 
 if TYPE_CHECKING:
     import lark
@@ -109,13 +108,4 @@ def _save(built: lark.Lark, path: Path) -> None:
     # Options given again at load time (the post-lexer object) are not data.
     data["options"] = {k: v for k, v in data["options"].items() if k not in ("postlex", "lexer_callbacks", "transformer", "propagate_positions")}
     blob: Any = marshal.dumps({"data": data, "memo": memo})
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        import tempfile  # only when tables are written: reading them does not pay for it
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tables-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable cache only costs speed
+    write_private(path, blob, ".tables-")

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seglam_lang.privatedir import private_cache_dir
+from seglam_lang.privatedir import private_cache_dir, write_private
 
 MAGIC = b"SGLJIT1" + sys.version.encode()[:16]
 
@@ -61,13 +61,6 @@ def write(key: str, code: Any, keys: list[Any], procs: dict[str, str], propertie
     path = path_of(key)
     try:
         payload = marshal.dumps((code, tuple(keys), procs, properties, declined))
-        blob = marshal.dumps((MAGIC, hashlib.sha256(payload).digest(), payload))
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        import tempfile  # only when an artifact is written: reading one does not pay for it
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jit-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
+    except ValueError:  # a constant marshal cannot write: the translation is simply not kept
+        return
+    write_private(path, marshal.dumps((MAGIC, hashlib.sha256(payload).digest(), payload)), ".jit-")
