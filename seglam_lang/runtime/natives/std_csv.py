@@ -14,13 +14,19 @@ from typing import Any
 
 from seglam_lang.runtime.natives import native
 
+_ROWS_PER_TIME_CHECK = 4096  # rows read or written between two looks at the clock (about a millisecond)
+
 
 def _rows(ctx: Any, text: str, delimiter: str) -> list[list[str]]:
     if len(delimiter) != 1:
         raise ValueError(f"the delimiter must be one character, got {delimiter!r}")
     ctx.charge_items(len(text))  # the C reader: about an item's time per character
+    rows: list[list[str]] = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            rows.append(row)
+            if not len(rows) % _ROWS_PER_TIME_CHECK:  # a long text stops at the time limit, not after it
+                ctx.check_time()
     except csv.Error as e:
         raise ValueError(f"invalid CSV: {e}") from None
     ctx.check_collection_len(len(rows))
@@ -54,10 +60,12 @@ def _write(ctx: Any, rows: list[list[str]], delimiter: str) -> str:
     ctx.charge(len(rows))  # an interpreted loop: a step per row, and the cells written
     ctx.charge_items(sum(map(len, rows)))
     size = 0
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         size += sum(len(c) + 1 for c in row)  # at least each cell and its separator or newline
         ctx.check_str_len(size)
         writer.writerow(row)
+        if not n % _ROWS_PER_TIME_CHECK:
+            ctx.check_time()
     text = buf.getvalue()
     ctx.check_str_len(len(text))
     return text
