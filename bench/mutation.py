@@ -59,10 +59,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang import loads
 from seglam_lang.errors import LimitExceeded, SglError, SglSyntaxError, SglTypeError
+from seglam_lang.frozen import asdict, evolve, frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.parser import parse
@@ -82,15 +81,15 @@ Path_ = tuple[tuple[str, int | None], ...]
 
 
 def _fields(n: object) -> Iterator[tuple[str, int | None, object]]:
-    for a in n.__attrs_attrs__:  # type: ignore[attr-defined]
+    for a in n.__frozen_fields__:  # type: ignore[attr-defined]
         if a.name == "span":
             continue
         v = getattr(n, a.name)
         if isinstance(v, tuple):
             for i, item in enumerate(v):
-                if hasattr(item, "__attrs_attrs__"):
+                if hasattr(item, "__frozen_fields__"):
                     yield a.name, i, item
-        elif hasattr(v, "__attrs_attrs__"):
+        elif hasattr(v, "__frozen_fields__"):
             yield a.name, None, v
 
 
@@ -108,10 +107,10 @@ def replace_at(root: Any, path: Path_, new: object) -> Any:
     (name, index), rest = path[0], path[1:]
     child = getattr(root, name)
     if index is None:
-        return attrs.evolve(root, **{name: replace_at(child, rest, new)})
+        return evolve(root, **{name: replace_at(child, rest, new)})
     replaced = replace_at(child[index], rest, new)
     items = child[:index] + ((replaced,) if replaced is not None else ()) + child[index + 1:]
-    return attrs.evolve(root, **{name: items})
+    return evolve(root, **{name: items})
 
 
 # ---------------------------------------------------------------- mutation operators
@@ -132,26 +131,26 @@ def _mutations_of(n: object, parent_block_len: int | None) -> Iterator[Mutation]
         for i, op in enumerate(n.ops):
             for new in _COMPARE.get(op, ()):
                 ops = (*n.ops[:i], new, *n.ops[i + 1:])
-                yield "compare", f"{op} -> {new}", attrs.evolve(n, ops=ops)
+                yield "compare", f"{op} -> {new}", evolve(n, ops=ops)
     elif isinstance(n, ast.IntLit):
         for d in (1, -1):
-            yield "const", f"{n.value} -> {n.value + d}", attrs.evolve(n, value=n.value + d)
+            yield "const", f"{n.value} -> {n.value + d}", evolve(n, value=n.value + d)
     elif isinstance(n, ast.BoolOp):
         new = "or" if n.op == "and" else "and"
-        yield "boolop", f"{n.op} -> {new}", attrs.evolve(n, op=new)
+        yield "boolop", f"{n.op} -> {new}", evolve(n, op=new)
     elif isinstance(n, ast.BinOp):
         for new in _ARITH.get(n.op, ()):
-            yield "arith", f"{n.op} -> {new}", attrs.evolve(n, op=new)
+            yield "arith", f"{n.op} -> {new}", evolve(n, op=new)
     elif isinstance(n, ast.UnaryOp) and n.op in ("not", "-"):
         yield "unary", f"drop unary {n.op}", n.operand
     elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _SWAP_NAMES:
         new = _SWAP_NAMES[n.func.id]
-        yield "minmax", f"{n.func.id} -> {new}", attrs.evolve(n, func=attrs.evolve(n.func, id=new))
+        yield "minmax", f"{n.func.id} -> {new}", evolve(n, func=evolve(n.func, id=new))
     elif isinstance(n, ast.Return) and n.value is not None:
         for desc, value in _other_returns(n.value):
-            yield "return", desc, attrs.evolve(n, value=value)
+            yield "return", desc, evolve(n, value=value)
     if isinstance(n, (ast.If, ast.While)):
-        yield "negate-if", f"negate {type(n).__name__.lower()} condition", attrs.evolve(
+        yield "negate-if", f"negate {type(n).__name__.lower()} condition", evolve(
             n, test=ast.UnaryOp("not", n.test, span=n.test.span))
     if parent_block_len is not None and parent_block_len > 1:
         yield "drop", f"drop {type(n).__name__} statement", None
@@ -283,7 +282,7 @@ def _node_at(root: Any, path: Path_) -> Any:
 # ---------------------------------------------------------------- running
 
 
-@attrs.frozen
+@frozen
 class MutantResult:
     operator: str
     description: str
@@ -293,7 +292,7 @@ class MutantResult:
     key: str = ""
 
 
-@attrs.frozen
+@frozen
 class FileResult:
     file: str
     status: str  # "ok", or why the file was skipped
@@ -325,7 +324,7 @@ class FileResult:
             "score": _score(self.killed, self.non_equivalent),
             "score_excluding_likely_equivalent": _score(self.killed, self.non_equivalent - self.likely_equivalent),
             "reviewed_equivalent": sum(1 for m in self.mutants if m.detail.startswith("reviewed:")),
-            "survivors": [attrs.asdict(m) for m in self.mutants if m.status == "survived"],
+            "survivors": [asdict(m) for m in self.mutants if m.status == "survived"],
             "stale_equivalent_entries": list(self.stale),
         }
 
@@ -428,7 +427,7 @@ def run_file(path: Path, *, max_examples: int, time_budget: float, limit: int | 
             results.append(MutantResult(op, desc, line, "equivalent", "reviewed: " + reviewed[key]["reason"], key))
             continue
         result = _run_mutant(original, text, path, op, desc, line, max_examples, time_budget, diff_inputs)
-        results.append(attrs.evolve(result, key=key))
+        results.append(evolve(result, key=key))
     if not results:
         # e.g. a stdlib file that only documents and checks native functions
         return FileResult(str(path), "skipped: no SGL procedure to mutate", (), time.perf_counter() - t0)

@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-import attrs
+from seglam_lang.frozen import frozen
 
 HEADER = re.compile(r"^=== (?P<name>.+?)(?P<flags>(?:\s+\[\w+\])*)\s*$")
 FIELD = re.compile(r"^--- (?P<key>[a-z]+): (?P<value>.*)$")
@@ -29,7 +29,7 @@ NOTE = re.compile(r"^\s*#\s*(hint|message):\s*(.+?)\s*$")
 ERROR_FIELD = re.compile(r'^(?P<code>E\d{4})(?: at (?P<line>\d+):(?P<col>\d+))?(?: (?P<message>".*"))?$')
 
 
-@attrs.frozen
+@frozen
 class Case:
     file: str
     line: int  # of the header, in the file

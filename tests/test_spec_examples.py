@@ -26,10 +26,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from seglam_lang.errors import SglError, SglSyntaxError
+from seglam_lang.frozen import frozen
 from seglam_lang.syntax.parser import parse
 
 # Every case runs on both execution tiers (spec/tiers.md).
@@ -41,7 +41,7 @@ RUN_LANGS = {"sgl", "sgl-run", "sgl-error", "console", "python"}
 TEXT_LANGS = {"text", "ebnf"}
 
 
-@attrs.frozen
+@frozen
 class Block:
     doc: Path
     line: int

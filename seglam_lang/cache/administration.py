@@ -30,8 +30,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang.cache.admission import Admission, answers_match, check_case
 from seglam_lang.cache.errors import CacheError, StoreError
 from seglam_lang.cache.index import (
@@ -47,9 +45,10 @@ from seglam_lang.cache.index import (
     content_hash,
 )
 from seglam_lang.cache.lookup import answer_of, miss_detail, show
+from seglam_lang.frozen import frozen
 
 
-@attrs.frozen
+@frozen
 class VerifyResult:
     family: str
     passed: bool
@@ -330,7 +329,7 @@ class Administration:
         return results
 
 
-@attrs.frozen
+@frozen
 class _HandEdit:
     diff: str | None  # None: the same syntax tree as the stored version
     note: str  # the history note of the version it becomes

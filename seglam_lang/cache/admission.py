@@ -28,8 +28,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from seglam_lang.cache import readers
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.index import ACTIVE, CacheStore, TriggerRow, Verification, check_family_name
@@ -38,6 +36,7 @@ from seglam_lang.cache.matcher import same_answer
 from seglam_lang.cache.provenance import origin_problem
 from seglam_lang.cache.regression import Regression, refuse, regression
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.verify.options import VerifyOptions
 
@@ -52,7 +51,7 @@ class NameTaken(CacheError):
     """A new family's name is in the cache already (`replace` stores a new version)."""
 
 
-@attrs.frozen
+@frozen
 class Prepared:
     """A module that loads and whose triggers can work: what admission decides on."""
 

@@ -32,11 +32,10 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-import attrs
-
 from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
 from seglam_lang.codes import E_CACHE_MISS, E_INTERNAL, E_USAGE
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import frozen
 
 # Outcomes of one request. The first three are answers; UNANSWERED is what `sgl ask` exits 4
 # for (no procedure and no compiler, or procedures that disagree); FAILED is anything else.
@@ -46,7 +45,7 @@ ANSWERED = frozenset({HIT, COMPILED, DECLINED})
 CompilerFactory = Callable[[], Compiler | None]
 
 
-@attrs.frozen
+@frozen
 class Request:
     """One line of a batch: its 1-based line number, the request text, and the caller's `id`
     (any JSON value, given back with the result), or `problem` when the line does not read."""
@@ -57,7 +56,7 @@ class Request:
     problem: str | None = None
 
 
-@attrs.frozen
+@frozen
 class BatchResult:
     """The outcome of one request. `answer` is already JSON (`seglam_lang.runtime.convert.to_json`)."""
 

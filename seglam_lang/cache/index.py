@@ -43,10 +43,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-import attrs
-
 from seglam_lang.cache.errors import StoreError
 from seglam_lang.cache.request_log import RequestLog
+from seglam_lang.frozen import asdict, frozen
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -79,7 +78,7 @@ def check_family_name(name: str) -> str:
     return name
 
 
-@attrs.frozen
+@frozen
 class FamilyRow:
     name: str
     version: int
@@ -91,7 +90,7 @@ class FamilyRow:
     updated: float
 
 
-@attrs.frozen
+@frozen
 class Verification:
     """The outcome of verifying one version: passed or not, a one-line summary, the report as JSON."""
 
@@ -100,7 +99,7 @@ class Verification:
     report: str | None = None
 
 
-@attrs.frozen
+@frozen
 class LogSettings:
     """How the request log is kept (a setting of the store, shared by every process): at most
     `rows` rows and `days` days of requests (None: no bound); `text` is "text" (each request
@@ -111,14 +110,14 @@ class LogSettings:
     days: float | None = None
     text: str = "text"
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if (self.rows is not None and self.rows < 1) or (self.days is not None and not self.days > 0):
             raise StoreError("the request log keeps at least 1 row and more than 0 days")
         if self.text not in ("text", "hash"):
             raise StoreError(f"the request log keeps 'text' or 'hash', not {self.text!r}")
 
 
-@attrs.frozen
+@frozen
 class LoggedRequest:
     """One row of the request log: `request` as the log keeps it (text, or `sha256:...`)."""
 
@@ -131,7 +130,7 @@ class LoggedRequest:
     detail: str | None
 
 
-@attrs.frozen
+@frozen
 class TriggerRow:
     family: str
     proc: str
@@ -453,7 +452,7 @@ class CacheStore(abc.ABC):
         """Change how the request log is kept (for every process) and apply the bounds now."""
         self._before_log_read()
         with self._tx() as db:
-            _set_meta(db, "log.settings", json.dumps(attrs.asdict(settings)))
+            _set_meta(db, "log.settings", json.dumps(asdict(settings)))
             self._log_settings = settings
             self._prune(db)
 

@@ -30,12 +30,11 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol
 
-import attrs
-
 from seglam_lang.cache.errors import CacheError
+from seglam_lang.frozen import field, frozen
 
 
-@attrs.frozen
+@frozen
 class Spend:
     """What LLM calls cost: how many, and their tokens (`tokens_in` excludes cache reads)."""
 
@@ -66,7 +65,7 @@ class Meter:
             return self._spent
 
 
-@attrs.frozen
+@frozen
 class FailingCase:
     """A case a person rejected: `request` should have answered `expected` (SGL literal)."""
 
@@ -75,7 +74,7 @@ class FailingCase:
     expected: str
 
 
-@attrs.frozen
+@frozen
 class NearProcedure:
     """An existing family whose triggers share words with the request."""
 
@@ -83,7 +82,7 @@ class NearProcedure:
     source: str
 
 
-@attrs.frozen
+@frozen
 class CompileRequest:
     """What to compile. `answer_only`: this request was declined or failed to compile before
     (the cache remembers it), so the compiler makes one call for an answer and writes no
@@ -94,7 +93,7 @@ class CompileRequest:
     answer_only: bool = False
 
 
-@attrs.frozen
+@frozen
 class CompileContext:
     """What the cache gives a compiler: nearby procedures, and `check(source, name)`:
     `(passed, diagnostics_text)` after parse, check and verification, as `add` would do; on a
@@ -105,10 +104,10 @@ class CompileContext:
     check: Callable[[str, str], tuple[bool, str]]
     families: tuple[str, ...] = ()  # names already taken in the cache (a new family needs another)
     host: Mapping[str, Any] | None = None  # the cache's host functions: a module may call them
-    meter: Meter = attrs.field(factory=Meter)  # where the compiler reports each LLM call it makes
+    meter: Meter = field(factory=Meter)  # where the compiler reports each LLM call it makes
 
 
-@attrs.frozen
+@frozen
 class CompileResult:
     kind: Literal["compile", "link", "decline", "prompt"]
     source: str | None = None

@@ -27,8 +27,6 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import attrs
-
 from seglam_lang.cache.errors import CacheError, CacheMiss
 from seglam_lang.cache.index import ACTIVE, TAMPERED, CacheStore, FamilyRow, TriggerRow
 from seglam_lang.cache.matcher import (
@@ -42,6 +40,7 @@ from seglam_lang.cache.matcher import (
     trigger_anchors,
 )
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
 
 
 
-@attrs.frozen
+@frozen
 class Answer:
     """How a request was answered. `answer` and `args` are plain Python values, exactly as
     `Module.call` returns them (a record is a dict); `value` and `arg_values` are the same

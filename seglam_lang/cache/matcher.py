@@ -28,12 +28,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import attrs
 from re2 import _re2  # the low-level binding: ~2 µs per match instead of ~11 µs
 
 from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import NotApplicable, SglError
+from seglam_lang.frozen import define, frozen
 from seglam_lang.runtime.embedding import same_value
 from seglam_lang.syntax.trigger_templates import TemplateError, normalise, parse_template, words
 
@@ -59,7 +59,7 @@ def trigger_anchors(pattern: str, is_regex: bool) -> Anchors:
     return trigger_shape(pattern, is_regex).anchors
 
 
-@attrs.frozen
+@frozen
 class Key:
     """Where a trigger is filed: under a pair of words that every match contains (`all`),
     under each of a set of words one of which every match contains (`any`), or nowhere
@@ -83,7 +83,7 @@ def choose_key(anchors: Anchors, df: Mapping[str, int]) -> Key:
     return Key(min(options)[1], "any")
 
 
-@attrs.define(eq=False)
+@define(eq=False)
 class Trigger:
     """One trigger of one procedure, as the index holds it."""
 
@@ -178,7 +178,7 @@ class TriggerIndex:
 # ---------------------------------------------------------------- outcomes
 
 
-@attrs.frozen
+@frozen
 class Hit:
     family: str
     proc: str
@@ -187,7 +187,7 @@ class Hit:
     value: Any
 
 
-@attrs.frozen
+@frozen
 class Outcome:
     """What a lookup found. `hit` is set only when every successful run agreed."""
 
@@ -208,7 +208,7 @@ def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
         return False
 
 
-@attrs.frozen
+@frozen
 class _Plan:
     """How to turn one trigger's slot texts into arguments for its procedure (computed once)."""
 

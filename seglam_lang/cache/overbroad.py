@@ -21,27 +21,26 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang.cache.index import TriggerRow
 from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
+from seglam_lang.frozen import Factory, field, frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.trigger_templates import words
 
 _CORPUS = Path(__file__).with_name("unrelated_requests.json")
 
 
-@attrs.frozen
+@frozen
 class Request:
     text: str
     source: str  # what the request is, for the message: "a request family x answered", ...
     # Its words (as the index cuts them), computed once: most requests share no anchor
     # with a module's triggers, and are ruled out on these alone.
-    words: frozenset[str] = attrs.field(default=attrs.Factory(lambda self: frozenset(words(self.text)),
+    words: frozenset[str] = field(default=Factory(lambda self: frozenset(words(self.text)),
                                                               takes_self=True), eq=False)
 
 
-@attrs.frozen
+@frozen
 class Taken:
     request: Request
     proc: str

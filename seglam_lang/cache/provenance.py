@@ -75,12 +75,11 @@ def with_trigger(source: str, proc: str, template: str) -> str:
 
 
 def _print(tree: ast.Module, source: str, decls: tuple[ast.Decl, ...]) -> str:
-    import attrs
-
+    from seglam_lang.frozen import evolve
     from seglam_lang.syntax.format import format_tree
     from seglam_lang.syntax.parser import parse
 
-    edited = attrs.evolve(tree, decls=decls)
+    edited = evolve(tree, decls=decls)
     text = format_tree(edited, source)
     if parse(text, "<module>").decls != edited.decls:
         raise ValueError("an edited module does not read back as edited")  # a printer bug: never store it

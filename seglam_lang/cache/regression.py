@@ -28,12 +28,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from seglam_lang.cache.errors import CacheError
 from seglam_lang.cache.index import TriggerRow, Verification
 from seglam_lang.cache.lookup import answer_of, load_module, trigger_rows
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
 
@@ -46,7 +45,7 @@ SHOWN = 3  # differing inputs named in a refusal
 Key = tuple[str, tuple[tuple[str, str], ...]]  # `differential.args_key`: a proc and its arguments as SGL text
 
 
-@attrs.frozen
+@frozen
 class Regression:
     """What a new version was compared with, and what came of it."""
 

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import attrs
+from seglam_lang.frozen import frozen
 
 if TYPE_CHECKING:
     from seglam_lang.cache.index import LoggedRequest
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MAX_REFUSALS = 500
 
 
-@attrs.frozen
+@frozen
 class VersionChange:
     """One stored version: `diff` is the unified diff from the version before it (for the
     first version, its whole source), with its counts of added and removed lines."""
@@ -45,7 +45,7 @@ class VersionChange:
     removed: int
 
 
-@attrs.frozen
+@frozen
 class FamilyReport:
     name: str
     version: int
@@ -63,7 +63,7 @@ class FamilyReport:
     rejected_cases: tuple[dict[str, str], ...]
 
 
-@attrs.frozen
+@frozen
 class Day:
     """The requests of one UTC day of the log."""
 
@@ -78,7 +78,7 @@ class Day:
         return self.hits / self.requests if self.requests else 0.0
 
 
-@attrs.frozen
+@frozen
 class Refusal:
     """Something the cache refused or that was refused to it: a case a person rejected, a
     verification that failed, a compile that failed, a request declined or in conflict."""
@@ -91,7 +91,7 @@ class Refusal:
     why: str
 
 
-@attrs.frozen
+@frozen
 class Report:
     location: str
     generated: float

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-import attrs
+from seglam_lang.frozen import frozen
 
 MAX_POINTS = 1500
 WIDTH, HEIGHT = 520, 300
@@ -28,7 +28,7 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 28, 48  # the plot area's margins (axis l
 _FONT = 'font-family="system-ui, sans-serif" font-size="12" fill="#333"'
 
 
-@attrs.frozen
+@frozen
 class Series:
     """One line of a line chart: `points` are (x, y), x increasing."""
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from seglam_lang.check.types import (
     ANY,
     GENERIC_ARITY,
@@ -45,6 +43,7 @@ from seglam_lang.check.types import (
     ViewT,
     optional,
 )
+from seglam_lang.frozen import field, frozen
 
 # ---------------------------------------------------------------- built-in functions
 
@@ -90,7 +89,7 @@ DURATION_KEYWORDS = ("weeks", "days", "hours", "minutes", "seconds", "millisecon
 # ---------------------------------------------------------------- method signatures
 
 
-@attrs.frozen
+@frozen
 class MethodSig:
     """One method of a built-in type. Parameters before `posonly` are positional-only;
     parameters from `kwonly` on are keyword-only."""
@@ -100,7 +99,7 @@ class MethodSig:
     returns: Type
     posonly: int = 0
     kwonly: int = 1_000
-    text: str = attrs.field(default="", eq=False)
+    text: str = field(default="", eq=False)
 
     def __str__(self) -> str:
         return self.text

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import attrs
-
 from seglam_lang.check.builtins import DURATION_KEYWORDS, METHODS, MUTATING_METHODS, method_table
 from seglam_lang.check.context import CheckContext, ExprTyping
 from seglam_lang.check.hints import a_an, did_you_mean
@@ -63,6 +61,7 @@ from seglam_lang.codes import (
     E_UNKNOWN_KEYWORD,
     E_UNKNOWN_MEMBER,
 )
+from seglam_lang.frozen import evolve
 from seglam_lang.syntax import ast
 
 
@@ -100,9 +99,9 @@ def instantiate(sig: ProcSig) -> ProcSig:
     """A generic (native module) signature with fresh holes for `T`, `K`...: the arguments fix
     them, so `collections.unique(words)` is `List[Str]` and a lambda argument gets typed params."""
     env = _FreshHoles()
-    params = tuple(attrs.evolve(p, type=substitute(p.type, env)) for p in sig.params)
+    params = tuple(evolve(p, type=substitute(p.type, env)) for p in sig.params)
     returns = substitute(sig.returns, env)
-    return attrs.evolve(sig, params=params, returns=returns) if env else sig
+    return evolve(sig, params=params, returns=returns) if env else sig
 
 
 def type_args(t: Type) -> dict[str, Type]:

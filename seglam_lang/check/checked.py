@@ -6,15 +6,14 @@ name has a binding and every expression a type.
 
 from __future__ import annotations
 
-import attrs
-
 from seglam_lang.check.scope import Resolution
 from seglam_lang.check.types import ModuleInterface, Type
 from seglam_lang.errors import Diagnostic, SglTypeError
+from seglam_lang.frozen import define
 from seglam_lang.syntax import ast
 
 
-@attrs.define
+@define
 class CheckedModule:
     tree: ast.Module
     name: str

@@ -19,20 +19,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol
 
-import attrs
-
 from seglam_lang.check.scope import Binding, Kind, Resolution
 from seglam_lang.check.types import ANY, ModuleInterface, ProcSig, RecordT, Type
 from seglam_lang.errors import Diagnostic, Span
+from seglam_lang.frozen import define, field
 from seglam_lang.syntax import ast
 
 
-@attrs.define
+@define
 class State:
     """Facts on one control-flow path: definitely assigned slots, narrowed slot types."""
 
     assigned: set[int]
-    narrow: dict[int, Type] = attrs.Factory(dict)
+    narrow: dict[int, Type] = field(factory=dict)
 
     def copy(self) -> State:
         return State(set(self.assigned), dict(self.narrow))
@@ -48,34 +47,34 @@ def merge(a: State | None, b: State | None) -> State | None:
     return State(a.assigned & b.assigned, narrow)
 
 
-@attrs.define
+@define
 class FunctionContext:
     """One function-like scope being checked."""
 
     kind: str                        # "proc" | "property" | "lambda" | "root" (const, example, default)
     name: str
     nslots: int
-    slot_types: dict[int, Type] = attrs.Factory(dict)
+    slot_types: dict[int, Type] = field(factory=dict)
     returns: Type | None = None      # declared return type of a proc
     state: State | None = None
-    loops: list[list[State]] = attrs.Factory(list)  # break states of each enclosing loop
+    loops: list[list[State]] = field(factory=list)  # break states of each enclosing loop
 
     def everything_assigned(self) -> State:
         return State(set(range(self.nslots)))
 
 
-@attrs.define
+@define
 class Globals:
     """The typed module scope."""
 
-    records: dict[str, RecordT] = attrs.Factory(dict)
-    procs: dict[str, ProcSig] = attrs.Factory(dict)
-    consts: dict[str, Type] = attrs.Factory(dict)
-    const_decls: dict[str, ast.ConstDecl] = attrs.Factory(dict)
-    modules: dict[str, ModuleInterface | None] = attrs.Factory(dict)
-    host: Mapping[str, ProcSig] = attrs.Factory(dict)
+    records: dict[str, RecordT] = field(factory=dict)
+    procs: dict[str, ProcSig] = field(factory=dict)
+    consts: dict[str, Type] = field(factory=dict)
+    const_decls: dict[str, ast.ConstDecl] = field(factory=dict)
+    modules: dict[str, ModuleInterface | None] = field(factory=dict)
+    host: Mapping[str, ProcSig] = field(factory=dict)
     # constants whose value is not computed yet while constants are being checked in order
-    pending_consts: set[str] = attrs.Factory(set)
+    pending_consts: set[str] = field(factory=set)
 
 
 class CheckContext:

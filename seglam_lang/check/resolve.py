@@ -22,25 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import attrs
-
 from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, TYPE_NAMES
 from seglam_lang.check.hints import PYTHON_ONLY_NAMES, did_you_mean
 from seglam_lang.check.scope import Binding, FunctionScope, Kind, Resolution
 from seglam_lang.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
 from seglam_lang.errors import Diagnostic, Span
+from seglam_lang.frozen import define, field
 from seglam_lang.syntax import ast
 
 
-@attrs.define
+@define
 class ModuleSymbols:
     """The module scope: what each top-level name is (the first declaration of it wins)."""
 
-    records: dict[str, ast.RecordDecl] = attrs.Factory(dict)
-    consts: dict[str, ast.ConstDecl] = attrs.Factory(dict)
-    procs: dict[str, ast.ProcDecl] = attrs.Factory(dict)
-    uses: dict[str, ast.Use] = attrs.Factory(dict)
-    properties: dict[str, ast.PropertyDecl] = attrs.Factory(dict)
+    records: dict[str, ast.RecordDecl] = field(factory=dict)
+    consts: dict[str, ast.ConstDecl] = field(factory=dict)
+    procs: dict[str, ast.ProcDecl] = field(factory=dict)
+    uses: dict[str, ast.Use] = field(factory=dict)
+    properties: dict[str, ast.PropertyDecl] = field(factory=dict)
     host: frozenset[str] = frozenset()
 
     def kind_of(self, name: str) -> Kind | None:

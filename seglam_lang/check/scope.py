@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 
-import attrs
+from seglam_lang.frozen import define, field, frozen
 
 
 class Kind(enum.Enum):
@@ -33,7 +33,7 @@ class Kind(enum.Enum):
     BUILTIN = "builtin"    # a built-in function or constant, by name
 
 
-@attrs.frozen
+@frozen
 class Binding:
     kind: Kind
     name: str
@@ -41,7 +41,7 @@ class Binding:
     depth: int = 0    # for FREE: how many function scopes outward
 
 
-@attrs.frozen
+@frozen
 class FunctionScope:
     """The slot layout of one proc, property or lambda."""
 
@@ -50,9 +50,9 @@ class FunctionScope:
     slot_names: tuple[str, ...]  # for debugging and stack traces
 
 
-@attrs.define
+@define
 class Resolution:
     """Bindings for every name node, and the slot layout of every function-like node."""
 
-    bindings: dict[int, Binding] = attrs.Factory(dict)
-    functions: dict[int, FunctionScope] = attrs.Factory(dict)  # id(ProcDecl | PropertyDecl | Lambda)
+    bindings: dict[int, Binding] = field(factory=dict)
+    functions: dict[int, FunctionScope] = field(factory=dict)  # id(ProcDecl | PropertyDecl | Lambda)

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import attrs
-
-from seglam_lang.frozen import frozen
+from seglam_lang.frozen import field, frozen
 from seglam_lang.syntax import ast
 
 
@@ -137,7 +135,7 @@ class RecordT(Type):
 
     name: str
     module: str
-    fields: tuple[FieldSig, ...] = attrs.field(eq=False, hash=False)
+    fields: tuple[FieldSig, ...] = field(eq=False)
 
     def field(self, name: str) -> FieldSig | None:
         for f in self.fields:

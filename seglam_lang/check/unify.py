@@ -13,8 +13,6 @@ never fixes a hole (for probing overloads and joins).
 
 from __future__ import annotations
 
-import attrs
-
 from seglam_lang.check.types import (
     ANY,
     BOOL,
@@ -38,9 +36,10 @@ from seglam_lang.check.types import (
     ViewT,
     optional,
 )
+from seglam_lang.frozen import define
 
 
-@attrs.define(eq=False, slots=True)
+@define(eq=False)
 class Hole(Type):
     """A type nobody has fixed yet; identity-compared; `ref` is set by the first constraint."""
 

@@ -31,14 +31,13 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import attrs
-
 from seglam_lang.cache.admission import answers_match, validate_triggers
 from seglam_lang.cache.llm_protocol import CompileContext, FailingCase, NearProcedure
 from seglam_lang.cache.matcher import Matcher, Outcome, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.cache.provenance import with_trigger
 from seglam_lang.compilers.protocol import Reply
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import field, frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.parser import parse
@@ -48,7 +47,7 @@ class Rejected(Exception):
     """A reply that cannot even become a candidate module (the message is the diagnostic)."""
 
 
-@attrs.frozen
+@frozen
 class Candidate:
     kind: str  # "compile" or "link"
     family: str
@@ -107,14 +106,14 @@ def _parse(source: str) -> ast.Module:
         raise Rejected("the module does not parse:\n" + e.render(source)) from None
 
 
-@attrs.frozen
+@frozen
 class Review:
     """What the checks found: `problems` (the candidate cannot be stored) and, for a candidate
     without problems, `warnings` (it can be stored, but a repair round is asked for: an
     untested precondition)."""
 
     problems: list[str]
-    warnings: list[str] = attrs.Factory(list)
+    warnings: list[str] = field(factory=list)
 
 
 def review(cand: Candidate, request: str, answer: str, failing: Sequence[FailingCase], context: CompileContext,

@@ -22,11 +22,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import attrs
-
 from seglam_lang.cache.llm_protocol import FailingCase, NearProcedure
 from seglam_lang.compilers.protocol import REPLY_SCHEMA
 from seglam_lang.compilers.reference import reference
+from seglam_lang.frozen import frozen
 
 Role = Literal["user", "assistant"]
 
@@ -85,13 +84,13 @@ RULES = """\
 """
 
 
-@attrs.frozen
+@frozen
 class Message:
     role: Role
     text: str
 
 
-@attrs.frozen
+@frozen
 class Prompt:
     """One call: `system` is the stable prefix (cacheable), `messages` the conversation."""
 

@@ -25,8 +25,7 @@ import json
 import re
 from typing import Any, Literal
 
-import attrs
-
+from seglam_lang.frozen import asdict, frozen
 from seglam_lang.runtime import jsontext
 
 TOOL_NAME = "sgl_reply"
@@ -54,7 +53,7 @@ class ReplyError(ValueError):
     """A reply that does not follow the protocol (the message is one line)."""
 
 
-@attrs.frozen
+@frozen
 class Reply:
     action: Literal["compile", "link", "decline"]
     answer: str
@@ -64,7 +63,7 @@ class Reply:
     notes: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 _FENCED = re.compile(r"```(?:json)?\s*\n(.*?)\n\s*```", re.S)

@@ -25,8 +25,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Type, UnknownType, from_annotation
 from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME, E_USAGE
 from seglam_lang.errors import (
@@ -40,6 +38,7 @@ from seglam_lang.errors import (
     SglUsageError,
     Span,
 )
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.closures import CTX, EXTRA, CompiledModule, ExampleCode, HostFunction, ProcCode, compile_module
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RequireRecorder, RunContext
 from seglam_lang.runtime.ops import DECIMAL_CONTEXT
@@ -119,7 +118,7 @@ def natives_table() -> NativeTable:
 # ---------------------------------------------------------------------- public objects
 
 
-@attrs.frozen
+@frozen
 class ExampleOutcome:
     """The result of one `example`: for `a OP b`, `left`/`right` are the evaluated sides; for
     `CALL is not applicable` / `CALL fails`, `left` is what the call returned (it should not

@@ -28,10 +28,9 @@ import resource
 import time
 from typing import Any, Protocol
 
-import attrs
-
 from seglam_lang.codes import E_COLLECTION_SIZE, E_DEPTH, E_INT_SIZE, E_MEMORY, E_STEPS, E_STRING_LENGTH, E_TIME
 from seglam_lang.errors import LimitExceeded
+from seglam_lang.frozen import Field, evolve, field, frozen
 
 # The range each limit may be set to: wide enough for any honest run, narrow enough that the
 # limit itself is enforceable (a call depth of 10**8 cannot be held by any stack).
@@ -46,7 +45,7 @@ LIMIT_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-def _in_range(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+def _in_range(instance: object, attribute: Field, value: object) -> None:
     lo, hi = LIMIT_RANGES[attribute.name]
     is_float = attribute.name == "timeout"
     ok_type = isinstance(value, int | float) if is_float else isinstance(value, int)
@@ -58,7 +57,7 @@ def _in_range(instance: object, attribute: attrs.Attribute, value: object) -> No
 TIERS = ("auto", "tree", "jit")
 
 
-def _tier(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+def _tier(instance: object, attribute: Field, value: object) -> None:
     if value not in TIERS:
         raise ValueError(f"Limits.tier must be one of {', '.join(TIERS)} (got {value!r})")
 
@@ -67,26 +66,26 @@ def _num(x: float) -> str:
     return f"{int(x):,}" if x == int(x) else f"{x:g}"
 
 
-@attrs.frozen
+@frozen
 class Limits:
     """Bounds for one run. Every field can be overridden: `Limits(steps=10**7)`.
 
     A value outside its range (`LIMIT_RANGES`) is refused with a ValueError stating the range.
     """
 
-    steps: int = attrs.field(default=5_000_000, validator=_in_range)             # calls + loop iterations
-    call_depth: int = attrs.field(default=200, validator=_in_range)              # nested SGL calls
-    int_bits: int = attrs.field(default=16_384, validator=_in_range)             # ~4,900 decimal digits
-    str_len: int = attrs.field(default=1_000_000, validator=_in_range)           # characters in one string
-    collection_len: int = attrs.field(default=1_000_000, validator=_in_range)    # items in one list / map / set / tuple
-    timeout: float = attrs.field(default=10.0, validator=_in_range)              # wall-clock seconds for one run
-    memory_mb: int = attrs.field(default=512, validator=_in_range)               # resident memory growth in one run
+    steps: int = field(default=5_000_000, validator=_in_range)             # calls + loop iterations
+    call_depth: int = field(default=200, validator=_in_range)              # nested SGL calls
+    int_bits: int = field(default=16_384, validator=_in_range)             # ~4,900 decimal digits
+    str_len: int = field(default=1_000_000, validator=_in_range)           # characters in one string
+    collection_len: int = field(default=1_000_000, validator=_in_range)    # items in one list / map / set / tuple
+    timeout: float = field(default=10.0, validator=_in_range)              # wall-clock seconds for one run
+    memory_mb: int = field(default=512, validator=_in_range)               # resident memory growth in one run
     # Which execution tier runs the module's procs, fixed when it is loaded (spec/tiers.md):
     # "auto" follows $SGL_TIER, else translates what it can; "tree" or "jit" forces one.
-    tier: str = attrs.field(default="auto", validator=_tier)
+    tier: str = field(default="auto", validator=_tier)
 
     def replace(self, **changes: object) -> Limits:
-        return attrs.evolve(self, **changes)
+        return evolve(self, **changes)
 
 
 DEFAULT_LIMITS = Limits()

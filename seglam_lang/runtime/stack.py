@@ -34,8 +34,7 @@ import resource
 import sys
 import threading
 
-import attrs
-
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.limits import Limits
 
 UNIT_BYTES = 256            # C stack per unit of Python's recursion limit (<= 350 measured for C recursion)
@@ -47,7 +46,7 @@ _MAIN_DEFAULT = 8 * _KB * _KB    # an unlimited RLIMIT_STACK: assume Linux's usu
 _THREAD_DEFAULT_UNKNOWN = 512 * _KB
 
 
-@attrs.frozen
+@frozen
 class StackBudget:
     bytes: int        # the thread's stack
     units: int        # the highest safe recursion limit in this thread

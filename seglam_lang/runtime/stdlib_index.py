@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import attrs
+from seglam_lang.frozen import frozen
 
 HEADER = """# Standard library reference
 
@@ -37,7 +37,7 @@ rounding mode is an error (each function's line says which applies).
 """
 
 
-@attrs.frozen
+@frozen
 class Entry:
     """One documented member of a stdlib module."""
 

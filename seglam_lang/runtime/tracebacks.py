@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import decimal
 
-import attrs
-
 # Runtime error codes (E03xx, and the limits a frame enforces): named in seglam_lang.codes.
 from seglam_lang.codes import (
     E_DEPTH,
@@ -38,13 +36,14 @@ from seglam_lang.codes import (
     E_ZERO_DIVISION,
 )
 from seglam_lang.errors import NO_SPAN, LimitExceeded, SglRuntimeError, Span, TraceFrame
+from seglam_lang.frozen import evolve, frozen
 
 # The Python exceptions a node converts (anything else is a bug and is caught at the top).
 # RuntimeError: a map or set changed while iterated, and RecursionError.
 PY_ERRORS = (ArithmeticError, LookupError, ValueError, TypeError, RuntimeError)
 
 
-@attrs.frozen
+@frozen
 class Where:
     """The position of a node in its function: for error frames."""
 
@@ -61,7 +60,7 @@ def locate(e: SglRuntimeError, where: Where) -> None:
     if not e.frames:
         d = e.diagnostics[0]
         if d.span == NO_SPAN:
-            e.diagnostics[0] = attrs.evolve(d, span=where.span, file=where.file)
+            e.diagnostics[0] = evolve(d, span=where.span, file=where.file)
             e.args = (e.diagnostics[0].headline(),)
         e.frames = [where.trace_frame()]
     elif getattr(e, "needs_site", False):

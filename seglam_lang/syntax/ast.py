@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Union
 
-import attrs
-
 from seglam_lang.errors import NO_SPAN, Span
-from seglam_lang.frozen import frozen
+from seglam_lang.frozen import field, frozen
 
 
 def _span_field() -> Span:
-    return attrs.field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
+    return field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
 
 
 # ---------------------------------------------------------------- types
@@ -69,7 +67,7 @@ class StrLit:
     value: str
     # Spelled `r"..."` in the source: layout only (like `span`, no part in equality), so
     # that `sgl fmt` keeps a regex raw instead of doubling its backslashes.
-    raw: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
+    raw: bool = field(default=False, eq=False, repr=False, kw_only=True)
     span: Span = _span_field()
 
 
@@ -475,9 +473,9 @@ class Comment:
 @frozen
 class Module:
     decls: tuple[Decl, ...]
-    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
-    file: str = attrs.field(default="<input>", eq=False)
-    source: str = attrs.field(default="", eq=False, repr=False)
+    comments: tuple[Comment, ...] = field(default=(), eq=False, repr=False)
+    file: str = field(default="<input>", eq=False)
+    source: str = field(default="", eq=False, repr=False)
     span: Span = _span_field()
 
     @property
@@ -494,17 +492,17 @@ AnyNode = Union[Expr, Stmt, Decl, TypeName, Module, Comprehension, Keyword, Slic
 
 def children(n: object) -> Iterator[object]:
     """The direct child nodes of `n` (for generic walks), in field order."""
-    for a in n.__attrs_attrs__:  # type: ignore[attr-defined]
+    for a in n.__frozen_fields__:  # type: ignore[attr-defined]
         if a.name == "span":
             continue
         v = getattr(n, a.name)
         if isinstance(v, tuple):
             for item in v:
-                if hasattr(item, "__attrs_attrs__"):
+                if hasattr(item, "__frozen_fields__"):
                     yield item
                 elif isinstance(item, tuple):  # dict entries, origin entries
-                    yield from (x for x in item if hasattr(x, "__attrs_attrs__"))
-        elif hasattr(v, "__attrs_attrs__"):
+                    yield from (x for x in item if hasattr(x, "__frozen_fields__"))
+        elif hasattr(v, "__frozen_fields__"):
             yield v
 
 

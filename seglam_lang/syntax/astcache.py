@@ -24,20 +24,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang.errors import Span
+from seglam_lang.frozen import evolve, fields, has
 from seglam_lang.privatedir import write_private
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.tables import cache_dir, grammar_text
 
 _SYNTAX_DIR = Path(__file__).resolve().parent
 _NODE_CLASSES: dict[str, type] = {
-    name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and attrs.has(cls)
+    name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and has(cls)
 }
 # Fields are stored in declaration order and given back by name: some are keyword-only.
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    name: tuple(a.name for a in attrs.fields(cls) if a.name != "span") for name, cls in _NODE_CLASSES.items()
+    name: tuple(a.name for a in fields(cls) if a.name != "span") for name, cls in _NODE_CLASSES.items()
 }
 _MEMORY_LIMIT = 256  # parsed modules kept in this process
 _memory: dict[str, ast.Module] = {}
@@ -55,10 +54,10 @@ def _format_key() -> str:
 def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_encode(v) for v in value)
-    if hasattr(value, "__attrs_attrs__"):
-        fields = [_encode(getattr(value, a.name)) for a in value.__attrs_attrs__ if a.name != "span"]
+    if hasattr(value, "__frozen_fields__"):
+        fields = [_encode(getattr(value, a.name)) for a in value.__frozen_fields__ if a.name != "span"]
         span = getattr(value, "span", None)
-        return [type(value).__name__, attrs.astuple(span) if span is not None else None, *fields]
+        return [type(value).__name__, (span.line, span.col, span.end_line, span.end_col) if span is not None else None, *fields]
     return value
 
 
@@ -89,7 +88,7 @@ def parse_cached(source: str, file: str = "<input>") -> ast.Module:
         if len(_memory) >= _MEMORY_LIMIT:
             _memory.pop(next(iter(_memory)))
         _memory[key] = tree
-    return attrs.evolve(tree, file=file, source=source)
+    return evolve(tree, file=file, source=source)
 
 
 def _read(path: Path) -> ast.Module | None:
@@ -102,7 +101,7 @@ def _read(path: Path) -> ast.Module | None:
 
 def _write(path: Path, tree: ast.Module) -> None:
     try:
-        blob = marshal.dumps(_encode(attrs.evolve(tree, file="", source="")))
+        blob = marshal.dumps(_encode(evolve(tree, file="", source="")))
     except ValueError:  # a value marshal cannot write: the tree is simply not kept
         return
     write_private(path, blob, ".ast-")

@@ -31,8 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
-
+from seglam_lang.frozen import frozen
 from seglam_lang.syntax import ast
 
 INDENT = "    "
@@ -49,7 +48,7 @@ BINARY_PREC = {
 BLOCK_DECLS = (ast.RecordDecl, ast.ProcDecl, ast.PropertyDecl, ast.OriginDecl)
 
 
-@attrs.frozen
+@frozen
 class Line:
     """One printed line (a docstring may span several) and the source lines it stands for.
 
@@ -167,7 +166,7 @@ def print_type(t: ast.TypeName) -> str:
 # ---------------------------------------------------------------- documents
 
 
-@attrs.frozen
+@frozen
 class Group:
     """A bracketed run of items that the layout may split over lines (see `render`).
 
@@ -728,7 +727,7 @@ class _Layout:
         return None
 
 
-@attrs.frozen
+@frozen
 class _Header:
     """An `elif ...:` / `else:` line, queued among statements so blocks print in order."""
 

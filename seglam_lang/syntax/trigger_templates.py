@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator
 from typing import Union
 
-import attrs
+from seglam_lang.frozen import frozen
 
 _SLOT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORD = re.compile(r"\w+")
@@ -55,22 +55,22 @@ class TemplateError(ValueError):
 # ---------------------------------------------------------------- template tree
 
 
-@attrs.frozen
+@frozen
 class Lit:
     text: str  # whitespace already folded to single spaces
 
 
-@attrs.frozen
+@frozen
 class Slot:
     name: str
 
 
-@attrs.frozen
+@frozen
 class Opt:
     body: Seq
 
 
-@attrs.frozen
+@frozen
 class Alt:
     options: tuple[Seq, ...]
 
@@ -79,7 +79,7 @@ Part = Union[Lit, Slot, Opt, Alt]
 Seq = tuple[Part, ...]
 
 
-@attrs.frozen
+@frozen
 class Template:
     """A parsed template. `regex` is the RE2 pattern over normalised requests."""
 
@@ -332,7 +332,7 @@ def _anchors(parts: Seq, glued_left: bool = False, glued_right: bool = False) ->
 # ---------------------------------------------------------------- requests
 
 
-@attrs.frozen
+@frozen
 class Normalised:
     """A request prepared for matching: `text` is normalised; `original(i, j)` maps a
     span of `text` back to the request as written (its whitespace kept)."""

@@ -25,9 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang.errors import Diagnostic, SglError, Span
+from seglam_lang.frozen import define, frozen
 from seglam_lang.syntax import ast
 
 SGL_KEYWORDS = ("proc", "record", "use", "example", "property", "origin", "require", "fail", "if", "elif", "else",
@@ -38,13 +37,13 @@ _IDENT = re.compile(r"[^\W\d]\w*\Z")
 RESERVED = frozenset(keyword.kwlist) | {"require", "fail"}
 
 
-@attrs.frozen
+@frozen
 class Location:
     file: str
     span: Span
 
 
-@attrs.define
+@define
 class Analysis:
     """One version of a document: its tree and checked module when it parses, and its diagnostics."""
 
@@ -78,16 +77,16 @@ def analyze(text: str, file: str) -> Analysis:
 
 
 def children(node: Any) -> Iterator[Any]:
-    for a in getattr(node, "__attrs_attrs__", ()):
+    for a in getattr(node, "__frozen_fields__", ()):
         if a.name == "span":
             continue
         value = getattr(node, a.name)
         items = value if isinstance(value, tuple) else (value,)
         for v in items:
-            if hasattr(v, "__attrs_attrs__"):
+            if hasattr(v, "__frozen_fields__"):
                 yield v
             elif isinstance(v, tuple):  # a pair inside a tuple (origin entries)
-                yield from (x for x in v if hasattr(x, "__attrs_attrs__"))
+                yield from (x for x in v if hasattr(x, "__frozen_fields__"))
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -387,7 +386,7 @@ def _strip(t: Any) -> Any:
     return strip_optional(t)
 
 
-@attrs.frozen
+@frozen
 class Completion:
     label: str
     kind: str  # function, record, constant, module, variable, keyword, method, field, type
@@ -537,7 +536,7 @@ def rename(a: Analysis, line: int, col: int, new: str) -> list[Span] | str:
     return "only a local, a parameter, or a proc, record or constant of this file can be renamed"
 
 
-@attrs.frozen
+@frozen
 class Symbol:
     name: str
     kind: str  # function, record, constant, module, property, field, example

@@ -22,8 +22,9 @@ import textwrap
 from functools import cache
 from pathlib import Path
 
-import attrs
 import click
+
+from seglam_lang.frozen import frozen
 
 
 class UnknownCode(ValueError):
@@ -36,7 +37,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _MARKER = re.compile(r"^# error: E\d{4}\n?", re.M)
 
 
-@attrs.frozen
+@frozen
 class Explanation:
     code: str
     meaning: str

@@ -31,8 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from seglam_lang.check.types import NONE, Type, UnknownType, from_annotation
 from seglam_lang.codes import E_USAGE, E_USED_BEFORE_ASSIGNMENT
 from seglam_lang.errors import (
@@ -45,6 +43,7 @@ from seglam_lang.errors import (
     TraceFrame,
     trace_lines,
 )
+from seglam_lang.frozen import define, evolve, field, frozen
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits
 from seglam_lang.syntax import ast
 
@@ -57,7 +56,7 @@ _INDENT = 4
 DECL_KEYWORDS = ("proc", "record", "use", "example", "property", "origin")
 
 
-@attrs.frozen
+@frozen
 class Binding:
     """A name kept between inputs: its type as an annotation, and its SGL value."""
 
@@ -66,7 +65,7 @@ class Binding:
     value: Any
 
 
-@attrs.frozen
+@frozen
 class Decl:
     """A kept declaration: its source text and where it came from."""
 
@@ -76,13 +75,13 @@ class Decl:
     line: int
 
 
-@attrs.define
+@define
 class Outcome:
     """What one input produced: results (for stdout) and messages (diagnostics, notes: for stderr)."""
 
     ok: bool = True
-    results: list[str] = attrs.Factory(list)
-    messages: list[str] = attrs.Factory(list)
+    results: list[str] = field(factory=list)
+    messages: list[str] = field(factory=list)
 
 
 class _Source:
@@ -475,7 +474,7 @@ class Session:
     def _render_diagnostic(self, src: _Source | None, d: Diagnostic) -> str:
         if src is not None:
             file, span = src.locate(d.file, d.span)
-            d = attrs.evolve(d, file=file, span=span)
+            d = evolve(d, file=file, span=span)
         return d.render(self._source_of(d.file))
 
     def _source_of(self, file: str) -> str | None:

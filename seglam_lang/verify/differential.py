@@ -27,12 +27,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
 from seglam_lang.check import types as T
 from seglam_lang.errors import LimitExceeded, NotApplicable, SglError
+from seglam_lang.frozen import fields, frozen, has
 from seglam_lang.runtime.embedding import same_value
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.runtime.values import deep_copy, format_value_capped
@@ -47,7 +47,7 @@ MAX_DIFFERENCES = 20  # kept per proc; `Comparison.differing` counts them all
 SHOWN_CHARS = 200     # an argument or answer in a Difference is capped at this many characters
 
 
-@attrs.frozen
+@frozen
 class Difference:
     """One input on which the versions answer differently: the arguments and both answers
     as SGL text (an answer that is an error reads `error E0305: ...`)."""
@@ -68,7 +68,7 @@ class Difference:
         return {"proc": self.proc, "args": dict(self.args), "old": self.old, "new": self.new}
 
 
-@attrs.frozen
+@frozen
 class Comparison:
     """What a differential run compared: the procs compared, those it could not (with why),
     how many inputs both versions applied to, and the differences found."""
@@ -136,9 +136,9 @@ def same_shape(a: T.Type, b: T.Type, seen: set[tuple[T.RecordT, T.RecordT]] | No
         seen.add((a, b))
         return a == b and len(a.fields) == len(b.fields) and all(
             f.name == g.name and same_shape(f.type, g.type, seen) for f, g in zip(a.fields, b.fields))
-    if type(a) is not type(b) or not attrs.has(type(a)):
+    if type(a) is not type(b) or not has(type(a)):
         return a == b
-    for field in attrs.fields(type(a)):
+    for field in fields(type(a)):
         x, y = getattr(a, field.name), getattr(b, field.name)
         if isinstance(x, T.Type) and isinstance(y, T.Type):
             if not same_shape(x, y, seen):

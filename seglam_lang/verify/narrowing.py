@@ -28,14 +28,13 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 
-import attrs
-
+from seglam_lang.frozen import frozen
 from seglam_lang.syntax import ast
 
 Number = int | float | decimal.Decimal
 
 
-@attrs.frozen
+@frozen
 class Constraint:
     """Bounds on one value: `lo <= v <= hi` (numbers), `min_len <= len(v) <= max_len`, and
     `elem` for every element (of a list or set) or character string's items."""

@@ -13,18 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
+from seglam_lang.frozen import Field, asdict, field, fields, frozen
 
 
-def _positive(instance: object, attribute: attrs.Attribute, value: float) -> None:
+def _positive(instance: object, attribute: Field, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(f"verification option `{attribute.name}` must be a positive number (got {value!r})")
 
 
-@attrs.frozen(kw_only=True)
+@frozen(kw_only=True)
 class VerifyOptions:
-    max_examples: int = attrs.field(default=100, validator=_positive)  # random inputs tried per property
-    time_budget: float = attrs.field(default=5.0, validator=_positive)  # seconds per property's search
+    max_examples: int = field(default=100, validator=_positive)  # random inputs tried per property
+    time_budget: float = field(default=5.0, validator=_positive)  # seconds per property's search
     # (and as much again for shrinking a failure it found)
 
     @classmethod
@@ -34,15 +34,15 @@ class VerifyOptions:
             return DEFAULT_VERIFY
         if isinstance(given, VerifyOptions):
             return given
-        unknown = sorted(set(given) - {a.name for a in attrs.fields(cls)})
+        unknown = sorted(set(given) - {a.name for a in fields(cls)})
         if unknown:
             raise ValueError(f"unknown verification option(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(a.name for a in attrs.fields(cls))})")
+                             f"(known: {', '.join(a.name for a in fields(cls))})")
         return cls(**given)
 
     def as_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of `verify.runner.verify` these options set."""
-        return attrs.asdict(self)
+        return asdict(self)
 
 
 DEFAULT_VERIFY = VerifyOptions()

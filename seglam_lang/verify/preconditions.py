@@ -28,9 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import attrs
-
 from seglam_lang.errors import NotApplicable, SglError
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.embedding import loads
 from seglam_lang.runtime.values import deep_copy, format_value
 from seglam_lang.syntax import ast
@@ -42,7 +41,7 @@ from seglam_lang.verify.narrowing import compared_numbers
 SEARCH = 64  # boundary inputs tried per uncovered `require` for a suggested example
 
 
-@attrs.frozen
+@frozen
 class Site:
     """One `require` of a proc of the module: where it is and what it says."""
 

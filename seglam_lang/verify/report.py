@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
+from seglam_lang.frozen import frozen
 
 PASSED = "passed"
 FAILED = "failed"          # an example was False / an assertion failed on some input
@@ -28,7 +28,7 @@ STATUSES = (PASSED, FAILED, ERROR, UNSATISFIABLE)
 KINDS = ("example", "property", "module")
 
 
-@attrs.frozen
+@frozen
 class CheckResult:
     """One check: an `example`, a `property`, or (kind "module") a file that failed to load."""
 
@@ -67,7 +67,7 @@ class CheckResult:
 UNTESTED_PRECONDITION = "untested-precondition"
 
 
-@attrs.frozen
+@frozen
 class CheckWarning:
     """Something the checks pass with but should not: a `require` of `proc` not exercised on both
     sides of its boundary (kind "untested-precondition"), with an example that would cover the
@@ -90,7 +90,7 @@ class CheckWarning:
                 "message": self.message, "suggestion": self.suggestion}
 
 
-@attrs.frozen
+@frozen
 class Report:
     """Every check of one or more modules, in source order, with the seed that produced them,
     and the warnings (in source order per module)."""

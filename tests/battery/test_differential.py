@@ -19,13 +19,13 @@ import random
 from collections import Counter
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from strategies.program_strategies import programs, random_program, to_python
 
 import seglam_lang
 from seglam_lang import LimitExceeded, Limits, SglRuntimeError, SglSyntaxError, SglTypeError
+from seglam_lang.frozen import frozen
 
 # Every case runs on both execution tiers (spec/tiers.md).
 pytestmark = pytest.mark.usefixtures("both_tiers")
@@ -39,7 +39,7 @@ CODES: dict[type[BaseException], str] = {
 }
 
 
-@attrs.frozen
+@frozen
 class Outcome:
     kind: str  # "value" | "error" | "rejected" | "limit"
     value: Any = None

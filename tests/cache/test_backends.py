@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +28,7 @@ from seglam_lang.cache.index import (
     Verification,
 )
 from seglam_lang.cli import main
+from seglam_lang.frozen import evolve
 
 MODULES = Path(__file__).parent / "modules"
 FAST = {"max_examples": 10, "time_budget": 1.0}
@@ -276,7 +276,7 @@ def _observed(store: CacheStore) -> dict[str, Any]:
     names = ["alpha", "beta", "gamma"]
     stats = store.stats()
     return {
-        "families": [attrs.evolve(f, created=0, updated=0) for f in store.families()],
+        "families": [evolve(f, created=0, updated=0) for f in store.families()],
         "triggers": store.triggers(),
         "history": {n: [{**h, "created": 0} for h in store.history(n)] for n in names},
         "verifications": {n: [{**v, "time": 0} for v in store.verifications(n)] for n in names},

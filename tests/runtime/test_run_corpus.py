@@ -19,12 +19,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from corpus import read_all
 
 import seglam_lang
 from seglam_lang.errors import SglError
+from seglam_lang.frozen import frozen
 from seglam_lang.runtime.values import format_value, to_python
 
 # Every case runs on both execution tiers (spec/tiers.md).
@@ -34,7 +34,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPR = re.compile(r"^expr (?P<type>[^:]+(?:\[[^\]]*\])?[?]?): (?P<e>.*)$")
 
 
-@attrs.frozen
+@frozen
 class Case:
     file: str
     line: int

@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import attrs
 import pytest
 
+from seglam_lang.frozen import evolve
 from seglam_lang.syntax import astcache
 from seglam_lang.syntax.parser import parse
 from seglam_lang.syntax.printer import print_module
@@ -28,9 +28,9 @@ FILES = sorted(p for p in [*REPO.glob("examples/**/*.sgl"), *REPO.glob("stdlib/*
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(REPO)) for p in FILES])
 def test_encoded_tree_decodes_to_the_same_tree(path: Path) -> None:
     tree = parse(path.read_text(encoding="utf-8"), str(path))
-    blob = marshal.dumps(astcache._encode(attrs.evolve(tree, file="", source="")))
+    blob = marshal.dumps(astcache._encode(evolve(tree, file="", source="")))
     back = astcache._decode(marshal.loads(blob))
-    assert back == attrs.evolve(tree, file="", source="")
+    assert back == evolve(tree, file="", source="")
     assert print_module(back) == print_module(tree)  # layout-only fields (raw strings) survive too
 
 

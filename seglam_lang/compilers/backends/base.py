@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-import attrs
+from seglam_lang.frozen import asdict, frozen
 
 if TYPE_CHECKING:  # the prompt module is imported with a backend, not with a spec check
     from seglam_lang.compilers.prompt import Prompt
 
 
-@attrs.frozen
+@frozen
 class Usage:
     """Tokens of one or more calls. `tokens_in` excludes tokens read from the provider's cache."""
 
@@ -26,10 +26,10 @@ class Usage:
                      self.tokens_cache_read + other.tokens_cache_read)
 
     def to_json(self) -> dict[str, int]:
-        return attrs.asdict(self)
+        return asdict(self)
 
 
-@attrs.frozen
+@frozen
 class Completion:
     reply: str | dict[str, Any]
     usage: Usage = Usage()

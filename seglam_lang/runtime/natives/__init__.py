@@ -48,11 +48,10 @@ import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
 from seglam_lang.check import types as T
 from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError
+from seglam_lang.frozen import Factory, define, evolve, frozen
 
 TYPE_VARIABLES = frozenset({"T", "K", "V", "U"})
 
@@ -93,7 +92,7 @@ def field(type_name: str, name: str) -> Callable[[Any], Any]:
 # ---------------------------------------------------------------------------- native modules
 
 
-@attrs.define
+@define
 class NativeFunction:
     """One registered native: its signature text, implementation and (parsed lazily) types."""
 
@@ -138,18 +137,18 @@ class NativeFunction:
         records = dict(mod.records) if mod is not None else {}
         sig, defaults = _proc_sig(decl, records, self.module)
         doc = (self.fn.__doc__ or "").strip().split("\n")[0]
-        sig = attrs.evolve(sig, doc=doc or None)
+        sig = evolve(sig, doc=doc or None)
         if sig.name != self.name:
             raise ValueError(f"native {self.module}.{self.name}: signature names {sig.name!r}")
         self._sig, self._defaults = sig, defaults
 
 
-@attrs.define
+@define
 class NativeModule:
     name: str
-    functions: dict[str, NativeFunction] = attrs.Factory(dict)
-    records: dict[str, T.RecordT] = attrs.Factory(dict)
-    record_defaults: dict[str, dict[str, Any]] = attrs.Factory(dict)  # record -> field -> default value
+    functions: dict[str, NativeFunction] = Factory(dict)
+    records: dict[str, T.RecordT] = Factory(dict)
+    record_defaults: dict[str, dict[str, Any]] = Factory(dict)  # record -> field -> default value
 
     def interface(self) -> T.ModuleInterface:
         return T.ModuleInterface(
@@ -170,7 +169,7 @@ def _module(name: str) -> NativeModule:
     return mod
 
 
-@attrs.frozen
+@frozen
 class Declared:
     """The result type a call of a `typed` native has where it is written (`x: Decimal = json.parse(s)`).
 
