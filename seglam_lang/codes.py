@@ -13,10 +13,6 @@ layer can use it.
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-
 MEANINGS: dict[str, str] = {}  # code -> meaning, in registration (= numeric) order
 
 
@@ -191,15 +187,18 @@ def table(group: str) -> str:
     return "\n".join(["| code | meaning |", "|---|---|", *rows])
 
 
-_TABLE = re.compile(r"^\| code \| meaning \|\n\|---\|---\|\n(?:\| (E\d\d)\d\d \|.*\n?)+", re.M)
-
-
 def with_tables(page: str) -> str:
     """`page` (the text of `spec/errors.md`) with each code table replaced by the generated one."""
-    return _TABLE.sub(lambda m: table(m.group(1)) + ("\n" if m.group(0).endswith("\n") else ""), page)
+    import re  # here, not at the top: every sgl process imports this module, few write the spec
+
+    tables = re.compile(r"^\| code \| meaning \|\n\|---\|---\|\n(?:\| (E\d\d)\d\d \|.*\n?)+", re.M)
+    return tables.sub(lambda m: table(m.group(1)) + ("\n" if m.group(0).endswith("\n") else ""), page)
 
 
 if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
     spec = Path(sys.argv[1] if len(sys.argv) > 1 else "spec/errors.md")
     spec.write_text(with_tables(spec.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"wrote the code tables of {spec}")

@@ -28,6 +28,7 @@ import re
 
 from seglam_lang.check.types import (
     ANY,
+    DURATION_KEYWORDS,
     GENERIC_ARITY,
     PRIMITIVES,
     FnT,
@@ -82,8 +83,6 @@ BUILTIN_FUNCTIONS: dict[str, str] = {
 
 # Names that are types and can only appear in annotations (and `Decimal`, also a function).
 TYPE_NAMES: frozenset[str] = (frozenset(PRIMITIVES) | frozenset(GENERIC_ARITY)) - {"Decimal"}
-
-DURATION_KEYWORDS = ("weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds")
 
 
 # ---------------------------------------------------------------- method signatures

@@ -180,6 +180,9 @@ def strip_optional(t: Type) -> Type:
 
 GENERIC_ARITY = {"List": 1, "Set": 1, "Map": 2, "Tuple": -1}
 
+# The keyword arguments of `duration(...)`, in the order messages list them.
+DURATION_KEYWORDS = ("weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds")
+
 
 class UnknownType(Exception):
     """A TypeName that names no type; `.name` and `.span` say which."""

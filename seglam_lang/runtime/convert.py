@@ -45,13 +45,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from seglam_lang.check.builtins import DURATION_KEYWORDS
 from seglam_lang.check.types import (
     BOOL,
     DATE,
     DATETIME,
     DECIMAL,
     DURATION,
+    DURATION_KEYWORDS,
     FLOAT,
     INT,
     NONE,

@@ -6,7 +6,7 @@ diagnostic with its span; `printer` and `format` turn a tree (with its comments)
 the canonical text `sgl fmt` writes. `trigger_templates` and `trigger_regex` read the
 little languages of `@when` triggers, which the checker judges and the cache matches.
 
-Modules: `ast` (attrs nodes, each with a `Span`), `tables` (the grammar and its LALR
+Modules: `ast` (frozen nodes, each with a `Span`), `tables` (the grammar and its LALR
 tables, built once and kept in the private cache), `indenter` (INDENT/DEDENT tokens and
 comments), `parser`, `astcache`, `printer`, `format`, `formatspec` (the f-string format-spec
 subset), `trigger_templates`, `trigger_regex`.

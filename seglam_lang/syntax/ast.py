@@ -1,6 +1,6 @@
 """The SGL abstract syntax tree.
 
-Owns: one frozen attrs class per construct of the language. Every node carries a
+Owns: one frozen class (`seglam_lang.frozen`) per construct of the language. Every node carries a
 `span` (its source range) that takes no part in equality or hashing, so that two trees
 that differ only in layout compare equal (`parse(print(tree)) == tree`).
 

@@ -165,9 +165,9 @@ try:
     run()
 except SystemExit as e:
     code = e.code
-heavy = ('click', 'lark', 'hypothesis', 'anthropic', 'seglam_lang.cli.group', 'seglam_lang.compilers.backends',
-         'seglam_lang.cache.llm_protocol', 'seglam_lang.runtime.jit.translate', 'difflib', 'tempfile',
-         'uuid')
+heavy = ('click', 'lark', 'hypothesis', 'anthropic', 'attr', 'attrs', 'typing_extensions', 'inspect', 'ast',
+         'seglam_lang.cli.group', 'seglam_lang.compilers.backends', 'seglam_lang.cache.llm_protocol',
+         'seglam_lang.runtime.jit.translate', 'difflib', 'tempfile', 'uuid')
 loaded = sorted(m for m in heavy if m in sys.modules)
 print('LOADED', code, loaded)
 """
@@ -175,10 +175,10 @@ print('LOADED', code, loaded)
 
 @pytest.mark.parametrize("command", ["ask", "exec"])
 def test_a_hit_and_a_small_exec_import_no_click_or_lark(places: dict[str, str], command: str) -> None:
-    """Nor the click group, the LLM side (compiler backends, protocol types), the JIT translator
-    (a hit links a cached translation), or what only a write or a diagnostic needs (tempfile,
-    uuid, difflib). attrs is still imported: the AST, types and errors are attrs classes, and a
-    hit still checks its module (no artifact of a checked module yet)."""
+    """Nor attrs (the value classes are built by `seglam_lang.frozen`), `inspect` or `ast`, the
+    click group, the LLM side (compiler backends, protocol types), the JIT translator (a hit
+    links a cached translation), or what only a write or a diagnostic needs (tempfile, uuid,
+    difflib)."""
     args = ["ask", HIT, "--cache", places["cache"]] if command == "ask" else ["exec", places["file"], "add", "1"]
     for _ in range(2):  # the second run reads the parsed-module cache
         out = subprocess.run([sys.executable, "-c", HIT_PROBE, *args], capture_output=True, text=True, timeout=120,

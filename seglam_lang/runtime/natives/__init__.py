@@ -43,8 +43,6 @@ package imports neither the parser nor any native module.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -227,6 +225,8 @@ def native_record(module: str, source: str) -> T.RecordT:
 def native_module(name: str) -> NativeModule | None:
     """The native module registered as `name`, importing `natives/std_<x>.py` on first use."""
     if name not in NATIVE_MODULES:
+        import importlib.util  # here: most runs never name a native module that is not loaded yet
+
         pymod = f"{__name__}.{name.replace('.', '_')}"
         if importlib.util.find_spec(pymod) is not None:
             importlib.import_module(pymod)
