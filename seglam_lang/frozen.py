@@ -85,11 +85,28 @@ def field(*, default: Any = NOTHING, factory: Callable[[], Any] | None = None, e
     return Field("", default, kw_only, eq, repr, validator)
 
 
-class _Value:
-    """Equality, hash and repr shared by every decorated class (never generated per class)."""
+class _Base:
+    """Repr and pickling (a batch sends values to its worker processes) of every decorated class."""
 
     __slots__ = ()
     __frozen_fields__: tuple[Field, ...]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__frozen_fields__ if f.repr)
+        return f"{type(self).__qualname__.rsplit('>.', 1)[-1]}({shown})"
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in self.__frozen_fields__)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for f, value in zip(self.__frozen_fields__, state, strict=True):
+            object.__setattr__(self, f.name, value)  # past a frozen class's __setattr__
+
+
+class _Value(_Base):
+    """Equality and hash shared by every decorated class compared by value (never generated per class)."""
+
+    __slots__ = ()
     _eq_key: Callable[[Any], Any]
 
     def __eq__(self, other: object) -> bool:
@@ -100,10 +117,6 @@ class _Value:
 
     def __hash__(self) -> int:
         return hash((self.__class__.__name__, self._eq_key(self)))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__frozen_fields__ if f.repr)
-        return f"{type(self).__qualname__.rsplit('>.', 1)[-1]}({shown})"
 
 
 class _Frozen(_Value):
@@ -121,11 +134,10 @@ class _Mutable(_Value):
     __hash__ = None  # type: ignore[assignment]  # mutable and compared by value: unhashable
 
 
-class _Identity:
-    """A `define(eq=False)` class: compared and hashed by identity; repr as the others."""
+class _Identity(_Base):
+    """A `define(eq=False)` class: compared and hashed by identity."""
 
     __slots__ = ()
-    __repr__ = _Value.__repr__
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))

@@ -4,6 +4,9 @@ classes declared here and on the real AST (Hypothesis: equality ignores spans ex
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -146,3 +149,12 @@ def test_ast_equality_ignores_spans_and_agrees_with_hash(a: str, b: str, s1: Spa
     call = ast.Call(x, (ast.IntLit(1, span=s1),), (), span=s1)
     assert (call == ast.Call(y, (ast.IntLit(1, span=s2),), (), span=s2)) == (a == b)
     assert evolve(call, func=y).span == s1
+
+
+def test_instances_pickle_and_copy() -> None:
+    """A batch sends values to its worker processes; frozen instances are rebuilt past __setattr__."""
+    for value in (Point(1, 2, "l", "n", ["t"], size=3), Bag("b", [1]), ast.Name("x", span=Span(1, 2, 1, 3))):
+        back = pickle.loads(pickle.dumps(value))
+        assert type(back) is type(value) and back == value
+        assert [getattr(back, f.name) for f in fields(type(value))] == [getattr(value, f.name) for f in fields(type(value))]
+        assert copy.deepcopy(value) == value and copy.copy(value) == value
