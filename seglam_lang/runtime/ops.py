@@ -1,7 +1,7 @@
 """SGL operators: every binary, unary, comparison and in-place operator as a function for the compiler.
 
 Owns the tables `BINARY[op]`, `INPLACE[op]`, `UNARY[op]`, `COMPARE[op]` (each value is
-`fn(ctx, a[, b])`), item access helpers (`getitem`, `setitem`, `getslice`, `setslice`),
+`fn(ctx, a[, b])`), `compare_plan` (how a comparison of given static types pays), item access helpers (`getitem`, `setitem`, `getslice`, `setslice`),
 and `DECIMAL_CONTEXT`, the one decimal context every SGL run uses.
 
 Meaning: Python's, or an error (language rule 1). Where Python would build a huge value the
@@ -27,6 +27,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import Any
 
+from seglam_lang.check import types as T
 from seglam_lang.codes import E_TYPE, E_VALUE
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime import cost
@@ -317,6 +318,35 @@ def charged_compare(op: str, wa: cost.Weigher | None, wb: cost.Weigher | None) -
         return test(a, b)
     compare.__name__ = f"compare_{op.replace(' ', '_')}"
     return compare
+
+
+def compare_plan(op: str, lt: T.Type | None, rt: T.Type | None) -> tuple[Op | None, str | None]:
+    """How a comparison of operands of static types lt, rt pays for its work: (None, None)
+    when it is O(1) whatever the values; else the charged operator, and a test of `a`/`b`
+    (Python text) under which the operands are small enough to compare for free. The one home
+    of this rule: the tree-walker and the JIT tier both compile comparisons by it."""
+    if op in ("is", "is not"):
+        return None, None
+    wa, wb = cost.weigher(lt), cost.weigher(rt)
+    small: str | None = None
+    if op in ("in", "not in"):
+        rinner = rt.inner if isinstance(rt, T.OptionalT) else rt
+        if isinstance(rinner, T.SetT | T.MapT):  # one hash and (mostly) one comparison of `a`
+            if wa is None:
+                return None, None
+            small = "len(a) < 1024" if lt == T.STR else None
+        elif rt == T.STR and lt == T.STR:
+            small = "len(b) < 1024"
+        elif wa is None and isinstance(rt, T.ListT):
+            small = "len(b) < 16"
+    else:
+        if wa is None or wb is None:  # one side is a scalar: the comparison stops at once
+            return None, None
+        if lt == T.STR and rt == T.STR:
+            small = "len(a) < 1024"
+        elif cost.flat(lt) and cost.flat(rt):
+            small = "len(a) < 16"
+    return charged_compare(op, wa, wb), small
 
 
 def plain_compare(op: str) -> Op:

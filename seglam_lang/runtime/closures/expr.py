@@ -31,12 +31,9 @@ from seglam_lang.check.types import (
     FLOAT,
     INT,
     NONE,
-    STR,
-    ListT,
     MapT,
     OptionalT,
     RecordT,
-    SetT,
     Type,
 )
 from seglam_lang.codes import E_TYPE
@@ -413,7 +410,7 @@ class ExprCompiler:
         operands = [e.left, *e.comparators]
         if len(e.ops) == 1:
             op = e.ops[0]
-            charged, small = _compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
+            charged, small = ops.compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
             if charged is None:
                 body = _COMPARE_BODY[op]
             elif small is None:
@@ -424,7 +421,7 @@ class ExprCompiler:
         codes = [self.expr(x) for x in operands]
         tests = []
         for op, x, y in zip(e.ops, operands, operands[1:]):
-            charged, _ = _compare_plan(op, self.type_of(x), self.type_of(y))
+            charged, _ = ops.compare_plan(op, self.type_of(x), self.type_of(y))
             tests.append(charged or ops.plain_compare(op))
 
         def chain(f: list) -> bool:
@@ -453,30 +450,7 @@ class ExprCompiler:
         pad = [None] * (scope.nslots - nparams + 1)  # the rest of the slots, then `ret`
 
         def make(f: list) -> Callable[..., Any]:
-            ctx = f[CTX]
-
-            def lam(*args: Any) -> Any:
-                if len(args) != nparams:
-                    raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
-                d = ctx.depth + 1
-                if d > ctx.max_depth:
-                    raise ctx.out_of_depth()
-                ctx.reenter()  # a function value is called by natives: count the C stack it may hold
-                ctx.depth = d
-                s = ctx.steps_left - 1
-                ctx.steps_left = s
-                if s <= ctx.checkpoint:
-                    ctx.tick()
-                try:
-                    r = body([*args, *pad, f, ctx])
-                except SglRuntimeError as err:
-                    leaving(err)
-                    raise
-                ctx.depth = d - 1
-                ctx.leave()
-                return r
-
-            return lam
+            return lambda_value(f[CTX], body, nparams, [*pad, f, f[CTX]])
 
         return make
 
@@ -713,6 +687,36 @@ def _free_reader(index: int, depth: int) -> Code:
     return read
 
 
+def lambda_value(ctx: Any, body: Callable[..., Any], nparams: int, tail: list | None = None) -> Callable[..., Any]:
+    """An SGL lambda as a function value (the one home of its call protocol, for both tiers):
+    checks the argument count, counts the call's depth, its step and its re-entry from native
+    code (a lambda is called by natives: count the C stack it may hold), and gives the frames of
+    an error that leaves it. `body(*args)` runs it, or `body([*args, *tail])` given `tail` (the
+    tree-walker's frame: the rest of the slots, the parent frame and the context)."""
+    def lam(*args: Any) -> Any:
+        if len(args) != nparams:
+            raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
+        d = ctx.depth + 1
+        if d > ctx.max_depth:
+            raise ctx.out_of_depth()
+        ctx.reenter()
+        ctx.depth = d
+        s = ctx.steps_left - 1
+        ctx.steps_left = s
+        if s <= ctx.checkpoint:
+            ctx.tick()
+        try:
+            r = body(*args) if tail is None else body([*args, *tail])
+        except SglRuntimeError as err:
+            leaving(err)
+            raise
+        ctx.depth = d - 1
+        ctx.leave()
+        return r
+
+    return lam
+
+
 def _all_of(conds: list[Code]) -> Code | None:
     if not conds:
         return None
@@ -724,31 +728,5 @@ def _all_of(conds: list[Code]) -> Code | None:
 NUMERIC = (INT, FLOAT)  # the types whose Python operators are SGL's (no size check needed)
 
 
-def _compare_plan(op: str, lt: Type | None, rt: Type | None) -> tuple[ops.Op | None, str | None]:
-    """How a comparison of operands of static types lt, rt pays for its work: (None, None)
-    when it is O(1) whatever the values; else the charged operator, and a test of `a`/`b`
-    (Python text) under which the operands are small enough to compare for free."""
-    if op in ("is", "is not"):
-        return None, None
-    wa, wb = cost.weigher(lt), cost.weigher(rt)
-    small: str | None = None
-    if op in ("in", "not in"):
-        rinner = rt.inner if isinstance(rt, OptionalT) else rt
-        if isinstance(rinner, SetT | MapT):  # one hash and (mostly) one comparison of `a`
-            if wa is None:
-                return None, None
-            small = "len(a) < 1024" if lt == STR else None
-        elif rt == STR and lt == STR:
-            small = "len(b) < 1024"
-        elif wa is None and isinstance(rt, ListT):
-            small = "len(b) < 16"
-    else:
-        if wa is None or wb is None:  # one side is a scalar: the comparison stops at once
-            return None, None
-        if lt == STR and rt == STR:
-            small = "len(a) < 1024"
-        elif cost.flat(lt) and cost.flat(rt):
-            small = "len(a) < 16"
-    return ops.charged_compare(op, wa, wb), small
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from seglam_lang.check.scope import Kind
 from seglam_lang.errors import Span
 from seglam_lang.runtime import ops
-from seglam_lang.runtime.closures.expr import _compare_plan
 from seglam_lang.runtime.jit.rt import HELPERS, Table
 from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
@@ -61,7 +60,7 @@ def _compare(mc: Any, nodes: list[Any], k: int, i: int) -> Any:
     e = nodes[k]
     operands = [e.left, *e.comparators]
     op = e.ops[i]
-    charged, _ = _compare_plan(op, mc.types.get(id(operands[i])), mc.types.get(id(operands[i + 1])))
+    charged, _ = ops.compare_plan(op, mc.types.get(id(operands[i])), mc.types.get(id(operands[i + 1])))
     return charged or ops.plain_compare(op)
 
 

@@ -4,7 +4,8 @@ Owns: the error handler of every generated function (`fail`: the failing instruc
 in the generated code -> the SGL node it was emitted for -> the same `locate` / `convert` /
 call-site rule the tree-walker applies), the position tables it reads (`Table`), and the small
 protocols generated code cannot spell without attribute access: calling a tree-walker proc,
-entering a translated proc from the tree-walker, lambdas and generators as SGL function values,
+entering a translated proc from the tree-walker, generators as values pulled by natives (a lambda is
+`closures.expr.lambda_value`, the one home of its protocol),
 `require` / `assert` / `fail`, f-strings, record `replace`, and dispatch on a run-time type.
 
 Invariants:
@@ -21,13 +22,14 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE, E_TYPE
+from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import values
+from seglam_lang.runtime.closures.expr import lambda_value
 from seglam_lang.runtime.closures.layout import RET
 from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
 from seglam_lang.runtime.natives.builtins import BUILTINS
-from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, locate
 from seglam_lang.runtime.values import method_table_name
 
 NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc call site
@@ -123,32 +125,6 @@ def host_call(host: Any, ctx: Any, *args: Any) -> Any:
     return host.call(ctx, list(args))
 
 
-def make_lambda(ctx: Any, body: Callable[..., Any], nparams: int) -> Callable[..., Any]:
-    """An SGL lambda as a function value: what `closures.expr` makes of a lambda, around a generated body."""
-    def lam(*args: Any) -> Any:
-        if len(args) != nparams:
-            raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
-        d = ctx.depth + 1
-        if d > ctx.max_depth:
-            raise ctx.out_of_depth()
-        ctx.reenter()
-        ctx.depth = d
-        s = ctx.steps_left - 1
-        ctx.steps_left = s
-        if s <= ctx.checkpoint:
-            ctx.tick()
-        try:
-            r = body(*args)
-        except SglRuntimeError as err:
-            leaving(err)
-            raise
-        ctx.depth = d - 1
-        ctx.leave()
-        return r
-
-    return lam
-
-
 def generator(ctx: Any, where: Where, gen: Iterator[Any]) -> Iterator[Any]:
     """A generator expression as the value natives pull from (`closures.expr`'s generator `items`)."""
     ctx.reenter()
@@ -231,7 +207,7 @@ PYTHON_EQUIVALENT: dict[str, str] = {"len": "len"} if BUILTINS["len"].__code__.c
 HELPERS: dict[str, Any] = {
     "fail": fail, "slow_call": slow_call, "copy_args": copy_args, "cell_value": cell_value,
     "proc_value": proc_value, "builtin_value": builtin_value, "host_call": host_call,
-    "make_lambda": make_lambda, "generator": generator, "require_failed": require_failed,
+    "make_lambda": lambda_value, "generator": generator, "require_failed": require_failed,
     "record_require": record_require,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
     "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,

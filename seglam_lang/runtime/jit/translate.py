@@ -17,7 +17,7 @@ How the source is made (the safety argument, spec/tiers.md):
   accumulator `_o<n>` (a fixed list of names), which `jit.validate` checks on the result.
 
 How it keeps the tree-walker's semantics: each construct calls the same helpers as the
-tree-walker's closure for it (`ops.BINARY`, charged comparisons of `_compare_plan`, natives,
+tree-walker's closure for it (`ops.BINARY`, charged comparisons of `ops.compare_plan`, natives,
 `ProcCode.call_code` for procs it does not translate). Loop iterations are counted in a local
 and charged every CHUNK iterations and when the loop is left, in the same order. An error is
 located by the position of the failing instruction (`rt.fail`): every node the tree-walker
@@ -49,7 +49,7 @@ from seglam_lang.check.types import (
     TupleT,
 )
 from seglam_lang.runtime import cost, ops
-from seglam_lang.runtime.closures.expr import _compare_plan, static_type_name
+from seglam_lang.runtime.closures.expr import static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
 from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
 from seglam_lang.runtime.jit.link import call_target, node_order
@@ -712,7 +712,7 @@ class Translator:
             op = e.ops[0]
             text = _COMPARE_TEXT[op]
             a, b = self.expr(e.left), self.expr(e.comparators[0])
-            charged, small = _compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
+            charged, small = ops.compare_plan(op, self.type_of(e.left), self.type_of(e.comparators[0]))
             if charged is None:
                 return self.guarded(e, F("(", a, f" {text} ", b, ")"))
             fn = self.ref(("cmp", k, 0))
