@@ -18,17 +18,19 @@ Invariants:
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
-from seglam_lang.runtime import values
+from seglam_lang.runtime import ops, values
 from seglam_lang.runtime.closures.expr import lambda_value
 from seglam_lang.runtime.closures.layout import RET
 from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
+from seglam_lang.runtime.limits import LARGE_ALLOCATION
 from seglam_lang.runtime.natives.builtins import BUILTINS
+from seglam_lang.runtime.natives.methods import METHODS
 from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, locate
 from seglam_lang.runtime.values import method_table_name
 
@@ -200,6 +202,26 @@ def dynamic_method(natives: Any, ctx: Any, v: Any, name: str, args: tuple[Any, .
     return natives.method(method_table_name(v), name)(ctx, v, *args, **kwargs)
 
 
+# The limits generated code compares with in its fast paths, read into locals `_k<i>` (i: the
+# index here) once per call of a generated function: each is the bound below which the fast path
+# does exactly what the checked operation does (nothing refused, nothing charged, no memory check).
+BOUNDS: dict[str, Callable[[Any], int]] = {
+    # appending to a list, storing a new key in a map (`_list_append`, `ops.setitem`)
+    "collection": lambda ctx: ctx.limits.collection_len,
+    # `a + b` of two Strs (`ops.add`: the Str limit, and a charge from SMALL_COPY characters up)
+    "concat": lambda ctx: min(ops.SMALL_COPY, ctx.limits.str_len + 1),
+    # a string already built (an f-string): `RunContext.check_str_len` (the limit, and a memory
+    # check from LARGE_ALLOCATION characters up)
+    "built_str": lambda ctx: min(LARGE_ALLOCATION, ctx.limits.str_len + 1),
+}
+
+# Methods whose native is the receiver's own Python method with the same arguments
+# (`natives.methods._call`): generated code calls them on the receiver (`jit.validate` allows
+# exactly these attribute names). `append` is the one more name: called only after the test of
+# `_list_append`, whose slow path is the native itself.
+DIRECT_METHODS: dict[str, frozenset[str]] = {"Map": frozenset({"get", "keys", "values", "items"})}
+assert all(METHODS["Map"][n].__qualname__.startswith("_call.") for n in DIRECT_METHODS["Map"])
+
 # Built-ins whose native is exactly a Python built-in (the context unused): called directly.
 PYTHON_EQUIVALENT: dict[str, str] = {"len": "len"} if BUILTINS["len"].__code__.co_code == (
     lambda ctx, x: len(x)).__code__.co_code else {}
@@ -211,7 +233,11 @@ HELPERS: dict[str, Any] = {
     "record_require": record_require,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
     "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
-    "record_values": operator.attrgetter("values"),
+    # Decimal arithmetic under SGL's one context (`ops.BINARY` of a Decimal operand)
+    "Decimal": Decimal, "dec_add": ops.DECIMAL_CONTEXT.add, "dec_sub": ops.DECIMAL_CONTEXT.subtract,
+    "dec_mul": ops.DECIMAL_CONTEXT.multiply, "dec_div": ops.DECIMAL_CONTEXT.divide,
+    "dec_floordiv": ops.DECIMAL_CONTEXT.divide_int, "dec_mod": ops.DECIMAL_CONTEXT.remainder,
+    **{f"bound_{name}": fn for name, fn in BOUNDS.items()},
     "Record": values.Record, "SglSet": values.SglSet, "deep_copy": values.deep_copy,
     # f-strings: `"".join`, and an int's text below CPython's digit bound (`values.int_text`)
     "join": "".join, "int_repr": int.__repr__,

@@ -53,7 +53,7 @@ from seglam_lang.runtime.closures.expr import static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
 from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
 from seglam_lang.runtime.jit.link import call_target, node_order
-from seglam_lang.runtime.jit.rt import CALL, NODE, PYTHON_EQUIVALENT
+from seglam_lang.runtime.jit.rt import BOUNDS, CALL, DIRECT_METHODS, NODE, PYTHON_EQUIVALENT
 from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
 
@@ -62,6 +62,8 @@ _NOT_STR = (INT, FLOAT, BOOL, DECIMAL, DATE, DATETIME, DURATION)
 _BINARY_TEXT = {"+": "+", "-": "-", "*": "*", "/": "/", "//": "//", "%": "%"}
 _COMPARE_TEXT = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!=", "in": "in",
                  "not in": "not in", "is": "is", "is not": "is not"}
+# Decimal operators: the method of `ops.DECIMAL_CONTEXT` that `ops.BINARY[op]` applies (`rt` helpers).
+_DECIMAL_OPS = {"+": "dec_add", "-": "dec_sub", "*": "dec_mul", "/": "dec_div", "//": "dec_floordiv", "%": "dec_mod"}
 _SMALL_TEST = re.compile(r"len\(([ab])\) < (\d+)")
 _WHOLE = 1 << 20  # a column past the end of any generated line
 
@@ -112,6 +114,13 @@ def _never_int(t: Any) -> bool:
         t, ListT | MapT | SetT | TupleT | RecordT)
 
 
+def _scalar(t: Any) -> bool:
+    """Is every value of static type `t` a scalar (hashing it is O(1), and `ops.setitem` charges nothing)?"""
+    if isinstance(t, OptionalT):
+        t = t.inner
+    return t in (INT, FLOAT, BOOL, STR, DECIMAL, DATE, DATETIME, DURATION)
+
+
 def _span(node: Any) -> tuple[int, int, int, int]:
     s = node.span
     return (s.line, s.col, s.end_line, s.end_col)
@@ -128,6 +137,7 @@ class Unit:
         self.default = default
         self.entries: list[tuple[int, int, int, int, tuple[int, int, int, int], int]] = []
         self.loops: list[tuple[str, tuple[int, int, int, int]]] = []
+        self.bounds: dict[str, str] = {}  # a limit read into a local once per call: name -> `rt` helper
 
 
 class Translation:
@@ -173,6 +183,12 @@ class Translator:
 
     def rt(self, name: str) -> str:
         return self.ref(("rt", name))
+
+    def bound(self, name: str) -> str:
+        """A local holding a limit of the run (`rt.BOUNDS[name]`), read at the current function's entry."""
+        local = f"_k{list(BOUNDS).index(name)}"
+        self.unit.bounds[local] = name
+        return local
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -234,6 +250,10 @@ class Translator:
         self.indent += 1
         for ln in prologue:
             self.emit(ln)
+        # The limits the body's fast paths compare with, read once per call (filled in below:
+        # one line, so the positions of the body do not move).
+        reads = len(self.lines)
+        self.emit("pass")
         self.emit("try:")
         self.indent += 1
         self.units.append(unit)
@@ -244,6 +264,9 @@ class Translator:
                 self.emit("pass")
         finally:
             self.units.pop()
+        if unit.bounds:
+            self.lines[reads] = " " * (4 * (self.indent - 1)) + "; ".join(
+                f"{k} = {self.rt('bound_' + helper)}(_c)" for k, helper in unit.bounds.items())
         self.indent -= 1
         self.emit(f"except {self.rt('Exception')} as _e:")
         self.emit(f"    raise {self.rt('fail')}(_e, {self.table(unit)}) from None")
@@ -296,6 +319,25 @@ class Translator:
                 self.emit(F(obj, "[", idx, "] = ", value))
                 self.block_mark(start, s)
                 return
+            mt = self.type_of(t.value)
+            if isinstance(mt, MapT) and _scalar(mt.key):
+                # `ops.setitem` of a map whose keys hash in O(1): Python's store below the length
+                # limit; at it, `ops.setitem` itself. The value first, then the map, then the key.
+                if not pure(value):
+                    self.emit(F(tmp := self.fresh("_t"), " = ", value))
+                    value = F(tmp)
+                if not pure(obj):
+                    self.emit(F(tmp := self.fresh("_t"), " = ", obj))
+                    obj = F(tmp)
+                if not pure(idx):
+                    self.emit(F(tmp := self.fresh("_t"), " = ", idx))
+                    idx = F(tmp)
+                self.emit(F(f"if {self.rt('len')}(", obj, f") < {self.bound('collection')}:"))
+                self.emit(F("    ", obj, "[", idx, "] = ", value))
+                self.emit("else:")
+                self.emit(F(f"    {self.ref(('op', 'setitem'))}(_c, ", obj, ", ", idx, ", ", value, ")"))
+                self.block_mark(start, s)
+                return
             if not (pure(obj) and pure(idx)):  # the value first (pure ones read the same after it)
                 tmp = self.fresh("_t")
                 self.emit(F(tmp, " = ", value))
@@ -321,7 +363,10 @@ class Translator:
                 self.emit(F(v, f" {s.op}= ", self.expr(s.value)))
                 return
             start = len(self.lines) + 1
-            self.emit(F(v, " = ", op, "(_c, ", v, ", ", self.expr(s.value), ")"))
+            if in_place:
+                self.emit(F(v, " = ", op, "(_c, ", v, ", ", self.expr(s.value), ")"))
+            else:  # `x op= y` of a value is `x = x op y`
+                self.emit(F(v, " = ", self.binop(s.op, F(v), self.expr(s.value), ttype, self.type_of(s.value))))
             self.block_mark(start, s)
             return
         if isinstance(t, ast.Subscript) and not isinstance(t.index, ast.Slice):
@@ -336,7 +381,26 @@ class Translator:
         raise Decline("augmented assignment target")
 
     def s_ExprStmt(self, s: ast.ExprStmt) -> None:
-        self.emit(self.expr(s.value))
+        e = s.value
+        if (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "append"
+                and len(e.args) == 1 and not e.keywords and isinstance(self.type_of(e.func.value), ListT)):
+            # `xs.append(x)` on a List: the native's own test and call (`_list_append`), its
+            # slow path (the limit) the native itself. Receiver then item, as the call evaluates them.
+            start = len(self.lines) + 1
+            obj, item = self.expr(e.func.value), self.expr(e.args[0])
+            if not pure(obj):
+                self.emit(F(t := self.fresh("_t"), " = ", obj))
+                obj = F(t)
+            if not pure(item):
+                self.emit(F(t := self.fresh("_t"), " = ", item))
+                item = F(t)
+            self.emit(F(f"if {self.rt('len')}(", obj, f") < {self.bound('collection')}:"))
+            self.emit(F("    ", obj, ".append(", item, ")"))
+            self.emit("else:")
+            self.emit(F(f"    {self.ref(('method', 'List', 'append'))}(_c, ", obj, ", ", item, ")"))
+            self.block_mark(start, e)
+            return
+        self.emit(self.expr(e))
 
     def s_If(self, s: ast.If) -> None:
         self.emit(F("if ", self.expr(s.test), ":"))
@@ -552,8 +616,10 @@ class Translator:
         if len(parts) == 1:
             return parts[0]
         t = self.fresh("_t")  # `"".join(parts)`, then the length check, as the tree-walker's f-string
-        return self.guarded(e, F(f"(_c.check_str_len({self.rt('len')}({t} := {self.rt('join')}((", *join(", ", parts),
-                                 f",)))) or {t})"))
+        # (`RunContext.check_str_len`, called only from the length where it can act: a memory check or the limit)
+        return self.guarded(e, F(f"({t} if {self.rt('len')}({t} := {self.rt('join')}((", *join(", ", parts),
+                                 f",))) < {self.bound('built_str')} else (_c.check_str_len({self.rt('len')}({t})) "
+                                 f"or {t}))"))
 
     def x_TupleExpr(self, e: ast.TupleExpr) -> Frag:
         elts = [self.expr(x) for x in e.elts]
@@ -672,35 +738,75 @@ class Translator:
         return out[0], out[1], out[2], out[3]
 
     def x_BinOp(self, e: ast.BinOp) -> Frag:
-        a, b = self.expr(e.left), self.expr(e.right)
-        lt, rt = self.type_of(e.left), self.type_of(e.right)
-        op = self.ref(("binary", e.op))
-        text = _BINARY_TEXT.get(e.op)
-        if text is not None and ((lt in _NUMERIC and rt in _NUMERIC and e.op != "*") or (
-                e.op == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC)):
-            return self.guarded(e, F("(", a, f" {text} ", b, ")"))
-        if e.op in ("+", "-", "//", "%", "*"):
+        return self.guarded(e, self.binop(e.op, self.expr(e.left), self.expr(e.right), self.type_of(e.left),
+                                          self.type_of(e.right)))
+
+    def binop(self, name: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag:
+        """`a <name> b` of operands of static types lt, rt: `ops.BINARY[name]`, or Python's operator
+        where it is proven to do the same (the caller guards the result with the node)."""
+        op = self.ref(("binary", name))
+        fast = self._decimal_op(name, a, b, lt, rt) or self._concat(name, a, b, lt, rt)
+        if fast is not None:
+            return fast
+        return self._int_op(name, op, a, b, lt, rt)
+
+    def _decimal_op(self, name: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag | None:
+        """Decimal arithmetic (`ops` under `DECIMAL_CONTEXT`): the context's own operation when an
+        operand is a Decimal at run time. Static types Decimal and Int prove the other operand is a
+        Decimal, an Int or a Bool (`ops._is_dec`); a Decimal-typed value may still be an Int (Int is
+        assignable to Decimal), so the run-time type is tested, and `ops` decides otherwise."""
+        method = _DECIMAL_OPS.get(name)
+        if method is None or not ({lt, rt} <= {DECIMAL, INT}) or DECIMAL not in (lt, rt):
+            return None
+        op = self.ref(("binary", name))
+        fn, dec = self.rt(method), self.rt("Decimal")
+        if lt == DECIMAL:  # the test reads `a`; `b` is read once, in the branch taken
+            a1, ra = (a, a) if pure(a) else (F(f"({(t := self.fresh('_t'))} := ", a, ")"), F(t))
+            return F(f"({fn}(", ra, ", ", b, f") if {self.rt('type')}(", a1, f") is {dec} else {op}(_c, ", ra, ", ",
+                     b, "))")
+        if not pure(a):  # testing `b` first would evaluate it before `a`
+            return None
+        b1, rb = (b, b) if pure(b) else (F(f"({(t := self.fresh('_t'))} := ", b, ")"), F(t))
+        return F(f"({fn}(", a, ", ", rb, f") if {self.rt('type')}(", b1, f") is {dec} else {op}(_c, ", a, ", ", rb,
+                 "))")
+
+    def _concat(self, name: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag | None:
+        """`a + b` of two Strs: Python's `+` when the result is shorter than both the Str limit and
+        `ops.SMALL_COPY` (where `ops.add` neither refuses nor charges), else `ops.add`."""
+        if name != "+" or lt != STR or rt != STR:
+            return None
+        a1, ra, b1, rb = self._operands(a, b)
+        ln = self.rt("len")
+        return F("(", ra, " + ", rb, f" if {ln}(", a1, f") + {ln}(", b1, f") < {self.bound('concat')} else "
+                 f"{self.ref(('binary', '+'))}(_c, ", ra, ", ", rb, "))")
+
+    def _int_op(self, name: str, op: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag:
+        text = _BINARY_TEXT.get(name)
+        if text is not None and ((lt in _NUMERIC and rt in _NUMERIC and name != "*") or (
+                name == "*" and FLOAT in (lt, rt) and lt in _NUMERIC and rt in _NUMERIC)):
+            return F("(", a, f" {text} ", b, ")")
+        if name in ("+", "-", "//", "%", "*"):
             # The tree-walker's Int fast path (`_INT_FAST`): Python's operator when both are ints
             # (and, for `*`, both below 2**31), else the checked operator.
             a1, ra, b1, rb = self._operands(a, b)
             tests: list[Frag] = []
             if _never_int(lt) or _never_int(rt):  # the Int test would always fail: the checked operator
-                return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
+                return F(op, "(_c, ", a, ", ", b, ")")
             if lt == INT and rt == INT:
                 # proven ints (so the operator is `*`): the size test of each operand, both always
                 # evaluated, in order (`&` of two bools does not short-circuit)
                 sized = [F("(-2147483648 < ", x, " < 2147483648)") for x in (a1, b1) if not _small_int_literal(x)]
                 if not sized:
-                    return self.guarded(e, F("(", a, f" {text} ", b, ")"))
-                return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *join(" & ", sized), f" else {op}(_c, ",
-                                         ra, ", ", rb, "))"))
+                    return F("(", a, f" {text} ", b, ")")
+                return F("(", ra, f" {text} ", rb, " if ", *join(" & ", sized), f" else {op}(_c, ",
+                                         ra, ", ", rb, "))")
             ty = self.rt("type")
             tests.append(F(f"{ty}(", a1, f") is {ty}(", b1, f") is {self.rt('int')}"))
-            if e.op == "*":
+            if name == "*":
                 tests += [F("-2147483648 < ", x, " < 2147483648") for x in (ra, rb) if not _small_int_literal(x)]
-            return self.guarded(e, F("(", ra, f" {text} ", rb, " if ", *join(" and ", tests), f" else {op}(_c, ", ra,
-                                     ", ", rb, "))"))
-        return self.guarded(e, F(op, "(_c, ", a, ", ", b, ")"))
+            return F("(", ra, f" {text} ", rb, " if ", *join(" and ", tests), f" else {op}(_c, ", ra,
+                                     ", ", rb, "))")
+        return F(op, "(_c, ", a, ", ", b, ")")
 
     def x_BoolOp(self, e: ast.BoolOp) -> Frag:
         word = {"and": " and ", "or": " or "}[e.op]
@@ -773,9 +879,9 @@ class Translator:
         t = self.type_of(e.value)
         if isinstance(t, OptionalT):
             t = t.inner
-        if isinstance(t, RecordT):
+        if isinstance(t, RecordT):  # the field by position in the record's `values` slot
             i = [f.name for f in t.fields].index(e.attr)
-            return F(self.rt("record_values"), "(", obj, f")[{i}]")
+            return F(obj, f".values[{i}]")
         tname = static_type_name(t)
         if tname is not None:
             return self.guarded(e, F(self.ref(("field", tname, e.attr)), "(", obj, ")"))
@@ -877,6 +983,9 @@ class Translator:
             return self.guarded(e, F(self.rt("replace"), "(", obj, f", ({names}), (",
                                      *[F(v, ", ") for v in kwargs.values()], "))"))
         tname = static_type_name(t)
+        if tname is not None and name in DIRECT_METHODS.get(tname, ()) and not kwargs:
+            # the native is the receiver's own method (`natives.methods._call`): called directly
+            return self.guarded(e, F(obj, f".{name}(", *join(", ", args), ")"))
         if tname is not None:
             fn = self.ref(("method", tname, name))
             return self.guarded(e, F(fn, "(_c, ", obj, *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))

@@ -7,8 +7,11 @@ code that reaches `compile()` has
 - only generated identifiers (`_v1_2`, `_t7`, `_g3`, `_P0`...): no name of Python's built-ins
   or of the SGL program;
 - no literal but ints, True, False and None (strings and floats are link keys);
-- attribute access only on the run context `_c` and on a comprehension's accumulator `_o<n>`,
-  and only to the attributes listed in `_ATTRIBUTES`;
+- attribute access only to the names listed in `_ATTRIBUTES`: on the run context `_c` (its
+  budget), on a comprehension's accumulator `_o<n>`, and on a value computed by the code (never
+  a global `_g<n>`: a native, a helper or a literal) to `_VALUE_ATTRIBUTES`, the slot of a record
+  and the methods generated code calls on a List or a Map the checker proved it is (no name
+  starts with `_`, and each is a field or method of a value, so nothing else is reached by it);
 - no import, class, global, nonlocal, del, with, await, lambda, or Python comprehension.
 
 Invariants: the source is ASCII (so the columns of positions are characters); a refusal
@@ -20,12 +23,13 @@ from __future__ import annotations
 import ast as pyast
 import re
 
-_NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLP]\d+|g\d+|[cdse])")
+_NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLPk]\d+|g\d+|[cdse])")
 _ATTRIBUTES = {
     "_c": frozenset({"depth", "max_depth", "steps_left", "checkpoint", "tick", "charge", "out_of_depth",
                      "check_collection_len", "check_str_len", "recorder"}),
     "_o": frozenset({"append", "add"}),
 }
+_VALUE_ATTRIBUTES = frozenset({"values", "append", "get", "keys", "items"})
 _NODES = (
     pyast.Module, pyast.FunctionDef, pyast.arguments, pyast.arg, pyast.Return, pyast.Assign, pyast.AugAssign,
     pyast.For, pyast.While, pyast.If, pyast.Raise, pyast.Try, pyast.ExceptHandler, pyast.Expr, pyast.Pass,
@@ -64,9 +68,12 @@ def validate(source: str) -> pyast.Module:
                 raise Unsafe(f"a {type(node.value).__name__} literal at line {node.lineno}")
         elif isinstance(node, pyast.Attribute):
             base = node.value
-            group = base.id if isinstance(base, pyast.Name) and base.id == "_c" else (
-                "_o" if isinstance(base, pyast.Name) and re.fullmatch(r"_o\d+", base.id) else None)
-            if group is None or node.attr not in _ATTRIBUTES[group]:
+            name = base.id if isinstance(base, pyast.Name) else None
+            if name == "_c" or (name is not None and re.fullmatch(r"_o\d+", name)):
+                allowed = _ATTRIBUTES[name[:2]]
+            else:
+                allowed = frozenset() if name is not None and name.startswith("_g") else _VALUE_ATTRIBUTES
+            if node.attr not in allowed:
                 raise Unsafe(f"attribute .{node.attr} at line {node.lineno}")
         elif isinstance(node, pyast.keyword) and node.arg is not None:
             raise Unsafe(f"a keyword argument by name at line {node.lineno}")
