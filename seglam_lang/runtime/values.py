@@ -278,8 +278,9 @@ class Record:
     values: tuple[Any, ...]
 
     def __init__(self, type: T.RecordT, values: tuple[Any, ...]) -> None:
-        object.__setattr__(self, "type", type)
-        object.__setattr__(self, "values", values)
+        # The slots' own setters (`__setattr__` refuses): about twice as fast as object.__setattr__.
+        _set_type(self, type)
+        _set_values(self, values)
 
     @classmethod
     def build(cls, rt: T.RecordT, fields: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> Record:
@@ -336,6 +337,10 @@ class Record:
 
     def __reduce__(self) -> Any:  # records are plain data: no pickling route into SGL
         raise TypeError("SGL records cannot be pickled")
+
+
+_set_type = Record.type.__set__  # type: ignore[attr-defined]
+_set_values = Record.values.__set__  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------- equality and hashing

@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = dict(steps=20_000, str_len=50_000, collection_len=50_000, int_bits=2_048, timeout=5.0)
 
 
-def outcome(source: str, tier: str) -> tuple[Any, ...]:
+def outcome(source: str, tier: str, **limits: Any) -> tuple[Any, ...]:
     """What loading and running `main` does on one tier, as comparable data."""
     try:
-        module = seglam_lang.loads(source, name="generated", limits=Limits(tier=tier, **SMALL))
+        module = seglam_lang.loads(source, name="generated", limits=Limits(tier=tier, **{**SMALL, **limits}))
     except SglError as e:
         return ("load", type(e).__name__, str(e))
     try:
@@ -45,8 +45,8 @@ def outcome(source: str, tier: str) -> tuple[Any, ...]:
         return ("error", type(e).__name__, d.code, e.message, d.span, tuple(e.frames))
 
 
-def assert_same_on_both_tiers(source: str) -> tuple[Any, ...]:
-    tree, jit = outcome(source, "tree"), outcome(source, "jit")
+def assert_same_on_both_tiers(source: str, **limits: Any) -> tuple[Any, ...]:
+    tree, jit = outcome(source, "tree", **limits), outcome(source, "jit", **limits)
     assert tree == jit, f"\n{source}\ntree: {tree}\njit:  {jit}"
     return tree
 
@@ -159,6 +159,189 @@ def test_errors_and_limits_are_the_same_on_both_tiers(name: str) -> None:
     assert result[0] in ("error", "value"), result
     if name != "steps at a return in nested loops":
         assert result[0] == "error", result
+
+
+# The edges of the JIT's fast paths (Python's own operation where the checker's types prove it is
+# the checked one; spec/tiers.md): each case runs on both tiers with these limits and must give
+# the same value or the same error (code, message, span, frames). `value` marks the cases that
+# must not fail.
+LIMITED = dict(collection_len=100, str_len=300, int_bits=256)
+FAST_PATH_EDGES = {
+    "append at the collection limit": """
+        proc main() -> Int:
+            xs = []
+            for i in range(200):
+                xs.append(i)
+            return len(xs)
+        """,
+    "append in a callee, from a comprehension": """
+        proc fill(n: Int) -> Int:
+            xs = [0] * 98
+            for i in range(n):
+                xs.append(i)
+            return len(xs)
+        proc main() -> Int:
+            ys = [fill(i) for i in range(5)]
+            return len(ys)
+        """,
+    "append to a list in a map": """
+        proc main() -> Int:
+            index = {"a": [0] * 99}
+            for i in range(2):
+                index["a"].append(i)
+            return len(index["a"])
+        """,
+    "map store at the collection limit": """
+        proc main() -> Int:
+            d = {}
+            for i in range(200):
+                d[i] = i
+            return len(d)
+        """,
+    "map store of an existing key at the limit (value)": """
+        proc main() -> Int:
+            d = {}
+            for i in range(100):
+                d[f"k{i}"] = i
+            for i in range(100):
+                d[f"k{i}"] = d.get(f"k{i}", 0) + 1
+            return sum(d.values())
+        """,
+    "key error message": """
+        proc main() -> Int:
+            d = {"apple": 1}
+            n = d.get("pear", 0) + len(d.keys()) + len(d.items())
+            return d["pear"] + n
+        """,
+    "decimal division by zero": """
+        proc main() -> Decimal:
+            total = Decimal("0")
+            for i in range(3):
+                total += Decimal(1) / Decimal(i)
+            return total
+        """,
+    "decimal overflow trap": """
+        proc main() -> Decimal:
+            x = Decimal("9E+999998")
+            return x * 100
+        """,
+    "decimal invalid operation": """
+        proc main() -> Decimal:
+            x = Decimal("1") - Decimal("1")
+            return x / x
+        """,
+    "decimal bad text at run time": """
+        proc main() -> Decimal:
+            t = "1.5x"
+            return Decimal(t) + 1
+        """,
+    "decimal-typed ints stay ints (value)": """
+        proc f(a: Decimal, b: Decimal) -> Decimal:
+            return a * b + a // b - a % b + round(a, 2)
+        proc main() -> Decimal:
+            t: Decimal = 0
+            t += f(7, 2)
+            return t
+        """,
+    "decimal mixed with ints (value)": """
+        proc main() -> Decimal:
+            total = Decimal("0.00")
+            for i in range(20):
+                total += round(Decimal(i) / 7 * Decimal("1.10") - i // 3, 2)
+                total = total % 1000 + 3 * Decimal("0.5") - Decimal(-2)
+            return total
+        """,
+    "decimal round past the precision": """
+        proc main() -> Decimal:
+            return round(Decimal("1E+30"), 2)
+        """,
+    "int division and modulo by zero": """
+        proc main() -> Int:
+            n = 10
+            d = {"z": 0}
+            return n // 2 + n % 3 + n // d["z"]
+        """,
+    "int bit limit at *": """
+        proc main() -> Int:
+            x = 3
+            for i in range(20):
+                x = x * x
+            return x
+        """,
+    "int bit limit at <<": """
+        proc main() -> Int:
+            n = 200
+            return 1 << (n + 100)
+        """,
+    "int bit limit at **": """
+        proc main() -> Int:
+            n = 300
+            return 2 ** n
+        """,
+    "int + grows by steps (value)": """
+        proc main() -> Int:
+            x = 1
+            for i in range(300):
+                x = x + x
+            return x.bit_length()
+        """,
+    "str concatenation at the limit": """
+        proc main() -> Int:
+            s = ""
+            for i in range(400):
+                s = s + "x"
+            return len(s)
+        """,
+    "str += at the limit": """
+        proc main() -> Int:
+            s = "ab"
+            while True:
+                s += s[:7]
+            return len(s)
+        """,
+    "str concatenation charged past SMALL_COPY": """
+        proc main() -> Int:
+            s = "x" * 250
+            n = 0
+            for i in range(100000):
+                n += len(s + "yyyyyyyy")
+            return n
+        """,
+    "f-string at the limit": """
+        proc main() -> Int:
+            s = "abc" * 40
+            t = f"{s}-{s}"
+            return len(f"{t}{s}")
+        """,
+    "records: equality, hashing, replace (value)": """
+        record P:
+            x: Int
+            name: Str = "p"
+        proc main() -> Tuple[Bool, Int, Int]:
+            a = P(x=1)
+            b = P(x=1, name="p")
+            seen = {a: 1}
+            seen[b] = seen.get(b, 0) + 1
+            c = a.replace(x=2)
+            return (a == b and c != a and b in {a, c}, len(seen), seen[a] + c.x)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATH_EDGES))
+def test_fast_path_edges_are_the_same_on_both_tiers(name: str) -> None:
+    result = assert_same_on_both_tiers(textwrap.dedent(FAST_PATH_EDGES[name]), **LIMITED)
+    assert result[0] == ("value" if "(value)" in name else "error"), result
+
+
+def test_errors_inside_fast_paths_name_sgl_lines() -> None:
+    """An error raised in the slow path of a fast path (the native, `ops`) is located at its SGL node."""
+    source = textwrap.dedent(FAST_PATH_EDGES["append in a callee, from a comprehension"])
+    module = seglam_lang.loads(source, limits=Limits(tier="jit", **LIMITED))
+    with pytest.raises(SglRuntimeError) as info:
+        module.call("main")
+    assert [(f.name, f.span.line) for f in info.value.frames] == [("main", 8), ("fill", 5)]
+    assert info.value.diagnostic.span.line == 5
 
 
 def test_a_trace_has_one_frame_per_activation_with_sgl_lines() -> None:

@@ -14,6 +14,7 @@ or foreign artifact is then translated again, never run).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -94,6 +95,7 @@ _RESOLVERS: dict[str, Any] = {
     "rt": lambda mc, nodes, name: HELPERS[name],
     "str": lambda mc, nodes, s: s,
     "float": lambda mc, nodes, r: float(r),
+    "decimal": lambda mc, nodes, text: Decimal(text, context=ops.DECIMAL_CONTEXT),
     "builtin": lambda mc, nodes, name: mc.natives.builtin(name),
     "method": lambda mc, nodes, t, name: mc.natives.method(t, name),
     "field": lambda mc, nodes, t, name: mc.natives.field(t, name),

@@ -234,7 +234,7 @@ HELPERS: dict[str, Any] = {
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
     "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
     # Decimal arithmetic under SGL's one context (`ops.BINARY` of a Decimal operand)
-    "Decimal": Decimal, "dec_add": ops.DECIMAL_CONTEXT.add, "dec_sub": ops.DECIMAL_CONTEXT.subtract,
+    "Decimal": Decimal, "decimal_context": ops.DECIMAL_CONTEXT, "dec_add": ops.DECIMAL_CONTEXT.add, "dec_sub": ops.DECIMAL_CONTEXT.subtract,
     "dec_mul": ops.DECIMAL_CONTEXT.multiply, "dec_div": ops.DECIMAL_CONTEXT.divide,
     "dec_floordiv": ops.DECIMAL_CONTEXT.divide_int, "dec_mod": ops.DECIMAL_CONTEXT.remainder,
     **{f"bound_{name}": fn for name, fn in BOUNDS.items()},

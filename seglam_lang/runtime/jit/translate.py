@@ -29,6 +29,7 @@ A construct the translator does not handle raises `Decline`: that proc stays on 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from seglam_lang.check.scope import Kind
@@ -759,16 +760,18 @@ class Translator:
         if method is None or not ({lt, rt} <= {DECIMAL, INT}) or DECIMAL not in (lt, rt):
             return None
         op = self.ref(("binary", name))
-        fn, dec = self.rt(method), self.rt("Decimal")
-        if lt == DECIMAL:  # the test reads `a`; `b` is read once, in the branch taken
-            a1, ra = (a, a) if pure(a) else (F(f"({(t := self.fresh('_t'))} := ", a, ")"), F(t))
-            return F(f"({fn}(", ra, ", ", b, f") if {self.rt('type')}(", a1, f") is {dec} else {op}(_c, ", ra, ", ",
-                     b, "))")
-        if not pure(a):  # testing `b` first would evaluate it before `a`
+        fn, dec, ty = self.rt(method), self.rt("Decimal"), self.rt("type")
+        if lt != DECIMAL and not pure(a):  # testing `b` first would evaluate it before `a`
             return None
-        b1, rb = (b, b) if pure(b) else (F(f"({(t := self.fresh('_t'))} := ", b, ")"), F(t))
-        return F(f"({fn}(", a, ", ", rb, f") if {self.rt('type')}(", b1, f") is {dec} else {op}(_c, ", a, ", ", rb,
-                 "))")
+        a1, ra, b1, rb = self._operands(a, b)
+        if lt == DECIMAL:
+            # both evaluated, in order, before the test of `a` (`(_t := b) is _t` is always true)
+            test = [F(ty, "(", a1, f") is {dec}")] if pure(b) else [
+                F("(", a1, ", ", b1, f") and {ty}(", ra, f") is {dec}") if not pure(a) else
+                F(b1, " is ", rb, f" and {ty}(", ra, f") is {dec}")]
+        else:
+            test = [F(ty, "(", b1, f") is {dec}")]
+        return F(f"({fn}(", ra, ", ", rb, ") if ", *test, f" else {op}(_c, ", ra, ", ", rb, "))")
 
     def _concat(self, name: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag | None:
         """`a + b` of two Strs: Python's `+` when the result is shorter than both the Str limit and
@@ -958,12 +961,42 @@ class Translator:
         return None
 
     def native_call(self, e: ast.Call) -> Frag:
+        name = e.func.id
+        if name == "Decimal" and len(e.args) == 1 and not e.keywords:
+            fast = self._decimal_ctor(e.args[0])
+            if fast is not None:
+                return self.guarded(e, fast)
         args, kwargs = self._args(e)
-        same = PYTHON_EQUIVALENT.get(e.func.id)
+        same = PYTHON_EQUIVALENT.get(name)
         if same is not None and len(args) == 1 and not kwargs:
             return self.guarded(e, F(self.rt(same), "(", args[0], ")"))
+        if name == "round" and len(args) == 2 and not kwargs and self.type_of(e.args[0]) == DECIMAL and \
+                isinstance(e.args[1], ast.IntLit) and type(e.args[1].value) is int and abs(e.args[1].value) < 10**6:
+            # `_round` of a Decimal to `n` digits: its quantize, to the literal's exponent, in SGL's context
+            quantum = self.ref(("decimal", str(Decimal((0, (1,), -e.args[1].value)))))
+            x = args[0]  # read into a temporary unless a local (no attribute of a global `_g<n>`)
+            x1, rx = (x, x) if pure(x) and x.parts[0].startswith("_v") else (
+                F(f"({(t := self.fresh('_t'))} := ", x, ")"), F(t))
+            return self.guarded(e, F("(", rx, f".quantize({quantum}, None, {self.rt('decimal_context')}) if "
+                                     f"{self.rt('type')}(", x1, f") is {self.rt('Decimal')} else "
+                                     f"{self.ref(('builtin', 'round'))}(_c, ", rx, ", ", args[1], "))"))
         fn = self.ref(("builtin", e.func.id))
         return self.guarded(e, F(fn, "(_c", *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))
+
+    def _decimal_ctor(self, arg: Any) -> Frag | None:
+        """`Decimal(x)` (the native `_decimal`): an Int literal, or a Str literal that converts, is a
+        constant of the link (a Decimal is immutable, and converting text or an int is exact); an Int or a Str is `decimal.Decimal(x, DECIMAL_CONTEXT)`, as the native."""
+        if isinstance(arg, ast.StrLit):
+            try:
+                Decimal(str(arg.value), context=ops.DECIMAL_CONTEXT)
+            except ArithmeticError:  # an invalid literal: the native raises it, where it is run
+                return None
+            return F(self.ref(("decimal", str(arg.value))))
+        if isinstance(arg, ast.IntLit) and type(arg.value) is int and abs(arg.value) < 10**28:
+            return F(self.ref(("decimal", int.__repr__(arg.value))))
+        if self.type_of(arg) in (INT, STR):
+            return F(f"{self.rt('Decimal')}(", self.expr(arg), f", {self.rt('decimal_context')})")
+        return None
 
     def method_call(self, func: ast.Attribute, e: ast.Call) -> Frag:
         obj = self.expr(func.value)
