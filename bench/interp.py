@@ -2,6 +2,8 @@
 embedded languages a Python user would compare SGL with, in one run.
 
     python bench/interp.py [--repeat N] [--quick] [--tier tree|jit|both] [--no-asteval]
+    python bench/interp.py --dump [PROGRAM]      # the Python the jit tier makes of each program
+    python bench/interp.py --profile PROGRAM     # cProfile of one program on the jit tier
 
 Peers (the `bench` extra: pip install 'seglam-lang[bench]'; each one that is not installed
 is skipped with a one-line note): RestrictedPython (CPython bytecode behind guards), Starlark
@@ -567,7 +569,14 @@ def main() -> None:
     ap.add_argument("--no-asteval", action="store_true", help="skip asteval (it is slow)")
     ap.add_argument("--tier", choices=["tree", "jit", "both"], default="both",
                     help="SGL execution tier(s) to time (spec/tiers.md)")
+    ap.add_argument("--dump", nargs="?", const="", metavar="PROGRAM",
+                    help="print the generated Python of the programs (whose name contains PROGRAM) and exit")
+    ap.add_argument("--profile", metavar="PROGRAM", help="cProfile the program whose name contains PROGRAM "
+                    "(jit tier) and exit")
     args = ap.parse_args()
+    if args.dump is not None or args.profile is not None:
+        inspect(args.dump if args.dump is not None else args.profile, args.profile is not None, args.quick)
+        return
     tiers = ["tree", "jit"] if args.tier == "both" else [args.tier]
     limits = seglam_lang.Limits(steps=10**9, timeout=600)
     peers = {}
@@ -632,6 +641,30 @@ def main() -> None:
         print(line)
     if "jit" in tiers:
         translation_cost()
+
+
+def inspect(name: str, profile: bool, quick: bool) -> None:
+    """What the jit tier runs for the programs whose name contains `name`: the generated source
+    (`jit.generated_source`), or a cProfile of one run (the top 15 functions by own time)."""
+    import cProfile
+    import pstats
+
+    from seglam_lang.runtime.jit import generated_source
+
+    chosen = [p for p in PROGRAMS if name in p.name]
+    if not chosen:
+        sys.exit(f"no program matches {name!r}; the programs: {', '.join(p.name for p in PROGRAMS)}")
+    for p in chosen:
+        module = seglam_lang.loads(p.sgl, name=p.name, limits=seglam_lang.Limits(tier="jit"))
+        print(f"# ---- {p.name}")
+        if not profile:
+            print(generated_source(module._compiled))
+            continue
+        limits = seglam_lang.Limits(steps=10**9, timeout=600)
+        n = p.quick_n if quick else p.n
+        prof = cProfile.Profile()
+        prof.runcall(module.call_sgl, "main", [n], {}, limits=limits)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
 
 
 def translation_cost() -> None:
