@@ -191,6 +191,11 @@ def replace_at(r: Any, indices: tuple[int, ...], vals: tuple[Any, ...]) -> Any:
     return values.Record(r.type, tuple(vs))
 
 
+def record_with(r: Any, vals: tuple[Any, ...]) -> Any:
+    """A record of `r`'s type with these field values (`r.replace(...)`, the tuple built by the caller)."""
+    return values.Record(r.type, vals)
+
+
 def dynamic_field(natives: Any, v: Any, attr: str) -> Any:
     if type(v) is values.Record:
         return v[attr]
@@ -232,7 +237,7 @@ HELPERS: dict[str, Any] = {
     "make_lambda": lambda_value, "generator": generator, "require_failed": require_failed,
     "record_require": record_require,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
-    "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
+    "replace": replace, "replace_at": replace_at, "record_with": record_with, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
     # Decimal arithmetic under SGL's one context (`ops.BINARY` of a Decimal operand)
     "Decimal": Decimal, "decimal_context": ops.DECIMAL_CONTEXT, "dec_add": ops.DECIMAL_CONTEXT.add, "dec_sub": ops.DECIMAL_CONTEXT.subtract,
     "dec_mul": ops.DECIMAL_CONTEXT.multiply, "dec_div": ops.DECIMAL_CONTEXT.divide,

@@ -618,9 +618,11 @@ class Translator:
             return parts[0]
         t = self.fresh("_t")  # `"".join(parts)`, then the length check, as the tree-walker's f-string
         # (`RunContext.check_str_len`, called only from the length where it can act: a memory check or the limit)
-        return self.guarded(e, F(f"({t} if {self.rt('len')}({t} := {self.rt('join')}((", *join(", ", parts),
-                                 f",))) < {self.bound('built_str')} else (_c.check_str_len({self.rt('len')}({t})) "
-                                 f"or {t}))"))
+        # (two parts, all Strs: `a + b` is their join)
+        text = F("(", parts[0], " + ", parts[1], ")") if len(parts) == 2 else F(
+            f"{self.rt('join')}((", *join(", ", parts), ",))")
+        return self.guarded(e, F(f"({t} if {self.rt('len')}({t} := ", text, f") < {self.bound('built_str')} else "
+                                 f"(_c.check_str_len({self.rt('len')}({t})) or {t}))"))
 
     def x_TupleExpr(self, e: ast.TupleExpr) -> Frag:
         elts = [self.expr(x) for x in e.elts]
@@ -1007,7 +1009,16 @@ class Translator:
         name = func.attr
         if isinstance(t, RecordT) and not args:
             names = [f.name for f in t.fields]
-            if all(k in names for k in kwargs):
+            at = [names.index(k) for k in kwargs if k in names]
+            if len(at) == len(kwargs) and at == sorted(at):
+                # the new values in field order are in their own order: the tuple built in place,
+                # the other fields read from the receiver's slot (the checker proved it a record)
+                first, again = (obj, obj) if pure(obj) else (F(f"({(t := self.fresh('_t'))} := ", obj, ")"), F(t))
+                new = dict(zip(at, kwargs.values()))
+                fields = [new[i] if i in new else F(again, f".values[{i}]") for i in range(len(names))]
+                return self.guarded(e, F(self.rt("record_with"), "(", first, ", (", *[F(x, ", ") for x in fields],
+                                         "))"))
+            if len(at) == len(kwargs):
                 where = "".join(f"{names.index(k)}, " for k in kwargs)
                 return self.guarded(e, F(self.rt("replace_at"), "(", obj, f", ({where}), (",
                                          *[F(v, ", ") for v in kwargs.values()], "))"))
