@@ -324,19 +324,10 @@ class Translator:
             if isinstance(mt, MapT) and _scalar(mt.key):
                 # `ops.setitem` of a map whose keys hash in O(1): Python's store below the length
                 # limit; at it, `ops.setitem` itself. The value first, then the map, then the key.
-                if not pure(value):
-                    self.emit(F(tmp := self.fresh("_t"), " = ", value))
-                    value = F(tmp)
-                if not pure(obj):
-                    self.emit(F(tmp := self.fresh("_t"), " = ", obj))
-                    obj = F(tmp)
-                if not pure(idx):
-                    self.emit(F(tmp := self.fresh("_t"), " = ", idx))
-                    idx = F(tmp)
-                self.emit(F(f"if {self.rt('len')}(", obj, f") < {self.bound('collection')}:"))
-                self.emit(F("    ", obj, "[", idx, "] = ", value))
-                self.emit("else:")
-                self.emit(F(f"    {self.ref(('op', 'setitem'))}(_c, ", obj, ", ", idx, ", ", value, ")"))
+                value = self.held(value)
+                obj, idx = self.held(obj), self.held(idx)
+                self.below_collection_limit(obj, F(obj, "[", idx, "] = ", value),
+                                            F(self.ref(("op", "setitem")), "(_c, ", obj, ", ", idx, ", ", value, ")"))
                 self.block_mark(start, s)
                 return
             if not (pure(obj) and pure(idx)):  # the value first (pure ones read the same after it)
@@ -352,6 +343,21 @@ class Translator:
         self.block_mark(start, s)
 
     s_AnnAssign = s_Assign
+
+    def held(self, frag: Frag) -> Frag:
+        """`frag` evaluated once, now: itself when pure, else a temporary assigned on its own line."""
+        if pure(frag):
+            return frag
+        t = self.fresh("_t")
+        self.emit(F(t, " = ", frag))
+        return F(t)
+
+    def below_collection_limit(self, obj: Frag, fast: Frag, slow: Frag) -> None:
+        """`fast` while collection `obj` is shorter than the collection limit, else `slow` (which checks it)."""
+        self.emit(F(f"if {self.rt('len')}(", obj, f") < {self.bound('collection')}:"))
+        self.emit(F("    ", fast))
+        self.emit("else:")
+        self.emit(F("    ", slow))
 
     def s_AugAssign(self, s: ast.AugAssign) -> None:
         t = s.target
@@ -388,17 +394,10 @@ class Translator:
             # `xs.append(x)` on a List: the native's own test and call (`_list_append`), its
             # slow path (the limit) the native itself. Receiver then item, as the call evaluates them.
             start = len(self.lines) + 1
-            obj, item = self.expr(e.func.value), self.expr(e.args[0])
-            if not pure(obj):
-                self.emit(F(t := self.fresh("_t"), " = ", obj))
-                obj = F(t)
-            if not pure(item):
-                self.emit(F(t := self.fresh("_t"), " = ", item))
-                item = F(t)
-            self.emit(F(f"if {self.rt('len')}(", obj, f") < {self.bound('collection')}:"))
-            self.emit(F("    ", obj, ".append(", item, ")"))
-            self.emit("else:")
-            self.emit(F(f"    {self.ref(('method', 'List', 'append'))}(_c, ", obj, ", ", item, ")"))
+            obj = self.held(self.expr(e.func.value))
+            item = self.held(self.expr(e.args[0]))
+            self.below_collection_limit(obj, F(obj, ".append(", item, ")"),
+                                        F(self.ref(("method", "List", "append")), "(_c, ", obj, ", ", item, ")"))
             self.block_mark(start, e)
             return
         self.emit(self.expr(e))
