@@ -277,19 +277,19 @@ class Translator:
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
         params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
         prologue = (
-            "_d = _c.depth + 1",
-            "if _d > _c.max_depth:",
+            # the depth on entry, given back at a return (`ProcCode.call_code`'s count and test)
+            "_d = _c.depth",
+            "if _d >= _c.max_depth:",
             "    raise _c.out_of_depth()",
-            "_c.depth = _d",
-            "_s = _c.steps_left - 1",
-            "_c.steps_left = _s",
+            "_c.depth = _d + 1",
+            "_c.steps_left = _s = _c.steps_left - 1",
             "if _s <= _c.checkpoint:",
             "    _c.tick()",
         )
         def body() -> None:
             self.block(d.body)
             if not (d.body and isinstance(d.body[-1], ast.Return)):
-                self.emit("_c.depth = _d - 1")  # falling off the end returns None
+                self.emit("_c.depth = _d")  # falling off the end returns None
 
         self.function(fn, params, Unit(fn_name, 0, None, is_proc=True), body, prologue)
 
@@ -469,7 +469,7 @@ class Translator:
             self.emit(f"{counter} += 1")
             self.emit(Frag([f"_c.charge({counter})"], (span, NODE)))
         if self.unit.is_proc:
-            self.emit("_c.depth = _d - 1")
+            self.emit("_c.depth = _d")
         self.emit(F("return ", value))
 
     def _check(self, s: Any, helper: str, test: Frag | None = None) -> None:
