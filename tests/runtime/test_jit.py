@@ -429,11 +429,24 @@ def test_translated_code_runs_without_builtins() -> None:
     "def _P0(_c):\n    return [x for x in _g0]\n",
     "def _P0(_c):\n    return lambda: 1\n",
     "def _P0(_c):\n    _c.limits = None\n",
+    # the names allowed on values (a record's slot, the methods of the fast paths): never on a
+    # global `_g<n>` (a native, a helper, a literal), and no other name on a value
+    "def _P0(_c):\n    return _g0.values\n",
+    "def _P0(_c):\n    return _g1.get(1)\n",
+    "def _P0(_c, _v0_0):\n    return _v0_0.__class__\n",
+    "def _P0(_c, _v0_0):\n    return _v0_0.pop()\n",
+    "def _P0(_c, _v0_0):\n    return _v0_0.values.__self__\n",
+    "def _P0(_c):\n    return _c.limits.steps\n",
     "def _P0(_c):\n    return '\u00e9'\n",
 ])
 def test_the_validator_refuses_what_the_translator_never_emits(bad: str) -> None:
     with pytest.raises(Unsafe):
         validate(bad)
+
+
+def test_the_validator_allows_the_fast_paths_names_on_values() -> None:
+    validate("def _P0(_c, _v0_0, _v0_1):\n    _k0 = _g0(_c)\n    _v0_0.append(_v0_1.values[2])\n"
+             "    return _v0_1.values[0].quantize(_g1, None, _g2), _v0_0.get(1), _v0_0.items()\n")
 
 
 def test_every_shipped_module_translates_and_validates() -> None:

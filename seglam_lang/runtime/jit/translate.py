@@ -13,8 +13,15 @@ How the source is made (the safety argument, spec/tiers.md):
   from a global `_g<n>` (`("str", text)`): user text is never spliced into code;
 - everything else the code uses (natives, `ops` functions, cells, procs, helpers of
   `jit.rt`) is a link key too, resolved by `jit.link` against the loaded module;
-- attribute access is written only on the run context `_c` and on a comprehension's own
-  accumulator `_o<n>` (a fixed list of names), which `jit.validate` checks on the result.
+- attribute access is written only on the run context `_c`, on a comprehension's own
+  accumulator `_o<n>`, and, for the fast paths below, on values to a fixed list of names (a
+  record's `values` slot; `append`, `get`, `keys`, `items`, `quantize` where the checker's types
+  prove the receiver a List, a Map, a Decimal), which `jit.validate` checks on the result.
+
+Fast paths (the table in spec/tiers.md): where the checker's types prove that Python's own
+operation is what the native or `ops` function would do, it is emitted, behind the run-time test
+(an operand's type, a length against a limit read into a local `_k<n>` once per call) under which
+the checked operation would neither refuse nor charge anything; otherwise the checked operation.
 
 How it keeps the tree-walker's semantics: each construct calls the same helpers as the
 tree-walker's closure for it (`ops.BINARY`, charged comparisons of `ops.compare_plan`, natives,
