@@ -12,7 +12,8 @@ Why our own: importing attrs and building ~150 attrs classes cost ~40 ms of ever
 process, the cache hit included. Here building a class is one `type()` call; its
 `__init__` is generated from the field list (source compiled with `exec`) on the class's
 first construction, so a process pays only for the classes it builds, and a node's
-construction is as fast as a hand-written `__init__` (the parser builds many).
+construction is as fast as a hand-written `__init__` (the parser builds many); classes whose
+fields have the same shape share one compiled code object, renamed per class.
 
 Invariants: `a == b` iff same class and equal fields whose `eq` is true (a field
 declared `eq=False`, such as a source span, takes no part); `hash` agrees with `==`
@@ -24,8 +25,10 @@ A decorated class may not inherit fields from another decorated class.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import Any, TypeVar, dataclass_transform
 
 C = TypeVar("C", bound=type)
@@ -208,41 +211,62 @@ def _first_init(cls: Any) -> Callable[..., None]:
 
 
 def _make_init(cls: Any) -> Callable[..., None]:
+    """The class's `__init__`: the code of its shape (`_template`), with the parameters
+    renamed to the fields, run with this class's slots, defaults, factories and validators."""
+    fields_ = cls.__frozen_fields__
     namespace: dict[str, Any] = {"NOTHING": NOTHING}
+    positional: list[Any] = []
+    keyword: dict[str, Any] = {}
+    shape = []
+    for i, f in enumerate(fields_):
+        namespace[f"_set{i}"] = cls.__dict__[f.name].__set__  # the slot itself: no __setattr__
+        default = f.default
+        kind = 0
+        if isinstance(default, Factory):
+            namespace[f"_make{i}"] = default.factory
+            kind, default = (2 if default.takes_self else 1), NOTHING
+        if default is not NOTHING or kind:
+            if f.kw_only:
+                keyword[f.name] = default
+            else:
+                positional.append(default)
+        if f.validator is not None:
+            namespace[f"_check{i}"], namespace[f"_field{i}"] = f.validator, f
+        shape.append((kind, f.kw_only, f.validator is not None))
+    code = _template(tuple(shape), hasattr(cls, "__post_init__"))
+    rename = {f"p{i}": f.name for i, f in enumerate(fields_)}
+    qualname = f"{cls.__qualname__}.__init__"
+    code = code.replace(co_varnames=tuple(rename.get(v, v) for v in code.co_varnames), co_qualname=qualname)
+    init: Any = FunctionType(code, namespace, "__init__", tuple(positional) or None)
+    init.__kwdefaults__ = keyword or None
+    init.__qualname__ = qualname
+    return init  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _template(shape: tuple[tuple[int, bool, bool], ...], post: bool) -> CodeType:
+    """The code of an `__init__` for fields of this shape (per field: 0 plain, 1 a factory, 2 a
+    factory taking self; keyword-only; validated), parameter i named `p<i>`. Defaults are not
+    part of a code object (the function carries them). Compiled once per shape: most classes
+    differ only in their number of fields."""
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
     checks: list[str] = []
-    post = getattr(cls, "__post_init__", None)
-    for i, f in enumerate(cls.__frozen_fields__):
-        param = f.name
-        namespace[f"_set{i}"] = cls.__dict__[f.name].__set__  # the slot itself: no __setattr__
-        default = f.default
-        if default is NOTHING:
-            spelled = param
-        elif isinstance(default, Factory):
-            spelled = f"{param}=NOTHING"
-            namespace[f"_make{i}"] = default.factory
-            made = f"_make{i}(self)" if default.takes_self else f"_make{i}()"
-            body.append(f"    if {param} is NOTHING:\n        {param} = {made}")
-        else:
-            namespace[f"_default{i}"] = default
-            spelled = f"{param}=_default{i}"
-        (keyword if f.kw_only else positional).append(spelled)
-        body.append(f"    _set{i}(self, {param})")
-        if f.validator is not None:
-            namespace[f"_check{i}"], namespace[f"_field{i}"] = f.validator, f
-            checks.append(f"    _check{i}(self, _field{i}, {param})")
+    for i, (kind, kw_only, validated) in enumerate(shape):
+        (keyword if kw_only else positional).append(f"p{i}")
+        if kind:
+            body.append(f"    if p{i} is NOTHING:\n        p{i} = _make{i}({'self' if kind == 2 else ''})")
+        body.append(f"    _set{i}(self, p{i})")
+        if validated:
+            checks.append(f"    _check{i}(self, _field{i}, p{i})")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    lines = [f"def __init__({params}):", *body, *checks]
-    if post is not None:
-        lines.append("    self.__post_init__()")
+    lines = [f"def __init__({params}):", *body, *checks, *(["    self.__post_init__()"] if post else [])]
     if len(lines) == 1:
         lines.append("    pass")
-    exec(compile("\n".join(lines), f"<init of {cls.__qualname__}>", "exec"), namespace)
-    init: Any = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init  # type: ignore[no-any-return]
+    namespace: dict[str, Any] = {"NOTHING": NOTHING}
+    exec(compile("\n".join(lines), "<frozen __init__>", "exec"), namespace)  # our own source, from the shape
+    return namespace["__init__"].__code__  # type: ignore[no-any-return]
 
 
 def fields(cls: type) -> tuple[Field, ...]:
