@@ -17,7 +17,8 @@ Invariants: loop iterations are counted in a local and charged to the run's budg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
 from typing import Any
 
 from seglam_lang.check.types import ListT, MapT, SetT
@@ -25,7 +26,8 @@ from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops
 from seglam_lang.runtime.closures.expr import NUMERIC, ExprCompiler
-from seglam_lang.runtime.closures.layout import CHUNK, CTX, RET, guard
+from seglam_lang.runtime.closures.layout import CHUNK, CTX, RET, Code, guard
+from seglam_lang.runtime.tracebacks import Where
 from seglam_lang.syntax import ast
 
 
@@ -66,6 +68,47 @@ def _returns(s: Any) -> bool:
     if isinstance(s, (ast.For, ast.While)):
         return any(map(_returns, s.body))
     return False
+
+
+def _forever(f: list) -> Iterator[None]:
+    return repeat(None)
+
+
+def _loop(items: Code, test: Code | None, slot: int | None, store: Callable[[list, Any], None] | None,
+          body: Stmt, where: Where) -> Stmt:
+    """The loop of `for` (over `items(f)`, each item bound to `slot` or by `store`) and of
+    `while` (`items` endless, `test` read before each pass): the one home of the loop's
+    signal handling and of its chunked step charging. One closure for both, with the
+    variant's branches tested per pass (one test for `while`, two for `for`): a helper
+    called per pass would cost more (a Python call per iteration on the interpreter's
+    hottest path)."""
+
+    def loop(f: list) -> Signal | None:
+        ctx = f[CTX]
+        n = 0
+        for x in items(f):
+            if test is None:  # for
+                if slot is not None:
+                    f[slot] = x
+                else:
+                    store(f, x)
+            elif not test(f):  # while
+                break
+            r = body(f)
+            n += 1
+            if n >= CHUNK:
+                ctx.charge(n)
+                n = 0
+            if r is not None:
+                if r is BREAK:
+                    break
+                if r is RETURN:
+                    ctx.charge(n)
+                    return r
+        ctx.charge(n)
+        return None
+
+    return guard(loop, where)
 
 
 class StmtCompiler:
@@ -253,60 +296,12 @@ class StmtCompiler:
                     ctx.charge(n)
 
                 return guard(for_plain, where)
-            store = None
-        else:
-            store = self.store(s.target)
-            slot = -1
-
-        # for_ and while_ below inline the same chunked step charging on purpose: a shared
-        # helper would cost a Python call per iteration on the interpreter's hottest path.
-        def for_(f: list) -> Signal | None:
-            ctx = f[CTX]
-            n = 0
-            for x in it(f):
-                if store is None:
-                    f[slot] = x
-                else:
-                    store(f, x)
-                r = body(f)
-                n += 1
-                if n >= CHUNK:
-                    ctx.charge(n)
-                    n = 0
-                if r is not None:
-                    if r is BREAK:
-                        break
-                    if r is RETURN:
-                        ctx.charge(n)
-                        return r
-            ctx.charge(n)
-            return None
-
-        return guard(for_, where)
+            return _loop(it, None, slot, None, body, where)
+        return _loop(it, None, None, self.store(s.target), body, where)
 
     def s_While(self, s: ast.While) -> Stmt:
         test, body = self.expr(s.test), self.block(s.body)
-        where = self.where(s)
-
-        def while_(f: list) -> Signal | None:
-            ctx = f[CTX]
-            n = 0
-            while test(f):
-                r = body(f)
-                n += 1
-                if n >= CHUNK:
-                    ctx.charge(n)
-                    n = 0
-                if r is not None:
-                    if r is BREAK:
-                        break
-                    if r is RETURN:
-                        ctx.charge(n)
-                        return r
-            ctx.charge(n)
-            return None
-
-        return guard(while_, where)
+        return _loop(_forever, test, None, None, body, self.where(s))
 
     def s_Break(self, s: ast.Break) -> Stmt:
         return lambda f: BREAK

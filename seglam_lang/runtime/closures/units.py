@@ -222,13 +222,14 @@ class ProcCode:
                     raise
 
             return call_copy
-        # The common shapes, unrolled: this is the hottest path of recursive code.
-        if n == 1:
-            (a,) = codes
+        # One or two arguments, with `enter` inlined: this is the hottest path of recursive
+        # code (a test of `b` per call costs less than a list comprehension or a call).
+        if n in (1, 2):
+            a, b = codes[0], codes[1] if n == 2 else None
 
-            def call1(f: list) -> Any:
+            def call_small(f: list) -> Any:
                 ctx = f[CTX]
-                slots = [a(f), *pad, ctx]
+                slots = [a(f), *pad, ctx] if b is None else [a(f), b(f), *pad, ctx]
                 d = ctx.depth + 1
                 if d > ctx.max_depth:
                     raise _located(ctx.out_of_depth(), where)
@@ -245,30 +246,7 @@ class ProcCode:
                 ctx.depth = d - 1
                 return slots[RET]
 
-            return call1
-        if n == 2:
-            a, b = codes
-
-            def call2(f: list) -> Any:
-                ctx = f[CTX]
-                slots = [a(f), b(f), *pad, ctx]
-                d = ctx.depth + 1
-                if d > ctx.max_depth:
-                    raise _located(ctx.out_of_depth(), where)
-                ctx.depth = d
-                s = ctx.steps_left - 1
-                ctx.steps_left = s
-                try:
-                    if s <= ctx.checkpoint:
-                        ctx.tick()
-                    proc.body(slots)
-                except SglRuntimeError as e:
-                    _at_call_site(e, where)
-                    raise
-                ctx.depth = d - 1
-                return slots[RET]
-
-            return call2
+            return call_small
 
         def call(f: list) -> Any:
             ctx = f[CTX]
