@@ -1,7 +1,8 @@
 """SGL operators: every binary, unary, comparison and in-place operator as a function for the compiler.
 
 Owns the tables `BINARY[op]`, `INPLACE[op]`, `UNARY[op]`, `COMPARE[op]` (each value is
-`fn(ctx, a[, b])`), `compare_plan` (how a comparison of given static types pays), item access helpers (`getitem`, `setitem`, `getslice`, `setslice`),
+`fn(ctx, a[, b])`), `compare_plan` (how a comparison of given static types pays), item access
+helpers (`getitem`, `setitem`, `getslice`; SGL has no slice assignment),
 and `DECIMAL_CONTEXT`, the one decimal context every SGL run uses.
 
 Meaning: Python's, or an error (language rule 1). Where Python would build a huge value the
@@ -387,13 +388,6 @@ def getslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any) -> An
     if len(obj) >= SMALL_COPY:
         _charge_copy(ctx, obj, len(range(*slice(lower, upper, step).indices(len(obj)))))
     return obj[lower:upper:step]
-
-
-def setslice(ctx: RunContext, obj: Any, lower: Any, upper: Any, step: Any, value: Any) -> None:
-    items = value if isinstance(value, list | tuple) else materialize(ctx, value)
-    ctx.check_collection_len(len(obj) + len(items))
-    ctx.charge_items(len(obj) + len(items))
-    obj[lower:upper:step] = items
 
 
 # ---------------------------------------------------------------------------- iteration helpers

@@ -79,10 +79,6 @@ def _pay_move(ctx: RunContext, self: Any, i: int = -1, *args: Any) -> None:
     ctx.charge_items((len(self) - i if i >= 0 else -1 - i) >> 4)
 
 
-def _pay_hash(ctx: RunContext, self: Any, *others: Any) -> None:
-    ops.charge_hashing(ctx, *others)
-
-
 def _collection(ctx: RunContext, xs: Any) -> Any:
     """An `Iter[T]` argument as something with a size (materialised under the limit if needed)."""
     return xs if type(xs) in _COLLECTIONS else ops.materialize(ctx, xs)

@@ -12,6 +12,7 @@ import decimal
 from typing import Any
 
 from seglam_lang.runtime.natives import native
+from seglam_lang.runtime.ops import DECIMAL_CONTEXT
 
 MODES = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -23,7 +24,10 @@ MODES = {
     "floor": decimal.ROUND_FLOOR,
 }
 
-_CONTEXT = decimal.Context(prec=100, traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero])
+# SGL's decimal context with room for 100 digits: quantizing a 28-digit amount to 60 places
+# must not fail where SGL's own arithmetic (28 digits) would round.
+_CONTEXT = DECIMAL_CONTEXT.copy()
+_CONTEXT.prec = 100
 
 
 @native("std.money", 'round_to(amount: Decimal, places: Int = 2, mode: Str = "half_even") -> Decimal')
