@@ -1,4 +1,4 @@
-"""The reasoning cache: requests answered by verified SGL procedures kept in a folder.
+"""The reasoning cache: requests answered by verified SGL procedures kept in a store (a folder, or PostgreSQL).
 
     from seglam_lang.cache import ReasoningCache
     cache = ReasoningCache("my-cache", compiler=seglam_lang.compilers.configured("replay:replies.jsonl"))
@@ -11,13 +11,21 @@ protocol of `llm_protocol`.
 
 Layout, one job per module:
 - `reasoning_cache`: `ReasoningCache`, the public object, putting the parts together;
-- `lookup`: the hot path (in-memory trigger index, loaded modules, `Answer`);
-- `matcher`, `readers`: matching a request against triggers, reading slot text as values;
-- `admission`: prepare (load, trigger rows), the verification policy, storing;
-- `miss`: compiling a miss through the LLM protocol, once per kind of request at a time;
-- `administration`: the management verbs behind `sgl cache ...`;
-- `store`, `locks`: the folder of `.sgl` files with its SQLite index, and file locks;
-- `llm_protocol`: the data that crosses to an LLM compiler and back; `errors`.
+- the hit path: `lookup` (in-memory trigger index, loaded modules, `Answer`), `matcher`
+  (a request against the triggers, without scanning them all), `readers` (slot text read
+  as values), `request_log` (log rows written in batches, off the answer's path);
+- the miss path: `miss` (compiling through the LLM protocol, once per kind of request at a
+  time), `llm_protocol` (the data that crosses to an LLM compiler and back);
+- admission: `admission` (prepare, the verification policy, storing), `provenance` (the
+  `origin:` block only SEGLAM writes), `overbroad` (triggers that would take others'
+  requests), `regression` (a new version against the one it replaces), `probation` (the
+  first hits of a new version checked by the LLM);
+- the stores: `index` (the store interface and the SQL both backends share), `store` (the
+  folder with its SQLite index), `pg_store` (PostgreSQL), `backends` (a path or URL to a
+  store), `locks` (file locks);
+- around it: `administration` (the verbs behind `sgl cache ...`), `batch` (many requests in
+  worker processes), `report`, `report_html` and `svg` (the cache report and its charts),
+  `errors`.
 
 The public names (`ReasoningCache`, `Answer`, `VerifyResult`, the errors `CacheError`,
 `CacheMiss`, `StoreError`, and the protocol's `Compiler`, `CompileRequest`, `CompileContext`,
