@@ -3,7 +3,7 @@ differences from CPython.
 
 Two streams, each reproducible by its seed range:
 - `programs`: `random_program(Random(seed))` (tests/strategies/program_strategies.py), run by SGL
-  and by CPython with the differential battery's own oracle (tests/battery/test_differential.py:
+  and by CPython with the differential battery's own oracle (tests/runtime/test_differential.py:
   `run_sgl`, `assert_agree`); a difference or an internal error (E0399) is a finding;
 - `sources`: every `.sgl` file of the repository, mutated by deleting, duplicating or swapping
   random byte ranges and by inserting random tokens; parse + check + load must end in a value
@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "battery")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "runtime")]
 
 TOKENS = ("(", ")", "[", "]", ":", "\n", "    ", "proc ", "return ", "require ", "@when(\"{x}\")\n", "**", "\u2028",
           "\"", "'", "re\"", "f\"{", "}", "lambda x: ", "for x in ", "if ", "not ", "1" * 400, "[" * 300, "#")

@@ -1,8 +1,9 @@
 """The one format of the test corpora: files of cases, each SGL source with its expectations.
 
-A corpus file (`corpus/*.txt`, beside the tests of the layer it exercises: syntax, check,
-runtime) holds cases. A case starts at a header line `=== name` (flags such as `[py]` may
-follow the name) and runs to the next header; lines before the first header are comments.
+A corpus file (`corpus/*.txt`, beside the tests of the layer it exercises: syntax, check
+(triggers included), runtime, verify) holds cases. A case starts at a header line
+`=== name` (flags such as `[py]` may follow the name) and runs to the next header; lines
+before the first header are comments.
 Inside a case:
 - `--- key: value` lines, after the source, are the case's fields: `error: CODE [at
   LINE:COL] ["message"]`, `hint: "text"` (JSON strings), `call: expr`, `expect: literal`;

@@ -1,6 +1,6 @@
 """Trigger validity (`check.triggers`): one rule, the same through `sgl check` and `sgl cache add`.
 
-The corpus `triggers.txt` holds valid and invalid triggers; properties show that generated
+The corpus `corpus/triggers.txt` (the checker's corpus format, tests/corpus.py) holds valid and invalid triggers; properties show that generated
 over-broad triggers are refused (with a witness request that really matches without a
 literal word), that the shapes are conservative, and that every trigger the project ships
 is still valid.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import corpus
 import pytest
 import re2
 from click.testing import CliRunner
@@ -25,37 +26,30 @@ from seglam_lang.syntax.trigger_templates import normalise, parse_template, word
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-_CASE = re.compile(r"^(?P<expected>(?:ok|broad|E\d{4})(?: E\d{4})*)\s+(?P<when>@when\(.*\))\s+(?P<proc>proc \w+\(.*\))$")
 
 
-def _corpus() -> list[tuple[str, list[str], str]]:
-    """(case name, expected codes, module source) per line of triggers.txt (`broad` is
-    kept as the pseudo-code "broad": no checker code, refused by `cache add`)."""
-    cases = []
-    for n, line in enumerate((HERE / "triggers.txt").read_text().splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        m = _CASE.match(line)
-        assert m, f"triggers.txt:{n}: not a case: {line!r}"
-        expected = [] if m["expected"] == "ok" else m["expected"].split()
-        cases.append((f"case_{n:03d}", expected, f"{m['when']}\n{m['proc']} -> Int:\n    return 0\n"))
-    return cases
+def _corpus() -> list[tuple[str, list[tuple[int, str]], bool, str]]:
+    """(file name, expected (line, code) marks, over-broad, module source) per case of
+    corpus/triggers.txt (format: tests/corpus.py)."""
+    return [(f"case_{i:03d}_{c.name}", c.line_errors, "broad" in c.flags, c.source)
+            for i, c in enumerate(corpus.read(HERE / "corpus" / "triggers.txt"))]
 
 
 CORPUS = _corpus()
 
 
 def test_corpus_covers_every_trigger_code() -> None:
-    codes = {c for _, expected, _ in CORPUS for c in expected}
-    assert codes == {"E0224", "E0225", "E0226", "E0227", "E0242", "broad"}
-    assert sum(not e for _, e, _ in CORPUS) >= 25 and sum("E0242" in e for _, e, _ in CORPUS) >= 20
-    assert sum(e == ["broad"] for _, e, _ in CORPUS) >= 5
+    codes = {c for _, marks, _, _ in CORPUS for _, c in marks}
+    assert codes == {"E0224", "E0225", "E0226", "E0227", "E0242"}
+    assert sum(not m and not broad for _, m, broad, _ in CORPUS) >= 25
+    assert sum(any(c == "E0242" for _, c in m) for _, m, _, _ in CORPUS) >= 20
+    assert sum(broad and not m for _, m, broad, _ in CORPUS) >= 5
 
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("triggers")
-    for name, _, source in CORPUS:
+    for name, _, _, source in CORPUS:
         (d / f"{name}.sgl").write_text(source)
     return d
 
@@ -64,27 +58,26 @@ def test_sgl_check_agrees_with_the_corpus(corpus_dir: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(corpus_dir)])
     output = result.stdout + result.stderr
     assert "Traceback" not in output
-    got: dict[str, list[str]] = {}
-    for m in re.finditer(r"(case_\d+)\.sgl:(\d+):\d+: error\[(E\d{4})\]", output):
-        assert m[2] == "1", m.group()  # at the trigger
-        got.setdefault(m[1], []).append(m[3])
-    wrong = [(name, expected, got.get(name, [])) for name, expected, _ in CORPUS
-             if sorted(got.get(name, [])) != sorted(c for c in expected if c != "broad")]
+    got: dict[str, list[tuple[int, str]]] = {}
+    for m in re.finditer(r"(case_\d+_\w+)\.sgl:(\d+):\d+: error\[(E\d{4})\]", output):
+        got.setdefault(m[1], []).append((int(m[2]), m[3]))
+    wrong = [(name, marks, got.get(name, [])) for name, marks, _, _ in CORPUS if sorted(got.get(name, [])) != marks]
     assert not wrong, wrong
     assert result.exit_code == 1
 
 
 def test_sgl_cache_add_agrees_with_the_corpus(corpus_dir: Path, tmp_path: Path) -> None:
-    files = [str(corpus_dir / f"{name}.sgl") for name, _, _ in CORPUS]
+    files = [str(corpus_dir / f"{name}.sgl") for name, _, _, _ in CORPUS]
     result = CliRunner().invoke(main, ["cache", "add", *files, "--cache", str(tmp_path / "cache")])
     assert "Traceback" not in result.stdout + result.stderr
-    added = set(re.findall(r"added .*(case_\d+)\.sgl", result.stdout))
-    refused = dict(re.findall(r"sgl: (case_\d+) (.*)", result.stderr))
-    for name, expected, _ in CORPUS:
-        if expected == ["broad"]:
+    added = set(re.findall(r"added .*(case_\d+_\w+)\.sgl", result.stdout))
+    refused = dict(re.findall(r"sgl: (case_\d+_\w+) (.*)", result.stderr))
+    for name, marks, broad, _ in CORPUS:
+        if broad:
             assert name in refused and "is over-broad: it takes" in refused[name], (name, refused.get(name))
-        elif expected:
-            assert name in refused and f"error[{min(expected)}]" in refused[name], (name, expected, refused.get(name))
+        elif marks:
+            first = min(c for _, c in marks)
+            assert name in refused and f"error[{first}]" in refused[name], (name, marks, refused.get(name))
         else:
             assert name in added, (name, refused.get(name))
     assert result.exit_code == 1

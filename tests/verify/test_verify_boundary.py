@@ -2,9 +2,10 @@
 the edges of its parameters' types before any random input, so bugs at one small value
 (`qty == 1`, a leap day, an equal pair, a threshold) are caught with the default settings.
 
-The corpus `boundary_corpus/` holds small modules: `*.fail.sgl` each have a bug at a
-boundary value that `sgl test` must catch *with a boundary input*, and `*.pass.sgl` are
-correct modules (most the fixed twin of a buggy one) that must pass.
+The corpus `corpus/boundaries.txt` (format: tests/corpus.py) holds small modules: `[fail]`
+cases each have a bug at a boundary value that `sgl test` must catch *with a boundary
+input*, and `[pass]` cases are correct modules (most the fixed twin of a buggy one) that
+must pass.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import decimal
 import textwrap
 from pathlib import Path
 
+import corpus
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_verify_strategies import TYPES, conforms
 
-from seglam_lang import load, loads
+from seglam_lang import Module, loads
 from seglam_lang.check import types as T
 from seglam_lang.runtime.values import format_value
 from seglam_lang.verify import verify
@@ -26,9 +28,16 @@ from seglam_lang.verify.edges import DEFAULT_LIMIT, MAX_EDGES, Boundary, boundar
 from seglam_lang.verify.narrowing import Constraint, compared_numbers
 from seglam_lang.verify.report import FAILED, PASSED
 
-CORPUS = Path(__file__).parent / "boundary_corpus"
-BUGGY = sorted(CORPUS.glob("*.fail.sgl"))
-CORRECT = sorted(CORPUS.glob("*.pass.sgl"))
+CASES = corpus.read(Path(__file__).parent / "corpus" / "boundaries.txt")
+BUGGY = [c for c in CASES if c.flags == {"fail"}]
+CORRECT = [c for c in CASES if c.flags == {"pass"}]
+assert len(BUGGY) + len(CORRECT) == len(CASES)
+
+
+def module(name: str, flag: str) -> Module:
+    """The corpus case `name` marked `[flag]`, loaded."""
+    (case,) = [c for c in CASES if c.name == name and flag in c.flags]
+    return loads(case.source, name=case.name)
 
 
 def shown(values: list[object]) -> list[str]:
@@ -42,9 +51,9 @@ def test_the_corpus_is_there() -> None:
     assert len(BUGGY) >= 8 and len(CORRECT) >= 8
 
 
-@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.name)
-def test_a_bug_at_a_boundary_is_caught_by_a_boundary_input(path: Path) -> None:
-    report = verify(load(str(path)))
+@pytest.mark.parametrize("case", BUGGY, ids=lambda c: c.name)
+def test_a_bug_at_a_boundary_is_caught_by_a_boundary_input(case: corpus.Case) -> None:
+    report = verify(loads(case.source, name=case.name))
     assert not report.passed
     failed = [c for c in report.checks if c.status != PASSED]
     assert [c.kind for c in failed] == ["property"], [c.message for c in failed]
@@ -52,15 +61,15 @@ def test_a_bug_at_a_boundary_is_caught_by_a_boundary_input(path: Path) -> None:
     assert "(found by a boundary input)" in failed[0].message
 
 
-@pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.name)
-def test_a_correct_module_passes(path: Path) -> None:
-    report = verify(load(str(path)))
+@pytest.mark.parametrize("case", CORRECT, ids=lambda c: c.name)
+def test_a_correct_module_passes(case: corpus.Case) -> None:
+    report = verify(loads(case.source, name=case.name))
     assert report.passed, [(c.name, c.status, c.message) for c in report.checks if c.status != PASSED]
 
 
 def test_the_issue_example_is_caught_with_the_default_seed_and_settings() -> None:
     # Issue 12: lines with qty == 1 are skipped; 100 random inputs never draw q == 1.
-    report = verify(load(str(CORPUS / "skip_single_quantity.fail.sgl")))
+    report = verify(module("skip_single_quantity", "fail"))
     (prop,) = [c for c in report.checks if c.kind == "property"]
     assert prop.status == FAILED
     assert prop.counterexample is not None and prop.counterexample["q"] == "1"
@@ -221,12 +230,12 @@ def test_simpler_moves_one_parameter_to_an_earlier_edge() -> None:
 
 
 def test_reports_stay_deterministic() -> None:
-    module = load(str(CORPUS / "pages_exact_multiple.pass.sgl"))
+    pages = module("pages_exact_multiple", "pass")
 
     def stable(report) -> list[tuple]:
         return [(c.name, c.status, c.examples_run, c.counterexample, c.message) for c in report.checks]
 
-    assert stable(verify(module)) == stable(verify(module))
+    assert stable(verify(pages)) == stable(verify(pages))
 
 
 def test_the_budget_per_property_is_bounded() -> None:
@@ -250,7 +259,7 @@ def test_a_boundary_failure_is_reduced_to_simpler_edges() -> None:
 
 
 def test_boundary_rejections_do_not_make_a_property_unsatisfiable() -> None:
-    report = verify(load(str(CORPUS / "rejected_edges.pass.sgl")))
+    report = verify(module("rejected_edges", "pass"))
     assert report.passed
 
 
