@@ -40,7 +40,6 @@ from seglam_lang.frozen import frozen
 # Outcomes of one request. The first three are answers; UNANSWERED is what `sgl ask` exits 4
 # for (no procedure and no compiler, or procedures that disagree); FAILED is anything else.
 HIT, COMPILED, DECLINED, UNANSWERED, FAILED = "hit", "compiled", "declined", "unanswered", "failed"
-ANSWERED = frozenset({HIT, COMPILED, DECLINED})
 
 CompilerFactory = Callable[[], Compiler | None]
 

@@ -139,11 +139,6 @@ class TriggerRow:
     anchors: str  # the matcher's `encode_anchors(...)`: the words every match contains
 
 
-# (request, outcome, family, version, answer, elapsed_ms, llm_calls, tokens_in, tokens_out, tokens_cache_read,
-# detail) of one request-log row, timed when it was asked
-LogRow = tuple[Any, ...]
-
-
 class Db(Protocol):
     """What a transaction offers: the DB-API `execute`/`executemany` with `?` placeholders."""
 

@@ -25,8 +25,6 @@ ERROR = "error"            # the check could not run: an SGL error, or a file th
 UNSATISFIABLE = "unsatisfiable"  # a property's `require` rejected (almost) every input
 STATUSES = (PASSED, FAILED, ERROR, UNSATISFIABLE)
 
-KINDS = ("example", "property", "module")
-
 
 @frozen
 class CheckResult:
