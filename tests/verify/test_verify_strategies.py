@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from seglam_lang.check import types as T
 from seglam_lang.errors import SglUsageError
-from seglam_lang.runtime.values import Record, SglSet
+from seglam_lang.runtime.closures.expr import static_type_name
+from seglam_lang.runtime.values import Record, SglSet, method_table_name
 from seglam_lang.verify.strategies import MAX_SIZE, MAX_STR, params_strategy, strategy_for
 
 ITEM = T.RecordT("Item", "shop", (T.FieldSig("name", T.STR), T.FieldSig("qty", T.INT, has_default=True)))
@@ -71,6 +72,18 @@ TYPES = [
 def test_values_have_the_runtime_type(t: T.Type, data: st.DataObject) -> None:
     v = data.draw(strategy_for(t))
     assert conforms(v, t), (v, t)
+
+
+@pytest.mark.parametrize("t", [t for t in TYPES if static_type_name(t) is not None], ids=str)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_value_and_its_static_type_name_the_same_method_table(t: T.Type, data: st.DataObject) -> None:
+    """The type name of a value has one rule a side: the one the checker and the closure tier
+    read off a static type (`check.builtins.method_table`) and the one dispatch reads off a
+    value (`values.method_table_name`) name the same table of methods and fields."""
+    v = data.draw(strategy_for(t))
+    if v is not None:  # an optional's None has the methods of None, not of the inner type
+        assert method_table_name(v) == static_type_name(t), (v, t)
 
 
 @settings(max_examples=200, deadline=None)
