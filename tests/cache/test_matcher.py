@@ -5,6 +5,7 @@ from __future__ import annotations
 import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies.trigger_strategies import template_and_request
 
 from seglam_lang.cache.matcher import (
     Key,
@@ -20,29 +21,9 @@ from seglam_lang.syntax.trigger_templates import normalise, parse_template, word
 _word = st.sampled_from("alpha beta gamma delta tax area of the for and what is".split())
 
 
-@st.composite
-def _templates(draw: st.DrawFn) -> tuple[str, str]:
+def _templates() -> st.SearchStrategy[tuple[str, str]]:
     """A template over a small vocabulary (so words repeat) and a request it matches."""
-    tpl, req = [], []
-    for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["word", "word", "slot", "opt", "alt"]))
-        if kind == "word":
-            w = draw(_word)
-            tpl.append(w)
-            req.append(w.upper() if draw(st.booleans()) else w)
-        elif kind == "slot":
-            tpl.append(f"{{s{len(tpl)}}}")
-            req.append(str(draw(st.integers(0, 99))))
-        elif kind == "opt":
-            w = draw(_word)
-            tpl.append(f"[{w}]")
-            if draw(st.booleans()):
-                req.append(w)
-        else:
-            ws = draw(st.lists(_word, min_size=2, max_size=3, unique=True))
-            tpl.append("(" + "|".join(ws) + ")")
-            req.append(draw(st.sampled_from(ws)))
-    return " ".join(tpl), " ".join(req)
+    return template_and_request(_word, ("word", "word", "slot", "opt", "alt"), 6)
 
 
 @given(st.lists(_templates(), min_size=1, max_size=12))

@@ -6,6 +6,7 @@ import pytest
 import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies.trigger_strategies import template_and_request
 
 from seglam_lang.syntax.trigger_templates import (
     TemplateError,
@@ -132,27 +133,9 @@ def test_normalise_properties(raw: str) -> None:
 _word = st.text(alphabet="abcxyz", min_size=1, max_size=5)
 
 
-@st.composite
-def _template_and_request(draw: st.DrawFn) -> tuple[str, str]:
+def _template_and_request() -> st.SearchStrategy[tuple[str, str]]:
     """A template built from words, optional parts and alternatives, plus a request it matches."""
-    tpl: list[str] = []
-    req: list[str] = []
-    for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["word", "opt", "alt"]))
-        if kind == "word":
-            w = draw(_word)
-            tpl.append(w)
-            req.append(w.upper() if draw(st.booleans()) else w)
-        elif kind == "opt":
-            w = draw(_word)
-            tpl.append(f"[{w}]")
-            if draw(st.booleans()):
-                req.append(w)
-        else:
-            ws = draw(st.lists(_word, min_size=2, max_size=3, unique=True))
-            tpl.append("(" + "|".join(ws) + ")")
-            req.append(draw(st.sampled_from(ws)))
-    return " ".join(tpl), " ".join(req)
+    return template_and_request(_word, ("word", "opt", "alt"), 5)
 
 
 @given(_template_and_request())
