@@ -30,12 +30,15 @@ import os
 import queue
 import signal
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
 from seglam_lang.codes import E_CACHE_MISS, E_INTERNAL, E_USAGE
 from seglam_lang.errors import SglError
 from seglam_lang.frozen import frozen
+
+if TYPE_CHECKING:
+    from seglam_lang.cache.reasoning_cache import ReasoningCache
 
 # Outcomes of one request. The first three are answers; UNANSWERED is what `sgl ask` exits 4
 # for (no procedure and no compiler, or procedures that disagree); FAILED is anything else.
@@ -138,7 +141,7 @@ class _Metered:
             self.llm_calls += context.meter.spent.llm_calls
 
 
-def _answer_one(cache: Any, meter: _Metered | None, request: Request) -> BatchResult:
+def _answer_one(cache: ReasoningCache, meter: _Metered | None, request: Request) -> BatchResult:
     from seglam_lang.runtime.convert import to_json
 
     if request.problem is not None:
@@ -163,7 +166,7 @@ def _answer_one(cache: Any, meter: _Metered | None, request: Request) -> BatchRe
 
 
 def _open(location: str | os.PathLike[str], compiler: CompilerFactory | None,
-          probation: int) -> tuple[Any, _Metered | None]:
+          probation: int) -> tuple[ReasoningCache, _Metered | None]:
     from seglam_lang.cache.reasoning_cache import ReasoningCache
 
     built = compiler() if compiler is not None else None

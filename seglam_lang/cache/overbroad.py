@@ -19,13 +19,16 @@ import functools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from seglam_lang.cache.index import TriggerRow
 from seglam_lang.cache.matcher import Matcher, Trigger, TriggerIndex, decode_anchors
 from seglam_lang.frozen import Factory, field, frozen
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.trigger_templates import words
+
+if TYPE_CHECKING:
+    from seglam_lang.runtime.embedding import Module
 
 _CORPUS = Path(__file__).with_name("unrelated_requests.json")
 
@@ -62,7 +65,7 @@ def unrelated_requests() -> tuple[Request, ...]:
                  + [Request(t, "a BIG-Bench Hard question that needs world knowledge") for t in data["bbh"]])
 
 
-def taken(module: Any, rows: Sequence[TriggerRow], requests: Iterable[Request], limits: Limits | None) -> list[Taken]:
+def taken(module: Module, rows: Sequence[TriggerRow], requests: Iterable[Request], limits: Limits | None) -> list[Taken]:
     """The requests the module's triggers would answer (each with the trigger that took it)."""
     index = TriggerIndex(Trigger(r.family, r.proc, r.pattern, r.is_regex, decode_anchors(r.anchors)) for r in rows)
     matcher = Matcher(index, lambda _family: module, limits)
