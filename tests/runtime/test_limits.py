@@ -20,47 +20,24 @@ from __future__ import annotations
 
 import textwrap
 import time
-import tracemalloc
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 import seglam_lang
-from seglam_lang import LimitExceeded, Limits, SglError, SglRuntimeError, SglSyntaxError
+from seglam_lang import LimitExceeded, Limits, SglRuntimeError, SglSyntaxError
 
 # Every case runs on both execution tiers (spec/tiers.md).
 pytestmark = pytest.mark.usefixtures("both_tiers")
 
 BATTERY = Limits(steps=250_000, str_len=250_000, collection_len=250_000)
+Bounded = Callable[..., None]  # the `assert_bounded` fixture of tests/runtime/conftest.py
 SECONDS = 1.0
 PEAK_BYTES = 50_000_000
 
 
 def main(body: str, returns: str = "Int") -> seglam_lang.Module:
     return seglam_lang.loads(f"proc main() -> {returns}:\n" + textwrap.indent(body, "    ") + "\n", name="bomb")
-
-
-def assert_bounded(bomb: Callable[[], Any], error: type[SglError] = LimitExceeded, code: str | None = None,
-                   traced: bool = True) -> None:
-    """`bomb()` raises `error` within SECONDS of CPU (untraced), with a traced peak under PEAK_BYTES."""
-    t0 = time.process_time()
-    with pytest.raises(error) as info:
-        bomb()
-    elapsed = time.process_time() - t0
-    if code is not None:
-        assert info.value.diagnostic.code in code.split("|"), info.value
-    assert elapsed < SECONDS, f"took {elapsed:.2f} s: {info.value}"
-    if not traced:
-        return
-    tracemalloc.start()
-    try:
-        with pytest.raises(error):
-            bomb()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < PEAK_BYTES, f"peak {peak / 1e6:.0f} MB: {info.value}"
 
 
 # (id, body of `proc main() -> Int`, the LimitExceeded code)
@@ -110,12 +87,12 @@ BOMBS: list[tuple[str, str, str]] = [
 
 
 @pytest.mark.parametrize(("body", "code"), [(b, c) for _, b, c in BOMBS], ids=[n for n, _, _ in BOMBS])
-def test_bomb_ends_with_limit_exceeded(body: str, code: str) -> None:
+def test_bomb_ends_with_limit_exceeded(body: str, code: str, assert_bounded: Bounded) -> None:
     module = main(body)
-    assert_bounded(lambda: module.call("main", limits=BATTERY), code=code)
+    assert_bounded(lambda: module.call("main", limits=BATTERY), code=code, seconds=SECONDS, peak_bytes=PEAK_BYTES)
 
 
-def test_mutual_recursion_ends_with_the_depth_limit() -> None:
+def test_mutual_recursion_ends_with_the_depth_limit(assert_bounded: Bounded) -> None:
     module = seglam_lang.loads(textwrap.dedent("""
         proc ping(n: Int) -> Int:
             return pong(n + 1)
@@ -123,24 +100,25 @@ def test_mutual_recursion_ends_with_the_depth_limit() -> None:
         proc pong(n: Int) -> Int:
             return ping(n + 1)
     """))
-    assert_bounded(lambda: module.call("ping", 0), code="E0406")
+    assert_bounded(lambda: module.call("ping", 0), code="E0406", seconds=SECONDS, peak_bytes=PEAK_BYTES)
 
 
-def test_recursion_with_a_huge_depth_limit_is_still_a_limit_error() -> None:
+def test_recursion_with_a_huge_depth_limit_is_still_a_limit_error(assert_bounded: Bounded) -> None:
     """Raising `call_depth` far past Python's default stack must end in LimitExceeded, never a crash."""
     module = main("return main()")
     # not traced: tracing 20,000 nested calls takes half a minute
-    assert_bounded(lambda: module.call("main", limits=Limits(call_depth=20_000)), code="E0406", traced=False)
+    assert_bounded(lambda: module.call("main", limits=Limits(call_depth=20_000)), code="E0406", seconds=SECONDS,
+                   traced=False)
 
 
 @pytest.mark.parametrize("body", [
     "return int(Decimal(10) ** 10 ** 9)",
     'return int(Decimal("9e999999") * 10)',
 ])
-def test_decimal_overflow_is_pythons_error_quickly(body: str) -> None:
+def test_decimal_overflow_is_pythons_error_quickly(body: str, assert_bounded: Bounded) -> None:
     """CPython's default context traps Overflow past Emax=999999: SGL gives the same error, fast."""
     module = main(body)
-    assert_bounded(lambda: module.call("main"), SglRuntimeError, code="E0308")
+    assert_bounded(lambda: module.call("main"), SglRuntimeError, code="E0308", seconds=SECONDS, peak_bytes=PEAK_BYTES)
 
 
 @pytest.mark.parametrize("body", [
