@@ -82,7 +82,7 @@ BUILTIN_FUNCTIONS: dict[str, str] = {
 }
 
 # Names that are types and can only appear in annotations (and `Decimal`, also a function).
-TYPE_NAMES: frozenset[str] = (frozenset(PRIMITIVES) | frozenset(GENERIC_ARITY)) - {"Decimal"}
+ANNOTATION_TYPE_NAMES: frozenset[str] = (frozenset(PRIMITIVES) | frozenset(GENERIC_ARITY)) - {"Decimal"}
 
 
 # ---------------------------------------------------------------- method signatures
@@ -313,13 +313,13 @@ _GENERIC_TABLES: dict[type, str] = {ListT: "List", MapT: "Map", SetT: "Set", Tup
 
 
 __all__ = [
+    "ANNOTATION_TYPE_NAMES",
     "BUILTIN_FUNCTIONS",
     "DURATION_KEYWORDS",
     "FIELDS",
     "METHODS",
     "MUTATING_METHODS",
     "RECORD_METHODS",
-    "TYPE_NAMES",
     "MethodSig",
     "method_table",
 ]

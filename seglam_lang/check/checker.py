@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from seglam_lang.check.builtins import TYPE_NAMES
+from seglam_lang.check.builtins import ANNOTATION_TYPE_NAMES
 from seglam_lang.check.checked import CheckedModule
 from seglam_lang.check.context import CheckContext, FunctionContext, Globals, State, merge
 from seglam_lang.check.exprs import ExprChecker
@@ -112,7 +112,7 @@ class Checker:
             return from_annotation(t, self.ctx.globals.records)
         except UnknownType as ex:
             bad = ex.node
-            candidates = [*TYPE_NAMES, *self.ctx.globals.records]
+            candidates = [*ANNOTATION_TYPE_NAMES, *self.ctx.globals.records]
             fallback = f"SGL writes `{_PYTHON_TYPES[bad.name]}`" if bad.name in _PYTHON_TYPES else None
             hint = did_you_mean(bad.name, candidates, fallback) if "takes" not in str(ex) else None
             self.ctx.error(E_UNKNOWN_TYPE, str(ex), bad, hint=hint)

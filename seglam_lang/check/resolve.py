@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, TYPE_NAMES
+from seglam_lang.check.builtins import ANNOTATION_TYPE_NAMES, BUILTIN_FUNCTIONS
 from seglam_lang.check.hints import PYTHON_ONLY_NAMES, did_you_mean
 from seglam_lang.check.scope import Binding, FunctionScope, Kind, Resolution
 from seglam_lang.codes import E_DUPLICATE, E_SHADOWS_BUILTIN, E_UNKNOWN_NAME
@@ -175,8 +175,8 @@ class Resolver:
                 self.error(E_DUPLICATE, f"`{name}` is already defined as a {taken[name]}", d.span,
                            hint="give each declaration its own name")
                 continue
-            if name in BUILTIN_FUNCTIONS or name in TYPE_NAMES:
-                kind = "type" if name in TYPE_NAMES else "function"
+            if name in BUILTIN_FUNCTIONS or name in ANNOTATION_TYPE_NAMES:
+                kind = "type" if name in ANNOTATION_TYPE_NAMES else "function"
                 self.error(E_SHADOWS_BUILTIN, f"{what} `{name}` has the name of a built-in {kind}", d.span,
                            hint=f"rename it, e.g. `{name}_{what}`" if what != "module" else "use `use ... as other_name`")
                 continue
@@ -214,7 +214,7 @@ class Resolver:
             candidates.extend(s.names)
             s = s.parent
         hint = PYTHON_ONLY_NAMES.get(name) or did_you_mean(name, candidates)
-        if name in TYPE_NAMES:
+        if name in ANNOTATION_TYPE_NAMES:
             hint = hint or f"`{name}` is a type; it can only be written in annotations"
         self.error(E_UNKNOWN_NAME, f"unknown name `{name}`", node.span, hint)
 

@@ -397,7 +397,7 @@ class Completion:
 def completions(a: Analysis | None, text: str, line: int, col: int) -> list[Completion]:
     """What may be typed at a position of `text`: members after `x.`, else the names in scope.
     `a` is the last analysis that checked (the text being typed usually does not parse)."""
-    from seglam_lang.check.builtins import BUILTIN_FUNCTIONS, FIELDS, METHODS, RECORD_METHODS, TYPE_NAMES
+    from seglam_lang.check.builtins import ANNOTATION_TYPE_NAMES, BUILTIN_FUNCTIONS, FIELDS, METHODS, RECORD_METHODS
 
     lines = text.split("\n")
     prefix = lines[line - 1][:col - 1] if 0 < line <= len(lines) else ""
@@ -452,7 +452,7 @@ def completions(a: Analysis | None, text: str, line: int, col: int) -> list[Comp
             names = scope.slot_names if scope is not None else tuple(p.name for p in fn.params)
             out += [Completion(n, "variable") for n in dict.fromkeys(names) if _IDENT.match(n)]
     out += [Completion(n, "function", sig, "(built-in)") for n, sig in BUILTIN_FUNCTIONS.items()]
-    out += [Completion(n, "type") for n in sorted(TYPE_NAMES)]
+    out += [Completion(n, "type") for n in sorted(ANNOTATION_TYPE_NAMES)]
     out += [Completion(k, "keyword") for k in SGL_KEYWORDS]
     if not prefix.strip() and line > 0:
         from seglam_lang.runtime.loader import available
