@@ -11,7 +11,6 @@ import importlib.util
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -225,8 +224,8 @@ def test_exec_examples_from_another_directory(tmp_path: Path) -> None:
 
 
 @needs_runtime
-def test_exec_starts_fast_and_light(tmp_path: Path) -> None:
-    """`sgl exec` of a small file: no Hypothesis or LLM SDK imported; well under 200 ms typical."""
+def test_exec_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`sgl exec` of a small file imports no Hypothesis, LLM SDK or SQLite (its speed is bench/startup.py's)."""
     probe = (
         "import sys\nsys.argv = ['sgl', 'exec', sys.argv[1]]\n"
         "from seglam_lang.cli import main\n"
@@ -238,12 +237,6 @@ def test_exec_starts_fast_and_light(tmp_path: Path) -> None:
     small.write_text("proc main() -> Int:\n    return 6 * 7\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-c", probe, str(small)], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines() == ["42", "HEAVY []"], out.stderr
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        assert _sgl("exec", str(small)).returncode == 0
-        times.append(time.perf_counter() - start)
-    assert min(times) < 3.0  # a sanity bound for loaded CI machines; the <200 ms target is measured by hand
 
 
 # ---------------------------------------------------------------- check
