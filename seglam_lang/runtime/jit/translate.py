@@ -807,6 +807,8 @@ class Translator:
                 # proven ints (so the operator is `*`): the size test of each operand, both always
                 # evaluated, in order (`&` of two bools does not short-circuit)
                 sized = [F("(-2147483648 < ", x, " < 2147483648)") for x in (a1, b1) if not _small_int_literal(x)]
+                if len(sized) == 2 and pure(a1) and a1.parts == b1.parts:  # `x * x`: one variable, one test
+                    sized = sized[:1]
                 if not sized:
                     return F("(", a, f" {text} ", b, ")")
                 return F("(", ra, f" {text} ", rb, " if ", *join(" & ", sized), f" else {op}(_c, ",
