@@ -15,7 +15,6 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Union
 
 from seglam_lang.errors import NO_SPAN, Span
 from seglam_lang.frozen import field, frozen
@@ -251,11 +250,11 @@ class Subscript:
     span: Span = _span_field()
 
 
-Expr = Union[
-    Name, IntLit, FloatLit, StrLit, BoolLit, NoneLit, FString, TupleExpr, ListExpr,
-    SetExpr, DictExpr, ListComp, SetComp, DictComp, GeneratorExp, UnaryOp, BinOp,
-    BoolOp, Compare, IfExp, Lambda, Call, Attribute, Subscript,
-]
+Expr = (
+    Name | IntLit | FloatLit | StrLit | BoolLit | NoneLit | FString | TupleExpr | ListExpr |
+    SetExpr | DictExpr | ListComp | SetComp | DictComp | GeneratorExp | UnaryOp | BinOp |
+    BoolOp | Compare | IfExp | Lambda | Call | Attribute | Subscript
+)
 
 # ---------------------------------------------------------------- statements
 
@@ -355,10 +354,10 @@ class Fail:
     span: Span = _span_field()
 
 
-Stmt = Union[
-    Assign, AnnAssign, AugAssign, ExprStmt, If, For, While, Break, Continue, Pass,
-    Return, Require, Assert, Fail,
-]
+Stmt = (
+    Assign | AnnAssign | AugAssign | ExprStmt | If | For | While | Break | Continue | Pass |
+    Return | Require | Assert | Fail
+)
 
 # ---------------------------------------------------------------- declarations
 
@@ -457,7 +456,7 @@ class OriginDecl:
     span: Span = _span_field()
 
 
-Decl = Union[Use, RecordDecl, ConstDecl, ProcDecl, ExampleDecl, PropertyDecl, OriginDecl]
+Decl = Use | RecordDecl | ConstDecl | ProcDecl | ExampleDecl | PropertyDecl | OriginDecl
 
 
 @frozen
@@ -487,7 +486,10 @@ class Module:
         return {k: v for d in self.decls if isinstance(d, OriginDecl) for k, v in d.entries}
 
 
-AnyNode = Union[Expr, Stmt, Decl, TypeName, Module, Comprehension, Keyword, Slice, FormattedValue, Field, Param, Trigger]
+AnyNode = (
+    Expr | Stmt | Decl | TypeName | Module | Comprehension | Keyword | Slice | FormattedValue |
+    Field | Param | Trigger
+)
 
 
 def children(n: object) -> Iterator[object]:

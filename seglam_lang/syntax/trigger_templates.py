@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Union
 
 from seglam_lang.frozen import frozen
 
@@ -75,7 +74,7 @@ class Alt:
     options: tuple[Seq, ...]
 
 
-Part = Union[Lit, Slot, Opt, Alt]
+Part = Lit | Slot | Opt | Alt
 Seq = tuple[Part, ...]
 
 
