@@ -40,7 +40,6 @@ from seglam_lang.cache.matcher import (
     trigger_anchors,
 )
 from seglam_lang.errors import SglError
-from seglam_lang.frozen import frozen
 from seglam_lang.runtime.limits import Limits
 
 if TYPE_CHECKING:
@@ -48,9 +47,6 @@ if TYPE_CHECKING:
     from seglam_lang.runtime.embedding import Module
 
 
-
-
-@frozen
 class Answer:
     """How a request was answered. `answer` and `args` are plain Python values, exactly as
     `Module.call` returns them (a record is a dict); `value` and `arg_values` are the same
@@ -58,17 +54,28 @@ class Answer:
     (match, read, run, and a compile on a miss); `load_ms` is the part of the request spent
     loading (parsing and checking) stored modules, once per module and process. `prompt` is
     set (and `value` None) only for a dry run that shows the compiler's prompt instead of
-    sending it."""
+    sending it. Made on every hit: a plain slotted class (an attrs frozen one cost three times
+    as much to make); a record of what happened, not to be changed."""
 
-    value: Any
-    hit: bool
-    procedure: str | None  # "family.proc"
-    version: int | None
-    arg_values: dict[str, Any]
-    elapsed_ms: float
-    llm_calls: int = 0
-    prompt: str | None = None
-    load_ms: float = 0.0
+    __slots__ = ("arg_values", "elapsed_ms", "hit", "llm_calls", "load_ms", "procedure", "prompt", "value",
+                 "version")
+
+    def __init__(self, value: Any, hit: bool, procedure: str | None, version: int | None,
+                 arg_values: dict[str, Any], elapsed_ms: float, llm_calls: int = 0, prompt: str | None = None,
+                 load_ms: float = 0.0) -> None:
+        self.value = value
+        self.hit = hit
+        self.procedure = procedure  # "family.proc"
+        self.version = version
+        self.arg_values = arg_values
+        self.elapsed_ms = elapsed_ms
+        self.llm_calls = llm_calls
+        self.prompt = prompt
+        self.load_ms = load_ms
+
+    def __repr__(self) -> str:
+        return (f"Answer(value={self.value!r}, hit={self.hit}, procedure={self.procedure!r}, version={self.version}, "
+                f"arg_values={self.arg_values!r}, elapsed_ms={self.elapsed_ms:.3f}, llm_calls={self.llm_calls})")
 
     @property
     def answer(self) -> Any:
@@ -239,8 +246,8 @@ class Lookup:
 
     def hit(self, text: str, hit: Hit, t0: float, *, outcome: str = "hit", spent: Spend | None = None) -> Answer:
         """The answer of a hit (logged as `outcome`: a plain hit, or the end of a compile)."""
-        version = self.version(hit.family)
-        load = self.load_ms()
+        version = self._families[hit.family].version
+        load = getattr(self._loading, "ms", 0.0)
         elapsed = (time.perf_counter() - t0) * 1000 - load
         if self.log_requests:  # (formatting the answer for the log is most of a hit's cost beyond the run)
             self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),

@@ -96,6 +96,7 @@ class Trigger:
     required: frozenset[str] = frozenset()  # every single-word anchor: a cheap filter before the regex
     seq: int = 0
     _compiled: Any = None  # (low-level RE2, group index -> slot name) once compiled
+    _plan: Any = None  # `_Plan` (or why none) for the module last run through this trigger
 
     def compiled(self) -> tuple[Any, tuple[tuple[int, str], ...]]:
         if self._compiled is None:
@@ -107,15 +108,6 @@ class Trigger:
             groups = tuple((index, name.decode()) for name, index in rx.NamedCapturingGroups())
             self._compiled = (rx, groups)
         return self._compiled
-
-    def match(self, normalised_bytes: bytes, raw_bytes: bytes) -> dict[str, tuple[int, int]] | None:
-        """Byte spans of the slots that took part in a full match, or None."""
-        rx, groups = self.compiled()
-        text = raw_bytes if self.is_regex else normalised_bytes
-        spans = rx.Match(_ANCHOR_BOTH, text, 0, len(text))
-        if spans[0][0] < 0:
-            return None
-        return {name: spans[i] for i, name in groups if spans[i][0] >= 0}
 
 
 class TriggerIndex:
@@ -149,54 +141,56 @@ class TriggerIndex:
     def __len__(self) -> int:
         return len(self.triggers)
 
-    def candidates(self, request_words: Iterable[str]) -> list[Trigger]:
-        """Triggers that could match a request with these (casefolded) words, in order."""
-        found: dict[int, Trigger] = {t.seq: t for t in self._always}
-        by_word = self._by_word
-        paired: list[str] = []
-        for w in request_words:
-            ts = by_word.get(w)
-            if ts:
-                for t in ts:
-                    found[t.seq] = t
-            if w in self._pair_words:
-                paired.append(w)
+    def candidates(self, request_words: set[str]) -> list[Trigger]:
+        """Triggers that could match a request with these (casefolded) words, in order.
+        On the hot path: the words are intersected with the index's in C, and the common case
+        (one list of triggers, filed under one word or pair) is returned as it is."""
+        lists = [self._by_word[w] for w in self._by_word.keys() & request_words]
+        paired = sorted(self._pair_words.intersection(request_words))
         if len(paired) > 1:
-            paired.sort()
             by_pair = self._by_pair
             for i, a in enumerate(paired):
                 for b in paired[i + 1 :]:
                     ts = by_pair.get((a, b))
                     if ts:
-                        for t in ts:
-                            found[t.seq] = t
-        if len(found) > 1:
-            return [found[k] for k in sorted(found)]
-        return list(found.values())
+                        lists.append(ts)
+        if self._always:
+            lists.append(self._always)
+        if len(lists) == 1:
+            return lists[0]  # in registration order, as filed
+        found = {t.seq: t for ts in lists for t in ts}
+        return [found[k] for k in sorted(found)]
 
 
 # ---------------------------------------------------------------- outcomes
 
 
-@frozen
 class Hit:
-    family: str
-    proc: str
-    pattern: str
-    args: dict[str, Any]
-    value: Any
+    """One successful run: the trigger's procedure, its arguments (SGL values by parameter
+    name) and its answer (an SGL value). Made on every hit: a plain slotted class."""
+
+    __slots__ = ("args", "family", "pattern", "proc", "value")
+
+    def __init__(self, family: str, proc: str, pattern: str, args: dict[str, Any], value: Any) -> None:
+        self.family, self.proc, self.pattern, self.args, self.value = family, proc, pattern, args, value
+
+    def __repr__(self) -> str:
+        return f"Hit({self.family}.{self.proc} {self.args!r} -> {self.value!r})"
 
 
-@frozen
 class Outcome:
-    """What a lookup found. `hit` is set only when every successful run agreed."""
+    """What a lookup found. `hit` is set only when every successful run agreed. `rejected`
+    says why candidates that matched a trigger did not hit: (family, proc, reason)."""
 
-    hit: Hit | None
-    hits: tuple[Hit, ...] = ()
-    conflict: bool = False
-    # Why candidates that matched a trigger did not hit: (family, proc, reason).
-    rejected: tuple[tuple[str, str, str], ...] = ()
-    tried: int = 0
+    __slots__ = ("conflict", "hit", "hits", "rejected", "tried")
+
+    def __init__(self, hit: Hit | None, hits: tuple[Hit, ...] = (), conflict: bool = False,
+                 rejected: tuple[tuple[str, str, str], ...] = (), tried: int = 0) -> None:
+        self.hit, self.hits, self.conflict, self.rejected, self.tried = hit, hits, conflict, rejected, tried
+
+    def __repr__(self) -> str:
+        return (f"Outcome(hit={self.hit!r}, hits={len(self.hits)}, conflict={self.conflict}, "
+                f"rejected={self.rejected!r}, tried={self.tried})")
 
 
 def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
@@ -208,11 +202,14 @@ def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
         return False
 
 
-@frozen
 class _Plan:
-    """How to turn one trigger's slot texts into arguments for its procedure (computed once)."""
+    """How one trigger serves its procedure in one loaded module (made once per pair): per slot,
+    its regex group and its reader; the procedure's parameter names (in order)."""
 
-    readers: dict[str, Reader]
+    __slots__ = ("module", "names", "slots")
+
+    def __init__(self, module: Any, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...]) -> None:
+        self.module, self.slots, self.names = module, slots, names
 
 
 Loader = Callable[[str], Any]  # family -> loaded Module, or None when it must not run
@@ -225,34 +222,41 @@ class Matcher:
         self.index = index
         self.load = load
         self.limits = limits
-        self._plans: dict[tuple[int, str, str, bool], _Plan | str] = {}
 
-    def plan(self, module: Any, trig: Trigger) -> _Plan | str:
-        """Readers per parameter, or why the trigger cannot serve its proc. The index's
-        trigger is judged again against the loaded module by the checker's own rule
-        (`check.triggers`): the index and the file could disagree."""
-        key = (id(module), trig.proc, trig.pattern, trig.is_regex)
-        plan = self._plans.get(key)
-        if plan is None:
-            from seglam_lang.check.triggers import trigger_problems  # once per trigger and module
+    @staticmethod
+    def plan(module: Any, trig: Trigger) -> _Plan | str:
+        """Readers per slot, or why the trigger cannot serve its proc. The index's trigger is
+        judged again against the loaded module by the checker's own rule (`check.triggers`):
+        the index and the file could disagree. Kept on the trigger for the module last used."""
+        memo = trig._plan
+        if memo is not None and memo[0] is module:
+            return memo[1]  # type: ignore[no-any-return]
+        from seglam_lang.check.triggers import trigger_problems  # once per trigger and module
 
-            info = module.procs.get(trig.proc)
-            if info is None:
-                plan = f"no procedure {trig.proc!r}"
+        plan: _Plan | str
+        info = module.procs.get(trig.proc)
+        if info is None:
+            plan = f"no procedure {trig.proc!r}"
+        else:
+            params = info.sig.params
+            problems = trigger_problems(trig.pattern, trig.is_regex, trig.proc, {p.name: p.has_default for p in params})
+            if problems:
+                plan = f"invalid trigger: {problems[0].message}"
             else:
-                problems = trigger_problems(trig.pattern, trig.is_regex, trig.proc,
-                                            {p.name: p.has_default for p in info.sig.params})
                 try:
-                    plan = f"invalid trigger: {problems[0].message}" if problems else \
-                        _Plan({p.name: reader(p.type) for p in info.sig.params})
+                    readers = {p.name: reader(p.type) for p in params}
+                    _rx, groups = trig.compiled()
+                    plan = _Plan(module, tuple((i, name, readers[name]) for i, name in groups),
+                                 tuple(p.name for p in params))
                 except ReadError as e:
                     plan = str(e)
-            self._plans[key] = plan
+        trig._plan = (module, plan)
         return plan
 
     def find(self, request: str) -> Outcome:
         n = normalise(request)
         norm_bytes = n.text.encode()
+        ascii_norm = len(norm_bytes) == len(n.text)
         raw = request.strip()
         raw_bytes = raw.encode()
         request_words = words(n.text)
@@ -263,11 +267,13 @@ class Matcher:
             if not trig.required <= request_words:
                 continue
             try:
-                spans = trig.match(norm_bytes, raw_bytes)
+                rx, _groups = trig.compiled()
             except TemplateError as e:
                 rejected.append((trig.family, trig.proc, f"bad trigger {trig.pattern!r}: {e.message}"))
                 continue
-            if spans is None:
+            text = raw_bytes if trig.is_regex else norm_bytes
+            spans = rx.Match(_ANCHOR_BOTH, text, 0, len(text))
+            if spans[0][0] < 0:
                 continue
             module = self.load(trig.family)
             if module is None:
@@ -277,26 +283,39 @@ class Matcher:
             if isinstance(plan, str):
                 rejected.append((trig.family, trig.proc, plan))
                 continue
-            if trig.is_regex:
-                texts = {k: _slice(raw, raw_bytes, s) for k, s in spans.items()}
+            args: dict[str, Any] = {}
+            why = None
+            for i, name, read in plan.slots:
+                i0, i1 = spans[i]
+                if i0 < 0:
+                    continue  # an optional part of the template that did not take part
+                if trig.is_regex:
+                    slot = raw[i0:i1] if len(raw_bytes) == len(raw) else raw_bytes[i0:i1].decode()
+                elif ascii_norm:
+                    slot = n.original(i0, i1)
+                else:  # non-ASCII: byte offsets to character offsets
+                    slot = n.original(len(norm_bytes[:i0].decode()), len(norm_bytes[:i1].decode()))
+                try:
+                    args[name] = read(slot)
+                except ReadError as e:
+                    why = f"slot {{{name}}}: {e}"
+                    break
+            if why is None:
+                why = self._run(module, trig, plan, args)
+            if isinstance(why, str):
+                rejected.append((trig.family, trig.proc, why))
             else:
-                texts = {k: _original(n, norm_bytes, s) for k, s in spans.items()}
-            result = self._run(module, trig, plan, texts)
-            if isinstance(result, str):
-                rejected.append((trig.family, trig.proc, result))
-            else:
-                hits.append(result)
+                hits.append(why)
+        if len(hits) == 1 and not rejected:
+            return Outcome(hits[0], (hits[0],), False, (), len(candidates))
         return _decide(hits, rejected, len(candidates), self.limits)
 
-    def _run(self, module: Any, trig: Trigger, plan: _Plan, texts: dict[str, str]) -> Hit | str:
-        args: dict[str, Any] = {}
-        for name, text in texts.items():
-            try:
-                args[name] = plan.readers[name](text)
-            except ReadError as e:
-                return f"slot {{{name}}}: {e}"
+    def _run(self, module: Any, trig: Trigger, plan: _Plan, args: dict[str, Any]) -> Hit | str:
         try:
-            value = module.call_sgl(trig.proc, [], args, limits=self.limits)
+            if len(args) == len(plan.names):  # every parameter given: bound by position (cheaper)
+                value = module.call_sgl(trig.proc, [args[k] for k in plan.names], None, limits=self.limits)
+            else:
+                value = module.call_sgl(trig.proc, [], args, limits=self.limits)
         except NotApplicable as e:
             return f"not applicable: {e.message}"
         except SglError as e:
@@ -312,17 +331,3 @@ def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int, l
     first = hits[0]
     conflict = any(not same_answer(first.value, h.value, limits) for h in hits[1:])
     return Outcome(None if conflict else first, tuple(hits), conflict, tuple(rejected), tried)
-
-
-def _slice(text: str, b: bytes, span: tuple[int, int]) -> str:
-    if len(b) == len(text):
-        return text[span[0] : span[1]]
-    return b[span[0] : span[1]].decode()
-
-
-def _original(n: Any, b: bytes, span: tuple[int, int]) -> str:
-    """The request text (as written) under a byte span of the normalised request."""
-    i, j = span
-    if len(b) != len(n.text):  # non-ASCII: byte offsets to character offsets
-        i, j = len(b[:i].decode()), len(b[:j].decode())
-    return n.original(i, j)

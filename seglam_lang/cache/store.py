@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import sqlite3
 import sys
@@ -46,6 +47,8 @@ from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
 from seglam_lang.cache.locks import held, wait_released
 from seglam_lang.cache.request_log import RequestLog
 from seglam_lang.settings import env
+
+_WAL_HEADER_BYTES = 96  # the two copies of the WAL-index header at the start of `index.sqlite-shm`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +114,8 @@ class Store(CacheStore):
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
         self._log_settings = self._read_log_settings()
+        self._seen_header: bytes | None = None
+        self._shm = self._map_wal_index()  # after the first transaction: the file exists
         self.request_log = RequestLog(self._write_requests)
 
     def _connect(self) -> sqlite3.Connection:
@@ -122,6 +127,9 @@ class Store(CacheStore):
         """Write the queued request-log rows, then close the index."""
         self.request_log.close()
         with self._mutex:
+            shm, self._shm = self._shm, None
+            if shm is not None:
+                shm.close()
             self._db.close()
             self._log_db.close()
 
@@ -152,8 +160,15 @@ class Store(CacheStore):
             return self._db.execute(sql, args).fetchall()
 
     def generation(self) -> int:
-        """Cheap when nothing changed: SQLite's `data_version` (no disk read) says whether
-        another connection committed; this connection's own changes are tracked."""
+        """Cheap when nothing changed (every lookup asks). First the WAL-index header in
+        `index.sqlite-shm` (see `_map_wal_index`): when its bytes are the ones last seen, no
+        connection has committed since, and nothing is read from SQLite (a fraction of a
+        microsecond). Else SQLite's `data_version` (no disk read) says whether another
+        connection committed; this connection's own changes are tracked."""
+        shm = self._shm
+        header = shm[:_WAL_HEADER_BYTES] if shm is not None else None
+        if header is not None and header == self._seen_header and not self._own_change:
+            return self._generation
         with self._mutex:
             dv = self._db.execute("PRAGMA data_version").fetchone()[0]
             if dv != self._seen_data_version or self._own_change:
@@ -161,7 +176,32 @@ class Store(CacheStore):
                 self._generation = int(row[0]) if row else 0
                 self._log_settings = self._read_log_settings()
                 self._seen_data_version, self._own_change = dv, False
+            # Read before the query: a commit between the two changes it again, and is seen next time.
+            self._seen_header = header
             return self._generation
+
+    def _map_wal_index(self) -> mmap.mmap | None:
+        """The WAL-index (`index.sqlite-shm`) mapped read-only, or None where it cannot be.
+
+        Its first 96 bytes are two copies of the WAL-index header, which every commit rewrites
+        (`iChange`, `mxFrame`, salts and checksums: https://sqlite.org/walformat.html, section
+        2.5); SQLite's own readers compare it to see whether the database changed. Equal bytes
+        therefore mean no commit. The file is held open (and never truncated) by SQLite while
+        this store's connections are open; `close` unmaps it before closing them."""
+        if os.name != "posix":
+            return None
+        try:
+            fd = os.open(self.root / "index.sqlite-shm", os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            if os.fstat(fd).st_size < _WAL_HEADER_BYTES:
+                return None
+            return mmap.mmap(fd, _WAL_HEADER_BYTES, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.close(fd)
 
     # ------------------------------------------------------------ paths and files
 

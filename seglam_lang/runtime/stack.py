@@ -29,6 +29,7 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import sys
@@ -96,34 +97,43 @@ def stack_budget() -> StackBudget:
 _lock = threading.Lock()
 _active: dict[int, tuple[int, int]] = {}   # run token -> (need, cap)
 _host_limit = 0                            # the host's limit, saved when the first run starts
-_next_token = 0
+_tokens = itertools.count(1)               # next() is atomic under the GIL
 
 
 def enter_run(limits: Limits, budget: StackBudget) -> int:
-    """Set Python's recursion limit for a run starting in this thread; the token is for `leave_run`."""
-    global _host_limit, _next_token
+    """Set Python's recursion limit for a run starting in this thread; the token is for `leave_run`.
+    Every cache hit pays this: the common case (no other run active) does no scan of `_active`."""
+    global _host_limit
     need = limits.call_depth * PY_FRAMES_PER_CALL + BASE_FRAMES
+    token = next(_tokens)
     with _lock:
-        if not _active:
+        if _active:
+            _active[token] = (need, budget.units)
+            _apply()
+        else:
             _host_limit = sys.getrecursionlimit()
-        _next_token += 1
-        token = _next_token
-        _active[token] = (need, budget.units)
-        _apply()
+            _active[token] = (need, budget.units)
+            _set(need if need < budget.units else budget.units)
     return token
 
 
 def leave_run(token: int) -> None:
     with _lock:
         _active.pop(token, None)
-        _apply()
+        if _active:
+            _apply()
+        else:
+            _set(_host_limit)
 
 
 def _apply() -> None:
     if _active:
-        target = min(max(n for n, _ in _active.values()), min(c for _, c in _active.values()))
+        _set(min(max(n for n, _ in _active.values()), min(c for _, c in _active.values())))
     else:
-        target = _host_limit
+        _set(_host_limit)
+
+
+def _set(target: int) -> None:
     if target and sys.getrecursionlimit() != target:
         try:
             sys.setrecursionlimit(target)

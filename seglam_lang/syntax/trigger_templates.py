@@ -331,15 +331,18 @@ def _anchors(parts: Seq, glued_left: bool = False, glued_right: bool = False) ->
 # ---------------------------------------------------------------- requests
 
 
-@frozen
 class Normalised:
     """A request prepared for matching: `text` is normalised; `original(i, j)` maps a
-    span of `text` back to the request as written (its whitespace kept)."""
+    span of `text` back to the request as written (its whitespace kept). Made for every
+    request the cache sees: a plain slotted class, not an attrs one."""
 
-    raw: str
-    text: str
-    lead: int = 0  # when `starts` is None, text == raw[lead:lead + len(text)]
-    starts: tuple[int, ...] | None = None  # else: the raw index of each normalised char
+    __slots__ = ("lead", "raw", "starts", "text")
+
+    def __init__(self, raw: str, text: str, lead: int = 0, starts: tuple[int, ...] | None = None) -> None:
+        self.raw = raw
+        self.text = text
+        self.lead = lead  # when `starts` is None, text == raw[lead:lead + len(text)]
+        self.starts = starts  # else: the raw index of each normalised char
 
     def original(self, i: int, j: int) -> str:
         if i >= j:
