@@ -245,10 +245,11 @@ class CacheStore(abc.ABC):
     request_log: RequestLog  # made by each backend, with `_write_requests` as its writer
 
     def log_request(self, request: str, outcome: str, *, family: str | None = None, version: int | None = None,
-                    answer: str | None = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
+                    answer: object = None, elapsed_ms: float = 0.0, llm_calls: int = 0, tokens_in: int = 0,
                     tokens_out: int = 0, tokens_cache_read: int = 0, detail: str | None = None) -> None:
         """Queue one row; `request_log` writes it in a batch, off the caller's path (what a crash
-        can lose is stated there and in spec/embedding.md)."""
+        can lose is stated there and in spec/embedding.md). `answer` is the answer's text, or an
+        object whose `str()` is, made when the batch is written (formatting is not paid by a hit)."""
         self.request_log.append((time.time(), request, outcome, family, version, answer, elapsed_ms, llm_calls,
                                  tokens_in, tokens_out, tokens_cache_read, detail))
 
@@ -260,7 +261,10 @@ class CacheStore(abc.ABC):
         that span may include another process's rows, which can only add a (harmless) prune."""
         with self._log_tx() as db:
             before = _max_request_id(db)
-            db.executemany(_INSERT_REQUEST, [(t, self.request_text(request), *rest) for t, request, *rest in rows])
+            db.executemany(_INSERT_REQUEST, [
+                (t, self.request_text(request), outcome, family, version,
+                 answer if answer is None or type(answer) is str else str(answer), *rest)
+                for t, request, outcome, family, version, answer, *rest in rows])
             if _max_request_id(db) // _PRUNE_EVERY > before // _PRUNE_EVERY:
                 self._prune(db)
 

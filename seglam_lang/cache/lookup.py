@@ -22,6 +22,7 @@ Invariants:
 
 from __future__ import annotations
 
+import decimal
 import threading
 import time
 from collections.abc import Mapping
@@ -123,6 +124,27 @@ def show(value: object) -> str:
     from seglam_lang.runtime.values import format_value_capped
 
     return format_value_capped(value, LOGGED_ANSWER_CHARS)
+
+
+class _Shown:
+    """An answer in the request log, formatted by `show` when its batch is written (off the
+    answer's path). Only for immutable values: what is written is what was answered."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return show(self.value)
+
+
+_FORMATTED_LATER = frozenset({str, float, decimal.Decimal})  # immutable, and several µs to format
+
+
+def logged_answer(value: object) -> object:
+    """What the request log is given for an answer (see `CacheStore.log_request`)."""
+    return _Shown(value) if type(value) in _FORMATTED_LATER else show(value)
 
 
 def miss_detail(outcome: Outcome) -> str:
@@ -249,8 +271,8 @@ class Lookup:
         version = self._families[hit.family].version
         load = getattr(self._loading, "ms", 0.0)
         elapsed = (time.perf_counter() - t0) * 1000 - load
-        if self.log_requests:  # (formatting the answer for the log is most of a hit's cost beyond the run)
-            self.log(text, outcome, spent, family=hit.family, version=version, answer=show(hit.value),
+        if self.log_requests:
+            self.log(text, outcome, spent, family=hit.family, version=version, answer=logged_answer(hit.value),
                      elapsed_ms=elapsed)
         return Answer(hit.value, outcome == "hit", f"{hit.family}.{hit.proc}", version, hit.args, elapsed,
                       spent.llm_calls if spent is not None else 0, load_ms=load)

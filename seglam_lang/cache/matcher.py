@@ -257,8 +257,7 @@ class Matcher:
         n = normalise(request)
         norm_bytes = n.text.encode()
         ascii_norm = len(norm_bytes) == len(n.text)
-        raw = request.strip()
-        raw_bytes = raw.encode()
+        raw = raw_bytes = None  # for regex triggers, which match the request as written: made on first use
         request_words = words(n.text)
         candidates = self.index.candidates(request_words)
         hits: list[Hit] = []
@@ -267,11 +266,17 @@ class Matcher:
             if not trig.required <= request_words:
                 continue
             try:
-                rx, _groups = trig.compiled()
+                rx, _groups = trig._compiled or trig.compiled()
             except TemplateError as e:
                 rejected.append((trig.family, trig.proc, f"bad trigger {trig.pattern!r}: {e.message}"))
                 continue
-            text = raw_bytes if trig.is_regex else norm_bytes
+            if trig.is_regex:
+                if raw_bytes is None:
+                    raw = request.strip()
+                    raw_bytes = raw.encode()
+                text = raw_bytes
+            else:
+                text = norm_bytes
             spans = rx.Match(_ANCHOR_BOTH, text, 0, len(text))
             if spans[0][0] < 0:
                 continue
@@ -290,7 +295,7 @@ class Matcher:
                 if i0 < 0:
                     continue  # an optional part of the template that did not take part
                 if trig.is_regex:
-                    slot = raw[i0:i1] if len(raw_bytes) == len(raw) else raw_bytes[i0:i1].decode()
+                    slot = raw[i0:i1] if len(text) == len(raw) else text[i0:i1].decode()  # type: ignore[index,arg-type]
                 elif ascii_norm:
                     slot = n.original(i0, i1)
                 else:  # non-ASCII: byte offsets to character offsets

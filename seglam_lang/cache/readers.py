@@ -142,6 +142,8 @@ def _sep_at(pattern: re.Pattern[str]) -> Callable[[str, int], int]:
 
 
 _prose_at = _sep_at(_PROSE_SEP)
+# What `_split_top` treats specially: text without any of these splits as the separator's regex does.
+_NESTING = re.compile("[" + re.escape("".join(_QUOTES) + "".join(_OPEN) + ")]}") + "]")
 _space_at = _sep_at(_SPACE_SEP)
 
 
@@ -161,8 +163,9 @@ def _items(text: str, brackets: str) -> list[str]:
             if "" in items:
                 raise ReadError(f"empty item in {show(text)}")
             return items
-    for at in (_prose_at, _space_at):
-        parts = _split_top(s, at)
+    plain = _NESTING.search(s) is None  # the common case: the separators split it, C does the work
+    for at, sep in ((_prose_at, _PROSE_SEP), (_space_at, _SPACE_SEP)):
+        parts = sep.split(s) if plain else _split_top(s, at)
         if parts is None:
             raise ReadError(f"unbalanced brackets or quotes: {show(text)}")
         if len(parts) > 1 or at is _space_at:

@@ -3,7 +3,8 @@
 Owns `RequestLog`, a bounded buffer in front of any store's request log. A store gives it
 one function, `write(rows)`, that writes a batch of rows in one transaction (each row a
 tuple the store defines; `RequestLog` never looks inside); `append(row)` is all a request
-pays (a list append under a lock). Rows are written:
+pays (a list append under a lock; no formatting: a store queues values and formats them when
+the batch is written). Rows are written:
 - by a background thread that wakes every `interval_s`, or when `batch_rows` rows are
   pending (whichever comes first);
 - by the appending thread itself when `max_rows` rows are pending (the writer cannot keep
@@ -76,15 +77,20 @@ class RequestLog:
         """Queue one row. Writes synchronously only when the buffer is full or the log is closed.
         It wakes no thread but when `batch_rows` rows are pending: a wake-up hands the
         interpreter to the writer, which is what a request would then wait for."""
+        lock = self._lock
         while True:
-            with self._lock:
-                if len(self._rows) < self.max_rows:
-                    self._rows.append(row)
+            with lock:
+                rows = self._rows
+                n = len(rows)
+                if n < self.max_rows:
+                    rows.append(row)
+                    if self._thread is not None and n + 1 != self.batch_rows:
+                        return  # every append but one in `batch_rows`: this is all it does
                     if self._closed:
                         break
                     if self._thread is None:
                         self._start()
-                    elif len(self._rows) == self.batch_rows:
+                    else:
                         self._wake.notify()
                     return
             self.flush()  # full: the writer cannot keep up, so this thread writes (back-pressure)
@@ -116,6 +122,8 @@ class RequestLog:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        with self._lock:
+            self._thread = None  # from now on an append takes the slow branch, which sees `_closed`
         self.flush()
         _open_logs.discard(self)
 

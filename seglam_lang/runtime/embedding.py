@@ -305,6 +305,12 @@ class Module:
                  limits: Limits | None = None, recorder: RequireRecorder | None = None) -> Any:
         """Call `proc` with SGL values; return an SGL value (no conversion)."""
         unit = self._proc(proc)
+        if not kwargs and len(args) == len(unit.names) and not unit.copiers:
+            fn = getattr(unit.body, "jit", None)
+            if fn is not None:
+                # A translated proc given every argument (a cache hit's call): called directly.
+                # `ProcCode.run` would count a call and a step that `jit.rt.entry` gives back.
+                return run_envelope(limits or self.limits, lambda ctx: fn(ctx, *args), recorder)
         return run_envelope(limits or self.limits,
                             lambda ctx: unit.run(ctx, unit.bind_values(list(args), kwargs or {}, ctx)), recorder)
 
