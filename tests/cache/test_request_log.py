@@ -238,3 +238,47 @@ def test_a_forked_child_writes_only_its_own_rows(tmp_path: Path) -> None:
     written = [line.split() for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r for _, r in written) == ["child-1", "parent-1", "parent-2"]
     assert {int(p) for p, r in written if r.startswith("parent")} == {os.getpid()}
+
+
+_KINDS = '''@when("say text {s}")
+proc say_text(s: Str) -> Str:
+    return s + "!"
+
+@when("say decimal {d}")
+proc say_decimal(d: Decimal) -> Decimal:
+    return d * Decimal("2")
+
+@when("say float {f}")
+proc say_float(f: Float) -> Float:
+    return f / 4.0
+
+@when("say list {n}")
+proc say_list(n: Int) -> List[Int]:
+    return [n, n + 1]
+
+@when("say nothing {n}")
+proc say_nothing(n: Int) -> Int?:
+    return None
+
+example say_list(1) == [1, 2]
+'''
+
+
+def test_each_kind_of_answer_is_logged_as_its_sgl_text(tmp_path: Path) -> None:
+    """Some answers are formatted when their batch is written, not when they are answered:
+    the log holds the same text either way."""
+    cache = ReasoningCache(tmp_path / "cache")
+    cache.add(_KINDS, name="kinds", trusted=True)
+    expected = {
+        'say text a "quoted" word': '"a \\"quoted\\" word!"',
+        "say decimal 1.25": 'Decimal("2.50")',
+        "say float 1": "0.25",
+        "say list 7": "[7, 8]",
+        "say nothing 3": "None",
+    }
+    for request in expected:
+        cache.ask(request)
+    cache.close()
+    with sqlite3.connect(tmp_path / "cache" / "index.sqlite") as db:
+        rows = dict(db.execute("SELECT request, answer FROM requests WHERE outcome = 'hit'").fetchall())
+    assert rows == expected

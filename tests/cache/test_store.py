@@ -231,3 +231,24 @@ def test_lock_excludes_other_processes(tmp_path: Path) -> None:
         time.sleep(1.0)
     out, _ = p.communicate(timeout=60)
     assert float(out) >= 0.5
+
+
+def _tripler(i: int) -> str:
+    return f'@when("triple{i} {{x}}")\nproc t{i}(x: Int) -> Int:\n    return 3 * x\n\nexample t{i}(1) == 3\n'
+
+
+def test_a_change_by_another_connection_is_seen_by_the_very_next_ask(tmp_path: Path) -> None:
+    """The generation check a hit makes without asking SQLite (the WAL-index header) never
+    misses a commit: each change made through one instance is answered by the other at once."""
+    writer = ReasoningCache(tmp_path / "shared", log_requests=False)
+    reader = ReasoningCache(tmp_path / "shared")  # its own log writes commit too, in between
+    for i in range(5):
+        writer.add(_tripler(i), name=f"fam{i}", trusted=True)
+        assert reader.ask(f"triple{i} 5").answer == 15
+        assert reader.ask(f"triple{i} 6").answer == 18  # and again, with nothing changed
+        if i:
+            writer.rm(f"fam{i - 1}")
+            with pytest.raises(CacheMiss):
+                reader.ask(f"triple{i - 1} 5")
+    writer.close()
+    reader.close()
