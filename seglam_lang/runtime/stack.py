@@ -105,15 +105,18 @@ def enter_run(limits: Limits, budget: StackBudget) -> int:
     Every cache hit pays this: the common case (no other run active) does no scan of `_active`."""
     global _host_limit
     need = limits.call_depth * PY_FRAMES_PER_CALL + BASE_FRAMES
+    cap = budget.units
     token = next(_tokens)
     with _lock:
         if _active:
-            _active[token] = (need, budget.units)
+            _active[token] = (need, cap)
             _apply()
         else:
-            _host_limit = sys.getrecursionlimit()
-            _active[token] = (need, budget.units)
-            _set(need if need < budget.units else budget.units)
+            _active[token] = (need, cap)
+            _host_limit = current = sys.getrecursionlimit()
+            target = need if need < cap else cap
+            if current != target:
+                _set(target)
     return token
 
 
@@ -122,20 +125,21 @@ def leave_run(token: int) -> None:
         _active.pop(token, None)
         if _active:
             _apply()
-        else:
+        elif _host_limit and sys.getrecursionlimit() != _host_limit:
             _set(_host_limit)
 
 
 def _apply() -> None:
     if _active:
-        _set(min(max(n for n, _ in _active.values()), min(c for _, c in _active.values())))
+        target = min(max(n for n, _ in _active.values()), min(c for _, c in _active.values()))
     else:
-        _set(_host_limit)
+        target = _host_limit
+    if target and sys.getrecursionlimit() != target:
+        _set(target)
 
 
 def _set(target: int) -> None:
-    if target and sys.getrecursionlimit() != target:
-        try:
-            sys.setrecursionlimit(target)
-        except RecursionError:  # this thread is already deeper than the target: keep the current limit
-            pass
+    try:
+        sys.setrecursionlimit(target)
+    except RecursionError:  # this thread is already deeper than the target: keep the current limit
+        pass
