@@ -55,7 +55,7 @@ class Answer:
     (match, read, run, and a compile on a miss); `load_ms` is the part of the request spent
     loading (parsing and checking) stored modules, once per module and process. `prompt` is
     set (and `value` None) only for a dry run that shows the compiler's prompt instead of
-    sending it. Made on every hit: a plain slotted class (an attrs frozen one cost three times
+    sending it. Made on every hit: a plain slotted class (a `frozen` one costs three times
     as much to make); a record of what happened, not to be changed."""
 
     __slots__ = ("arg_values", "elapsed_ms", "hit", "llm_calls", "load_ms", "procedure", "prompt", "value",

@@ -337,7 +337,7 @@ def _anchors(parts: Seq, glued_left: bool = False, glued_right: bool = False) ->
 class Normalised:
     """A request prepared for matching: `text` is normalised; `original(i, j)` maps a
     span of `text` back to the request as written (its whitespace kept). Made for every
-    request the cache sees: a plain slotted class, not an attrs one."""
+    request the cache sees: a plain slotted class (cheaper to make than a `frozen` one)."""
 
     __slots__ = ("lead", "raw", "starts", "text")
 
