@@ -91,10 +91,14 @@ class Answer:
         return {k: to_python(v) for k, v in self.arg_values.items()}
 
 
-def load_module(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None) -> Module:
+def load_module(source: str, name: str, limits: Limits | None, host: Mapping[str, Any] | None,
+                served: bool = False) -> Module:
+    """A stored module loaded as `seglam_lang.loads` loads it. `served`: for answering requests
+    only (the hit path), from its image when an earlier process left one (`runtime.jit.image`:
+    no parsing or checking); verification and admission load the full way."""
     from seglam_lang.runtime.embedding import loads
 
-    return loads(source, name, limits=limits, host=host or None)
+    return loads(source, name, limits=limits, host=host or None, image=served)
 
 
 def trigger_rows(module: Module) -> list[TriggerRow]:
@@ -210,7 +214,7 @@ class Lookup:
             return None
         t0 = time.perf_counter()
         try:
-            module = load_module(source, family, self.limits, self.host)
+            module = load_module(source, family, self.limits, self.host, served=True)
         except SglError as e:
             problem = f"{family}: stored module no longer loads: {e}"
             self.problems.append(problem)

@@ -83,7 +83,7 @@ def run_exec(file: Path, words: tuple[str, ...], args_json: str | None, as_json:
     sources = Sources()
     sources.add(str(file), source)
     try:
-        module = load(file, limits=Limits(tier=tier))
+        module = load(file, limits=Limits(tier=tier), image=True)  # a file run before: no parse or check
     except SglError as e:
         fail_with(sources, e)
 

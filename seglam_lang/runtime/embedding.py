@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig, Type, UnknownType, from_annotation
 from seglam_lang.codes import E_DEPTH, E_INTERNAL, E_MEMORY, E_UNKNOWN_NAME, E_USAGE
 from seglam_lang.errors import (
     NO_SPAN,
@@ -40,15 +39,20 @@ from seglam_lang.errors import (
     Span,
 )
 from seglam_lang.frozen import frozen
-from seglam_lang.runtime.closures import CTX, EXTRA, CompiledModule, ExampleCode, HostFunction, ProcCode, compile_module
+from seglam_lang.runtime.closures.layout import CTX, EXTRA
 from seglam_lang.runtime.limits import DEFAULT_LIMITS, Limits, RequireRecorder, RunContext
 from seglam_lang.runtime.ops import DECIMAL_CONTEXT
 from seglam_lang.runtime.stack import enter_run, leave_run, stack_budget
 from seglam_lang.runtime.tracebacks import Where, locate
-from seglam_lang.syntax import ast
 
 if TYPE_CHECKING:
+    from seglam_lang.check.types import ModuleInterface, ParamSig, ProcSig, Type
+    from seglam_lang.runtime.closures import CompiledModule, ExampleCode, HostFunction, ProcCode
     from seglam_lang.runtime.loader import Imports
+    from seglam_lang.syntax import ast
+
+# `syntax.ast`, `check` and the closure compiler are imported where a module is loaded the full
+# way, not with this module: a module served from its image (`runtime.jit.image`) needs none of them.
 
 def run_envelope(limits: Limits, body: Callable[[RunContext], Any], recorder: RequireRecorder | None = None) -> Any:
     """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave.
@@ -151,7 +155,9 @@ def stopped_as_expected(expect: str, e: SglError) -> bool:
     """Whether `e` is how an `example CALL <expect>` must stop: a failed `require` for
     `is not applicable`; any other runtime error for `fails`, except a limit (a run cut
     short says nothing about the input)."""
-    if expect == ast.NOT_APPLICABLE:
+    from seglam_lang.syntax.ast import NOT_APPLICABLE
+
+    if expect == NOT_APPLICABLE:
         return isinstance(e, NotApplicable)
     return isinstance(e, SglRuntimeError) and not isinstance(e, NotApplicable | LimitExceeded)
 
@@ -190,6 +196,8 @@ class ExampleCase:
 
 class PropertyCase:
     def __init__(self, module: Module, decl: ast.PropertyDecl, unit: ProcCode) -> None:
+        from seglam_lang.check.types import ParamSig
+
         self._module = module
         self._unit = unit
         self.name = decl.name
@@ -215,14 +223,15 @@ class PropertyCase:
 class ProcInfo:
     """What a host needs to know about a proc: signature, triggers, docstring, position, defaults."""
 
-    def __init__(self, module: Module, decl: ast.ProcDecl, sig: ProcSig, unit: ProcCode) -> None:
+    def __init__(self, module: Module, name: str, sig: ProcSig, unit: ProcCode, triggers: tuple[Any, ...],
+                 doc: str | None, span: Span) -> None:
         self._module = module
         self._unit = unit
-        self.name = decl.name
+        self.name = name
         self.sig = sig
-        self.triggers: tuple[ast.Trigger, ...] = decl.triggers
-        self.doc = decl.doc
-        self.span = decl.span
+        self.triggers: tuple[ast.Trigger, ...] = triggers  # (a served module's have the same fields)
+        self.doc = doc
+        self.span = span
 
     def defaults(self) -> dict[str, Any]:
         return _defaults(self._unit, self._module.limits)
@@ -251,8 +260,11 @@ class Module:
         self._compiled = compiled
         self.origin: dict[str, str] = tree.origin
         self.interface: ModuleInterface = self._interface()
+        from seglam_lang.syntax import ast
+
         self.procs: dict[str, ProcInfo] = {
-            d.name: ProcInfo(self, d, self.interface.procs[d.name], compiled.procs[d.name])
+            d.name: ProcInfo(self, d.name, self.interface.procs[d.name], compiled.procs[d.name], d.triggers, d.doc,
+                             d.span)
             for d in tree.decls if isinstance(d, ast.ProcDecl)}
         self.examples: tuple[ExampleCase, ...] = tuple(ExampleCase(self, c) for c in compiled.examples)
         self.properties: dict[str, PropertyCase] = {
@@ -265,6 +277,8 @@ class Module:
     # ---- interface
 
     def _type_of_annotation(self, t: ast.TypeName) -> Type:
+        from seglam_lang.check.types import ANY, UnknownType, from_annotation
+
         try:
             return from_annotation(t, self._compiled.record_types)
         except UnknownType:
@@ -272,6 +286,9 @@ class Module:
 
     def _interface(self) -> ModuleInterface:
         """The checker's interface, completed from the declarations where it is silent."""
+        from seglam_lang.check.types import ANY, ModuleInterface, ParamSig, ProcSig
+        from seglam_lang.syntax import ast
+
         given = self.checked.interface
         procs = dict(given.procs)
         for d in self.tree.decls:
@@ -339,11 +356,61 @@ class Module:
         return to_python(result)
 
 
+class ServedModule(Module):
+    """A module loaded from its image (`runtime.jit.image`): it answers calls, and gives its
+    procs, interface, origin and members, exactly as the module of a full load. What an image
+    does not hold (the tree, the checker's result, examples, properties) is the full load's,
+    done on first use."""
+
+    def __init__(self, *, name: str, file: str, source: str, limits: Limits, compiled: CompiledModule,
+                 interface: ModuleInterface, infos: list[tuple[str, tuple[Any, ...], str | None, Span]],
+                 origin: dict[str, str]) -> None:
+        import threading
+
+        self.name = name
+        self.file = file
+        self.source = source
+        self.limits = limits
+        self._compiled = compiled
+        self.origin = origin
+        self.interface = interface
+        self.procs = {n: ProcInfo(self, n, interface.procs[n], compiled.procs[n], triggers, doc, span)
+                      for n, triggers, doc, span in infos}
+        self._full: Module | None = None
+        self._full_lock = threading.Lock()
+
+    def full(self) -> Module:
+        """The same source loaded the full way (parsed, checked, compiled), once."""
+        with self._full_lock:
+            if self._full is None:
+                self._full = loads(self.source, self.name, limits=self.limits, file=self.file)
+            return self._full
+
+    @property  # type: ignore[override]
+    def tree(self) -> ast.Module:
+        return self.full().tree
+
+    @property  # type: ignore[override]
+    def checked(self) -> Any:
+        return self.full().checked
+
+    @property  # type: ignore[override]
+    def examples(self) -> tuple[ExampleCase, ...]:
+        return self.full().examples
+
+    @property  # type: ignore[override]
+    def properties(self) -> dict[str, PropertyCase]:
+        return self.full().properties
+
+
 # ---------------------------------------------------------------------- loading
 
 
 def _host_functions(host: Mapping[str, tuple[str, Callable[..., Any]]] | None) -> dict[str, HostFunction]:
     """`{"name": ("(x: Str) -> Decimal", fn)}` to host functions, each signature parsed by the SGL parser."""
+    from seglam_lang.check.types import ParamSig, ProcSig, UnknownType, from_annotation
+    from seglam_lang.runtime.closures import HostFunction
+    from seglam_lang.syntax import ast
     from seglam_lang.syntax.astcache import parse_cached
 
     out: dict[str, HostFunction] = {}
@@ -380,13 +447,41 @@ def module_diagnostics(checked: Any, imports: Any) -> list[Diagnostic]:
 
 
 def loads(source: str, name: str = "<string>", *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,
-          limits: Limits | None = None, file: str | None = None) -> Module:
-    """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError."""
-    from seglam_lang.check import check_module
-    from seglam_lang.syntax.astcache import parse_cached
+          limits: Limits | None = None, file: str | None = None, image: bool = False) -> Module:
+    """Parse, check and compile `source`; evaluate its constants. Raises SglSyntaxError / SglTypeError.
 
+    With `image`, a module loaded before (same source, name, file, limits and package) is
+    served from its image instead (`runtime.jit.image`: no parsing or checking), and a module
+    loaded the full way leaves its image for the next process."""
     file = file or name
     limits = limits or DEFAULT_LIMITS
+    key = None
+    if image and not host:
+        from seglam_lang.runtime.jit import image as images
+
+        key = images.key_of(source, name, file, limits)
+        if key is not None:
+            loaded = images.load(key, source, name, file, natives_table(), load_std_file)
+            if loaded is not None:
+                from seglam_lang.runtime.jit import Report, effective_tier
+
+                served = ServedModule(name=name, file=file, source=source, limits=limits, compiled=loaded.compiled,
+                                      interface=loaded.interface, infos=loaded.infos, origin=loaded.origin)
+                served.tier = Report(effective_tier(limits), loaded.translated, {}, True, loaded.seconds)
+                return served
+    module = _load_full(source, name, host, limits, file)
+    if key is not None:
+        images.save(key, module)
+    return module
+
+
+def _load_full(source: str, name: str, host: Mapping[str, tuple[str, Callable[..., Any]]] | None, limits: Limits,
+               file: str) -> Module:
+    """The load pipeline: parse, check, compile, tier up, evaluate the constants."""
+    from seglam_lang.check import check_module
+    from seglam_lang.runtime.closures import compile_module
+    from seglam_lang.syntax.astcache import parse_cached
+
     host_fns = _host_functions(host)
     tree = parse_cached(source, file)
     imports = std_imports(file)
@@ -423,16 +518,17 @@ def std_imports(file: str) -> Imports:
 
 
 def load_std_file(path: Path, name: str) -> Module:
-    """A stdlib file loaded as the module `name` (what the loader is given to load one)."""
-    return load(path, name=name)
+    """A stdlib file loaded as the module `name` (what the loader is given to load one): from its
+    image when it has one (what the loader keeps of it is its members and interface)."""
+    return load(path, name=name, image=True)
 
 
 def load(path: str | Path, *, host: Mapping[str, tuple[str, Callable[..., Any]]] | None = None,
-         limits: Limits | None = None, name: str | None = None) -> Module:
+         limits: Limits | None = None, name: str | None = None, image: bool = False) -> Module:
     """Load an `.sgl` file (see `loads`); the module's name is the file's stem unless given."""
     p = Path(path)
     try:
         source = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SglUsageError(f"cannot read {p}: {e}", code=E_USAGE, file=str(p)) from None
-    return loads(source, name or p.stem, host=host, limits=limits, file=str(p))
+    return loads(source, name or p.stem, host=host, limits=limits, file=str(p), image=image)

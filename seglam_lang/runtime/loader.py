@@ -22,19 +22,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seglam_lang.check.types import ModuleInterface, ProcSig
 from seglam_lang.codes import E_CYCLE, E_UNKNOWN_MODULE
 from seglam_lang.errors import SglError, SglTypeError, Span
-from seglam_lang.syntax import ast
+
+if TYPE_CHECKING:  # (a module served from its image loads its `use`s without the checker's types)
+    from seglam_lang.check.types import ModuleInterface
+    from seglam_lang.syntax import ast
 
 
 class StdModule:
     """What `use std.x` binds: SGL members of `stdlib/x.sgl` and native functions of `std.x`."""
 
     def __init__(self, name: str, sgl: Any | None, native: Any | None) -> None:
-        from seglam_lang.runtime.closures import FixedCell, RecordCtor
+        from seglam_lang.check.types import ModuleInterface, ProcSig
+        from seglam_lang.runtime.closures.units import FixedCell, RecordCtor
 
         self.name = name
         self.sgl = sgl  # a runtime.embedding.Module, or None for a purely native module

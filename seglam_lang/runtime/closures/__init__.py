@@ -20,17 +20,31 @@ leaves compiled code is an `SglRuntimeError` located at the node that raised it;
 are charged at calls and loop back-edges.
 """
 
-from seglam_lang.runtime.closures.compiled import CompiledModule
-from seglam_lang.runtime.closures.layout import CTX, EXTRA, RET, Code
-from seglam_lang.runtime.closures.module_compiler import compile_module
-from seglam_lang.runtime.closures.units import (
-    ConstCell,
-    ExampleCode,
-    FixedCell,
-    HostFunction,
-    ProcCode,
-    RecordCtor,
-)
+from __future__ import annotations
+
+from typing import Any
+
+# Names are imported from their modules on first use, so that importing one module of this
+# package (`units` or `layout`, which a module served from its image needs) does not import the
+# closure compiler (`expr`, `stmt`, `module_compiler`) with it.
+_HOMES = {
+    "CompiledModule": "compiled", "compile_module": "module_compiler",
+    "CTX": "layout", "EXTRA": "layout", "RET": "layout", "Code": "layout",
+    "ConstCell": "units", "ExampleCode": "units", "FixedCell": "units", "HostFunction": "units", "ProcCode": "units",
+    "RecordCtor": "units",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["CTX", "EXTRA", "RET", "Code", "CompiledModule", "ConstCell", "ExampleCode", "FixedCell", "HostFunction",
            "ProcCode", "RecordCtor", "compile_module"]

@@ -25,9 +25,9 @@ is in the slot list and the `RunContext`), so one module can run in many threads
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from seglam_lang.check.builtins import MUTATING_METHODS
 from seglam_lang.check.types import ListT, MapT, OptionalT, ProcSig, RecordT, SetT, TupleT, Type
 from seglam_lang.codes import E_CONST_CYCLE, E_HOST, E_NOT_CALLABLE, E_TYPE, E_USAGE
 from seglam_lang.errors import SglRuntimeError, SglTypeError, SglUsageError
@@ -35,9 +35,10 @@ from seglam_lang.runtime import cost, values
 from seglam_lang.runtime.closures.layout import CTX, EXTRA, RET, Code, const
 from seglam_lang.runtime.limits import RunContext
 from seglam_lang.runtime.tracebacks import Where, leaving, locate
-from seglam_lang.syntax import ast
 
-_ALL_MUTATING = frozenset().union(*MUTATING_METHODS.values())
+if TYPE_CHECKING:  # the tree is read only by `body_mutates`, at compile time (a served module has none)
+    from seglam_lang.syntax import ast
+
 _UNSET = object()
 E_COMPILE = E_NOT_CALLABLE  # a name the checker let through that compiles to no value
 
@@ -414,8 +415,10 @@ def _record_has_mutable(t: RecordT, seen: set[str]) -> bool:
 
 def body_mutates(body: tuple[Any, ...], types: Mapping[int, Type]) -> bool:
     """Does a proc body change anything in place (so it must copy its collection arguments)?"""
+    from seglam_lang.syntax import ast
+
     for n in _walk_all(body):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _ALL_MUTATING:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _all_mutating():
             return True
         if isinstance(n, ast.Assign | ast.AugAssign) and isinstance(n.target, ast.Subscript):
             return True
@@ -429,6 +432,15 @@ def body_mutates(body: tuple[Any, ...], types: Mapping[int, Type]) -> bool:
     return False
 
 
+@cache
+def _all_mutating() -> frozenset[str]:
+    from seglam_lang.check.builtins import MUTATING_METHODS
+
+    return frozenset().union(*MUTATING_METHODS.values())
+
+
 def _walk_all(body: tuple[Any, ...]) -> Any:
+    from seglam_lang.syntax import ast
+
     for s in body:
         yield from ast.walk(s)

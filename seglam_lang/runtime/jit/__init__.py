@@ -19,6 +19,7 @@ load a module with a proc that does not translate (so a test on that tier tests 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from functools import cache
@@ -50,18 +51,40 @@ def effective_tier(limits: Any) -> str:
 
 @cache
 def _generator_key() -> str:
-    """A hash of everything that decides the generated code: the generator, the closure compiler
-    it mirrors, the natives and the checker (whose types it reads), and CPython's version."""
+    """What decides a translation or a module image besides the module's own text: this
+    generator's version, CPython's, and every file of the front end, the runtime, the stdlib
+    and the grammar, each known by its path, size and modification time (a stat, not a read:
+    well under a millisecond a process for ~130 files). Editing, replacing or adding any of them changes the
+    key, as a `.pyc` is invalidated by its source's mtime and size."""
     h = hashlib.sha256(f"{GENERATOR_VERSION} {sys.version}".encode())
-    dirs = [_RUNTIME / "jit", _RUNTIME / "closures", _RUNTIME / "natives", _RUNTIME.parent / "check"]
-    files = [p for d in dirs for p in sorted(d.glob("*.py"))]
-    files += [_RUNTIME / n for n in ("cost.py", "ops.py")]
-    for p in files:
+    from seglam_lang.syntax.tables import resource_dir
+
+    package = str(_RUNTIME.parent)
+    parts = [f"{package}/{n}" for n in ("codes.py", "errors.py", "frozen.py")]
+    for root in (f"{package}/syntax", f"{package}/check", str(_RUNTIME), str(resource_dir("stdlib")),
+                 str(resource_dir("grammar"))):
+        _source_files(root, parts)
+    for path in parts:
         try:
-            h.update(p.read_bytes())
+            st = os.stat(path)
+            h.update(f"\0{path}\0{st.st_size}\0{st.st_mtime_ns}".encode())
         except OSError:
-            h.update(p.name.encode())
+            h.update(f"\0{path}\0missing".encode())
     return h.hexdigest()
+
+
+def _source_files(root: str, out: list[str]) -> None:
+    """Append the .py, .sgl and .lark files under `root` to `out`, in a fixed order."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        out.append(root)  # a missing folder is part of the key too
+        return
+    for e in entries:
+        if e.name.endswith((".py", ".sgl", ".lark")):
+            out.append(e.path)
+        elif e.name != "__pycache__" and e.is_dir():
+            _source_files(e.path, out)
 
 
 def cache_key(mc: Any) -> str:
@@ -82,12 +105,14 @@ def cache_key(mc: Any) -> str:
 class Report:
     """What tier-up did for one module (`Module.tier`)."""
 
-    def __init__(self, tier: str, procs: list[str], declined: dict[str, str], cached: bool, seconds: float) -> None:
+    def __init__(self, tier: str, procs: list[str], declined: dict[str, str], cached: bool, seconds: float,
+                 translation: tuple[Any, ...] | None = None) -> None:
         self.tier = tier
         self.procs = procs          # procs and properties running translated
         self.declined = declined    # name -> why it stays on the tree-walker
         self.cached = cached        # the translation was read from the disk cache
         self.seconds = seconds      # the cost of tier-up at load
+        self.translation = translation  # what was installed: (code, keys, procs, properties, declined)
 
     def __repr__(self) -> str:
         return (f"<tier {self.tier}: {len(self.procs)} translated, {len(self.declined)} declined, "
@@ -120,7 +145,7 @@ def tier_up(mc: Any, limits: Any) -> Report:
         name, why = next(iter(declined.items()))
         raise SglUsageError(f"{mc.file}: tier jit: `{name}` cannot be translated ({why}); "
                             f"{len(declined)} declined in all", code=E_USAGE, hint="use the tier auto or tree")
-    return Report(tier, names, declined, cached, time.perf_counter() - t0)
+    return Report(tier, names, declined, cached, time.perf_counter() - t0, art)
 
 
 def _translate(mc: Any) -> tuple[Any, ...]:
