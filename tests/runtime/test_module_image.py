@@ -216,6 +216,15 @@ def test_tree_tier_and_host_functions_have_no_image(images: Path) -> None:
     assert type(again) is not ServedModule and again.call("main", 4) == 8
 
 
+def test_every_link_key_kind_has_a_lowering() -> None:
+    """A kind of link key this module does not know gives no image (safe, but every module using it
+    would load the full way): a new kind is taught to `image._lower` with the linker."""
+    from seglam_lang.runtime.jit import link
+
+    assert set(link._RESOLVERS) == image._NODE_FREE | image._NODE_KEYS
+    assert not image._NODE_FREE & image._NODE_KEYS
+
+
 def test_an_image_is_keyed_by_source_name_file_and_limits() -> None:
     base = image.key_of(SOURCE, "m", "f", Limits())
     assert base is not None
