@@ -271,10 +271,9 @@ class _Builder:
         return ast.Field(self.ident(c[0]), c[1], c[2], span=self.span(meta))
 
     def docstring(self, meta: Any, c: list[Any]) -> str:
-        s = self.decode_string(c[0])
-        if not isinstance(s, ast.StrLit):
-            raise self.error("a docstring must be a plain string", self.tspan(c[0]))
-        return s.value
+        if not isinstance(c[0], ast.StrLit):
+            raise self.error("a docstring must be a plain string", c[0].span)
+        return c[0].value
 
     def const_decl(self, meta: Any, c: list[Any]) -> ast.ConstDecl:
         return ast.ConstDecl(self.ident(c[0]), c[1], c[2], span=self.span(meta))
@@ -284,15 +283,21 @@ class _Builder:
         return ast.ProcDecl(self.ident(name), tuple(params or ()), returns, body, doc, tuple(triggers), span=self.span(meta))
 
     def trigger(self, meta: Any, c: list[Any]) -> ast.Trigger:
-        name, tok = c
+        """`@when(...)`: the pattern is the concatenation of its adjacent literals, which are
+        all regex literals (`re"a" re"b"`) or all plain/raw strings (`"a" r"b"`)."""
+        name, *toks = c
         if str(name) != "when":
             raise self.error(f"unknown decorator @{name}", self.tspan(name), hint="the only decorator is @when(\"template\")")
-        s = self.decode_string(tok)
-        if isinstance(s, tuple):
-            return ast.Trigger(s[0], True, span=self.span(meta))
-        if isinstance(s, ast.FString):
-            raise self.error("a trigger template must be a plain string", self.tspan(tok))
-        return ast.Trigger(s.value, False, span=self.span(meta))
+        pieces = [self.decode_string(t) for t in toks]
+        regex = [isinstance(p, tuple) for p in pieces]
+        for tok, p in zip(toks, pieces):
+            if isinstance(p, ast.FString):
+                raise self.error("a trigger template must be a plain string", self.tspan(tok))
+            if isinstance(p, tuple) != regex[0]:
+                raise self.error("a regex trigger is made of regex literals only", self.tspan(tok),
+                                 hint='write every piece of the pattern as re"..." (or none of them)')
+        text = "".join(p[0] if isinstance(p, tuple) else p.value for p in pieces)  # type: ignore[union-attr]
+        return ast.Trigger(text, regex[0], span=self.span(meta))
 
     def params(self, meta: Any, c: list[Any]) -> list[Any]:
         return [x for x in c if x is not None]

@@ -12,11 +12,15 @@ Invariants:
 - literals print so that they parse back to the same value: ints in decimal, floats by
   `repr` (which round-trips exactly), infinity as `1e999` (the literal that reads as
   infinity); NaN has no literal and prints as `float("nan")`;
-- only a docstring prints as a triple-quoted string; every other string is one line,
-  raw (`r"..."`) when the source wrote it raw and it has a raw spelling; tabs, line
-  separators (U+2028, U+2029, U+0085, VT, FF...) and other unprintables print escaped;
-- a line longer than `WIDTH` is split inside brackets where the syntax allows (`render`):
-  the layout depends on the tree only, never on the source's line breaks;
+- only a docstring prints as a triple-quoted string, never cut; every other string is
+  one literal or pieces of one, raw (`r"..."`) when the source wrote it raw and it has a
+  raw spelling; tabs, line separators (U+2028, U+2029, U+0085, VT, FF...) and other
+  unprintables print escaped;
+- a line longer than `WIDTH` is split inside brackets where the syntax allows (`render`),
+  and a string literal that does not fit is cut into adjacent literals (`Lit`) inside
+  brackets, or inside parentheses the printer adds; the parser joins them back, so the
+  tree is the same. The layout depends on the tree only, never on the source's line
+  breaks or on where the source cut its literals;
 - a tree that no source can produce (e.g. a string nested two f-string fields deep,
   an empty body) prints the nearest valid text or raises ValueError, never bad syntax
   silently: empty bodies print `pass`, an empty set prints `set()`.
@@ -154,6 +158,59 @@ def float_literal(v: float) -> str:
     return repr(v)
 
 
+class Lit(str):
+    """A string literal that the layout may cut into adjacent literals inside brackets.
+
+    The text is `head + "".join(chunks) + tail` (`r"`, the printed characters, `"`). A cut
+    goes only between chunks: after a run of spaces or after a `\\n` escape, never inside
+    an escape sequence or an f-string field; every piece keeps the prefix (`r`, `f`, `re`),
+    so the pieces read back as the same literal (the parser joins them).
+    """
+
+    head: str
+    tail: str
+    chunks: tuple[str, ...]
+
+    def __new__(cls, head: str, chunks: Sequence[str], tail: str) -> Lit:
+        lit = super().__new__(cls, head + "".join(chunks) + tail)
+        lit.head, lit.tail, lit.chunks = head, tail, tuple(chunks)
+        return lit
+
+    @classmethod
+    def cut(cls, head: str, items: Sequence[tuple[str, bool]], tail: str) -> Lit:
+        """A literal from its printed items, each `(text, a cut may follow)`."""
+        chunks: list[str] = []
+        cur = ""
+        for i, (text, breakable) in enumerate(items):
+            cur += text
+            if breakable and not (text == " " and i + 1 < len(items) and items[i + 1][0] == " "):
+                chunks.append(cur)
+                cur = ""
+        if cur or not chunks:
+            chunks.append(cur)
+        return cls(head, chunks, tail)
+
+    def pieces(self, first: int, rest: int) -> list[str] | None:
+        """The literal as pieces, the first at most `first` columns wide and the others at
+        most `rest`, each as long as it can be; None when a chunk alone cannot fit."""
+        out: list[str] = []
+        cur = ""
+        for chunk in self.chunks:
+            room = rest if out else first
+            if cur and len(self.head + cur + chunk + self.tail) > room:
+                out.append(self.head + cur + self.tail)
+                cur = ""
+            cur += chunk
+        out.append(self.head + cur + self.tail)
+        if len(out[0]) > first or any(len(t) > rest for t in out[1:]):
+            return None
+        return out
+
+
+def _breakable(c: str, raw: bool = False) -> bool:
+    return c == " " or (c == "\n" and not raw)
+
+
 # ---------------------------------------------------------------- types
 
 
@@ -227,26 +284,31 @@ def flat(doc: Doc) -> str:
     return "".join(out)
 
 
-def render(doc: Doc, indent: str, width: int = WIDTH) -> list[str]:
+def render(doc: Doc, indent: str, width: int = WIDTH, bracketed: bool = False) -> list[str]:
     """The lines of `doc` printed at `indent`, splitting groups while a line is too long.
 
     Right-hand split, as black does: the last group whose opening line fits and whose
     closing bracket with what follows it fits opens; failing that the last group whose
     opening line fits, failing that the first group. Optional parentheses are left out
     when a split inside them fits every line and falls before any of their operators
-    (`example f(\n    ...\n) == 3`). Text outside groups is never split, so a line can
-    stay longer than `width` (a long string). The result depends only on `doc`, which
-    keeps formatting idempotent.
+    (`example f(\n    ...\n) == 3`). Inside brackets (`bracketed`), a line with no group
+    left to open cuts its longest string literal into adjacent pieces (`Lit.pieces`). A
+    group that holds only a string literal opens only if every line then fits, so a
+    literal that cannot be cut to fit (one long word) stays on its line, as does text
+    outside groups. The result depends only on `doc`, which keeps formatting idempotent.
     """
     line = indent + flat(doc)
     if len(line) <= width:
         return [line]
     pick = _pick(doc, indent, width)
     if pick is None:
-        return [line]
+        return (_cut_literal(doc, indent, width) if bracketed else None) or [line]
     g = doc[pick]
     assert isinstance(g, Group)
-    lines = _split(doc, pick, indent, width)
+    lines = _split(doc, pick, indent, width, bracketed)
+    if len(g.items) == 1 and _lone_lit(g.items[0]) and max(map(len, lines)) > width:
+        # The literal cannot be cut to fit: it stays as it is, and another group may open.
+        return render((*doc[:pick], flat((g,)), *doc[pick + 1:]), indent, width, bracketed)
     if g.optional and len(g.items) == 1:
         inner = cat(doc[:pick], g.items[0], doc[pick + 1:])
         at = _pick(inner, indent, width)
@@ -255,10 +317,31 @@ def render(doc: Doc, indent: str, width: int = WIDTH) -> list[str]:
             # `len(\n    x\n) == 1` does not happen, and no line grows longer.
             body = flat((inner[at],))
             if 2 * len(body) >= len(flat(inner)):
-                bare = _split(inner, at, indent, width)
+                bare = _split(inner, at, indent, width, bracketed)
                 if max(map(len, bare)) <= max(width, max(map(len, lines))):
                     return bare
     return lines
+
+
+def _lone_lit(doc: Doc) -> bool:
+    return len(doc) == 1 and isinstance(doc[0], Lit)
+
+
+def _cut_literal(doc: Doc, indent: str, width: int) -> list[str] | None:
+    """`doc` (no group to open) with its longest string literal cut into pieces, one a line
+    after the first, at `indent`; None when it has none or the pieces cannot fit."""
+    lits = [i for i, p in enumerate(doc) if isinstance(p, Lit)]
+    if not lits:
+        return None
+    k = max(lits, key=lambda i: len(doc[i]))
+    lit = doc[k]
+    assert isinstance(lit, Lit)
+    before, after = indent + flat(doc[:k]), flat(doc[k + 1:])
+    # Every piece leaves room for what follows the literal (a comma), as the last one must.
+    pieces = lit.pieces(width - len(before) - len(after), width - len(indent) - len(after))
+    if pieces is None or len(pieces) < 2:
+        return None
+    return [before + pieces[0], *(indent + p for p in pieces[1:-1]), indent + pieces[-1] + after]
 
 
 def _pick(doc: Doc, indent: str, width: int) -> int | None:
@@ -279,18 +362,19 @@ def _pick(doc: Doc, indent: str, width: int) -> int | None:
     return pick
 
 
-def _split(doc: Doc, pick: int, indent: str, width: int) -> list[str]:
+def _split(doc: Doc, pick: int, indent: str, width: int, bracketed: bool) -> list[str]:
     g = doc[pick]
     assert isinstance(g, Group)
     head = indent + flat(doc[:pick]) + g.open
-    return [head, *_render_items(g, indent + INDENT, width), *render(cat(g.close, doc[pick + 1:]), indent, width)]
+    tail = render(cat(g.close, doc[pick + 1:]), indent, width, bracketed)
+    return [head, *_render_items(g, indent + INDENT, width), *tail]
 
 
 def _render_operands(doc: Doc, indent: str, width: int) -> list[str]:
     """An item inside brackets: split before its lowest-precedence operators, else as `render`."""
     ops = [p for p in doc if isinstance(p, Op)]
     if not ops:
-        return render(doc, indent, width)
+        return render(doc, indent, width, bracketed=True)
     low = min(op.prec for op in ops)
     segments: list[Doc] = [()]
     for p in doc:
@@ -298,7 +382,7 @@ def _render_operands(doc: Doc, indent: str, width: int) -> list[str]:
             segments.append((p.lstrip(),))
         else:
             segments[-1] = (*segments[-1], p)
-    return [ln for seg in segments for ln in render(seg, indent, width)]
+    return [ln for seg in segments for ln in render(seg, indent, width, bracketed=True)]
 
 
 def _render_items(g: Group, indent: str, width: int) -> list[str]:
@@ -352,7 +436,7 @@ class _ExprPrinter:
         """A statement's expression, which may be put in parentheses to split an operator
         expression over lines (`require (\n    a and b\n), "msg"`)."""
         d, p = self.prec_doc(e)
-        if p < POSTFIX and not self.fd:
+        if (p < POSTFIX or _lone_lit(d)) and not self.fd:
             return (Group("(", (d,), ")", optional=True),)
         return d
 
@@ -394,11 +478,13 @@ class _ExprPrinter:
         return s, UNARY if s.startswith("-") else ATOM
 
     def p_StrLit(self, e: ast.StrLit) -> tuple[str, int]:
-        if e.raw and not self.fd:
+        if self.fd:
+            return string_literal(e.value, self.fd), ATOM
+        if e.raw:
             raw = raw_string_literal(e.value)
             if raw is not None:
-                return raw, ATOM
-        return string_literal(e.value, self.fd), ATOM
+                return Lit.cut(raw[:2], [(c, _breakable(c, raw=True)) for c in e.value], raw[-1]), ATOM
+        return Lit.cut('"', [(_escape_char(c, '"', 0), _breakable(c)) for c in e.value], '"'), ATOM
 
     def p_BoolLit(self, e: ast.BoolLit) -> tuple[str, int]:
         return ("True" if e.value else "False"), ATOM
@@ -414,20 +500,21 @@ class _ExprPrinter:
         if any(q in s or "\n" in s or "\\" in s or (self.fd and "#" in s) for s in specs):
             raise ValueError(f"format spec {specs!r} cannot be written in this f-string")
         inner = _ExprPrinter(self.fd + 1)
-        out = []
+        items: list[tuple[str, bool]] = []
         for p in e.parts:
             if isinstance(p, str):
-                out.append("".join(
-                    "{{" if c == "{" else "}}" if c == "}" else _escape_char(c, q, self.fd) for c in p
-                ))
+                items.extend(("{{" if c == "{" else "}}" if c == "}" else _escape_char(c, q, self.fd), _breakable(c))
+                             for c in p)
                 continue
             field = inner.text(p.value)  # a field never splits over lines
             if field.startswith("{"):
                 field = " " + field  # `{{` would read as an escaped brace
             conv = f"!{p.conversion}" if p.conversion else ""
             spec = f":{p.spec}" if p.spec is not None else ""
-            out.append("{" + field + conv + spec + "}")
-        return "f" + q + "".join(out) + q, ATOM
+            items.append(("{" + field + conv + spec + "}", False))
+        if self.fd:
+            return "f" + q + "".join(t for t, _ in items) + q, ATOM
+        return Lit.cut("f" + q, items, q), ATOM
 
     def p_TupleExpr(self, e: ast.TupleExpr) -> tuple[Doc, int]:
         if len(e.elts) == 1:
@@ -509,12 +596,18 @@ class _ExprPrinter:
     # ---- postfix
 
     def p_Call(self, e: ast.Call) -> tuple[Doc, int]:
-        func = self.doc(e.func, POSTFIX)
+        func = self.postfix_value(e.func)
         if len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp):
             g = e.args[0]
             return cat(func, self.comp("(", self.doc(g.elt), g.generators, ")")[0]), POSTFIX
         args = [self.doc(a) for a in e.args] + [cat(f"{k.name}=", self.doc(k.value)) for k in e.keywords]
         return cat(func, Group("(", tuple(args), ")", trailing=True)), POSTFIX
+
+    def postfix_value(self, e: Any) -> Doc:
+        """The value of `x.a`, `x(...)` or `x[i]`: a string literal there may open parentheses
+        to be cut over lines (`(\n    "a "\n    "b"\n).upper()`)."""
+        d = self.doc(e, POSTFIX)
+        return (Group("(", (d,), ")", optional=True),) if _lone_lit(d) else d
 
     def p_Attribute(self, e: ast.Attribute) -> tuple[Doc, int]:
         # `1.real` would read as the float `1.` followed by a name.
@@ -523,7 +616,7 @@ class _ExprPrinter:
             if not (len(value) == 1 and isinstance(value[0], Group)):
                 value = (Group("(", (value,), ")"),)
         else:
-            value = self.doc(e.value, POSTFIX)
+            value = self.postfix_value(e.value)
         return cat(value, f".{e.attr}"), POSTFIX
 
     def p_Subscript(self, e: ast.Subscript) -> tuple[Doc, int]:
@@ -535,7 +628,7 @@ class _ExprPrinter:
             index = self.joined(parts, ":")
         else:
             index = self.doc(e.index)
-        return cat(self.doc(e.value, POSTFIX), Group("[", (index,), "]")), POSTFIX
+        return cat(self.postfix_value(e.value), Group("[", (index,), "]")), POSTFIX
 
 
 def print_expr(e: Any) -> str:
@@ -618,8 +711,13 @@ class _Layout:
 
     def d_ProcDecl(self, d: ast.ProcDecl) -> None:
         for i, t in enumerate(d.triggers):
-            pattern = regex_literal(t.pattern) if t.is_regex else string_literal(t.pattern)
-            self.emit(0, f"@when({pattern})", "decl" if i == 0 else "tight", t.span)
+            if t.is_regex:
+                text = regex_literal(t.pattern)
+                q = text[2:5] if text[2:5] in ('"""', "'''") else text[2]
+                pattern: Doc = (Lit.cut("re" + q, [(c, _breakable(c, raw=True)) for c in t.pattern], q),)
+            else:
+                pattern = self.x.doc(ast.StrLit(t.pattern))
+            self.emit(0, cat("@when", Group("(", (pattern,), ")")), "decl" if i == 0 else "tight", t.span)
         # A trigger added by an edit has no span: the header then starts where the proc did.
         start = d.triggers[-1].span.end_line + 1 if d.triggers and d.triggers[-1].span.line and d.span.line \
             else d.span.line

@@ -78,8 +78,10 @@ class SglLexer(RegexLexer):
             include("code"),
         ],
         # `@when("...{slot}...")`: the slots of a template are fields; a `re"..."` pattern is raw.
+        # Adjacent literals may continue the pattern on the next lines, until `)`.
         "trigger": [
             (r"\)", Punctuation, "#pop"),
+            (r"\n", Whitespace),
             (r'"', String, "template-dq"),
             (r"'", String, "template-sq"),
             include("code"),

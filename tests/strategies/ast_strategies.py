@@ -10,6 +10,8 @@ so that `parse(print_module(tree)) == tree` must hold. The shapes:
 - targets are names, subscripts, attributes, or non-empty tuples of targets;
 - f-string literal parts are non-empty and never adjacent; strings appear at most one
   f-string field deep (deeper has no spelling in source); format specs are valid;
+- string literals, f-string text and trigger patterns are sometimes longer than a line
+  (words and spaces), so that the printer's cutting of literals is exercised;
 - bodies are non-empty; a proc/property body never starts with a bare string unless
   it has a docstring (a first string *is* the docstring); a docstring-only body is `pass`.
 The trees are not type-correct: they exercise syntax only. Strategies are built once
@@ -55,6 +57,13 @@ def types() -> st.SearchStrategy[ast.TypeName]:
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+# Longer than a line: words and separators, so that `sgl fmt` cuts the literal into pieces.
+_long_text = st.lists(
+    st.tuples(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=9) | st.just("word"),
+              st.sampled_from([" ", " ", "  ", "\n", ""])),
+    min_size=12, max_size=40,
+).map(lambda ws: "".join(w + sep for w, sep in ws))
+_strings = st.one_of(_text, _long_text)
 _specs = st.sampled_from([None, ">8", ".2f", ",", "08.3f", "x", "<10", "^5", "+.1e", "_d", "%", "*^12", ".3", "#>4"])
 _field_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)
 
@@ -68,7 +77,7 @@ def _leaves(field_depth: int) -> st.SearchStrategy[ast.Expr]:
         st.just(ast.NoneLit()),
     ]
     if field_depth < 2:
-        pool.append(st.builds(lambda v, raw: ast.StrLit(v, raw=raw), _text, st.booleans()))
+        pool.append(st.builds(lambda v, raw: ast.StrLit(v, raw=raw), _strings, st.booleans()))
     return st.one_of(*pool)
 
 
@@ -84,7 +93,7 @@ def _fstrings(field_depth: int, inner: st.SearchStrategy[ast.Expr]) -> st.Search
             if (parts and isinstance(parts[-1], str)) or draw(st.booleans()):
                 parts.append(draw(value))
             else:
-                parts.append(draw(_field_text))
+                parts.append(draw(_field_text | _long_text))
         return ast.FString(tuple(parts))
 
     return build()
@@ -184,6 +193,8 @@ def _params(draw: st.DrawFn) -> tuple[ast.Param, ...]:
 
 _regexes = st.text(st.sampled_from("ab (?P<x>\\d+)[]*+.|^$"), max_size=15).filter(
     lambda s: not s.endswith("\\") or s.endswith("\\\\"))
+_long_regexes = st.lists(_regexes, min_size=8, max_size=20).map(" ".join).filter(
+    lambda s: not s.endswith("\\") or s.endswith("\\\\"))
 
 
 @st.composite
@@ -207,8 +218,9 @@ def decls(draw: st.DrawFn) -> ast.Decl:
     doc, body = _doc_and_body(draw)
     params = _params(draw)
     if kind == "proc":
-        triggers = draw(st.lists(st.one_of(st.builds(ast.Trigger, _text, st.just(False)),
-                                           st.builds(ast.Trigger, _regexes, st.just(True))), max_size=2))
+        triggers = draw(st.lists(st.one_of(st.builds(ast.Trigger, _strings, st.just(False)),
+                                           st.builds(ast.Trigger, _regexes | _long_regexes, st.just(True))),
+                                 max_size=2))
         return ast.ProcDecl(draw(names(soft=False)), params, draw(types()), body, doc, tuple(triggers))
     return ast.PropertyDecl(draw(names(soft=False)), params, body, doc)
 

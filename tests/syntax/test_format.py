@@ -156,12 +156,23 @@ def test_long_lines_wrap_inside_brackets() -> None:
 
 
 def test_a_short_group_is_not_split_when_parentheses_read_better() -> None:
-    source = 'proc g(arrangements: List[Int]) -> Int:\n    require len(arrangements) == 1, f"{len(arrangements)} arrangements satisfy the statements, not only one"\n    return 1\n'
+    source = ('proc g(arrangements: List[Int]) -> Int:\n    require len(arrangements) == 1, '
+              'message_about_the_arrangements_which_satisfy_the_statements_not_only_one\n    return 1\n')
     out = _lines(source)
     assert out[1:4] == [
         "    require (",
         "        len(arrangements) == 1",
-        '    ), f"{len(arrangements)} arrangements satisfy the statements, not only one"',
+        "    ), message_about_the_arrangements_which_satisfy_the_statements_not_only_one",
+    ]
+
+
+def test_a_long_message_goes_in_parentheses_of_its_own() -> None:
+    source = ('proc g(arrangements: List[Int]) -> Int:\n    require len(arrangements) == 1, '
+              'f"{len(arrangements)} arrangements satisfy the statements, not only one"\n    return 1\n')
+    assert _lines(source)[1:4] == [
+        "    require len(arrangements) == 1, (",
+        '        f"{len(arrangements)} arrangements satisfy the statements, not only one"',
+        "    )",
     ]
 
 
@@ -174,15 +185,113 @@ def test_long_operand_chains_split_before_their_operators() -> None:
 
 
 def test_one_item_gets_no_trailing_comma_several_lines_do() -> None:
-    one = _lines(f'example f("{"x" * 95}")\n')
-    assert one == ["example f(", f'    "{"x" * 95}"', ")"]
+    one = _lines(f'example f("{"x" * 94}")\n')
+    assert one == ["example f(", f'    "{"x" * 94}"', ")"]
     many = _lines(f"X = [{', '.join(str(10**8 + i) for i in range(20))}]\n")
     assert many[-2].endswith(",") and many[-1] == "]"
 
 
-def test_text_outside_brackets_stays_long() -> None:
-    long_string = "y" * 150
-    assert _lines(f'X = "{long_string}"\n') == [f'X = "{long_string}"']
+def test_a_literal_that_cannot_be_cut_to_fit_stays_on_its_line() -> None:
+    long_word = "y" * 150
+    assert _lines(f'X = "{long_word}"\n') == [f'X = "{long_word}"']
+    assert _lines(f'example f("{"x" * 95}")\n') == [f'example f("{"x" * 95}")']  # `f(` would not fit it either
+    source = f'X = "{long_word}".join(first_argument_of_the_call, second_argument, third_argument_here)\n'
+    assert _lines(source) == [  # another group opens instead
+        f'X = "{long_word}".join(',
+        "    first_argument_of_the_call, second_argument, third_argument_here",
+        ")",
+    ]
+
+
+# ---------------------------------------------------------------- long string literals
+
+SENTENCE = "the quick brown fox jumps over the lazy dog and "
+
+
+def test_a_long_literal_is_cut_at_spaces_inside_parentheses_it_opens() -> None:
+    text = SENTENCE * 5
+    out = _lines(f'proc f() -> Str:\n    x = "{text}"\n    return x\n')
+    assert out[1] == "    x = ("
+    pieces = out[2:out.index("    )")]
+    assert len(pieces) == 3 and all(len(p) <= WIDTH for p in pieces)
+    assert all(p.startswith('        "') and p.endswith(' "') for p in pieces)  # each piece ends at a space
+    assert "".join(p.strip()[1:-1] for p in pieces) == text
+
+
+@pytest.mark.parametrize(("prefix", "statement"), [
+    ("fail", 'fail "{t}"'), ("return", 'return "{t}"'), ("require", 'require x > 0, "{t}"'),
+    ("assert", 'assert x > 0, "{t}"'), ("call", 'y = g(x, "{t}", z)'), ("compare", 'y = x == "{t}"'),
+    ("dict", 'y = {{"key": "{t}"}}'), ("keyword", 'y = g(message="{t}")'), ("method", 'y = "{t}".upper()'),
+    ("if", 'if x == "{t}":\n        pass'), ("augmented", 'y += "{t}"'),
+])
+def test_every_expression_position_cuts_a_long_literal(prefix: str, statement: str) -> None:
+    text = SENTENCE * 4
+    source = f"proc f(x: Int) -> Str:\n    {statement.format(t=text)}\n    return y\n"
+    once = format_source(source)
+    assert max(len(line) for line in once.split("\n")) <= WIDTH, once
+    assert parse(once) == parse(source)
+    assert format_source(once) == once
+
+
+def test_raw_and_fstring_pieces_keep_their_prefix() -> None:
+    raw = _lines('X = r"' + "\\d+ words\\. " * 12 + '"\n')
+    assert raw[0] == "X = (" and all(line.startswith('    r"') for line in raw[1:-1])
+    fstr = _lines('X = f"{a} ' + "text with {b!r:>8} fields " * 6 + '"\n')
+    assert fstr[0] == "X = (" and all(line.startswith('    f"') for line in fstr[1:-1])
+    for source in ('X = r"' + "\\d+ words\\. " * 12 + '"\n', 'X = f"{a} ' + "text with {b!r:>8} fields " * 6 + '"\n'):
+        assert parse(format_source(source)) == parse(source)
+
+
+def test_a_cut_never_falls_inside_an_escape_or_a_field() -> None:
+    text = "".join(f'say \\"{i}\\" \\t\\u2028 {{x + {i}}} ' for i in range(12))
+    source = f'X = f"{text}"\n'
+    out = _lines(source)
+    assert len(out) > 3 and parse(format_source(source)) == parse(source)
+    for line in out[1:-1]:
+        body = line.strip()[2:-1]
+        assert not body.endswith("\\") and body.count("{") == body.count("}")
+
+
+def test_long_triggers_are_cut_into_pieces_of_their_kind() -> None:
+    regex = r"^(?P<person>\w+) went to the (?P<place>[^.]+)\. " * 3
+    template = "how many days are there between {start} and {end} counting " * 2
+    source = f'@when(re"{regex}")\n@when("{template}")\nproc f(person: Str, place: Str, start: Int, end: Int) -> Int:\n    return 1\n'
+    out = _lines(source)
+    assert out[0] == "@when(" and out[1].startswith('    re"') and out[2].startswith('    re"')
+    closing = out.index(")")
+    assert out[closing + 1] == "@when(" and out[closing + 2].startswith('    "')
+    assert max(map(len, out)) <= WIDTH
+    tree = parse(source)
+    assert parse(format_source(source)) == tree
+    assert [t.pattern for t in tree.decls[0].triggers] == [regex, template]
+
+
+def test_a_long_docstring_is_printed_as_written() -> None:
+    """A docstring's line breaks are part of its value: fmt joins adjacent pieces into one
+    triple-quoted string and never cuts it (spec/tooling.md)."""
+    text = SENTENCE * 3
+    source = f'proc f() -> Int:\n    ("{text}"\n     "end.")\n    return 1\n'
+    assert _lines(source)[1] == f'    """{text}end."""'
+
+
+_words = st.lists(st.text(st.sampled_from("abc xyz\\\"'{}\n\té\u2028"), min_size=1, max_size=8), min_size=10, max_size=30)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_words, st.integers(0, 3), st.sampled_from(["plain", "raw", "f"]))
+def test_cut_literals_fit_and_read_back(words: list[str], depth: int, kind: str) -> None:
+    """A literal of short words, at any depth, is cut so that every line fits, and the
+    pieces read back as the same literal."""
+    value = " ".join(words)
+    lit: ast.Expr = ast.StrLit(value, raw=kind == "raw") if kind != "f" else ast.FString((value, ast.FormattedValue(ast.Name("x"), None, None)))
+    body: tuple[ast.Stmt, ...] = (ast.Return(lit),)
+    for _ in range(depth):
+        body = (ast.If(ast.Name("c"), body, ()),)
+    tree = ast.Module((ast.ProcDecl("f", (), ast.TypeName("Str"), body, None, ()),))
+    once = format_source(print_module(tree))
+    assert parse(once) == tree
+    assert format_source(once) == once
+    assert all(len(line) <= WIDTH for line in once.split("\n")), once
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
