@@ -130,6 +130,22 @@ def test_fmt_check_passes_on_examples_and_stdlib() -> None:
     assert result.exit_code == 0, result.output
 
 
+SHIPPED = sorted([*REPO.glob("stdlib/*.sgl"), *REPO.glob("examples/**/*.sgl")])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO)))
+def test_shipped_files_keep_to_the_width(path: Path) -> None:
+    """The files an LLM imitates keep to `sgl fmt`'s width with no exception: fmt cuts long
+    literals; docstrings and comments, which it leaves as written, are wrapped by hand."""
+    long = [(n, len(line)) for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)
+            if len(line) > WIDTH]
+    assert not long, f"lines (number, length) longer than {WIDTH}: {long}"
+
+
+def test_there_are_shipped_files() -> None:
+    assert len(SHIPPED) >= 20
+
+
 # ---------------------------------------------------------------- line width
 
 
