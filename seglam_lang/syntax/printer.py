@@ -736,7 +736,8 @@ class _Layout:
         for i, (key, value) in enumerate(d.entries):
             found = self.find_line(line, d.span.end_line + 1, lambda s, k=key: s.startswith(k) and s[len(k):].lstrip().startswith(":"))
             line = found or line
-            self.emit(1, f"{INDENT}{key}: {string_literal(value)}", "block" if i == 0 else "stmt", start=found, end=found)
+            self.emit(1, cat(f"{key}: ", self.x.slot(ast.StrLit(value))), "block" if i == 0 else "stmt",
+                      start=found, end=found)
 
     def body_with_doc(self, body: Sequence[Any], doc: str | None, header_end: int) -> None:
         first = body[0].span.line if body and body[0].span.line else 1 << 30

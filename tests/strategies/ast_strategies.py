@@ -213,7 +213,7 @@ def decls(draw: st.DrawFn) -> ast.Decl:
     if kind == "example":
         return ast.ExampleDecl(draw(e), expect=draw(st.sampled_from([None, ast.NOT_APPLICABLE, ast.FAILS])))
     if kind == "origin":
-        entries = draw(st.lists(st.tuples(names(), _text), min_size=1, max_size=3))
+        entries = draw(st.lists(st.tuples(names(), _strings), min_size=1, max_size=3))
         return ast.OriginDecl(tuple(entries))
     doc, body = _doc_and_body(draw)
     params = _params(draw)

@@ -80,6 +80,12 @@ def test_a_docstring_may_be_adjacent_literals() -> None:
     assert tree.decls[1].doc == "Adds one."
 
 
+def test_an_origin_value_may_be_adjacent_literals() -> None:
+    tree = parse('proc f() -> Int:\n    return 1\n\n\norigin:\n    request: (\n        "how many "\n'
+                 '        r"days\\?"  # a comment\n    )\n    compiler: "x" "y"\n')
+    assert tree.origin == {"request": "how many days\\?", "compiler": "xy"}
+
+
 def test_a_regex_trigger_spans_lines() -> None:
     tree = parse('@when(\n    re"^(?P<a>\\d+) plus "  # the first operand\n    re\'(?P<b>\\d+)$\'\n)\n'
                  "proc add(a: Int, b: Int) -> Int:\n    return a + b\n")
@@ -91,6 +97,7 @@ def test_a_regex_trigger_spans_lines() -> None:
     ('@when("a" f"b")\nproc f() -> Int:\n    return 1\n', "a trigger template must be a plain string"),
     ('X = "a" re"b"\n', 'a regex literal re"..." is only allowed in @when(...)'),
     ('X = "a" b"b"\n', "bytes literals are not supported"),
+    ('origin:\n    request: ("a" f"{1}")\n', "an origin value must be a plain string"),
 ])
 def test_pieces_that_do_not_join(source: str, message: str) -> None:
     with pytest.raises(SglSyntaxError) as e:

@@ -282,6 +282,15 @@ def test_long_triggers_are_cut_into_pieces_of_their_kind() -> None:
     assert [t.pattern for t in tree.decls[0].triggers] == [regex, template]
 
 
+def test_a_long_origin_value_is_cut_in_parentheses() -> None:
+    request = SENTENCE * 4
+    source = f'origin:\n    request: "{request}"  # why\n    compiler: "x"\n'
+    out = _lines(source)
+    assert out[:2] == ["origin:", "    request: ("] and out[-2:] == ["    )  # why", '    compiler: "x"']
+    assert max(map(len, out)) <= WIDTH
+    assert parse(format_source(source)).origin == {"request": request, "compiler": "x"}
+
+
 def test_a_long_docstring_is_printed_as_written() -> None:
     """A docstring's line breaks are part of its value: fmt joins adjacent pieces into one
     triple-quoted string and never cuts it (spec/tooling.md)."""
