@@ -29,7 +29,9 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from seglam_lang.cache.llm_protocol import CompileContext, Compiler, CompileRequest, CompileResult
@@ -208,7 +210,8 @@ def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, 
             results: Any, wid: int) -> None:
     """A worker process: answer tasks `(index, Request)` until a `None`; report each as it
     starts (so that the parent knows what a worker was doing if it dies) and as it ends.
-    Ctrl-C is the parent's to handle (it stops the workers), not each worker's."""
+    Ctrl-C is the parent's to handle (it stops the workers), not each worker's: a worker is
+    born ignoring it (`_born_ignoring_ctrl_c`), and this keeps it so."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cache, meter = _open(location, compiler, probation)
     try:
@@ -218,6 +221,32 @@ def _worker(location: str | os.PathLike[str], compiler: CompilerFactory | None, 
             results.put(("done", wid, index, _answer_one(cache, meter, request)))
     finally:
         cache.close()
+
+
+@contextmanager
+def _born_ignoring_ctrl_c() -> Iterator[None]:
+    """Processes started inside ignore SIGINT from their first instruction.
+
+    Setting SIG_IGN in `_worker` comes too late: a worker spends its first second importing,
+    and a Ctrl-C then printed a KeyboardInterrupt traceback. An ignored signal stays ignored
+    across fork and exec (and Python then installs no handler of its own), so the parent
+    ignores SIGINT while it starts a process: the forkserver, started by the first `start`,
+    and every worker it forks are born ignoring it. SIGINT is blocked meanwhile so that a
+    Ctrl-C in that window is delivered to the parent afterwards rather than lost (Linux keeps
+    a blocked signal pending even while it is ignored). Only the main thread may do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is not None:
+        block(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if block is not None:
+            block(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class _Pool:
@@ -242,7 +271,8 @@ class _Pool:
         p = self.ctx.Process(target=_worker, args=(self.location, self.compiler, self.probation, self.tasks, self.results,
                                                           wid),
                              daemon=True, name=f"sgl-batch-{wid}")
-        p.start()
+        with _born_ignoring_ctrl_c():
+            p.start()
         self.workers[wid] = p
 
     def run(self, items: list[Request], on_result: Callable[[BatchResult], None] | None) -> Iterator[BatchResult]:

@@ -214,6 +214,35 @@ def test_answer_many_from_python_survives_a_dying_worker(cache_dir: str) -> None
     assert [r.to_json() for r in alone] == [r.to_json() for r in out[:5]]
 
 
+BORN_IGNORING = """
+import multiprocessing, signal, sys
+from seglam_lang.cache.batch import _born_ignoring_ctrl_c
+
+def report(results):
+    results.put(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(sys.argv[1])
+    results = ctx.Queue()
+    p = ctx.Process(target=report, args=(results,))
+    with _born_ignoring_ctrl_c():
+        p.start()
+    print(results.get(timeout=60), signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    p.join()
+"""
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_workers_are_born_ignoring_ctrl_c(method: str, tmp_path: Path) -> None:
+    """A worker still importing when Ctrl-C came printed a KeyboardInterrupt traceback: the
+    pool's processes must ignore SIGINT from their start (what their target sees first),
+    and the parent keeps its own handler."""
+    script = tmp_path / "born.py"
+    script.write_text(BORN_IGNORING)
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"], out.stderr
+
+
 def test_ctrl_c_stops_the_workers_and_writes_no_output(cache_dir: str, tmp_path: Path) -> None:
     batch, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     batch.write_text(lines(*[f"what is {i}+1" for i in range(50_000)]))
