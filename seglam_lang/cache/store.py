@@ -38,6 +38,7 @@ import sqlite3
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,8 @@ CREATE TABLE IF NOT EXISTS probation(
     family TEXT NOT NULL, version INTEGER NOT NULL, checked INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(family, version));
 """
+# The schema's own version, kept in the index's `user_version`: a change to `_SCHEMA` changes it.
+_SCHEMA_VERSION = zlib.crc32(_SCHEMA.encode()) & 0x7FFFFFFF
 
 
 def default_cache_dir() -> Path:
@@ -110,9 +113,13 @@ class Store(CacheStore):
         self._own_change = True
         self._seen_data_version = -1
         self._generation = 0
-        with self.lock(), self._tx() as db:
-            for stmt in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(stmt)
+        if self._db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            # Only a new (or older) index is written to at open: opening a current one is a read,
+            # so a hit pays for no write transaction and changes nobody's generation.
+            with self.lock(), self._tx(structural=False) as db:
+                for stmt in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(stmt)
+                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         self._log_settings = self._read_log_settings()
         self._seen_header: bytes | None = None
         self._shm = self._map_wal_index()  # after the first transaction: the file exists
