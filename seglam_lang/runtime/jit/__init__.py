@@ -18,7 +18,6 @@ load a module with a proc that does not translate (so a test on that tier tests 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ from typing import Any
 
 from seglam_lang.codes import E_USAGE
 from seglam_lang.errors import SglUsageError
+from seglam_lang.privatedir import sha256
 from seglam_lang.runtime.jit import artifact
 from seglam_lang.runtime.limits import TIERS
 from seglam_lang.settings import env
@@ -56,7 +56,7 @@ def _generator_key() -> str:
     and the grammar, each known by its path, size and modification time (a stat, not a read:
     well under a millisecond a process for ~130 files). Editing, replacing or adding any of them changes the
     key, as a `.pyc` is invalidated by its source's mtime and size."""
-    h = hashlib.sha256(f"{GENERATOR_VERSION} {sys.version}".encode())
+    h = sha256(f"{GENERATOR_VERSION} {sys.version}".encode())
     from seglam_lang.syntax.tables import resource_dir
 
     package = str(_RUNTIME.parent)
@@ -89,7 +89,7 @@ def _source_files(root: str, out: list[str]) -> None:
 
 def cache_key(mc: Any) -> str:
     """The translation's key: the module's source, what it uses and its host signatures, and the generator."""
-    h = hashlib.sha256(_generator_key().encode())
+    h = sha256(_generator_key().encode())
     h.update(mc.source.encode("utf-8", "surrogatepass"))
     for alias in sorted(mc.imports):
         mod = mc.imports[alias]

@@ -24,7 +24,6 @@ Invariants: this module imports nothing of Lark, `syntax`, `check`, `attrs` or t
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import stat
@@ -32,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seglam_lang.privatedir import private_cache_dir, write_private
+from seglam_lang.privatedir import private_cache_dir, sha256, write_private
 
 MAGIC = b"SGLJIT1" + sys.version.encode()[:16]
 IMAGE_MAGIC = b"SGLIMG1" + sys.version.encode()[:16]
@@ -54,7 +53,7 @@ def _read(path: Path, magic: bytes) -> Any:
             if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return None
             head, digest, payload = marshal.loads(f.read())
-        if head != magic or hashlib.sha256(payload).digest() != digest:
+        if head != magic or sha256(payload).digest() != digest:
             return None
         return marshal.loads(payload)
     except (OSError, ValueError, EOFError, TypeError):
@@ -66,7 +65,7 @@ def _write(path: Path, magic: bytes, artifact: Any, prefix: str) -> None:
         payload = marshal.dumps(artifact)
     except ValueError:  # a constant marshal cannot write: the artifact is simply not kept
         return
-    write_private(path, marshal.dumps((magic, hashlib.sha256(payload).digest(), payload)), prefix)
+    write_private(path, marshal.dumps((magic, sha256(payload).digest(), payload)), prefix)
 
 
 def read(key: str) -> tuple[Any, ...] | None:

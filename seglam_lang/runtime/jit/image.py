@@ -40,11 +40,11 @@ from a full load done on first use.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import time
 from decimal import Decimal
 from typing import Any
 
+from seglam_lang.privatedir import sha256
 from seglam_lang.runtime.jit import artifact
 
 IMAGE_VERSION = 1
@@ -71,7 +71,7 @@ def key_of(source: str, name: str, file: str, limits: Any) -> str | None:
         return None
     if tier == "tree":
         return None
-    h = hashlib.sha256(f"{IMAGE_VERSION}\0{_generator_key()}\0{tier}\0{limits!r}\0{name}\0{file}\0".encode(
+    h = sha256(f"{IMAGE_VERSION}\0{_generator_key()}\0{tier}\0{limits!r}\0{name}\0{file}\0".encode(
         "utf-8", "surrogatepass"))
     h.update(source.encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:40]
