@@ -21,6 +21,7 @@ Invariants:
 from __future__ import annotations
 
 import decimal
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -110,10 +111,17 @@ class NativeTable:
     """The compiler's view of `seglam_lang.runtime.natives` and `fstrings` (looked up at load)."""
 
     def __init__(self) -> None:
-        from seglam_lang.runtime import fstrings, natives
+        from seglam_lang.runtime import natives
 
         self._natives = natives
-        self.format_field = fstrings.format_field  # (ctx, value, conversion, spec) -> str
+
+    @functools.cached_property
+    def format_field(self) -> Callable[..., str]:
+        """(ctx, value, conversion, spec) -> str; `fstrings` (and its format-spec pattern, a few
+        ms to compile) is imported only by a module that has f-strings."""
+        from seglam_lang.runtime import fstrings
+
+        return fstrings.format_field
 
     def builtin(self, name: str) -> Callable[..., Any]:
         return self._natives.builtin(name)
