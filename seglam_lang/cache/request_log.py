@@ -58,7 +58,6 @@ class RequestLog:
         self.batch_rows, self.max_rows, self.interval_s = batch_rows, max_rows, interval_s
         self._closed = False
         self._start_fresh()
-        self.last_error: BaseException | None = None  # the last failed background write
         self.dropped = 0  # rows dropped because the store kept failing with the buffer full
         _open_logs.add(self)
 
@@ -151,9 +150,7 @@ class RequestLog:
             idle = 0
             try:
                 self.flush()
-                self.last_error = None
-            except Exception as e:  # kept pending and retried; `flush`/`close` report it
-                self.last_error = e
+            except Exception:  # kept pending and retried; the next `flush` or `close` raises it
                 with self._lock:
                     self._wake.wait(self.interval_s)
 

@@ -26,9 +26,10 @@ from functools import cache
 from hypothesis import strategies as st
 
 from seglam_lang.syntax import ast
+from seglam_lang.syntax.parser import RESERVED as SGL_RESERVED
+from seglam_lang.syntax.parser import SOFT_KEYWORDS
 
-SOFT_KEYWORDS = ("use", "record", "proc", "example", "property", "origin")
-RESERVED = frozenset(keyword.kwlist) | {"require", "fail"} | set(keyword.softkwlist)
+RESERVED = SGL_RESERVED | set(keyword.softkwlist)
 
 _plain_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(lambda s: s not in RESERVED)
 _unicode_names = st.sampled_from(["π", "größe", "naïve", "变量", "_x1"])
@@ -39,7 +40,7 @@ def names(soft: bool = True) -> st.SearchStrategy[str]:
     """Identifiers; with `soft`, the declaration soft keywords may appear too."""
     pool = [_plain_names.filter(lambda s: s not in SOFT_KEYWORDS), _unicode_names]
     if soft:
-        pool.append(st.sampled_from(SOFT_KEYWORDS))
+        pool.append(st.sampled_from(sorted(SOFT_KEYWORDS)))
     return st.one_of(*pool)
 
 
