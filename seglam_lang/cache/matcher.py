@@ -34,7 +34,8 @@ from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import NotApplicable, SglError
 from seglam_lang.frozen import define, frozen
-from seglam_lang.runtime.embedding import same_value
+from seglam_lang.runtime.embedding import Module, same_value
+from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.trigger_templates import TemplateError, normalise, parse_template, words
 
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
@@ -193,7 +194,7 @@ class Outcome:
                 f"rejected={self.rejected!r}, tried={self.tried})")
 
 
-def same_answer(a: Any, b: Any, limits: Any = None) -> bool:
+def same_answer(a: Any, b: Any, limits: Limits | None = None) -> bool:
     """Two answers agree when they are of the same type and equal. The comparison is a run
     under `limits`: answers too big to compare within them do not agree (a conflict, not a hit)."""
     try:
@@ -208,23 +209,23 @@ class _Plan:
 
     __slots__ = ("module", "names", "slots")
 
-    def __init__(self, module: Any, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...]) -> None:
+    def __init__(self, module: Module, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...]) -> None:
         self.module, self.slots, self.names = module, slots, names
 
 
-Loader = Callable[[str], Any]  # family -> loaded Module, or None when it must not run
+Loader = Callable[[str], Module | None]  # family -> loaded Module, or None when it must not run
 
 
 class Matcher:
     """`find` requests in a `TriggerIndex`, running modules obtained from `load`."""
 
-    def __init__(self, index: TriggerIndex, load: Loader, limits: Any = None) -> None:
+    def __init__(self, index: TriggerIndex, load: Loader, limits: Limits | None = None) -> None:
         self.index = index
         self.load = load
         self.limits = limits
 
     @staticmethod
-    def plan(module: Any, trig: Trigger) -> _Plan | str:
+    def plan(module: Module, trig: Trigger) -> _Plan | str:
         """Readers per slot, or why the trigger cannot serve its proc. The index's trigger is
         judged again against the loaded module by the checker's own rule (`check.triggers`):
         the index and the file could disagree. Kept on the trigger for the module last used."""
@@ -315,7 +316,7 @@ class Matcher:
             return Outcome(hits[0], (hits[0],), False, (), len(candidates))
         return _decide(hits, rejected, len(candidates), self.limits)
 
-    def _run(self, module: Any, trig: Trigger, plan: _Plan, args: dict[str, Any]) -> Hit | str:
+    def _run(self, module: Module, trig: Trigger, plan: _Plan, args: dict[str, Any]) -> Hit | str:
         try:
             if len(args) == len(plan.names):  # every parameter given: bound by position (cheaper)
                 value = module.call_sgl(trig.proc, [args[k] for k in plan.names], None, limits=self.limits)
@@ -330,7 +331,7 @@ class Matcher:
         return Hit(trig.family, trig.proc, trig.pattern, args, value)
 
 
-def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int, limits: Any) -> Outcome:
+def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int, limits: Limits | None) -> Outcome:
     if not hits:
         return Outcome(None, (), False, tuple(rejected), tried)
     first = hits[0]
