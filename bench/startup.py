@@ -83,7 +83,9 @@ def main() -> None:
             "  the same ask, full click path": ([*CLICK, "ask", REQUEST, "--cache", str(cache)], "62", None),
         }
         if args.before:
-            env = {**ENV, "PYTHONPATH": str(Path(args.before).resolve())}
+            # PYTHONSAFEPATH: `python -c` would put the working directory first on sys.path, and
+            # run from the repository that is this checkout's package, not the earlier one.
+            env = {**ENV, "PYTHONPATH": str(Path(args.before).resolve()), "PYTHONSAFEPATH": "1"}
             old_cache = Path(tmp) / "old-cache"  # its own copy: an older index may differ in schema
             shutil.copytree(REPO / "examples" / "cache", old_cache)
             run = [sys.executable, "-c", "import sys; sys.argv[0] = 'sgl'; from seglam_lang.cli import run; run()"]
