@@ -1,9 +1,9 @@
 """A checked module to runnable code: the one walk over its declarations, at load.
 
-Owns: `compile_module` (shells for every record, proc and property first, so that calls
-compile before their callees' bodies and recursion works; then constants, defaults,
-bodies and examples) and the compilation of one expression root (a constant, a default)
-into a `ConstCell`.
+Owns: `compile_module`: shells for every record, proc and property and an empty
+`ConstCell` for every constant and default first, so that every reference compiles before
+what it names is compiled (calls before their callees' bodies, recursion, a constant built
+with a record's default field); then the cells' expressions, bodies and examples.
 
 Invariants: the checked tree is walked once; the result (`CompiledModule`) is not changed
 after this returns, so one module can run in many threads at once.
@@ -29,41 +29,46 @@ def compile_module(checked: CheckedModule, source: str, file: str, *, natives: A
     """Compile every declaration of a checked (error-free) module."""
     mod = CompiledModule(checked, source, file, natives=natives, imports=imports, host=host)
     decls = mod.tree.decls
-    # 1. shells, so that calls compile before their callees' bodies (recursion)
+    # 1. shells: every record, proc and property, and the cell of every constant and default,
+    # so that any expression compiles before the ones it names (a call to a proc compiles
+    # before its body; a constant `Point(x=0)` before the default of `y`, which may itself
+    # name a constant). Cells are evaluated lazily, in the order runs need them.
+    roots: list[tuple[ConstCell, object, Any]] = []
+
+    def cell(key: object, name: str, expr: Any) -> ConstCell:
+        c = ConstCell(name)
+        roots.append((c, key, expr))
+        return c
+
     for d in decls:
         if isinstance(d, ast.RecordDecl):
-            mod.records[d.name] = RecordCtor(mod.record_types[d.name], d)
+            ctor = mod.records[d.name] = RecordCtor(mod.record_types[d.name], d)
+            for fld in d.fields:
+                if fld.default is not None:
+                    ctor.defaults[fld.name] = cell(fld, f"{d.name}.{fld.name}", fld.default)
         elif isinstance(d, ast.ProcDecl | ast.PropertyDecl):
             scope = mod.function_scope(d)
             unit = ProcCode(d.name, file, d.params, scope.nslots, mod.param_types(d.params),
                             body_mutates(d.body, mod.types))
             (mod.procs if isinstance(d, ast.ProcDecl) else mod.properties)[d.name] = unit
-    for d in decls:
-        if isinstance(d, ast.ConstDecl):
-            mod.consts[d.name] = _expression_root(mod, d, d.name, d.value)
-    # 2. defaults and bodies
-    for d in decls:
-        if isinstance(d, ast.RecordDecl):
-            ctor = mod.records[d.name]
-            for fld in d.fields:
-                if fld.default is not None:
-                    ctor.defaults[fld.name] = _expression_root(mod, fld, f"{d.name}.{fld.name}", fld.default)
-        elif isinstance(d, ast.ProcDecl | ast.PropertyDecl):
-            unit = (mod.procs if isinstance(d, ast.ProcDecl) else mod.properties)[d.name]
             for p in d.params:
                 if p.default is not None:
-                    unit.defaults[p.name] = _expression_root(mod, p, f"{d.name}.{p.name}", p.default)
+                    unit.defaults[p.name] = cell(p, f"{d.name}.{p.name}", p.default)
+        elif isinstance(d, ast.ConstDecl):
+            mod.consts[d.name] = cell(d, d.name, d.value)
+    # 2. the expressions of the cells, then bodies and examples
+    for c, key, expr in roots:
+        xc = ExprCompiler(mod, c.name)
+        scope = mod.resolution.functions.get(id(key))
+        c.define(xc.expr(expr), scope.nslots if scope else 0, xc.where(expr))
+    for d in decls:
+        if isinstance(d, ast.ProcDecl | ast.PropertyDecl):
+            unit = (mod.procs if isinstance(d, ast.ProcDecl) else mod.properties)[d.name]
             name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
             unit.body = StmtCompiler(ExprCompiler(mod, name)).block(d.body)
         elif isinstance(d, ast.ExampleDecl):
             mod.examples.append(_example(mod, d))
     return mod
-
-
-def _expression_root(mod: CompiledModule, key: object, name: str, expr: Any) -> ConstCell:
-    xc = ExprCompiler(mod, name)
-    scope = mod.resolution.functions.get(id(key))
-    return ConstCell(name, xc.expr(expr), scope.nslots if scope else 0, xc.where(expr))
 
 
 def _example(mod: CompiledModule, d: ast.ExampleDecl) -> ExampleCode:

@@ -43,17 +43,21 @@ _UNSET = object()
 E_COMPILE = E_NOT_CALLABLE  # a name the checker let through that compiles to no value
 
 class ConstCell:
-    """A module-level value computed once at load (a constant, a default): `get(ctx)`."""
+    """A module-level value computed once at load (a constant, a default): `get(ctx)`.
+
+    Made empty (`ConstCell(name)`) so that references to it compile first, then `define`d
+    with its code before anything runs."""
 
     __slots__ = ("code", "evaluating", "name", "nslots", "value", "where")
 
-    def __init__(self, name: str, code: Code, nslots: int, where: Where) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.code = code
-        self.nslots = nslots
-        self.where = where
         self.value: Any = _UNSET
         self.evaluating = False
+
+    def define(self, code: Code, nslots: int, where: Where) -> ConstCell:
+        self.code, self.nslots, self.where = code, nslots, where
+        return self
 
     def get(self, ctx: RunContext) -> Any:
         if self.value is not _UNSET:

@@ -508,7 +508,7 @@ def _load(image: dict[str, Any], source: str, name: str, file: str, natives: Any
         object.__setattr__(own[rname], "fields", tuple(T.FieldSig(f, types.dec(t), d) for f, t, d in fields))
 
     def cell(what: str, encoded: Any) -> ConstCell:
-        c = ConstCell(what, lambda f: None, 0, Where("<module>", file, NO_SPAN))
+        c = ConstCell(what).define(lambda f: None, 0, Where("<module>", file, NO_SPAN))
         c.value = dec_value(encoded[0], encoded[1], types.records)
         return c
 
