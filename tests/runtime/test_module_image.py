@@ -194,7 +194,7 @@ SOURCE = textwrap.dedent("""\
         x: Int
         y: Int = 2
 
-    ORIGIN = Point(x=0, y=2)  # (a constant built with a field default is an internal error today)
+    ORIGIN = Point(x=0)  # y from its field default
     TABLE = {"a": [1, 2], "b": [3]}
 
     @when("norm of {p}")
