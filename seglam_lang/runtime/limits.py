@@ -103,13 +103,33 @@ ITEMS_PER_SECOND = 50_000_000
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+_statm = -1  # /proc/self/statm, held open: a pread costs ~1 us where open/read/close cost ~12 us
+
+
 def resident_bytes() -> int:
-    """The process's resident memory now (Linux), else its peak so far."""
+    """The process's resident memory now (Linux), else its peak so far.
+
+    Read once every `TIME_CHECK_EVERY` steps of every run, so the file stays open and is read
+    with `pread` (procfs makes it afresh at each read from offset 0). A child made by `fork`
+    opens its own: the inherited descriptor names the parent's /proc entry."""
+    global _statm
     try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE
+        if _statm < 0:
+            _statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+        return int(os.pread(_statm, 128, 0).split()[1]) * _PAGE
     except (OSError, ValueError, IndexError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _reopen_statm_in_child() -> None:
+    global _statm
+    if _statm >= 0:
+        os.close(_statm)
+        _statm = -1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reopen_statm_in_child)
 
 
 class RequireRecorder(Protocol):

@@ -3,6 +3,7 @@ limits, which together would take gigabytes, end the run early and leave the pro
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -33,3 +34,24 @@ def test_memory_bombs_end_with_e0407(body: str) -> None:
 def test_a_normal_run_is_not_limited() -> None:
     module = seglam_lang.loads("proc main() -> Int:\n    xs = [i * i for i in range(200000)]\n    return sum(xs)\n")
     assert module.call("main", limits=seglam_lang.Limits(memory_mb=48)) == sum(i * i for i in range(200000))
+
+
+def test_resident_memory_is_the_callers_own_after_fork() -> None:
+    """The memory bound reads /proc/self/statm through a descriptor kept open: a forked child
+    must read its own memory, not its parent's (the descriptor it inherits names the parent)."""
+    resident_bytes()  # the parent's descriptor is open
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: grow by 256 MB and report what it reads
+        os.close(read)
+        before = resident_bytes()
+        ballast = bytearray(256 << 20)
+        ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page
+        os.write(write, f"{before} {resident_bytes()}".encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        before, after = map(int, f.read().split())
+    os.waitpid(pid, 0)
+    assert after - before >= 200 << 20
+    assert resident_bytes() < after - (100 << 20)  # the parent did not grow
