@@ -167,7 +167,8 @@ except SystemExit as e:
     code = e.code
 heavy = ('click', 'lark', 'hypothesis', 'anthropic', 'attr', 'attrs', 'typing_extensions', 'inspect', 'ast',
          'seglam_lang.cli.group', 'seglam_lang.compilers.backends', 'seglam_lang.cache.llm_protocol',
-         'seglam_lang.runtime.jit.translate', 'difflib', 'tempfile', 'uuid')
+         'seglam_lang.runtime.jit.translate', 'seglam_lang.syntax.parser', 'seglam_lang.check.checker',
+         'seglam_lang.check.builtins', 'seglam_lang.runtime.closures.expr', 'difflib', 'tempfile', 'uuid')
 loaded = sorted(m for m in heavy if m in sys.modules)
 print('LOADED', code, loaded)
 """
@@ -176,11 +177,11 @@ print('LOADED', code, loaded)
 @pytest.mark.parametrize("command", ["ask", "exec"])
 def test_a_hit_and_a_small_exec_import_no_click_or_lark(places: dict[str, str], command: str) -> None:
     """Nor attrs (the value classes are built by `seglam_lang.frozen`), `inspect` or `ast`, the
-    click group, the LLM side (compiler backends, protocol types), the JIT translator (a hit
-    links a cached translation), or what only a write or a diagnostic needs (tempfile, uuid,
-    difflib)."""
+    click group, the LLM side (compiler backends, protocol types), the parser, the checker, the
+    closure compiler or the JIT translator (the second run reads the module's image), or what
+    only a write or a diagnostic needs (tempfile, uuid, difflib)."""
     args = ["ask", HIT, "--cache", places["cache"]] if command == "ask" else ["exec", places["file"], "add", "1"]
-    for _ in range(2):  # the second run reads the parsed-module cache
+    for _ in range(2):  # the second run reads the module's image
         out = subprocess.run([sys.executable, "-c", HIT_PROBE, *args], capture_output=True, text=True, timeout=120,
                              env=_env())
     assert out.stdout.splitlines() == ["62" if command == "ask" else "3", "LOADED 0 []"], out.stderr

@@ -36,13 +36,12 @@ from seglam_lang.check.types import (
     RecordT,
     Type,
 )
-from seglam_lang.codes import E_TYPE
 from seglam_lang.errors import SglRuntimeError, SglTypeError
 from seglam_lang.runtime import cost, ops, values
 from seglam_lang.runtime.closures.compiled import CompiledModule
 from seglam_lang.runtime.closures.layout import CHUNK, CTX, PARENT, Code, const, guard
-from seglam_lang.runtime.closures.units import E_COMPILE, HostFunction, ProcCode, RecordCtor, bind_native
-from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, leaving, locate
+from seglam_lang.runtime.closures.units import E_COMPILE, HostFunction, ProcCode, RecordCtor, bind_native, lambda_value
+from seglam_lang.runtime.tracebacks import PY_ERRORS, Where, convert, locate
 from seglam_lang.runtime.values import method_table_name
 from seglam_lang.syntax import ast
 
@@ -685,36 +684,6 @@ def _free_reader(index: int, depth: int) -> Code:
         return f[index]
 
     return read
-
-
-def lambda_value(ctx: Any, body: Callable[..., Any], nparams: int, tail: list | None = None) -> Callable[..., Any]:
-    """An SGL lambda as a function value (the one home of its call protocol, for both tiers):
-    checks the argument count, counts the call's depth, its step and its re-entry from native
-    code (a lambda is called by natives: count the C stack it may hold), and gives the frames of
-    an error that leaves it. `body(*args)` runs it, or `body([*args, *tail])` given `tail` (the
-    tree-walker's frame: the rest of the slots, the parent frame and the context)."""
-    def lam(*args: Any) -> Any:
-        if len(args) != nparams:
-            raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
-        d = ctx.depth + 1
-        if d > ctx.max_depth:
-            raise ctx.out_of_depth()
-        ctx.reenter()
-        ctx.depth = d
-        s = ctx.steps_left - 1
-        ctx.steps_left = s
-        if s <= ctx.checkpoint:
-            ctx.tick()
-        try:
-            r = body(*args) if tail is None else body([*args, *tail])
-        except SglRuntimeError as err:
-            leaving(err)
-            raise
-        ctx.depth = d - 1
-        ctx.leave()
-        return r
-
-    return lam
 
 
 def _all_of(conds: list[Code]) -> Code | None:

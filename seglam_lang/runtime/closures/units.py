@@ -3,7 +3,9 @@
 Owns: `ProcCode` (procs and properties), `RecordCtor`, `ConstCell` / `FixedCell` (values
 computed once at load: constants and defaults), `HostFunction` (a Python function the host
 registered), `ExampleCode`, the binding of a call's arguments to parameters (at load),
-and the type-directed copies a mutating proc makes of its arguments.
+the type-directed copies a mutating proc makes of its arguments, and `lambda_value` (a
+lambda's call protocol, for both tiers: the JIT's runtime reaches it without importing the
+closure compiler).
 
 Calling convention: a call binds its arguments to the callee's parameter slots at load
 (keywords and defaults resolved then), builds the callee's slot list
@@ -448,3 +450,33 @@ def _walk_all(body: tuple[Any, ...]) -> Any:
 
     for s in body:
         yield from ast.walk(s)
+
+
+def lambda_value(ctx: Any, body: Callable[..., Any], nparams: int, tail: list | None = None) -> Callable[..., Any]:
+    """An SGL lambda as a function value (the one home of its call protocol, for both tiers):
+    checks the argument count, counts the call's depth, its step and its re-entry from native
+    code (a lambda is called by natives: count the C stack it may hold), and gives the frames of
+    an error that leaves it. `body(*args)` runs it, or `body([*args, *tail])` given `tail` (the
+    tree-walker's frame: the rest of the slots, the parent frame and the context)."""
+    def lam(*args: Any) -> Any:
+        if len(args) != nparams:
+            raise SglRuntimeError(f"this lambda takes {nparams} argument(s), {len(args)} given", code=E_TYPE)
+        d = ctx.depth + 1
+        if d > ctx.max_depth:
+            raise ctx.out_of_depth()
+        ctx.reenter()
+        ctx.depth = d
+        s = ctx.steps_left - 1
+        ctx.steps_left = s
+        if s <= ctx.checkpoint:
+            ctx.tick()
+        try:
+            r = body(*args) if tail is None else body([*args, *tail])
+        except SglRuntimeError as err:
+            leaving(err)
+            raise
+        ctx.depth = d - 1
+        ctx.leave()
+        return r
+
+    return lam

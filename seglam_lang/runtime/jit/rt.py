@@ -5,7 +5,7 @@ in the generated code -> the SGL node it was emitted for -> the same `locate` / 
 call-site rule the tree-walker applies), the position tables it reads (`Table`), and the small
 protocols generated code cannot spell without attribute access: calling a tree-walker proc,
 entering a translated proc from the tree-walker, generators as values pulled by natives (a lambda is
-`closures.expr.lambda_value`, the one home of its protocol),
+`closures.units.lambda_value`, the one home of its protocol),
 `require` / `assert` / `fail`, f-strings, record `replace`, and dispatch on a run-time type.
 
 Invariants:
@@ -25,9 +25,8 @@ from typing import Any
 from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops, values
-from seglam_lang.runtime.closures.expr import lambda_value
 from seglam_lang.runtime.closures.layout import RET
-from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments
+from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments, lambda_value
 from seglam_lang.runtime.limits import LARGE_ALLOCATION
 from seglam_lang.runtime.natives.builtins import BUILTINS
 from seglam_lang.runtime.natives.methods import METHODS
