@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import hashlib
 import json
 import re
 import threading
@@ -46,6 +45,7 @@ from typing import Any, Protocol
 from seglam_lang.cache.errors import StoreError
 from seglam_lang.cache.request_log import RequestLog
 from seglam_lang.frozen import asdict, frozen
+from seglam_lang.privatedir import sha256
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -69,7 +69,7 @@ _PRUNE_EVERY = 32  # log writes between two applications of the log's bounds (ea
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()  # not hashlib: its OpenSSL import costs every sgl ask a few ms
 
 
 def check_family_name(name: str) -> str:
