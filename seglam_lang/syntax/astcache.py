@@ -18,7 +18,6 @@ Invariants:
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 from functools import cache
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 from seglam_lang.errors import Span
 from seglam_lang.frozen import evolve, fields, has
-from seglam_lang.privatedir import write_private
+from seglam_lang.privatedir import sha256, write_private
 from seglam_lang.syntax import ast
 from seglam_lang.syntax.tables import cache_dir, grammar_text
 
@@ -45,7 +44,7 @@ _memory: dict[str, ast.Module] = {}
 @cache
 def _format_key() -> str:
     """A hash of everything that decides what `parse` returns."""
-    h = hashlib.sha256(grammar_text().encode())
+    h = sha256(grammar_text().encode())
     for name in ("ast.py", "parser.py", "indenter.py", "tables.py"):
         h.update((_SYNTAX_DIR / name).read_bytes())
     return h.hexdigest()[:16]
@@ -75,7 +74,7 @@ def _decode(value: Any) -> Any:
 
 def parse_cached(source: str, file: str = "<input>") -> ast.Module:
     """Like `parse`, but served from the memory or disk cache when the source was seen before."""
-    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32] + _format_key()
+    key = sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32] + _format_key()
     tree = _memory.get(key)
     if tree is None:
         path = cache_dir() / "ast" / f"{key}.marshal"

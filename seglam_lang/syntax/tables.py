@@ -14,14 +14,13 @@ Invariants:
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seglam_lang.privatedir import private_cache_dir, write_private
+from seglam_lang.privatedir import private_cache_dir, sha256, write_private
 
 if TYPE_CHECKING:
     import lark
@@ -87,7 +86,7 @@ def parser() -> lark.Lark:
     import lark
 
     text = grammar_text()
-    key = hashlib.sha256(
+    key = sha256(
         f"{text}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
     ).hexdigest()[:24]
     path = cache_dir() / f"sgl-parser-{key}.marshal"
