@@ -78,3 +78,19 @@ def both_tiers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """Run a test once per execution tier (spec/tiers.md): modules it loads use that tier."""
     monkeypatch.setenv("SGL_TIER", request.param)
     return request.param
+
+
+CACHE_MODULES = Path(__file__).parent / "cache" / "modules"  # the module set of the cache tests
+
+
+@pytest.fixture
+def cli_cache(tmp_path: Path) -> str:
+    """A cache folder filled with the cache tests' modules through `sgl cache add`."""
+    from click.testing import CliRunner
+
+    from seglam_lang.cli import main
+
+    d = str(tmp_path / "cache")
+    result = CliRunner().invoke(main, ["cache", "add", *map(str, sorted(CACHE_MODULES.glob("*.sgl"))), "--cache", d])
+    assert result.exit_code == 0, result.output
+    return d
