@@ -33,7 +33,7 @@ import click
 
 from seglam_lang.cli.asking import cache_errors, deferred_compiler
 from seglam_lang.cli.atomic import atomic_output
-from seglam_lang.cli.cache import _cache_option, compiler_options
+from seglam_lang.cli.cache import cache_option, compiler_options
 from seglam_lang.cli.cachedir import cache_location
 from seglam_lang.cli.failures import EXIT_FAILURE, EXIT_MISS, EXIT_USAGE, fail
 
@@ -104,7 +104,7 @@ class Progress:
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the results to this file (atomically) instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
-@_cache_option
+@cache_option
 @compiler_options
 @cache_errors
 def batch_command(file: str, jobs: int, output: str | None, quiet: bool, cache_dir: str | None,

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_cache_option = click.option(
+cache_option = click.option(
     "--cache", "cache_dir", default=None, callback=check_cache_value, metavar="DIR|URL",
     help="Cache folder, or a postgresql://user@host:port/dbname URL (default: $SGL_CACHE, else the user "
          "data directory).",
@@ -104,7 +104,7 @@ def compiler_options(fn: F) -> F:
 @click.command("ask")
 @click.argument("request")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and how it was found as JSON.")
-@_cache_option
+@cache_option
 @compiler_options
 @click.option("--show-prompt", is_flag=True, help="On a miss, print the prompt that would be sent and stop.")
 def ask_command(request: str, as_json: bool, cache_dir: str | None, compiler_spec: str | None, record: str | None,
@@ -127,7 +127,7 @@ def cache_group() -> None:
 
 @cache_group.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@_cache_option
+@cache_option
 @cache_errors
 def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
     """Verify SGL modules, then store each as a procedure family (named after the file)."""
@@ -149,7 +149,7 @@ def add_command(files: tuple[str, ...], cache_dir: str | None) -> None:
 
 @cache_group.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print the families as a JSON list.")
-@_cache_option
+@cache_option
 @cache_errors
 def ls_command(as_json: bool, cache_dir: str | None) -> None:
     """List procedure families with version, status and triggers."""
@@ -174,7 +174,7 @@ def ls_command(as_json: bool, cache_dir: str | None) -> None:
 @cache_group.command("show")
 @click.argument("name")
 @click.option("--version", "version", type=int, default=None, help="Show an earlier version.")
-@_cache_option
+@cache_option
 @cache_errors
 def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
     """Print the source of a procedure family (NAME or FAMILY.PROC; a removed family's history too)."""
@@ -184,7 +184,7 @@ def show_command(name: str, version: int | None, cache_dir: str | None) -> None:
 @cache_group.command("why")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance as one JSON object.")
-@_cache_option
+@cache_option
 @cache_errors
 def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
     """Why a procedure exists: origin request, compiler, time, later versions, verification record.
@@ -214,7 +214,7 @@ def why_command(name: str, as_json: bool, cache_dir: str | None) -> None:
 
 @cache_group.command("history")
 @click.argument("name")
-@_cache_option
+@cache_option
 @cache_errors
 def history_command(name: str, cache_dir: str | None) -> None:
     """List the stored versions of a family (`show --version N` prints one); kept after `rm`."""
@@ -226,7 +226,7 @@ def history_command(name: str, cache_dir: str | None) -> None:
 @click.argument("name")
 @click.option("--request", "request", required=True, help="The request that was answered wrongly.")
 @click.option("--expected", "expected", required=True, help="The right answer (an SGL literal or plain text).")
-@_cache_option
+@cache_option
 @cache_errors
 def reject_command(name: str, request: str, expected: str, cache_dir: str | None) -> None:
     """Suspend a family that answered a request wrongly; keep the case for the next compile.
@@ -249,7 +249,7 @@ _accept_changes_option = click.option(
 @click.option("--version", "version", type=click.IntRange(min=1), default=None,
               help="Roll back to this earlier version (default: re-activate the current one).")
 @_accept_changes_option
-@_cache_option
+@cache_option
 @cache_errors
 def restore_command(name: str, version: int | None, accept_changes: bool, cache_dir: str | None) -> None:
     """Serve a suspended family again, or roll back to an earlier version (verified again first).
@@ -266,7 +266,7 @@ def restore_command(name: str, version: int | None, accept_changes: bool, cache_
 @click.argument("name")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @_accept_changes_option
-@_cache_option
+@cache_option
 @cache_errors
 def replace_command(name: str, file: str, accept_changes: bool, cache_dir: str | None) -> None:
     """Store FILE as the next version of NAME.
@@ -282,7 +282,7 @@ def replace_command(name: str, file: str, accept_changes: bool, cache_dir: str |
 @click.argument("names", nargs=-1)
 @click.option("--accept", is_flag=True,
               help="Store hand edits that change the code (after they verify); without it they are shown as a diff.")
-@_cache_option
+@cache_option
 @cache_errors
 def verify_command(names: tuple[str, ...], accept: bool, cache_dir: str | None) -> None:
     """Re-verify families (all by default) from their files."""
@@ -297,7 +297,7 @@ def verify_command(names: tuple[str, ...], accept: bool, cache_dir: str | None) 
 
 @cache_group.command("export")
 @click.argument("directory", type=click.Path(file_okay=False))
-@_cache_option
+@cache_option
 @cache_errors
 def export_command(directory: str, cache_dir: str | None) -> None:
     """Copy the active families' .sgl files to DIRECTORY."""
@@ -307,7 +307,7 @@ def export_command(directory: str, cache_dir: str | None) -> None:
 
 @cache_group.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True))
-@_cache_option
+@cache_option
 @cache_errors
 def import_command(directory: str, cache_dir: str | None) -> None:
     """Verify and add (or replace) every .sgl file of DIRECTORY."""
@@ -320,7 +320,7 @@ def import_command(directory: str, cache_dir: str | None) -> None:
 
 @cache_group.command("rm")
 @click.argument("name")
-@_cache_option
+@cache_option
 @cache_errors
 def rm_command(name: str, cache_dir: str | None) -> None:
     """Remove a family (its history stays on disk)."""
@@ -332,7 +332,7 @@ def rm_command(name: str, cache_dir: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, callback=_check_svg_name,
               help="Draw the learning curve (cumulative LLM calls against requests) to this .svg file.")
-@_cache_option
+@cache_option
 @cache_errors
 def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> None:
     """Requests, hits, misses, LLM calls and tokens."""
@@ -369,7 +369,7 @@ def stats_command(as_json: bool, plot: str | None, cache_dir: str | None) -> Non
 @cache_group.command("report")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), required=True,
               help="Write the report to this HTML file (one self-contained page).")
-@_cache_option
+@cache_option
 @cache_errors
 def report_command(html_file: str, cache_dir: str | None) -> None:
     """Write a report of the cache as one HTML page: the learning curve, the families with
@@ -392,7 +392,7 @@ def report_command(html_file: str, cache_dir: str | None) -> None:
               help="Keep requests for at most this many days (0: no bound).")
 @click.option("--log-text", type=click.Choice(["text", "hash"]), default=None,
               help="Log each request as asked (text) or only its SHA-256 (hash).")
-@_cache_option
+@cache_option
 @cache_errors
 def settings_command(log_rows: int | None, log_days: float | None, log_text: str | None, cache_dir: str | None) -> None:
     """Show, or change, how the request log is kept (for every process using the folder)."""
@@ -401,7 +401,7 @@ def settings_command(log_rows: int | None, log_days: float | None, log_text: str
 
 
 @cache_group.command("forget")
-@_cache_option
+@cache_option
 @cache_errors
 def forget_command(cache_dir: str | None) -> None:
     """Forget the requests remembered as declined or failed (the next miss compiles them again)."""
@@ -410,7 +410,7 @@ def forget_command(cache_dir: str | None) -> None:
 
 
 @cache_group.command("reindex")
-@_cache_option
+@cache_option
 @cache_errors
 def reindex_command(cache_dir: str | None) -> None:
     """Rebuild the index from the .sgl files of the cache folder (or a database's current sources).

@@ -101,7 +101,7 @@ class FixedCell:
         return const(self.value)
 
 
-def _bind(what: str, names: list[str], has_default: list[bool], args: list[Code], kwargs: Mapping[str, Code],
+def bind_call(what: str, names: list[str], has_default: list[bool], args: list[Code], kwargs: Mapping[str, Code],
           defaults: Mapping[str, Any], where: Where) -> list[Code]:
     """Arguments of a call to one code per parameter (keywords and defaults resolved at load)."""
     def error(msg: str) -> SglTypeError:
@@ -144,7 +144,7 @@ class ProcCode:
         self.pad_len = nslots - len(params) + 2  # other slots, ret, parent (ctx is added per call)
 
     def bind_codes(self, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
-        return _bind(f"`{self.name}`", self.names, self.has_default, args, kwargs, self.defaults, where)
+        return bind_call(f"`{self.name}`", self.names, self.has_default, args, kwargs, self.defaults, where)
 
     def bind_values(self, args: list[Any], kwargs: Mapping[str, Any], ctx: RunContext) -> list[Any]:
         """Positional and keyword SGL values to one value per parameter (for the embedding API)."""
@@ -225,7 +225,7 @@ class ProcCode:
                     copy_arguments(ctx, slots, copiers)
                     return enter(ctx, slots)
                 except SglRuntimeError as e:
-                    _at_call_site(e, where)
+                    at_call_site(e, where)
                     raise
 
             return call_copy
@@ -248,7 +248,7 @@ class ProcCode:
                         ctx.tick()
                     proc.body(slots)
                 except SglRuntimeError as e:
-                    _at_call_site(e, where)
+                    at_call_site(e, where)
                     raise
                 ctx.depth = d - 1
                 return slots[RET]
@@ -261,7 +261,7 @@ class ProcCode:
             try:
                 return enter(ctx, slots)
             except SglRuntimeError as e:
-                _at_call_site(e, where)
+                at_call_site(e, where)
                 raise
 
         return call
@@ -272,7 +272,7 @@ def _located(e: SglRuntimeError, where: Where) -> SglRuntimeError:
     return e
 
 
-def _at_call_site(e: SglRuntimeError, where: Where) -> None:
+def at_call_site(e: SglRuntimeError, where: Where) -> None:
     """An error left the callee (it has the callee's frames) or happened entering it."""
     if e.frames:
         e.frames.insert(0, where.trace_frame())
@@ -295,7 +295,7 @@ class RecordCtor:
         # A default (frozen, shared) is copied into each new record, as a dataclass
         # `default_factory` would: `Bag().items.append(1)` changes that record's list only.
         copied = {n: _CopiedDefault(c) for n, c in self.defaults.items()}
-        return _bind(f"record `{self.type.name}`", self.names, self.has_default, args, kwargs, copied, where)
+        return bind_call(f"record `{self.type.name}`", self.names, self.has_default, args, kwargs, copied, where)
 
 
 class _CopiedDefault:
@@ -318,7 +318,7 @@ class HostFunction:
         self.names = [p.name for p in sig.params]
 
     def bind_codes(self, args: list[Code], kwargs: Mapping[str, Code], where: Where) -> list[Code]:
-        return _bind(f"host function `{self.sig.name}`", self.names, [False] * len(self.names), args, kwargs,
+        return bind_call(f"host function `{self.sig.name}`", self.names, [False] * len(self.names), args, kwargs,
                      {}, where)
 
     def call(self, ctx: RunContext, args: list[Any]) -> Any:
@@ -342,7 +342,7 @@ def bind_native(nf: Any, args: list[Code], kwargs: Mapping[str, Code], where: Wh
     """Arguments of a call to a native module function (`natives.NativeFunction`), defaults filled in."""
     params = nf.sig().params
     defaults = {k: FixedCell(v) for k, v in nf.defaults().items()}
-    return _bind(f"`{nf.module}.{nf.name}`", [p.name for p in params], [p.has_default for p in params], args,
+    return bind_call(f"`{nf.module}.{nf.name}`", [p.name for p in params], [p.has_default for p in params], args,
                  kwargs, defaults, where)
 
 

@@ -50,7 +50,7 @@ def effective_tier(limits: Any) -> str:
 
 
 @cache
-def _generator_key() -> str:
+def generator_key() -> str:
     """What decides a translation or a module image besides the module's own text: this
     generator's version, CPython's, and every file of the front end, the runtime, the stdlib
     and the grammar, each known by its path, size and modification time (a stat, not a read:
@@ -89,7 +89,7 @@ def _source_files(root: str, out: list[str]) -> None:
 
 def cache_key(mc: Any) -> str:
     """The translation's key: the module's source, what it uses and its host signatures, and the generator."""
-    h = sha256(_generator_key().encode())
+    h = sha256(generator_key().encode())
     h.update(mc.source.encode("utf-8", "surrogatepass"))
     for alias in sorted(mc.imports):
         mod = mc.imports[alias]

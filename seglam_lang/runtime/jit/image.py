@@ -18,7 +18,7 @@ the records (types, field default values), the constants' values, the module's i
 as a table of containers that keeps their sharing (`enc_value`).
 
 Key: the source, the module's name and file, the limits (and the tier they choose), this
-module's format version, and the generator key (`runtime.jit._generator_key`: the package's
+module's format version, and the generator key (`runtime.jit.generator_key`: the package's
 front end, runtime, stdlib and grammar files by size and mtime, and CPython's version).
 
 When there is no image: a module the full load cannot tier up whole (a proc or property the
@@ -63,7 +63,7 @@ def key_of(source: str, name: str, file: str, limits: Any) -> str | None:
     """The image key of a module loaded with `limits`, or None when its tier is "tree" (or
     `$SGL_TIER` is invalid: the full load reports that, in its order)."""
     from seglam_lang.errors import SglError
-    from seglam_lang.runtime.jit import _generator_key, effective_tier
+    from seglam_lang.runtime.jit import effective_tier, generator_key
 
     try:
         tier = effective_tier(limits)
@@ -71,7 +71,7 @@ def key_of(source: str, name: str, file: str, limits: Any) -> str | None:
         return None
     if tier == "tree":
         return None
-    h = sha256(f"{IMAGE_VERSION}\0{_generator_key()}\0{tier}\0{limits!r}\0{name}\0{file}\0".encode(
+    h = sha256(f"{IMAGE_VERSION}\0{generator_key()}\0{tier}\0{limits!r}\0{name}\0{file}\0".encode(
         "utf-8", "surrogatepass"))
     h.update(source.encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:40]

@@ -10,7 +10,7 @@ entering a translated proc from the tree-walker, generators as values pulled by 
 
 Invariants:
 - every helper does exactly what the tree-walker's node does (most call the tree-walker's own
-  functions: `tracebacks.locate`, `tracebacks.convert`, `units._at_call_site`, `ProcCode.call_code`),
+  functions: `tracebacks.locate`, `tracebacks.convert`, `units.at_call_site`, `ProcCode.call_code`),
   so the two tiers share one home per rule;
 - `HELPERS` is the whole list of what generated code can reach by a `("rt", name)` key.
 """
@@ -26,7 +26,7 @@ from seglam_lang.codes import E_ASSERT, E_FAIL, E_REQUIRE
 from seglam_lang.errors import NotApplicable, SglRuntimeError
 from seglam_lang.runtime import ops, values
 from seglam_lang.runtime.closures.layout import RET
-from seglam_lang.runtime.closures.units import _at_call_site, copy_arguments, lambda_value
+from seglam_lang.runtime.closures.units import at_call_site, copy_arguments, lambda_value
 from seglam_lang.runtime.limits import LARGE_ALLOCATION
 from seglam_lang.runtime.natives.builtins import BUILTINS
 from seglam_lang.runtime.natives.methods import METHODS
@@ -73,7 +73,7 @@ def fail(e: Exception, table: Table) -> Exception:
     where, kind = found
     if isinstance(e, SglRuntimeError):
         if kind == CALL:
-            _at_call_site(e, where)
+            at_call_site(e, where)
         else:
             locate(e, where)
         return e

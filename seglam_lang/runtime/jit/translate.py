@@ -59,7 +59,7 @@ from seglam_lang.check.types import (
 from seglam_lang.runtime import cost, ops
 from seglam_lang.runtime.closures.expr import static_type_name
 from seglam_lang.runtime.closures.layout import CHUNK
-from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, _bind
+from seglam_lang.runtime.closures.units import HostFunction, ProcCode, RecordCtor, bind_call
 from seglam_lang.runtime.jit.link import call_target, node_order
 from seglam_lang.runtime.jit.rt import BOUNDS, CALL, DIRECT_METHODS, NODE, PYTHON_EQUIVALENT
 from seglam_lang.runtime.tracebacks import Where
@@ -159,7 +159,7 @@ class Translation:
 
 
 class _Default:
-    """A parameter default as `_bind` wants it: `reader()` gives the fragment that reads it."""
+    """A parameter default as `bind_call` wants it: `reader()` gives the fragment that reads it."""
 
     def __init__(self, frag: Frag) -> None:
         self.frag = frag
@@ -929,7 +929,7 @@ class Translator:
                default: Any) -> list[Frag]:
         args, kwargs = self._args(e)
         defaults = {n: _Default(default(n)) for n, d in zip(names, has_default) if d}
-        return _bind(what, names, has_default, args, kwargs, defaults, self.where(e))
+        return bind_call(what, names, has_default, args, kwargs, defaults, self.where(e))
 
     def call_target(self, target: Any, e: ast.Call) -> Frag:
         k = self.node_key(e)
