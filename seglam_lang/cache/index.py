@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -64,8 +65,10 @@ _COUNTERS = ("requests", "hits", "misses", "conflicts", "llm_calls", "tokens_in"
 _FAMILY_COLUMNS = "name, version, hash, status, reason, origin, created, updated"
 _REQUEST_COLUMNS = ("time, request, outcome, family, version, answer, elapsed_ms, llm_calls, tokens_in, tokens_out,"
                     " tokens_cache_read, detail")
-_INSERT_REQUEST = f"INSERT INTO requests({_REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_PRUNE_EVERY = 32  # log writes between two applications of the log's bounds (each a cheap DELETE)
+_REQUEST_WIDTH = len(_REQUEST_COLUMNS.split(","))
+_REQUEST_ROW = "(" + ", ".join(["?"] * _REQUEST_WIDTH) + ")"
+_PG_MAX_PARAMETERS = 65_535  # per statement (the protocol's 16-bit count)
+_PRUNE_EVERY = 32  # log rows between two applications of the log's bounds (each a cheap DELETE)
 
 
 def content_hash(data: bytes) -> str:
@@ -254,19 +257,26 @@ class CacheStore(abc.ABC):
                                  tokens_in, tokens_out, tokens_cache_read, detail))
 
     def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Write queued request-log rows in one transaction and one `executemany` (the
-        `RequestLog`'s writer). The log's bounds are applied once, after the batch, when the ids
-        it spans (between the largest id before and after it) reach a multiple of `_PRUNE_EVERY`:
-        the same rhythm for every process and both stores. Under concurrent PostgreSQL writers
-        that span may include another process's rows, which can only add a (harmless) prune."""
+        """Write queued request-log rows in one transaction (the `RequestLog`'s writer), as
+        few statements as the database's parameter limit allows (see `request_inserts`). The
+        log's bounds are applied after the batch when `prune_due`; under concurrent PostgreSQL
+        writers the ids a batch spans may include another process's rows, which can only add
+        a (harmless) prune."""
+        inserts = request_inserts(self._request_values(rows), len(rows), _PG_MAX_PARAMETERS)
         with self._log_tx() as db:
             before = _max_request_id(db)
-            db.executemany(_INSERT_REQUEST, [
-                (t, self.request_text(request), outcome, family, version,
-                 answer if answer is None or type(answer) is str else str(answer), *rest)
-                for t, request, outcome, family, version, answer, *rest in rows])
-            if _max_request_id(db) // _PRUNE_EVERY > before // _PRUNE_EVERY:
+            for sql, values in inserts:
+                db.execute(sql, values)
+            if prune_due(before, _max_request_id(db)):
                 self._prune(db)
+
+    def _request_values(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Queued rows as one flat list of column values (answers formatted here, off the hit)."""
+        values: list[Any] = []
+        for t, request, outcome, family, version, answer, *rest in rows:
+            values += (t, self.request_text(request), outcome, family, version,
+                       answer if answer is None or type(answer) is str else str(answer), *rest)
+        return values
 
     def _log_tx(self) -> contextlib.AbstractContextManager[Db]:
         """The transaction a batch of request-log rows is written in (the store's own, unless a
@@ -570,6 +580,31 @@ class CacheStore(abc.ABC):
 def _set_meta(db: Db, key: str, value: str) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                (key, value))
+
+
+def request_inserts(values: list[Any], rows: int, max_parameters: int) -> list[tuple[str, list[Any]]]:
+    """The INSERTs that write `rows` request-log rows (`values`: their columns, flat): as many
+    rows per statement as `max_parameters` allows, since a statement is one step of the
+    database whatever its size. Why it matters: the sqlite3 module lets go of the interpreter
+    lock at every step, and each time the writer thread wants it back, the thread answering
+    requests loses it at its next release (RE2 releases it on every match) for up to the
+    switch interval; a batch written row by row (`executemany`) did that hundreds of times,
+    and doubled `ask`'s p50 with the log on (bench/cache_latency.py)."""
+    per = max(1, min(rows, max_parameters // _REQUEST_WIDTH))
+    return [(_insert_requests(min(per, rows - start)), values[start * _REQUEST_WIDTH:(start + per) * _REQUEST_WIDTH])
+            for start in range(0, rows, per)]
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_requests(rows: int) -> str:
+    return f"INSERT INTO requests({_REQUEST_COLUMNS}) VALUES " + ", ".join([_REQUEST_ROW] * rows)
+
+
+def prune_due(before: int, after: int) -> bool:
+    """Whether a batch that took the log's largest id from `before` to `after` applies the
+    log's bounds: when it reaches a multiple of `_PRUNE_EVERY`, the same rhythm for every
+    process and both stores."""
+    return after // _PRUNE_EVERY > before // _PRUNE_EVERY
 
 
 def _max_request_id(db: Db) -> int:

@@ -20,7 +20,10 @@ Invariants:
   without error. Anything else is a non-match, never a guess;
 - when two matches give different answers (different type or value) the outcome is a
   conflict, and not a hit; equal answers from several triggers are one hit;
-- the order candidates are tried in is deterministic (trigger registration order).
+- the order candidates are tried in is deterministic (trigger registration order);
+- a `Matcher`'s index is its own, and its loader gives the same module for a family for as
+  long as the matcher lives (`Lookup` makes a new matcher whenever the store changes): a
+  trigger keeps the module it first ran with its plan.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from seglam_lang.cache.readers import Reader, ReadError, reader
 from seglam_lang.check.regex import RegexError, compile_quiet
 from seglam_lang.errors import NotApplicable, SglError
 from seglam_lang.frozen import define, frozen
-from seglam_lang.runtime.embedding import Module, same_value
+from seglam_lang.runtime.embedding import Module, run_envelope, same_value
 from seglam_lang.runtime.limits import Limits
 from seglam_lang.syntax.trigger_templates import TemplateError, normalise, parse_template, words
 
@@ -146,8 +149,11 @@ class TriggerIndex:
         """Triggers that could match a request with these (casefolded) words, in order.
         On the hot path: the words are intersected with the index's in C, and the common case
         (one list of triggers, filed under one word or pair) is returned as it is."""
-        lists = [self._by_word[w] for w in self._by_word.keys() & request_words]
+        by_word = self._by_word
+        lists = [by_word[w] for w in by_word.keys() & request_words] if by_word else []
         paired = sorted(self._pair_words.intersection(request_words))
+        if len(paired) == 2 and not lists and not self._always:
+            return self._by_pair.get((paired[0], paired[1]), [])  # the commonest case: one pair of words
         if len(paired) > 1:
             by_pair = self._by_pair
             for i, a in enumerate(paired):
@@ -205,12 +211,15 @@ def same_answer(a: Any, b: Any, limits: Limits | None = None) -> bool:
 
 class _Plan:
     """How one trigger serves its procedure in one loaded module (made once per pair): per slot,
-    its regex group and its reader; the procedure's parameter names (in order)."""
+    its regex group and its reader; the procedure's parameter names (in order); its translated
+    function when it has one (called directly when every parameter is given)."""
 
-    __slots__ = ("module", "names", "slots")
+    __slots__ = ("in_order", "module", "names", "slots", "translated")
 
-    def __init__(self, module: Module, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...]) -> None:
-        self.module, self.slots, self.names = module, slots, names
+    def __init__(self, module: Module, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...],
+                 translated: Callable[..., Any] | None) -> None:
+        self.module, self.slots, self.names, self.translated = module, slots, names, translated
+        self.in_order = tuple(name for _, name, _ in slots) == names  # slots read in parameter order
 
 
 Loader = Callable[[str], Module | None]  # family -> loaded Module, or None when it must not run
@@ -248,7 +257,7 @@ class Matcher:
                     readers = {p.name: reader(p.type) for p in params}
                     _rx, groups = trig.compiled()
                     plan = _Plan(module, tuple((i, name, readers[name]) for i, name in groups),
-                                 tuple(p.name for p in params))
+                                 tuple(p.name for p in params), module.translated(trig.proc))
                 except ReadError as e:
                     plan = str(e)
         trig._plan = (module, plan)
@@ -281,11 +290,17 @@ class Matcher:
             spans = rx.Match(_ANCHOR_BOTH, text, 0, len(text))
             if spans[0][0] < 0:
                 continue
-            module = self.load(trig.family)
-            if module is None:
-                rejected.append((trig.family, trig.proc, "module not available (suspended, unverified or tampered)"))
-                continue
-            plan = self.plan(module, trig)
+            memo = trig._plan
+            if memo is not None:
+                # This index's triggers live as long as its families' loaded modules: `Lookup`
+                # makes a new matcher whenever the store changes.
+                module, plan = memo
+            else:
+                module = self.load(trig.family)
+                if module is None:
+                    rejected.append((trig.family, trig.proc, "module not available (suspended, unverified or tampered)"))
+                    continue
+                plan = self.plan(module, trig)
             if isinstance(plan, str):
                 rejected.append((trig.family, trig.proc, plan))
                 continue
@@ -319,7 +334,11 @@ class Matcher:
     def _run(self, module: Module, trig: Trigger, plan: _Plan, args: dict[str, Any]) -> Hit | str:
         try:
             if len(args) == len(plan.names):  # every parameter given: bound by position (cheaper)
-                value = module.call_sgl(trig.proc, [args[k] for k in plan.names], None, limits=self.limits)
+                positional = list(args.values()) if plan.in_order else [args[k] for k in plan.names]
+                if plan.translated is not None:
+                    value = run_envelope(self.limits or module.limits, plan.translated, None, positional)
+                else:
+                    value = module.call_sgl(trig.proc, positional, None, limits=self.limits)
             else:
                 value = module.call_sgl(trig.proc, [], args, limits=self.limits)
         except NotApplicable as e:

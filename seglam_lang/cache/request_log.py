@@ -37,8 +37,12 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-BATCH_ROWS = 256  # pending rows that wake the writer
-MAX_ROWS = 4096  # the bound: pending rows never exceed it
+# Pending rows that wake the writer. Large, because every wake-up costs the thread answering
+# requests more than the rows do: the writer needs the interpreter lock back after each wait and
+# each database step, and until it gets it (up to the switch interval, 5 ms) the answering thread
+# loses the lock at every release it makes (RE2 releases it on every match).
+BATCH_ROWS = 2048
+MAX_ROWS = 16384  # the bound: pending rows never exceed it
 INTERVAL_S = 0.5  # the writer wakes this often: a pending row is written within about this long
 LINGER = 10  # wake-ups with nothing pending before the writer thread ends
 

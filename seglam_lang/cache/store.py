@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from seglam_lang.cache.errors import StoreError
-from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash
+from seglam_lang.cache.index import TAMPERED, CacheStore, content_hash, prune_due, request_inserts
 from seglam_lang.cache.locks import held, wait_released
 from seglam_lang.cache.request_log import RequestLog
 from seglam_lang.settings import env
@@ -295,6 +295,25 @@ class Store(CacheStore):
                 for path in sorted((self.root / "procedures").glob("*.sgl"))]
 
     # ------------------------------------------------------------ request log
+
+    def _write_requests(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """`CacheStore._write_requests` in as few steps of SQLite as can be: a batch that fits
+        in one INSERT (the common case) is that statement alone, its own transaction, and its
+        ids are consecutive (one writer at a time; `lastrowid` is the last), so no query for
+        the largest id is made either. Each statement is one release of the interpreter lock,
+        and one more time the thread answering requests may lose it (see `request_inserts`)."""
+        n, last = len(rows), 0
+        limit = self._log_db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        inserts = request_inserts(self._request_values(rows), n, limit)
+        if len(inserts) == 1:
+            last = self._log_db.execute(*inserts[0]).lastrowid or 0
+        else:
+            with self._log_tx() as db:
+                for sql, values in inserts:
+                    last = db.execute(sql, values).lastrowid or 0
+        if prune_due(last - n, last):
+            with self._log_tx() as db:
+                self._prune(db)
 
     @contextlib.contextmanager
     def _log_tx(self) -> Iterator[sqlite3.Connection]:

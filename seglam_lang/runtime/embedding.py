@@ -23,7 +23,7 @@ from __future__ import annotations
 import decimal
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,16 +55,18 @@ if TYPE_CHECKING:
 # `syntax.ast`, `check` and the closure compiler are imported where a module is loaded the full
 # way, not with this module: a module served from its image (`runtime.jit.image`) needs none of them.
 
-def run_envelope(limits: Limits, body: Callable[[RunContext], Any], recorder: RequireRecorder | None = None) -> Any:
-    """Run `body(ctx)` with a fresh budget and the SGL decimal context; only SglErrors leave.
-    `recorder` (verification) is told the outcome of every `require` the run evaluates."""
+def run_envelope(limits: Limits, body: Callable[..., Any], recorder: RequireRecorder | None = None,
+                 args: Sequence[Any] = ()) -> Any:
+    """Run `body(ctx, *args)` with a fresh budget and the SGL decimal context; only SglErrors
+    leave. `recorder` (verification) is told the outcome of every `require` the run evaluates.
+    `args` spares a cache hit's direct call of a translated proc a closure per run."""
     budget = stack_budget()
     ctx = RunContext(limits, budget.reentries, recorder)
     token = enter_run(limits, budget)
     host_context = decimal.getcontext()
     decimal.setcontext(_decimal_context())
     try:
-        return body(ctx)
+        return body(ctx, *args)
     except SglRuntimeError as e:
         e.needs_site = False  # type: ignore[attr-defined]
         raise
@@ -330,14 +332,20 @@ class Module:
                  limits: Limits | None = None, recorder: RequireRecorder | None = None) -> Any:
         """Call `proc` with SGL values; return an SGL value (no conversion)."""
         unit = self._proc(proc)
-        if not kwargs and len(args) == len(unit.names) and not unit.copiers:
-            fn = getattr(unit.body, "jit", None)
+        if not kwargs and len(args) == len(unit.names):
+            fn = self.translated(proc)
             if fn is not None:
-                # A translated proc given every argument (a cache hit's call): called directly.
-                # `ProcCode.run` would count a call and a step that `jit.rt.entry` gives back.
-                return run_envelope(limits or self.limits, lambda ctx: fn(ctx, *args), recorder)
+                return run_envelope(limits or self.limits, fn, recorder, args)
         return run_envelope(limits or self.limits,
                             lambda ctx: unit.run(ctx, unit.bind_values(list(args), kwargs or {}, ctx)), recorder)
+
+    def translated(self, proc: str) -> Callable[..., Any] | None:
+        """The translated function of `proc`, to be called as `run_envelope(limits, fn, None,
+        args)` with every argument given by position (a cache hit's call); None when the proc
+        is not translated or copies an argument first. `ProcCode.run` would count a call and
+        a step that `jit.rt.entry` gives back."""
+        unit = self._proc(proc)
+        return None if unit.copiers else getattr(unit.body, "jit", None)
 
     def call(self, proc: str, *args: Any, limits: Limits | None = None, **kwargs: Any) -> Any:
         """Call `proc` with Python values converted by the parameter types; return a Python value."""
