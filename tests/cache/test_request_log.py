@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seglam_lang.cache import ReasoningCache
+from seglam_lang.cache.index import request_inserts
 from seglam_lang.cache.request_log import RequestLog
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cache"
@@ -282,3 +283,35 @@ def test_each_kind_of_answer_is_logged_as_its_sgl_text(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "cache" / "index.sqlite") as db:
         rows = dict(db.execute("SELECT request, answer FROM requests WHERE outcome = 'hit'").fetchall())
     assert rows == expected
+
+
+# ---------------------------------------------------------------- how a batch reaches the database
+
+
+@given(rows=st.integers(0, 60), max_parameters=st.integers(1, 200))
+def test_a_batch_is_split_into_statements_within_the_parameter_limit_and_in_order(rows: int,
+                                                                                    max_parameters: int) -> None:
+    width = 12
+    values = list(range(rows * width))
+    inserts = request_inserts(values, rows, max_parameters)
+    assert [v for _, chunk in inserts for v in chunk] == values
+    for sql, chunk in inserts:
+        assert sql.count("?") == len(chunk) and len(chunk) % width == 0
+        assert len(chunk) <= max(max_parameters, width)  # one row per statement when even one does not fit
+    assert len(inserts) == (0 if rows == 0 else -(-rows // max(1, max_parameters // width)))
+
+
+def test_a_batch_of_more_rows_than_one_statement_takes_is_written_whole_and_in_order(store_url: str) -> None:
+    """More rows than one INSERT can carry (on SQLite the parameter limit is lowered to force
+    it): every row is written once, and in order."""
+    cache = ReasoningCache(store_url)
+    store = cache.store
+    if hasattr(store, "_log_db"):
+        store._log_db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 12 * 7)
+    rows = [(1000.0 + i, f"request {i}", "miss", None, None, None, 0.5, 0, 0, 0, 0, f"detail {i}")
+            for i in range(50)]
+    store._write_requests(rows[:3])
+    store._write_requests(rows[3:])  # 47 rows: 7 statements on SQLite, in one transaction
+    logged = cache.logged_requests()
+    assert [r.request for r in logged] == [f"request {i}" for i in range(50)]
+    cache.close()
