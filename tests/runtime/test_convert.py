@@ -8,6 +8,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -254,3 +255,25 @@ def test_deep_values_are_a_convert_error_reading_and_writing() -> None:
     for i in range(250):
         data = {"v": i, "next": data}
     assert from_json(data, node_t).values[0] == 249
+
+
+_INT_TEXT = st.one_of(
+    st.text(alphabet="0123456789,+- \t٣²", max_size=12),  # ASCII and non-ASCII digits, signs, commas, spaces
+    st.integers(-10**30, 10**30).map(str),
+    st.integers(0, 10**12).map(lambda n: f"{n:,}"),
+)
+
+
+@given(_INT_TEXT)
+def test_an_int_slot_reads_by_one_rule(text: str) -> None:
+    """The fast path for plain digits reads exactly what the full rule reads: ASCII digits with
+    an optional sign and thousands separators, nothing else (not `٣` or `²`, which `str.isdigit`
+    accepts)."""
+    s = text.strip()
+    valid = bool(re.fullmatch(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)", s))
+    try:
+        got = read_scalar(INT, text)
+    except ConvertError:
+        assert not valid
+    else:
+        assert valid and got == int(s.replace(",", ""))
