@@ -98,9 +98,17 @@ class Trigger:
     anchors: Anchors
     key: Key = Key()
     required: frozenset[str] = frozenset()  # every single-word anchor: a cheap filter before the regex
+    # The rarest of `required` beyond the key's words (None when `required` is empty): one
+    # membership test turns most of the candidates filed under the same key away before the
+    # whole of `required` is tested.
+    pivot: str | None = None
     seq: int = 0
     _compiled: Any = None  # (low-level RE2, group index -> slot name) once compiled
     _plan: Any = None  # `_Plan` (or why none) for the module last run through this trigger
+
+    def admits(self, request_words: set[str] | frozenset[str]) -> bool:
+        """Whether a request with these words could match (`Matcher.find` inlines this test)."""
+        return self.pivot is None or (self.pivot in request_words and self.required <= request_words)
 
     def compiled(self) -> tuple[Any, tuple[tuple[int, str], ...]]:
         if self._compiled is None:
@@ -132,6 +140,8 @@ class TriggerIndex:
             t.seq = seq
             t.key = choose_key(t.anchors, df)
             t.required = frozenset(w for a in t.anchors if len(a) == 1 for w in a)
+            beyond = t.required.difference(t.key.words)
+            t.pivot = min(beyond or t.required, key=lambda w: (df.get(w, 0), w)) if t.required else None
             if not t.key.words:
                 self._always.append(t)
             elif t.key.mode == "all":
@@ -273,7 +283,8 @@ class Matcher:
         hits: list[Hit] = []
         rejected: list[tuple[str, str, str]] = []
         for trig in candidates:
-            if not trig.required <= request_words:
+            pivot = trig.pivot  # `trig.admits(request_words)`, inlined: most candidates end here
+            if pivot is not None and (pivot not in request_words or not trig.required <= request_words):
                 continue
             try:
                 rx, _groups = trig._compiled or trig.compiled()

@@ -71,7 +71,7 @@ def taken(module: Module, rows: Sequence[TriggerRow], requests: Iterable[Request
     matcher = Matcher(index, lambda _family: module, limits)
     found = []
     for request in requests:
-        if not any(t.required <= request.words for t in index.candidates(request.words)):
+        if not any(t.admits(request.words) for t in index.candidates(request.words)):
             continue
         hits = matcher.find(request.text).hits  # its own procs disagreeing is still taking the request
         if hits:

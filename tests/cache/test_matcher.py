@@ -36,6 +36,7 @@ def test_index_never_loses_a_matching_trigger(pairs: list[tuple[str, str]]) -> N
         text = normalise(request).text
         assert re2.compile(parse_template(template).regex).fullmatch(text) is not None
         assert trig in index.candidates(words(text)), (template, request, trig.key)
+        assert trig.admits(words(text)), (template, request, trig.pivot)
 
 
 def test_lookup_tries_few_of_many_triggers() -> None:
