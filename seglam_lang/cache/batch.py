@@ -276,7 +276,8 @@ class _Pool:
         self.workers[wid] = p
 
     def run(self, items: list[Request], on_result: Callable[[BatchResult], None] | None) -> Iterator[BatchResult]:
-        done: dict[int, BatchResult] = {}
+        done: dict[int, BatchResult] = {}  # answered, not yet yielded
+        answered: set[int] = set()  # every index with its result, yielded or not
         emitted = 0
         finished = False
         try:
@@ -285,7 +286,10 @@ class _Pool:
             for _ in range(self.jobs):
                 self._start_worker()
             while emitted < len(items):
-                for index, result in self._collect(items, done):
+                for index, result in self._collect(items, answered):
+                    if index in answered:
+                        continue  # one result per request: a late one after it was given up as lost
+                    answered.add(index)
                     done[index] = result
                     if on_result is not None:
                         on_result(result)
@@ -296,7 +300,7 @@ class _Pool:
         finally:
             self._stop(finished)
 
-    def _collect(self, items: list[Request], done: dict[int, BatchResult]) -> list[tuple[int, BatchResult]]:
+    def _collect(self, items: list[Request], answered: set[int]) -> list[tuple[int, BatchResult]]:
         """The results that arrive within a short wait. When none do, the workers are checked:
         a dead worker's request fails and a new worker takes its place."""
         try:
@@ -318,9 +322,9 @@ class _Pool:
                                                                      f"(exit code {p.exitcode})")))
                 self._start_worker()
         if not self.workers:  # every worker finished: a task a dying worker took before it said so is lost
-            answered = {index for index, _ in arrived}
+            arriving = {index for index, _ in arrived}
             arrived += [(i, self._lost(items[i], "lost: a worker process died as it took it"))
-                        for i in range(len(items)) if i not in done and i not in answered]
+                        for i in range(len(items)) if i not in answered and i not in arriving]
         return arrived
 
     def _drain(self, first: Any = None) -> list[tuple[int, BatchResult]]:
