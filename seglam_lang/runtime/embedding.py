@@ -345,7 +345,7 @@ class Module:
         is not translated or copies an argument first. `ProcCode.run` would count a call and
         a step that `jit.rt.entry` gives back."""
         unit = self._proc(proc)
-        return None if unit.copiers else getattr(unit.body, "jit", None)
+        return None if unit.copiers else getattr(unit.body, "direct", None)
 
     def call(self, proc: str, *args: Any, limits: Limits | None = None, **kwargs: Any) -> Any:
         """Call `proc` with Python values converted by the parameter types; return a Python value."""

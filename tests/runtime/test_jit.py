@@ -105,6 +105,50 @@ ERRORS = {
         proc main() -> Int:
             return down(0)
         """,
+    # A proc that calls nothing which may call SGL back never writes `_c.depth` (its depth is the
+    # argument `_r`); the depth a callback starts from must still be exact, at every nesting.
+    "depth through a callback after a chain that never writes it": """
+        proc deep(n: Int) -> Int:
+            return deep(n + 1)
+        proc via(k: Int) -> Int:
+            return sorted([k], key=lambda x: deep(x))[0]
+        proc plain(n: Int) -> Int:
+            if n == 0:
+                return via(0)
+            return plain(n - 1)
+        proc main() -> Int:
+            return plain(100)
+        """,
+    "depth through a callback after a call that wrote it": """
+        proc deep(n: Int) -> Int:
+            return deep(n + 1)
+        proc r(n: Int) -> Int:
+            return len(sorted([n, 1]))
+        proc q(n: Int) -> Int:
+            return r(n) + 1
+        proc p(n: Int) -> Int:
+            a = q(n)
+            return sorted([a], key=lambda x: deep(x))[0]
+        proc chain(n: Int) -> Int:
+            if n == 0:
+                return p(0)
+            return chain(n - 1)
+        proc main() -> Int:
+            return chain(50)
+        """,
+    "depth through a proc value": """
+        proc deep(n: Int) -> Int:
+            return deep(n + 1)
+        proc apply(n: Int) -> Int:
+            f = deep
+            return f(n) + list(map(deep, [n]))[0]
+        proc chain(n: Int) -> Int:
+            if n == 0:
+                return apply(0)
+            return chain(n - 1)
+        proc main() -> Int:
+            return chain(30)
+        """,
     "steps in a loop": """
         proc main() -> Int:
             n = 0

@@ -87,14 +87,19 @@ def fail(e: Exception, table: Table) -> Exception:
 
 def entry(fn: Callable[..., Any], n: int) -> Callable[[list], None]:
     """`ProcCode.body` for a translated proc. The tree-walker's caller has counted the call's
-    depth and step already; the translated function counts them itself, so they are given back first."""
+    depth (in `ctx.depth`) and step already; the translated function counts them itself, so the
+    step is given back, and the depth left to it before this call is passed as its `_r`."""
     def body(f: list) -> None:
         ctx = f[-1]
-        ctx.depth -= 1
         ctx.steps_left += 1
-        f[RET] = fn(ctx, *f[:n])
+        f[RET] = fn(ctx, ctx.max_depth - ctx.depth + 1, *f[:n])
+
+    def direct(ctx: Any, *args: Any) -> Any:
+        """A call from outside SGL with every argument (`Module.translated`): nothing counted yet."""
+        return fn(ctx, ctx.max_depth - ctx.depth, *args)
 
     body.jit = fn  # type: ignore[attr-defined]
+    body.direct = direct  # type: ignore[attr-defined]
     return body
 
 

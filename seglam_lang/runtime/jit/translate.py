@@ -74,6 +74,9 @@ _COMPARE_TEXT = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "
 _DECIMAL_OPS = {"+": "dec_add", "-": "dec_sub", "*": "dec_mul", "/": "dec_div", "//": "dec_floordiv", "%": "dec_mod"}
 _SMALL_TEST = re.compile(r"len\(([ab])\) < (\d+)")
 _WHOLE = 1 << 20  # a column past the end of any generated line
+# A callee's `_r` where the caller's depth is `_c.depth` (in a lambda, and in a generator, run
+# at the depth of the native that pulls it).
+_DEPTH_LEFT = "(_c.max_depth - _c.depth)"
 
 
 class Decline(Exception):
@@ -140,7 +143,16 @@ class Unit:
     def __init__(self, fn_name: str, level: int, default: tuple[int, int, int, int] | None,
                  is_proc: bool = False) -> None:
         self.fn_name = fn_name
-        self.is_proc = is_proc  # a proc's function: a return gives back the depth it counted
+        self.is_proc = is_proc
+        # A proc's function that calls out to code which may call SGL back (natives, host
+        # functions, function values, the tree-walker: `Translator.reenters`) writes its depth
+        # into `_c.depth` on entry and gives the old value back at each return (`returns`: the
+        # lines of its `return`s); the others never touch `_c.depth` (their depth is `_r`).
+        self.reenters = False
+        self.returns: list[int] = []
+        # What a direct call from this function passes as the callee's `_r`: set by `function`
+        # for a proc, a lambda and a generator; a comprehension runs inside its parent, with its `_r`.
+        self.callee_r = ""
         self.level = level
         self.default = default
         self.entries: list[tuple[int, int, int, int, tuple[int, int, int, int], int]] = []
@@ -258,12 +270,14 @@ class Translator:
         self.indent += 1
         for ln in prologue:
             self.emit(ln)
-        # The limits the body's fast paths compare with, read once per call (filled in below:
-        # one line, so the positions of the body do not move).
+        # The limits the body's fast paths compare with, read once per call, and a proc's write of
+        # its depth (filled in below: one line, so the positions of the body do not move).
         reads = len(self.lines)
         self.emit("pass")
         self.emit("try:")
         self.indent += 1
+        if not unit.callee_r:
+            unit.callee_r = self.unit.callee_r
         self.units.append(unit)
         try:
             n = len(self.lines)
@@ -272,33 +286,49 @@ class Translator:
                 self.emit("pass")
         finally:
             self.units.pop()
-        if unit.bounds:
-            self.lines[reads] = " " * (4 * (self.indent - 1)) + "; ".join(
-                f"{k} = {self.rt('bound_' + helper)}(_c)" for k, helper in unit.bounds.items())
+        head = [f"{k} = {self.rt('bound_' + helper)}(_c)" for k, helper in unit.bounds.items()]
+        if unit.reenters:
+            head[:0] = ["_d = _c.depth", "_c.depth = _c.max_depth - _r + 1"]
+            for i in unit.returns:  # `return <a local>`: nothing of it is in the position table
+                self.lines[i] = re.sub(r"^( *)", r"\1_c.depth = _d; ", self.lines[i])
+        if head:
+            self.lines[reads] = " " * (4 * (self.indent - 1)) + "; ".join(head)
         self.indent -= 1
         self.emit(f"except {self.rt('Exception')} as _e:")
         self.emit(f"    raise {self.rt('fail')}(_e, {self.table(unit)}) from None")
         self.indent -= 1
 
     def proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str) -> None:
+        """A proc's function `fn(_c, _r, args...)`. `_r` is how many calls may still nest here
+        (`max_depth` - the caller's depth): a direct call passes `_r - 1`, so the depth costs a
+        test of a local, and `_c.depth` is written only by a proc that `reenters`."""
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
-        params = ["_c", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
+        params = ["_c", "_r", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
         prologue = (
-            # the depth on entry, given back at a return (`ProcCode.call_code`'s count and test)
-            "_d = _c.depth",
-            "if _d >= _c.max_depth:",
+            # `ProcCode.call_code`'s test of the depth, then its step
+            "if _r <= 0:",
             "    raise _c.out_of_depth()",
-            "_c.depth = _d + 1",
             "_c.steps_left = _s = _c.steps_left - 1",
             "if _s <= _c.checkpoint:",
             "    _c.tick()",
         )
+        unit = Unit(fn_name, 0, None, is_proc=True)
+        unit.callee_r = "_r - 1"
+
         def body() -> None:
             self.block(d.body)
-            if not (d.body and isinstance(d.body[-1], ast.Return)):
+            if not (d.body and isinstance(d.body[-1], ast.Return)) and unit.reenters:
                 self.emit("_c.depth = _d")  # falling off the end returns None
 
-        self.function(fn, params, Unit(fn_name, 0, None, is_proc=True), body, prologue)
+        self.function(fn, params, unit, body, prologue)
+
+    def reenters(self) -> None:
+        """The code being emitted may call SGL back (a native or host function, a function value,
+        a tree-walker proc, a constant's first read): the enclosing proc keeps `_c.depth` exact."""
+        for unit in reversed(self.units):
+            if unit.is_proc:
+                unit.reenters = True
+                return
 
     # ------------------------------------------------------------------ statements
 
@@ -475,9 +505,9 @@ class Translator:
         for counter, span in reversed(self.unit.loops):
             self.emit(f"{counter} += 1")
             self.emit(Frag([f"_c.charge({counter})"], (span, NODE)))
+        line = self.emit(F("return ", value))
         if self.unit.is_proc:
-            self.emit("_c.depth = _d")
-        self.emit(F("return ", value))
+            self.unit.returns.append(line - 1)
 
     def _check(self, s: Any, helper: str, test: Frag | None = None) -> None:
         text = self.ref(("str", self.mc.source_text(s.test)))
@@ -567,6 +597,7 @@ class Translator:
         if b.kind in (Kind.LOCAL, Kind.FREE):
             return F(self.local(e))
         if b.kind is Kind.GLOBAL:
+            self.reenters()
             if b.name in self.mc.consts:
                 return F(self.rt("cell_value"), "(", self.ref(("const", b.name)), ", _c)")
             return F(self.ref(("value", self.node_key(e))), "((_c,))")
@@ -716,6 +747,8 @@ class Translator:
     def x_GeneratorExp(self, e: ast.GeneratorExp) -> Frag:
         name = self.fresh("_G")
         unit = Unit(self.unit.fn_name, self.unit.level, _span(e))
+        # pulled by a native, maybe after its proc has passed it on: the depth is the puller's
+        unit.callee_r = _DEPTH_LEFT
         src = self.fresh("_t")
 
         def body() -> None:
@@ -864,6 +897,7 @@ class Translator:
         name = self.fresh("_L")
         level = self.unit.level + 1
         unit = Unit("<lambda>", level, None)
+        unit.callee_r = _DEPTH_LEFT  # its call protocol (`units.lambda_value`) counts its depth in `_c.depth`
         self.function(name, [f"_v{level}_{i}" for i in range(len(e.params))], unit,
                       lambda: self.emit(F("return ", self.expr(e.body))))
         return F(self.rt("make_lambda"), f"(_c, {name}, {len(e.params)})")
@@ -887,6 +921,7 @@ class Translator:
 
     def x_Attribute(self, e: ast.Attribute) -> Frag:
         if isinstance(e.value, ast.Name) and self.mc.binding(e.value).kind is Kind.MODULE:
+            self.reenters()
             return F(self.ref(("value", self.node_key(e))), "((_c,))")
         obj = self.expr(e.value)
         t = self.type_of(e.value)
@@ -898,6 +933,7 @@ class Translator:
         tname = static_type_name(t)
         if tname is not None:
             return self.guarded(e, F(self.ref(("field", tname, e.attr)), "(", obj, ")"))
+        self.reenters()
         return self.guarded(e, F(self.rt("dynamic_field"), f"({self.ref(('natives',))}, ", obj,
                                  f", {self.ref(('str', e.attr))})"))
 
@@ -923,6 +959,7 @@ class Translator:
                 isinstance(func.value, ast.Name) and self.mc.binding(func.value).kind is Kind.MODULE):
             return self.method_call(func, e)
         fn = self.expr(func)
+        self.reenters()
         return self.guarded(e, F(fn, "(", *join(", ", [self.expr(a) for a in e.args]), ")"))
 
     def _bound(self, e: ast.Call, what: str, names: list[str], has_default: list[bool],
@@ -935,33 +972,41 @@ class Translator:
         k = self.node_key(e)
         if isinstance(target, ProcCode):
             codes = self._bound(e, f"`{target.name}`", target.names, target.has_default,
-                                lambda n: F(self.rt("cell_value"), "(", self.ref(("default", k, n)), ", _c)"))
+                                lambda n: self.default_cell(k, n))
             fn = self.direct_fn(target)
             if fn is None:
+                self.reenters()
                 return self.guarded(e, F(self.rt("slow_call"), f"({self.ref(('call', k, self.unit.fn_name))}, _c",
                                          *[F(", ", c) for c in codes], ")"))
+            r = self.unit.callee_r
             if target.copiers:
-                return self.guarded(e, F(f"{fn}(_c, *{self.rt('copy_args')}(_c, {self.ref(('copiers', k))}",
+                return self.guarded(e, F(f"{fn}(_c, {r}, *{self.rt('copy_args')}(_c, {self.ref(('copiers', k))}",
                                          *[F(", ", c) for c in codes], "))"), CALL)
-            return self.guarded(e, F(f"{fn}(_c", *[F(", ", c) for c in codes], ")"), CALL)
+            return self.guarded(e, F(f"{fn}(_c, {r}", *[F(", ", c) for c in codes], ")"), CALL)
         if isinstance(target, RecordCtor):
             codes = self._bound(e, f"record `{target.type.name}`", target.names, target.has_default,
-                                lambda n: F(self.rt("deep_copy"), "(", self.rt("cell_value"), "(",
-                                            self.ref(("default", k, n)), ", _c))"))
+                                lambda n: F(self.rt("deep_copy"), "(", self.default_cell(k, n), ")"))
             return self.guarded(e, F(self.rt("Record"), f"({self.ref(('rtype', k))}, (",
                                      *[F(c, ", ") for c in codes], "))"))
         if isinstance(target, HostFunction):
+            self.reenters()
             codes = self._bound(e, f"host function `{target.sig.name}`", target.names,
                                 [False] * len(target.names), lambda n: F("None"))
             return self.guarded(e, F(self.rt("host_call"), f"({self.ref(('target', k))}, _c",
                                      *[F(", ", c) for c in codes], ")"))
         params = target.sig().params  # a native module function
+        self.reenters()
         codes = self._bound(e, f"`{target.module}.{target.name}`", [p.name for p in params],
                             [p.has_default for p in params], lambda n: F(self.ref(("nfdefault", k, n))))
         head = [self.ref(("nfn", k)), "(_c"]
         if target.typed:
             head.append(f", {self.ref(('declared', k))}(_c)")
         return self.guarded(e, F(*head, *[F(", ", c) for c in codes], ")"))
+
+    def default_cell(self, k: int, name: str) -> Frag:
+        """A parameter's or field's default, read from its cell (its first read may evaluate it)."""
+        self.reenters()
+        return F(self.rt("cell_value"), "(", self.ref(("default", k, name)), ", _c)")
 
     def direct_fn(self, target: ProcCode) -> str | None:
         """The generated function of a proc of this module that is translated, else None."""
@@ -991,6 +1036,7 @@ class Translator:
                                      f"{self.rt('type')}(", x1, f") is {self.rt('Decimal')} else "
                                      f"{self.ref(('builtin', 'round'))}(_c, ", rx, ", ", args[1], "))"))
         fn = self.ref(("builtin", e.func.id))
+        self.reenters()
         return self.guarded(e, F(fn, "(_c", *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))
 
     def _decimal_ctor(self, arg: Any) -> Frag | None:
@@ -1038,6 +1084,7 @@ class Translator:
         if tname is not None and name in DIRECT_METHODS.get(tname, ()) and not kwargs:
             # the native is the receiver's own method (`natives.methods._call`): called directly
             return self.guarded(e, F(obj, f".{name}(", *join(", ", args), ")"))
+        self.reenters()
         if tname is not None:
             fn = self.ref(("method", tname, name))
             return self.guarded(e, F(fn, "(_c, ", obj, *[F(", ", a) for a in args], *self._kwargs(kwargs), ")"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast as pyast
 import re
 
-_NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLPk]\d+|g\d+|[cdse])")
+_NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLPk]\d+|g\d+|[cdser])")
 _ATTRIBUTES = {
     "_c": frozenset({"depth", "max_depth", "steps_left", "checkpoint", "tick", "charge", "out_of_depth",
                      "check_collection_len", "check_str_len", "recorder"}),
