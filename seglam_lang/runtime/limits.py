@@ -90,6 +90,10 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 TIME_CHECK_EVERY = 1024  # steps between two reads of the clock (and of the memory)
+# At most this many steps between two calls of `RunContext.tick`: the count a call or a loop
+# decrements (`fuel`) then stays among the small ints CPython keeps cached, so charging a step
+# allocates nothing.
+FUEL = 256
 LARGE_ALLOCATION = 1 << 16  # a result at least this big triggers a memory check first
 # Native work is counted in items (an element compared, hashed, copied or visited; 64
 # characters of a string). One interpreted step (a loop iteration, a call) costs about as
@@ -142,8 +146,8 @@ class RequireRecorder(Protocol):
 class RunContext:
     """The budget of one run (one top-level call). Not shared between threads."""
 
-    __slots__ = ("checkpoint", "deadline", "depth", "limits", "max_depth", "max_reentries", "memory_base",
-                 "recorder", "reentries", "steps_left")
+    __slots__ = ("bank", "clock_at", "deadline", "depth", "fuel", "limits", "max_depth", "max_reentries",
+                 "memory_base", "recorder", "reentries")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, max_reentries: int = 64,
                  recorder: RequireRecorder | None = None) -> None:
@@ -151,7 +155,6 @@ class RunContext:
         # Verification's observer of `require` outcomes (`recorder.require(where, held)`);
         # None in every other run, where it costs one attribute read per `require`.
         self.recorder = recorder
-        self.steps_left = limits.steps
         self.depth = 0
         self.max_depth = limits.call_depth
         # Entries into SGL code from native code (a lambda called by `sorted`, a generator
@@ -159,16 +162,29 @@ class RunContext:
         self.reentries = 0
         self.max_reentries = max_reentries
         self.deadline = time.monotonic() + limits.timeout
-        # `tick()` runs when `steps_left` falls to `checkpoint`: the clock is read once
-        # per TIME_CHECK_EVERY steps, not at every step.
-        self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+        # The steps left are `bank + fuel`: a step is charged by `fuel -= 1`, and `tick()` runs
+        # when `fuel` falls to 0, at most FUEL steps apart. The clock is read when the steps left
+        # fall to `clock_at`, once per TIME_CHECK_EVERY steps, not at every step.
+        self.clock_at = max(limits.steps - TIME_CHECK_EVERY, -1)
+        self.bank, self.fuel = 0, 0
+        self.refuel(limits.steps)
         self.memory_base = -1  # taken at the first memory check
+
+    @property
+    def steps_left(self) -> int:
+        return self.bank + self.fuel
+
+    def refuel(self, left: int) -> None:
+        """`left` steps left: the next tick at the earliest of FUEL steps on, the clock's turn, and
+        the end of the budget (-1 steps left)."""
+        self.bank = max(left - FUEL, self.clock_at, -1)
+        self.fuel = left - self.bank
 
     def charge(self, n: int) -> None:
         """Spend `n` steps (loops charge in chunks); raises when the budget or the time is out."""
-        s = self.steps_left - n
-        self.steps_left = s
-        if s <= self.checkpoint:
+        f = self.fuel - n
+        self.fuel = f
+        if f <= 0:
             self.tick()
 
     def charge_items(self, n: int) -> None:
@@ -191,12 +207,15 @@ class RunContext:
         return max(min(self.steps_left * ITEMS_PER_STEP, int(by_time)), 0) + ITEMS_PER_STEP
 
     def tick(self) -> None:
-        """The slow path of step charging: check the budget and the clock, set the next checkpoint."""
-        if self.steps_left < 0:
+        """The slow path of step charging: check the budget, the clock at its turn, refuel."""
+        left = self.bank + self.fuel
+        if left < 0:
             raise self.out_of_steps()
-        self.check_time()
-        self.check_memory()
-        self.checkpoint = max(self.steps_left - TIME_CHECK_EVERY, -1)
+        if left <= self.clock_at:
+            self.check_time()
+            self.check_memory()
+            self.clock_at = max(left - TIME_CHECK_EVERY, -1)
+        self.refuel(left)
 
     def check_memory(self) -> None:
         rss = resident_bytes()

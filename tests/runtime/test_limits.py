@@ -215,3 +215,35 @@ def test_timeout_covers_time_spent_inside_natives() -> None:
         module.call("main", limits=Limits(steps=10 ** 12, timeout=0.3))
     assert info.value.diagnostic.code in ("E0401", "E0402")
     assert time.perf_counter() - t0 < 0.3 + SECONDS
+
+
+@pytest.mark.parametrize("steps", [1, 255, 256, 257, 1023, 1024, 1025, 5000])
+@pytest.mark.parametrize("chunk", [1, 3, 256, 700])
+def test_the_step_budget_is_exact_and_the_clock_is_read_every_time_check(steps: int, chunk: int,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`RunContext` keeps the steps left as `bank + fuel` (a small `fuel` a charge decrements, refilled by
+    `tick`): whatever the charges, the budget runs out at the step after the last one paid for, and the
+    clock is read exactly when the steps left reach each multiple of TIME_CHECK_EVERY below the budget."""
+    from seglam_lang.runtime import limits as limits_module
+
+    reads: list[int] = []
+    monkeypatch.setattr(limits_module.RunContext, "check_time", lambda self: reads.append(self.steps_left))
+    monkeypatch.setattr(limits_module.RunContext, "check_memory", lambda self: None)
+    ctx = limits_module.RunContext(Limits(steps=steps))
+    spent = 0
+    with pytest.raises(LimitExceeded) as info:
+        while True:
+            ctx.charge(chunk)
+            spent += chunk
+            assert ctx.steps_left == steps - spent and 0 <= ctx.fuel <= limits_module.FUEL
+    assert info.value.diagnostic.code == "E0401"
+    assert spent + chunk > steps >= spent  # refused at the first charge the budget cannot pay
+    every = limits_module.TIME_CHECK_EVERY
+    # the old rule (`checkpoint`): a read at the first charge that reaches each next mark
+    marks, left, mark = [], steps, max(steps - every, -1)
+    while left >= 0:
+        left -= chunk
+        if left <= mark and left >= 0:
+            marks.append(left)
+            mark = max(left - every, -1)
+    assert reads == marks

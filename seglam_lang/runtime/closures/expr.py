@@ -13,7 +13,7 @@ Invariants:
   are resolved to their proc / record / constant cell / host function at load;
 - a node that can raise converts Python exceptions at itself (`tracebacks.convert`) and
   locates SGL errors (`tracebacks.locate`), so every error carries the position of the node;
-- steps are charged at calls (`ctx.steps_left`, with the clock read at checkpoints) and at
+- steps are charged at calls (`ctx.fuel`, with `ctx.tick()` when it runs out) and at
   loop iterations (counted in a local and charged every `CHUNK` iterations).
 """
 

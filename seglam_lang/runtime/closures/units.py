@@ -207,9 +207,9 @@ class ProcCode:
             if d > ctx.max_depth:
                 raise ctx.out_of_depth()
             ctx.depth = d
-            s = ctx.steps_left - 1
-            ctx.steps_left = s
-            if s <= ctx.checkpoint:
+            s = ctx.fuel - 1
+            ctx.fuel = s
+            if s <= 0:
                 ctx.tick()
             proc.body(slots)
             ctx.depth = d - 1
@@ -241,10 +241,10 @@ class ProcCode:
                 if d > ctx.max_depth:
                     raise _located(ctx.out_of_depth(), where)
                 ctx.depth = d
-                s = ctx.steps_left - 1
-                ctx.steps_left = s
+                s = ctx.fuel - 1
+                ctx.fuel = s
                 try:
-                    if s <= ctx.checkpoint:
+                    if s <= 0:
                         ctx.tick()
                     proc.body(slots)
                 except SglRuntimeError as e:
@@ -466,9 +466,9 @@ def lambda_value(ctx: Any, body: Callable[..., Any], nparams: int, tail: list | 
             raise ctx.out_of_depth()
         ctx.reenter()
         ctx.depth = d
-        s = ctx.steps_left - 1
-        ctx.steps_left = s
-        if s <= ctx.checkpoint:
+        s = ctx.fuel - 1
+        ctx.fuel = s
+        if s <= 0:
             ctx.tick()
         try:
             r = body(*args) if tail is None else body([*args, *tail])

@@ -91,7 +91,7 @@ def entry(fn: Callable[..., Any], n: int) -> Callable[[list], None]:
     step is given back, and the depth left to it before this call is passed as its `_r`."""
     def body(f: list) -> None:
         ctx = f[-1]
-        ctx.steps_left += 1
+        ctx.fuel += 1
         f[RET] = fn(ctx, ctx.max_depth - ctx.depth + 1, *f[:n])
 
     def direct(ctx: Any, *args: Any) -> Any:

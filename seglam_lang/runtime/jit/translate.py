@@ -308,8 +308,8 @@ class Translator:
             # `ProcCode.call_code`'s test of the depth, then its step
             "if _r <= 0:",
             "    raise _c.out_of_depth()",
-            "_c.steps_left = _s = _c.steps_left - 1",
-            "if _s <= _c.checkpoint:",
+            "_c.fuel = _s = _c.fuel - 1",
+            "if _s <= 0:",
             "    _c.tick()",
         )
         unit = Unit(fn_name, 0, None, is_proc=True)

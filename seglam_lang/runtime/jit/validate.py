@@ -25,7 +25,7 @@ import re
 
 _NAME = re.compile(r"_(?:v\d+_\d+|[tnoCGLPk]\d+|g\d+|[cdser])")
 _ATTRIBUTES = {
-    "_c": frozenset({"depth", "max_depth", "steps_left", "checkpoint", "tick", "charge", "out_of_depth",
+    "_c": frozenset({"depth", "max_depth", "fuel", "tick", "charge", "out_of_depth",
                      "check_collection_len", "check_str_len", "recorder"}),
     "_o": frozenset({"append", "add"}),
 }
