@@ -397,6 +397,117 @@ def test_a_trace_has_one_frame_per_activation_with_sgl_lines() -> None:
     assert [(f.name, f.span.line) for f in frames] == [("main", 7), ("at", 3)]
 
 
+# ---------------------------------------------------------------------- calls inlined
+
+# A small proc of `if test: return value` statements is inlined at a call from a statement (its
+# body emitted in the caller, a self-recursive one unrolled once): each program must mean the
+# same as on the tree-walker, errors included (frames of the inlined proc, its SGL lines).
+INLINED = {
+    "division by zero in an inlined helper": """
+        proc ratio(a: Int, b: Int) -> Int:
+            if a < 0:
+                return 0
+            return a // b
+        proc main() -> Int:
+            x = 1
+            return ratio(4, x - 1) + 1
+        """,
+    "an error in an inlined call's arguments": """
+        proc ratio(a: Int, b: Int) -> Int:
+            return a // b
+        proc main() -> Int:
+            return ratio(ratio(4, 2), 0)
+        """,
+    "an error in a real call made by an inlined body": """
+        proc at(xs: List[Int], i: Int) -> Int:
+            return xs[i]
+        proc two(i: Int) -> Int:
+            if i > 5:
+                return at([1], i)
+            return two(i + 1) * 2
+        proc main() -> Int:
+            return two(0)
+        """,
+    "depth at an inlined call": """
+        proc down(n: Int) -> Int:
+            if n < 0:
+                return 0
+            return down(n + 1) + 1
+        proc main() -> Int:
+            return down(0)
+        """,
+    "the call left of an inlined one runs first": """
+        proc boom(n: Int) -> Int:
+            fail "boom"
+        proc ratio(a: Int, b: Int) -> Int:
+            return a // b
+        proc main() -> Int:
+            return boom(1) + ratio(1, 0)
+        """,
+    "the operand left of an inlined one is evaluated first": """
+        proc ratio(a: Int, b: Int) -> Int:
+            return a // b
+        proc main() -> Int:
+            xs = [1]
+            return xs[3] + ratio(1, 0)
+        """,
+    "an inlined call under a condition runs only when it is taken (value)": """
+        proc ratio(a: Int, b: Int) -> Int:
+            return a // b
+        proc main() -> Int:
+            n = 0
+            a = 0 if n == 0 else ratio(1, n)
+            b = n != 0 and ratio(1, n) == 1
+            while n < 3 and ratio(6, n + 1) > 0:
+                n += 1
+            return a + n + (1 if b else 0)
+        """,
+    "fib, inlined and unrolled (value)": """
+        proc fib(n: Int) -> Int:
+            if n < 2:
+                return n
+            return fib(n - 1) + fib(n - 2)
+        proc main() -> Int:
+            return fib(15) + fib(0) + fib(1) + fib(2)
+        """,
+    "a helper that calls a native is called, not inlined": """
+        proc pick(xs: List[Int]) -> Int:
+            return sorted(xs, key=lambda x: 10 // x)[0]
+        proc main() -> Int:
+            return pick([3, 1]) + pick([0])
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INLINED))
+def test_inlined_calls_mean_the_same_on_both_tiers(name: str) -> None:
+    result = assert_same_on_both_tiers(textwrap.dedent(INLINED[name]))
+    assert result[0] == ("value" if "(value)" in name else "error"), result
+
+
+@pytest.mark.parametrize("steps", range(40, 52))
+def test_the_step_limit_at_inlined_and_real_calls_is_the_same_on_both_tiers(steps: int) -> None:
+    # fib(8) makes 67 calls: one budget after another runs out at an inlined call, then a real one
+    result = assert_same_on_both_tiers(textwrap.dedent(INLINED["fib, inlined and unrolled (value)"]), steps=steps)
+    assert result[0] == "error" and result[3].startswith("step limit"), result
+
+
+@pytest.mark.parametrize("depth", [50, 51])
+def test_the_depth_limit_at_inlined_and_real_calls_is_the_same_on_both_tiers(depth: int) -> None:
+    # the calls alternate between inlined and real: one limit stops at each kind
+    result = assert_same_on_both_tiers(textwrap.dedent(INLINED["depth at an inlined call"]), call_depth=depth)
+    assert result[0] == "error" and result[3].startswith("call depth") and len(result[5]) == depth, result
+
+
+def test_an_inlined_proc_keeps_its_frame_and_lines() -> None:
+    module = seglam_lang.loads(textwrap.dedent(INLINED["division by zero in an inlined helper"]),
+                               limits=Limits(tier="jit"))
+    assert "_v101_0" in generated_source(module._compiled), "ratio is inlined in main"
+    with pytest.raises(SglRuntimeError) as info:
+        module.call("main")
+    assert [(f.name, f.span.line) for f in info.value.frames] == [("main", 8), ("ratio", 5)]
+
+
 # ---------------------------------------------------------------------- the sandbox of the new tier
 
 HOSTILE_TEXT = [

@@ -53,7 +53,9 @@ def _where(mc: Any, fn_name: str, span: tuple[int, int, int, int]) -> Where:
 
 
 def _table(mc: Any, nodes: list[Any], fn_name: str, default: Any, entries: tuple[Any, ...]) -> Table:
-    return Table([(l1, c1, l2, c2, _where(mc, fn_name, sp), kind) for l1, c1, l2, c2, sp, kind in entries],
+    """An entry's node is in `name`'s proc (None: `fn_name`), inlined at `sites` ((proc, span), innermost first)."""
+    return Table([(l1, c1, l2, c2, _where(mc, name or fn_name, sp), kind,
+                   tuple(_where(mc, n, s) for n, s in sites)) for l1, c1, l2, c2, sp, kind, name, sites in entries],
                  _where(mc, fn_name, default) if default is not None else None)
 
 

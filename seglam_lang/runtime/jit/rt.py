@@ -38,17 +38,19 @@ NODE, CALL = 0, 1  # how a table entry locates an error: `locate`, or as a proc 
 
 class Table:
     """Where each guarded node of one generated function was emitted: (line, col, end_line,
-    end_col) ranges of the generated source, properly nested, each with its SGL `Where`."""
+    end_col) ranges of the generated source, properly nested, each with its SGL `Where`, how it
+    locates an error, and the call sites it was inlined at (innermost first: each adds its frame)."""
 
     __slots__ = ("default", "entries", "positions")
 
-    def __init__(self, entries: list[tuple[int, int, int, int, Where, int]], default: Where | None) -> None:
+    def __init__(self, entries: list[tuple[int, int, int, int, Where, int, tuple[Where, ...]]],
+                 default: Where | None) -> None:
         # Innermost first: a later start, then an earlier end, wins.
         self.entries = sorted(entries, key=lambda e: (-e[0], -e[1], e[2], e[3]))
         self.default = default
         self.positions: dict[Any, list[Any]] = {}
 
-    def find(self, code: Any, lasti: int) -> tuple[Where, int] | None:
+    def find(self, code: Any, lasti: int) -> tuple[Where, int, tuple[Where, ...]] | None:
         pos = self.positions.get(code)
         if pos is None:
             pos = self.positions[code] = list(code.co_positions())
@@ -58,10 +60,10 @@ class Table:
                 col = col if col is not None else 0
                 end_col = end_col if end_col is not None else col
                 end_line = end_line if end_line is not None else line
-                for l1, c1, l2, c2, where, kind in self.entries:
+                for l1, c1, l2, c2, where, kind, sites in self.entries:
                     if (l1, c1) <= (line, col) and (end_line, end_col) <= (l2, c2):
-                        return where, kind
-        return None if self.default is None else (self.default, NODE)
+                        return where, kind, sites
+        return None if self.default is None else (self.default, NODE, ())
 
 
 def fail(e: Exception, table: Table) -> Exception:
@@ -70,15 +72,18 @@ def fail(e: Exception, table: Table) -> Exception:
     found = table.find(tb.tb_frame.f_code, tb.tb_lasti) if tb is not None else None
     if found is None:
         return e  # not under a guarded node: it passes on, as in the tree-walker
-    where, kind = found
+    where, kind, sites = found
     if isinstance(e, SglRuntimeError):
         if kind == CALL:
             at_call_site(e, where)
         else:
             locate(e, where)
+    elif isinstance(e, PY_ERRORS):
+        e = convert(e, where)
+    else:
         return e
-    if isinstance(e, PY_ERRORS):
-        return convert(e, where)
+    for site in sites:  # the node was in a proc inlined at these calls: each caller's frame
+        at_call_site(e, site)
     return e
 
 

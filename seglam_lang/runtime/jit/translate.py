@@ -83,6 +83,21 @@ class Decline(Exception):
     """This proc uses a construct the translator does not handle: it stays on the tree-walker."""
 
 
+class _NotInlined(Exception):
+    """The proc being inlined does something that needs its own frame: it is called instead."""
+
+
+# A call is inlined at most this many calls deep (a self-recursive proc is unrolled this many
+# times), and only a proc whose body has at most INLINE_NODES nodes.
+INLINE_DEPTH = 1
+INLINE_NODES = 60
+_NESTED_FUNCTIONS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# What an expression may be, on the way from a statement down to a call that is inlined: the
+# statements inlined are emitted before the statement, so everything evaluated before the call
+# is either emitted before it too or a pure operand (`Translator.hoisting`).
+_HOISTABLE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.IntLit, ast.BoolLit, ast.NoneLit)
+
+
 class Frag:
     """A piece of generated text; `mark` = (span, kind) records its range in the position table."""
 
@@ -155,7 +170,9 @@ class Unit:
         self.callee_r = ""
         self.level = level
         self.default = default
-        self.entries: list[tuple[int, int, int, int, tuple[int, int, int, int], int]] = []
+        # (line, col, end_line, end_col, span, kind, proc, sites): `rt.Table`'s entries, the node's
+        # proc (None: this function's) and the call sites it was inlined at (`Translator.context`)
+        self.entries: list[tuple[Any, ...]] = []
         self.loops: list[tuple[str, tuple[int, int, int, int]]] = []
         self.bounds: dict[str, str] = {}  # a limit read into a local once per call: name -> `rt` helper
 
@@ -192,6 +209,14 @@ class Translator:
         self.units: list[Unit] = []
         self.counter = 0
         self.proc_fns: dict[str, str] = {}
+        self.decls = {d.name: d for d in mc.tree.decls if isinstance(d, ast.ProcDecl)}
+        # Inlining (`inline`): the proc whose nodes are being emitted (None: the function's own)
+        # and the call sites it is inlined at, innermost first, as (proc, span); how many calls
+        # deep the emitted code is inlined; whether a call may be inlined here (`hoisting`).
+        self.context: tuple[str | None, tuple[tuple[str, tuple[int, int, int, int]], ...]] = (None, ())
+        self.inlined = 0
+        self.hoist = False
+        self.inline_serial = 0
 
     # ------------------------------------------------------------------ text
 
@@ -245,12 +270,12 @@ class Translator:
         walk(frag, col0)
         self.lines.append(" " * col0 + "".join(out))
         for start, end, (span, kind) in marks:
-            self.unit.entries.append((line, start, line, end, span, kind))
+            self.unit.entries.append((line, start, line, end, span, kind, *self.context))
         return line
 
     def block_mark(self, start_line: int, node: Any, kind: int = NODE) -> None:
         """The lines emitted since `start_line` are under `node`'s guard."""
-        self.unit.entries.append((start_line, 0, len(self.lines), _WHOLE, _span(node), kind))
+        self.unit.entries.append((start_line, 0, len(self.lines), _WHOLE, _span(node), kind, *self.context))
 
     def table(self, unit: Unit) -> str:
         return self.ref(("table", unit.fn_name, unit.default, tuple(unit.entries)))
@@ -324,7 +349,10 @@ class Translator:
 
     def reenters(self) -> None:
         """The code being emitted may call SGL back (a native or host function, a function value,
-        a tree-walker proc, a constant's first read): the enclosing proc keeps `_c.depth` exact."""
+        a tree-walker proc, a constant's first read): the enclosing proc keeps `_c.depth` exact.
+        It holds the depth of the function, not of a call inlined in it: such a call is not inlined."""
+        if self.inlined:
+            raise _NotInlined
         for unit in reversed(self.units):
             if unit.is_proc:
                 unit.reenters = True
@@ -346,7 +374,7 @@ class Translator:
     def s_Assign(self, s: Any) -> None:
         t = s.target
         if isinstance(t, ast.Name):
-            self.emit(F(self.local(t), " = ", self.expr(s.value)))
+            self.emit(F(self.local(t), " = ", self.hoisting(True, self.expr, s.value)))
             return
         start = len(self.lines) + 1
         value = self.expr(s.value)
@@ -437,10 +465,10 @@ class Translator:
                                         F(self.ref(("method", "List", "append")), "(_c, ", obj, ", ", item, ")"))
             self.block_mark(start, e)
             return
-        self.emit(self.expr(e))
+        self.emit(self.hoisting(True, self.expr, e))
 
     def s_If(self, s: ast.If) -> None:
-        self.emit(F("if ", self.expr(s.test), ":"))
+        self.emit(F("if ", self.hoisting(True, self.expr, s.test), ":"))
         self.indent += 1
         self.block(s.body)
         self.indent -= 1
@@ -494,7 +522,7 @@ class Translator:
         self.emit("continue")
 
     def s_Return(self, s: ast.Return) -> None:
-        value = self.expr(s.value) if s.value is not None else F("None")
+        value = self.hoisting(True, self.expr, s.value) if s.value is not None else F("None")
         if not self.unit.loops and not self.unit.is_proc:
             self.emit(F("return ", value))
             return
@@ -590,7 +618,18 @@ class Translator:
         method = getattr(self, "x_" + type(e).__name__, None)
         if method is None:
             raise Decline(f"expression {type(e).__name__}")
+        if self.hoist and not isinstance(e, _HOISTABLE):
+            return self.hoisting(False, method, e)
         return method(e)
+
+    def hoisting(self, on: bool, method: Any, *args: Any) -> Any:
+        """`method(*args)` with calls inlined (`on`: the code it emits is a statement's, or a
+        hoistable operand's) or not (under a condition, a loop test, a native's arguments...)."""
+        saved, self.hoist = self.hoist, on
+        try:
+            return method(*args)
+        finally:
+            self.hoist = saved
 
     def x_Name(self, e: ast.Name) -> Frag:
         b = self.mc.binding(e)
@@ -780,7 +819,10 @@ class Translator:
         return out[0], out[1], out[2], out[3]
 
     def x_BinOp(self, e: ast.BinOp) -> Frag:
-        return self.guarded(e, self.binop(e.op, self.expr(e.left), self.expr(e.right), self.type_of(e.left),
+        left = self.expr(e.left)
+        if self.may_inline(e.right):  # evaluated before what an inlined call emits
+            left = self.held(left)
+        return self.guarded(e, self.binop(e.op, left, self.expr(e.right), self.type_of(e.left),
                                           self.type_of(e.right)))
 
     def binop(self, name: str, a: Frag, b: Frag, lt: Any, rt: Any) -> Frag:
@@ -946,11 +988,19 @@ class Translator:
         return [", **{", *join(", ", items), "}"]
 
     def _args(self, e: ast.Call) -> tuple[list[Frag], dict[str, Frag]]:
-        return [self.expr(a) for a in e.args], {k.name: self.expr(k.value) for k in e.keywords}
+        """The arguments in order; with calls inlined, each one held before a later one that may emit code."""
+        nodes = [*e.args, *(k.value for k in e.keywords)]
+        frags = []
+        for i, a in enumerate(nodes):
+            f = self.expr(a)
+            frags.append(self.held(f) if any(self.may_inline(b) for b in nodes[i + 1:]) else f)
+        return frags[:len(e.args)], {k.name: f for k, f in zip(e.keywords, frags[len(e.args):])}
 
     def x_Call(self, e: ast.Call) -> Frag:
-        func = e.func
         target = call_target(self.mc, e)
+        if self.hoist and not (isinstance(target, ProcCode) and self.direct_fn(target) is not None):
+            return self.hoisting(False, self.x_Call, e)
+        func = e.func
         if target is not None:
             if isinstance(func, ast.Name) and self.mc.binding(func).kind is Kind.BUILTIN:
                 return self.native_call(e)
@@ -978,7 +1028,11 @@ class Translator:
                 self.reenters()
                 return self.guarded(e, F(self.rt("slow_call"), f"({self.ref(('call', k, self.unit.fn_name))}, _c",
                                          *[F(", ", c) for c in codes], ")"))
-            r = self.unit.callee_r
+            if self.hoist and not target.copiers and self.unit.callee_r == "_r - 1":
+                inlined = self.inline(target.name, e, codes)
+                if inlined is not None:
+                    return inlined
+            r = f"_r - {1 + self.inlined}" if self.inlined else self.unit.callee_r
             if target.copiers:
                 return self.guarded(e, F(f"{fn}(_c, {r}, *{self.rt('copy_args')}(_c, {self.ref(('copiers', k))}",
                                          *[F(", ", c) for c in codes], "))"), CALL)
@@ -1002,6 +1056,82 @@ class Translator:
         if target.typed:
             head.append(f", {self.ref(('declared', k))}(_c)")
         return self.guarded(e, F(*head, *[F(", ", c) for c in codes], ")"))
+
+    def may_inline(self, e: Any) -> bool:
+        """Could translating `e` here inline a call (and so emit statements)?"""
+        if not self.hoist or self.inlined >= INLINE_DEPTH:
+            return False
+        for n in ast.walk(e):
+            if isinstance(n, ast.Call):
+                target = call_target(self.mc, n)
+                if isinstance(target, ProcCode) and self.direct_fn(target) is not None and \
+                        self.inlinable(target.name) is not None:
+                    return True
+        return False
+
+    def inlinable(self, name: str) -> ast.ProcDecl | None:
+        """The proc's declaration if its body is `if test: return value` statements then `return
+        value`, small, with no function inside (a lambda or a comprehension needs its own frame)."""
+        d = self.decls.get(name)
+        if d is None or not d.body or not isinstance(d.body[-1], ast.Return):
+            return None
+        for s in d.body[:-1]:
+            if not (isinstance(s, ast.If) and not s.orelse and len(s.body) == 1 and isinstance(s.body[0], ast.Return)):
+                return None
+        nodes = [n for s in d.body for n in ast.walk(s)]
+        if len(nodes) > INLINE_NODES or any(isinstance(n, _NESTED_FUNCTIONS) for n in nodes):
+            return None
+        return d
+
+    def inline(self, name: str, e: ast.Call, codes: list[Frag]) -> Frag | None:
+        """Call `name` by emitting its body here, into a temporary (None: it cannot be). The call
+        still counts as one: the depth tested against `_r` (this function's, the inlined calls
+        around it added), a step charged, then the body, whose nodes locate errors in the callee's
+        frame with this call's frame around it (`context`), as `ProcCode.call_code` would."""
+        d = self.inlinable(name)
+        if d is None or self.inlined >= INLINE_DEPTH:
+            return None
+        unit = self.unit
+        mark = (len(self.lines), len(unit.entries), dict(self.keys), self.counter, self.indent)
+        saved = (self.context, self.inlined, unit.level)
+        self.inline_serial += 1
+        level = 100 + self.inline_serial  # the callee's locals: `_v<level>_<slot>`, its own
+        try:
+            for i, c in enumerate(codes):  # the arguments, evaluated in order, then the call
+                self.emit(F(f"_v{level}_{i} = ", c))
+            start = len(self.lines) + 1
+            self.inlined += 1
+            self.emit(f"if _r <= {self.inlined}:")
+            self.emit("    raise _c.out_of_depth()")
+            self.emit("_c.fuel = _s = _c.fuel - 1")
+            self.emit("if _s <= 0:")
+            self.emit("    _c.tick()")
+            self.block_mark(start, e, CALL)
+            start = len(self.lines) + 1
+            result = self.fresh("_t")
+            self.context = (name, ((self.context[0] or unit.fn_name, _span(e)), *self.context[1]))
+            unit.level = level
+            for s in d.body[:-1]:
+                self.emit(F("if ", self.hoisting(True, self.expr, s.test), ":"))
+                self.indent += 1
+                self.inline_value(result, s.body[0])
+                self.indent -= 1
+                self.emit("else:")
+                self.indent += 1
+            self.inline_value(result, d.body[-1])
+        except _NotInlined:
+            del self.lines[mark[0]:], unit.entries[mark[1]:]
+            self.keys, self.counter = mark[2], mark[3]
+            return None
+        finally:
+            self.context, self.inlined, unit.level = saved
+            self.indent = mark[4]
+        self.block_mark(start, e, CALL)  # an error of the body no node of it locates: at the call
+        return F(result)
+
+    def inline_value(self, result: str, ret: ast.Return) -> None:
+        value = self.hoisting(True, self.expr, ret.value) if ret.value is not None else F("None")
+        self.emit(F(result, " = ", value))
 
     def default_cell(self, k: int, name: str) -> Frag:
         """A parameter's or field's default, read from its cell (its first read may evaluate it)."""
