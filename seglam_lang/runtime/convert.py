@@ -72,7 +72,7 @@ from seglam_lang.runtime.scalars import (
     micros_of,
     show,
 )
-from seglam_lang.runtime.values import _INT_STR_BOUND, HOST_PRINT_LIMIT, INT_MAX_STR_DIGITS, Record, SglSet
+from seglam_lang.runtime.values import _INT_STR_BOUND, HOST_PRINT_LIMIT, INT_MAX_STR_DIGITS, Record, SglSet, make_record
 from seglam_lang.syntax import ast
 
 __all__ = ["ConvertError", "RecordDefaults", "from_json", "load_json", "read_literal", "sgl_set", "to_json"]
@@ -100,7 +100,7 @@ def _record(t: RecordT, fields: dict[str, Any], defaults: RecordDefaults | None)
             where = "" if defaults is not None else " (field defaults are not known here: give every field)"
             raise ConvertError(f"{t.name} is missing field(s): {', '.join(absent)}{where}")
         fields = {**fields, **{f.name: supplied[f.name] for f in missing}}
-    return Record(t, tuple(fields[f.name] for f in t.fields))
+    return make_record(t, (fields[f.name] for f in t.fields))
 
 
 # ---------------------------------------------------------------- JSON in

@@ -148,7 +148,7 @@ def dumps(value: Any, *, leaf: Leaf, key: Key, limit: int, indent: int | None = 
         t = type(v)
         items: Iterator[tuple[str | None, Any]]
         if t is Record:
-            n, items, brackets = len(v.values), zip((f.name for f in v.type.fields), v.values), "{}"
+            n, items, brackets = len(v.type.fields), zip((f.name for f in v.type.fields), v.values), "{}"
         elif t in DICT_TYPES:
             pairs = sorted(v.items(), key=lambda kv: kv[0]) if sort_keys else v.items()
             n, items, brackets = len(v), ((key(k), x) for k, x in pairs), "{}"

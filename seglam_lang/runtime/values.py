@@ -3,7 +3,7 @@
 Owns:
 - `SglSet`: SGL's `Set[T]`, an insertion-ordered set backed by a dict, so iteration order is
   the order elements were added and never depends on `PYTHONHASHSEED`;
-- `Record`: an immutable instance of a `RecordT` (field values in a tuple, in field order);
+- `Record`: an immutable instance of a `RecordT` (a tuple subclass: its type, then its field values);
 - the frozen variants of module constants (`FrozenList`, `FrozenDict`, `FrozenSglSet`), whose
   mutating methods raise "module constants are frozen";
 - equality and hashing of records (`deep_equal`, `deep_hash`), which never recurse in C;
@@ -15,7 +15,8 @@ Owns:
 
 Representation (the contract every layer relies on): Int=int, Float=float, Decimal=decimal.Decimal,
 Bool=bool, Str=str, None=None, Date=datetime.date, DateTime=datetime.datetime (naive),
-Duration=datetime.timedelta, List=list, Tuple=tuple, Map=dict, Set=SglSet, records=Record.
+Duration=datetime.timedelta, List=list, Tuple=tuple, Map=dict, Set=SglSet, records=Record (a
+tuple subclass `(rtype, *values)`, opaque as a tuple).
 
 Invariants:
 - values nested arbitrarily deep (a loop can build `[[[...]]]`) are walked with explicit stacks;
@@ -31,6 +32,7 @@ import datetime as _dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from seglam_lang.check import types as T
@@ -266,21 +268,22 @@ SET_TYPES = (SglSet, FrozenSglSet)
 # ---------------------------------------------------------------------------- records
 
 
-class Record:
-    """An immutable record value: `.type` is its `RecordT`, `.values` its field values in order.
+class Record(tuple):  # type: ignore[type-arg]
+    """An immutable record value: the tuple `(rtype, v0, v1, ...)` of its `RecordT` and its field
+    values in field order. `.type` is the `RecordT`, `.values` the field values as a tuple.
 
-    Fields are read by name with `r["name"]` (attribute names are not used, so a field may be
-    called `type` or `values`). Equality and hashing are by record type and values.
+    Built by tuple's own constructor, `Record((rtype, *values))` (`make_record(rtype, values)`):
+    there is no Python-level `__init__`, so building one costs what a tuple costs (the jit tier
+    builds and reads records millions of times: field `i` is `r[i + 1]`, one C subscript).
+    Nothing of the tuple shows: a record is not iterable and has no length, no `in`, no `+` or
+    `*` and no order; fields are read by name with `record_field(r, name)` (attribute names
+    are not used, so a field may be called `type` or `values`). Equality and hashing are by
+    record type and values, as before; a record never equals a tuple.
     """
 
-    __slots__ = ("type", "values")
+    __slots__ = ()
     type: T.RecordT
     values: tuple[Any, ...]
-
-    def __init__(self, type: T.RecordT, values: tuple[Any, ...]) -> None:
-        # The slots' own setters (`__setattr__` refuses): about twice as fast as object.__setattr__.
-        _set_type(self, type)
-        _set_values(self, values)
 
     @classmethod
     def build(cls, rt: T.RecordT, fields: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> Record:
@@ -288,7 +291,7 @@ class Record:
         unknown = [n for n in fields if rt.field(n) is None]
         if unknown:
             raise SglRuntimeError(f"{rt.name} has no field {unknown[0]!r}", code=E_TYPE)
-        values = []
+        values: list[Any] = [rt]
         for f in rt.fields:
             if f.name in fields:
                 values.append(fields[f.name])
@@ -296,40 +299,36 @@ class Record:
                 values.append(defaults[f.name])
             else:
                 raise SglRuntimeError(f"{rt.name} needs a value for field {f.name!r}", code=E_TYPE)
-        return cls(rt, tuple(values))
+        return cls(values)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise SglRuntimeError("records are immutable", code=E_FROZEN_AT_RUN, hint="use r.replace(field=value)")
 
-    def __getitem__(self, name: str) -> Any:
-        for i, f in enumerate(self.type.fields):
-            if f.name == name:
-                return self.values[i]
-        raise KeyError(name)
-
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: v for f, v in zip(self.type.fields, self.values)}
+        return {f.name: v for f, v in zip(self[0].fields, self[1:])}
 
     def replace(self, **changes: Any) -> Record:
-        return Record.build(self.type, {**self.as_dict(), **changes})
+        return Record.build(self[0], {**self.as_dict(), **changes})
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Record:
-            return NotImplemented
+            return False  # not NotImplemented: tuple's own `==` would then compare the items
         if self is other:
             return True
-        if _NESTABLE.isdisjoint(map(type, self.values)):  # flat: Python compares without recursing
-            return (self.type is other.type or self.type == other.type) and self.values == other.values
+        values = self[1:]
+        if _NESTABLE.isdisjoint(map(type, values)):  # flat: Python compares without recursing
+            rt, ot = self[0], other[0]
+            return (rt is ot or rt == ot) and values == other[1:]
         return deep_equal(self, other)
 
     def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
+        return not self.__eq__(other)
 
     def __hash__(self) -> int:
         # Equal records are both flat or both not: equal values have the same kind of container.
-        if _NESTABLE.isdisjoint(map(type, self.values)):
-            return hash((self.type.name, self.type.module, self.values))
+        values = self[1:]
+        if _NESTABLE.isdisjoint(map(type, values)):
+            return hash((self[0].name, self[0].module, values))
         return deep_hash(self)
 
     def __repr__(self) -> str:
@@ -338,9 +337,42 @@ class Record:
     def __reduce__(self) -> Any:  # records are plain data: no pickling route into SGL
         raise TypeError("SGL records cannot be pickled")
 
+    # The tuple underneath stays out of sight: what a record without these answered before.
+    __iter__ = None  # type: ignore[assignment]  # "'Record' object is not iterable"
 
-_set_type = Record.type.__set__  # type: ignore[attr-defined]
-_set_values = Record.values.__set__  # type: ignore[attr-defined]
+    def __len__(self) -> int:
+        raise TypeError("object of type 'Record' has no len()")
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __contains__(self, item: object) -> bool:
+        raise TypeError("argument of type 'Record' is not iterable")
+
+    def _no_operator(self, other: object) -> Any:
+        return NotImplemented
+
+    __add__ = __radd__ = __mul__ = __rmul__ = __lt__ = __le__ = __gt__ = __ge__ = _no_operator
+
+
+# `r.type` and `r.values` for the layers that read a record by name (printers, converters):
+# C-level getters, so they cost an attribute read as the slots they replace did.
+Record.type = property(itemgetter(0))  # type: ignore[assignment,misc]
+Record.values = property(itemgetter(slice(1, None)))  # type: ignore[assignment,misc]
+
+
+def make_record(rt: T.RecordT, values: Iterable[Any]) -> Record:
+    """The record of type `rt` with these field values, in field order."""
+    return Record((rt, *values))
+
+
+def record_field(r: Record, name: str) -> Any:
+    """Field `name` of record `r` (KeyError when it has none): the read of a field whose record
+    type is known only at run time."""
+    for i, f in enumerate(r[0].fields, 1):
+        if f.name == name:
+            return r[i]
+    raise KeyError(name)
 
 
 # ---------------------------------------------------------------------------- equality and hashing
@@ -360,9 +392,9 @@ def deep_equal(a: Any, b: Any) -> bool:
             continue
         tx, ty = type(x), type(y)
         if tx is Record:
-            if ty is not Record or not (x.type is y.type or x.type == y.type):
+            if ty is not Record or not (x[0] is y[0] or x[0] == y[0]):
                 return False
-            stack.extend(zip(x.values, y.values))
+            stack.extend(zip(x[1:], y[1:]))
         elif tx in _SEQUENCES and ty in _SEQUENCES:
             if (tx is tuple) != (ty is tuple) or len(x) != len(y):
                 return False
@@ -400,8 +432,8 @@ def deep_hash(root: Any) -> int:
             continue
         t = type(v)
         if t is Record:
-            parts = v.values
-            tag: Any = (v.type.name, v.type.module)
+            parts = v[1:]
+            tag: Any = (v[0].name, v[0].module)
         elif t is tuple:
             parts, tag = v, len(v)
         else:
@@ -426,7 +458,7 @@ def _children(v: Any) -> Iterable[Any]:
     if t in (list, tuple, FrozenList, SglSet, FrozenSglSet, set, frozenset):
         return v
     if t is Record:
-        return v.values
+        return v[1:]
     return ()
 
 
@@ -488,7 +520,7 @@ def _copy_make(list_t: type, dict_t: type, set_t: type) -> Callable[[Any, Callab
         if t is tuple:
             return tuple(map(get, v))
         if t is Record:
-            return Record(v.type, tuple(map(get, v.values)))
+            return Record((v[0], *map(get, v[1:])))
         return v  # functions, ranges, views: not data, shared as they are
     return make
 
@@ -523,8 +555,8 @@ def _to_python_make(hashable: bool) -> Callable[[Any, Callable[[Any], Any]], Any
             return tuple(map(get, v))
         if t is Record:
             if hashable:
-                return tuple(map(get, v.values))
-            return {f.name: get(x) for f, x in zip(v.type.fields, v.values)}
+                return tuple(map(get, v[1:]))
+            return {f.name: get(x) for f, x in zip(v[0].fields, v[1:])}
         return v
     return make
 
@@ -816,13 +848,14 @@ class _Converter:
         if isinstance(t, T.OptionalT):
             return None if v is None else self.convert(v, t.inner, path)
         if isinstance(t, T.ListT):
-            if not isinstance(v, list | tuple):
+            if not _host_sequence(v):
                 raise self.fail(path, t, v)
             return [self.convert(x, t.elem, f"{path}[{i}]") for i, x in enumerate(v)]
         if isinstance(t, T.TupleT):
-            if not isinstance(v, list | tuple) or len(v) != len(t.elems):
-                raise self.fail(path, t, v) if not isinstance(v, list | tuple) else SglUsageError(
-                    f"{path}: expected {t} ({len(t.elems)} items), got {len(v)} items", code=E_CONVERT)
+            if not _host_sequence(v):
+                raise self.fail(path, t, v)
+            if len(v) != len(t.elems):
+                raise SglUsageError(f"{path}: expected {t} ({len(t.elems)} items), got {len(v)} items", code=E_CONVERT)
             return tuple(self.convert(x, et, f"{path}[{i}]") for i, (x, et) in enumerate(zip(v, t.elems)))
         if isinstance(t, T.SetT):
             if not isinstance(v, set | frozenset | SglSet):
@@ -903,7 +936,12 @@ class _Converter:
                 if not f.has_default or f.name not in supplied:
                     raise SglUsageError(f"{path}: missing field {f.name!r} of {rt.name}", code=E_CONVERT)
                 given[f.name] = supplied[f.name]
-        return Record(rt, tuple(given[f.name] for f in rt.fields))
+        return Record((rt, *(given[f.name] for f in rt.fields)))
+
+
+def _host_sequence(v: Any) -> bool:
+    """Is host value `v` a list or a tuple (a record is a tuple underneath, and is neither)?"""
+    return isinstance(v, list | tuple) and type(v) is not Record
 
 
 def _is_short(v: Any) -> bool:

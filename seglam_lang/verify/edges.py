@@ -45,7 +45,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from seglam_lang.check import types as T
-from seglam_lang.runtime.values import Record, SglSet, deep_copy, format_value
+from seglam_lang.runtime.values import SglSet, deep_copy, format_value, make_record
 from seglam_lang.verify.narrowing import Constraint, Number
 from seglam_lang.verify.strategies import MAX_SIZE, MAX_STR, RecordDefaults
 
@@ -193,7 +193,7 @@ class _Edges:
             if not values:
                 return []  # a field with no edge value: no record can be built
             choices.append(values)
-        return _distinct(Record(rt, tuple(v)) for v in _around_bases(choices))
+        return _distinct(make_record(rt, v) for v in _around_bases(choices))
 
 
 def _hashable(values: list[object]) -> bool:

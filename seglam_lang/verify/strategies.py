@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from seglam_lang.check import types as T
 from seglam_lang.codes import E_CONVERT
 from seglam_lang.errors import SglUsageError
-from seglam_lang.runtime.values import Record, SglSet
+from seglam_lang.runtime.values import SglSet, make_record
 from seglam_lang.verify.narrowing import Constraint, Number
 
 MAX_SIZE = 10        # items in a generated list, set or map
@@ -190,7 +190,7 @@ class _Builder:
         defaults = dict(self.record_defaults(rt)) if self.record_defaults else {}
         fields = [_with_default(self.build(f.type), f.name, defaults) for f in rt.fields]
         # A Record holds its field values in declaration order.
-        return st.tuples(*fields).map(lambda vals: Record(rt, vals))
+        return st.tuples(*fields).map(lambda vals: make_record(rt, vals))
 
 
 def _with_default(s: st.SearchStrategy[object], name: str, defaults: Mapping[str, object]) -> st.SearchStrategy[object]:

@@ -21,7 +21,7 @@ from seglam_lang.cache import readers
 from seglam_lang.check.types import DATE, DECIMAL, DURATION, FLOAT, INT, STR, MapT, OptionalT, Type
 from seglam_lang.runtime.convert import ConvertError, from_json, load_json, read_literal, to_json
 from seglam_lang.runtime.scalars import read_scalar
-from seglam_lang.runtime.values import Record, SglSet, format_value
+from seglam_lang.runtime.values import Record, SglSet, format_value, make_record
 from seglam_lang.verify.strategies import strategy_for
 
 TYPES_MODULE = seglam_lang.loads('''
@@ -143,7 +143,7 @@ def test_json_strings_are_read_by_the_scalar_text_rule() -> None:
 
 
 def test_records_take_defaults_only_when_they_are_known() -> None:
-    assert from_json({"name": "pen", "price": "1.10"}, ITEM, lambda rt: {"qty": 1}) == Record(
+    assert from_json({"name": "pen", "price": "1.10"}, ITEM, lambda rt: {"qty": 1}) == make_record(
         ITEM, ("pen", Decimal("1.10"), 1))
     with pytest.raises(ConvertError, match=r"missing field.*qty.*give every field"):
         from_json({"name": "pen", "price": "1.10"}, ITEM)

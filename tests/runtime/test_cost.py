@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from seglam_lang.check import types as T
 from seglam_lang.runtime import cost
-from seglam_lang.runtime.values import FrozenDict, FrozenList, Record, SglSet
+from seglam_lang.runtime.values import FrozenDict, FrozenList, Record, SglSet, make_record
 
 POINT = T.RecordT("Point", "m", (T.FieldSig("x", T.INT), T.FieldSig("y", T.INT)))
 
@@ -56,7 +56,7 @@ def _shared(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.tuples(children, children),
         st.dictionaries(keys, children, max_size=4),
         st.builds(lambda c, n: [c] * n, children, st.integers(0, 50)),
-        st.builds(lambda a, b: Record(POINT, (a, b)), children, children),
+        st.builds(lambda a, b: make_record(POINT, (a, b)), children, children),
     )
 
 
@@ -108,7 +108,7 @@ def test_static_weighers_agree_with_the_walk(data: st.DataObject) -> None:
         (T.ListT(T.OptionalT(T.STR)), st.lists(st.one_of(st.none(), st.text(max_size=300)))),
         (T.MapT(T.INT, T.FLOAT), st.dictionaries(st.integers(), st.floats())),
         (T.ListT(T.ListT(T.INT)), st.lists(st.lists(st.integers()))),
-        (T.ListT(POINT), st.lists(st.builds(lambda a, b: Record(POINT, (a, b)), st.integers(), st.integers()))),
+        (T.ListT(POINT), st.lists(st.builds(lambda a, b: make_record(POINT, (a, b)), st.integers(), st.integers()))),
         (T.STR, st.text(max_size=3000)),
         (T.OptionalT(T.ListT(T.INT)), st.one_of(st.none(), st.lists(st.integers()))),
     ]

@@ -15,7 +15,7 @@ from seglam_lang.check import types as T
 from seglam_lang.errors import SglRuntimeError
 from seglam_lang.runtime.fstrings import format_field
 from seglam_lang.runtime.limits import RunContext
-from seglam_lang.runtime.values import Record, SglSet
+from seglam_lang.runtime.values import SglSet, make_record
 
 ITEM = T.RecordT("Item", "test", (T.FieldSig("qty", T.INT),))
 
@@ -71,7 +71,7 @@ def test_fields(value: Any, conversion: str | None, spec: str | None, expected: 
 
 
 @pytest.mark.parametrize("value", [None, dt.date(2024, 1, 3), dt.timedelta(1), [1], {"a": 1}, SglSet([1]),
-                                   (1,), Record(ITEM, (1,))])
+                                   (1,), make_record(ITEM, (1,))])
 def test_specs_on_other_types_are_errors(value: Any) -> None:
     with pytest.raises(SglRuntimeError, match="does not apply"):
         format_field(RunContext(), value, None, ">10")

@@ -369,6 +369,27 @@ FAST_PATH_EDGES = {
             c = a.replace(x=2)
             return (a == b and c != a and b in {a, c}, len(seen), seen[a] + c.x)
         """,
+    "records: built, read, replaced in and out of field order, nested, optional, printed (value)": """
+        record Inner:
+            v: Int
+            tag: Str = "i"
+        record Outer:
+            a: Int
+            inner: Inner
+            b: Str = "b"
+            next: Outer? = None
+        proc main() -> Tuple[Str, Int, Bool, Int, Str]:
+            o = Outer(a=1, inner=Inner(v=2))
+            p = o.replace(b="c", a=5)
+            q = o.replace(a=3, next=o)
+            r = q.replace(inner=q.inner.replace(tag="j"))
+            n = 0
+            if r.next is not None:
+                n = r.next.inner.v + r.next.a
+            keys = {o: 1, p: 2, q: 3, r: 4}
+            same = Outer(a=1, inner=Inner(v=2, tag="i")) == o and r != q and q.next == o
+            return (f"{p}|{r}", n + keys[Outer(a=3, inner=Inner(v=2), next=o)], same, len(keys), str([o.inner]))
+        """,
 }
 
 
@@ -552,7 +573,7 @@ def test_identifiers_are_generated_not_copied() -> None:
     except SglError:
         return  # the checker refuses such names: nothing to translate
     generated = generated_source(module._compiled)
-    for word in ("__class__", "__globals__", "exec", "sneaky", "Box", "value"):  # `.values` is the record's slot
+    for word in ("__class__", "__globals__", "exec", "sneaky", "Box", "value", "values"):
         assert re.search(rf"\b{word}\b", generated) is None, word
     assert module.call("main") == 6
 
@@ -584,7 +605,7 @@ def test_translated_code_runs_without_builtins() -> None:
     "def _P0(_c):\n    return [x for x in _g0]\n",
     "def _P0(_c):\n    return lambda: 1\n",
     "def _P0(_c):\n    _c.limits = None\n",
-    # the names allowed on values (a record's slot, the methods of the fast paths): never on a
+    # the names allowed on values (the methods of the fast paths): never on a
     # global `_g<n>` (a native, a helper, a literal), and no other name on a value
     "def _P0(_c):\n    return _g0.values\n",
     "def _P0(_c):\n    return _g1.get(1)\n",
@@ -600,8 +621,8 @@ def test_the_validator_refuses_what_the_translator_never_emits(bad: str) -> None
 
 
 def test_the_validator_allows_the_fast_paths_names_on_values() -> None:
-    validate("def _P0(_c, _v0_0, _v0_1):\n    _k0 = _g0(_c)\n    _v0_0.append(_v0_1.values[2])\n"
-             "    return _v0_1.values[0].quantize(_g1, None, _g2), _v0_0.get(1), _v0_0.items()\n")
+    validate("def _P0(_c, _v0_0, _v0_1):\n    _k0 = _g0(_c)\n    _v0_0.append(_v0_1[3])\n"
+             "    return _v0_1[1].quantize(_g1, None, _g2), _v0_0.get(1), _v0_0.items(), _v0_0.values()\n")
 
 
 def test_every_shipped_module_translates_and_validates() -> None:

@@ -26,6 +26,8 @@ from seglam_lang.runtime.values import (
     format_value,
     freeze,
     from_python,
+    make_record,
+    record_field,
     repr_of,
     str_of,
     to_python,
@@ -83,17 +85,39 @@ def test_set_order_does_not_depend_on_hash_seed() -> None:
 
 
 def test_record_equality_hash_access_replace() -> None:
-    r = Record(ITEM, ("pen", 3))
-    assert r == Record(ITEM, ("pen", 3)) and hash(r) == hash(Record(ITEM, ("pen", 3)))
-    assert r != Record(ITEM, ("pen", 4))
+    r = make_record(ITEM, ("pen", 3))
+    assert r == make_record(ITEM, ("pen", 3)) and hash(r) == hash(make_record(ITEM, ("pen", 3)))
+    assert r != make_record(ITEM, ("pen", 4))
     other = T.RecordT("Item", "elsewhere", ITEM.fields)
-    assert r != Record(other, ("pen", 3))
-    assert r["qty"] == 3 and r.replace(qty=5)["qty"] == 5 and r["qty"] == 3
+    assert r != make_record(other, ("pen", 3))
+    assert record_field(r, "qty") == 3 and record_field(r.replace(qty=5), "qty") == 5 and record_field(r, "qty") == 3
+    assert r.type is ITEM and r.values == ("pen", 3) and type(r.values) is tuple
     assert repr(r) == "Item(name='pen', qty=3)" and format_value(r) == 'Item(name="pen", qty=3)'
     with pytest.raises(SglRuntimeError):
         r.replace(colour="red")
     with pytest.raises(SglRuntimeError):
         r.type = ITEM  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("use", [
+    len, iter, list, tuple, sorted, lambda r: 1 in r, lambda r: r + r, lambda r: r * 2, lambda r: 2 * r,
+    lambda r: r < r, lambda r: r >= r, lambda r: r["qty"], lambda r: "".join(r), lambda r: [].extend(r),
+], ids=["len", "iter", "list", "tuple", "sorted", "in", "add", "mul", "rmul", "lt", "ge", "by-name", "join", "extend"])
+def test_a_record_shows_nothing_of_the_tuple_it_is(use: Any) -> None:
+    """A record is the tuple `(rtype, *values)` underneath: none of the tuple's protocol reaches
+    its type or its values (what a record that was not a tuple answered before)."""
+    with pytest.raises(TypeError):
+        use(make_record(ITEM, ("pen", 3)))
+
+
+def test_a_record_is_never_a_tuple_or_a_list_of_the_host() -> None:
+    r = make_record(ITEM, ("pen", 3))
+    assert r != (ITEM, "pen", 3) and (ITEM, "pen", 3) != r and r != ("pen", 3) and bool(r)
+    assert hash(r) == hash(make_record(ITEM, ("pen", 3))) and len({r, make_record(ITEM, ("pen", 3))}) == 1
+    for t in (T.ListT(T.STR), T.TupleT((T.STR, T.INT))):
+        with pytest.raises(SglUsageError, match="expected"):
+            from_python(r, t)
+    assert from_python(r, ITEM) is r
 
 
 @pytest.mark.parametrize("call", [
@@ -114,7 +138,7 @@ def test_frozen_constants_refuse_changes(call: Any) -> None:
 
 def test_deep_copy_shares_nothing_mutable_and_keeps_aliasing() -> None:
     inner = [1, 2]
-    v = {"a": inner, "b": inner, "r": Record(ITEM, ("x", 1)), "t": (inner,)}
+    v = {"a": inner, "b": inner, "r": make_record(ITEM, ("x", 1)), "t": (inner,)}
     c = deep_copy(v)
     assert c == v and c["a"] is not inner and c["a"] is c["b"] and c["t"][0] is c["a"]
     c["a"].append(3)
@@ -213,7 +237,7 @@ scalars = st.one_of(
     st.timedeltas(),
 )
 hashables = st.one_of(st.integers(), st.text(max_size=5), st.tuples(st.integers(), st.text(max_size=3)))
-records = st.builds(lambda n, q: Record(ITEM, (n, q)), st.text(max_size=5), st.integers())
+records = st.builds(lambda n, q: make_record(ITEM, (n, q)), st.text(max_size=5), st.integers())
 values = st.recursive(
     st.one_of(scalars, records),
     lambda inner: st.one_of(
@@ -242,14 +266,14 @@ def test_to_python_and_from_python_round_trip() -> None:
     t = T.MapT(T.STR, T.ListT(ITEM))
     host = {"a": [{"name": "pen", "qty": 3}]}
     v = from_python(host, t)
-    assert v == {"a": [Record(ITEM, ("pen", 3))]}
+    assert v == {"a": [make_record(ITEM, ("pen", 3))]}
     assert to_python(v) == host
-    assert to_python(SglSet([Record(ITEM, ("x", 1))])) == {("x", 1)}
+    assert to_python(SglSet([make_record(ITEM, ("x", 1))])) == {("x", 1)}
     assert from_python({"b", "a", "c"}, T.SetT(T.STR)) == SglSet("abc")
     assert list(from_python({"b", "a", "c"}, T.SetT(T.STR))) == ["a", "b", "c"]  # sorted: seed-independent
     assert from_python(2, T.FLOAT) == 2.0 and type(from_python(2, T.DECIMAL)) is Decimal
     assert from_python([1, "x"], T.TupleT((T.INT, T.STR))) == (1, "x")
-    assert from_python({"name": "p"}, ITEM, defaults=lambda rt: {"qty": 1}) == Record(ITEM, ("p", 1))
+    assert from_python({"name": "p"}, ITEM, defaults=lambda rt: {"qty": 1}) == make_record(ITEM, ("p", 1))
 
 
 @pytest.mark.parametrize(("value", "type_", "message"), [

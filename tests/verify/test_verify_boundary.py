@@ -22,7 +22,7 @@ from test_verify_strategies import TYPES, conforms
 
 from seglam_lang import Module, loads
 from seglam_lang.check import types as T
-from seglam_lang.runtime.values import format_value
+from seglam_lang.runtime.values import format_value, record_field
 from seglam_lang.verify import verify
 from seglam_lang.verify.edges import DEFAULT_LIMIT, MAX_EDGES, Boundary, boundary_inputs, edges
 from seglam_lang.verify.narrowing import Constraint, compared_numbers
@@ -171,9 +171,9 @@ def test_record_edges_use_defaults_and_both_bases() -> None:
     line = T.RecordT("Line", "m", (T.FieldSig("qty", T.INT, has_default=True), T.FieldSig("price", T.DECIMAL)))
     values = edges(line, record_defaults=lambda rt: {"qty": 5})
     first, second = values[0], values[1]
-    assert first["qty"] == 5 and first["price"] == 0  # the default, the zero
-    assert second["qty"] == 0 and second["price"] == decimal.Decimal("0.01")  # the second edge of each field
-    assert any(v["qty"] == 1 for v in values)
+    assert record_field(first, "qty") == 5 and record_field(first, "price") == 0  # the default, the zero
+    assert record_field(second, "qty") == 0 and record_field(second, "price") == decimal.Decimal("0.01")  # the second edge of each field
+    assert any(record_field(v, "qty") == 1 for v in values)
 
 
 # ---------------------------------------------------------------- combinations of parameters

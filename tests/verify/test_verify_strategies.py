@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from seglam_lang.check import types as T
 from seglam_lang.errors import SglUsageError
 from seglam_lang.runtime.closures.expr import static_type_name
-from seglam_lang.runtime.values import Record, SglSet, method_table_name
+from seglam_lang.runtime.values import Record, SglSet, make_record, method_table_name, record_field
 from seglam_lang.verify.strategies import MAX_SIZE, MAX_STR, params_strategy, strategy_for
 
 ITEM = T.RecordT("Item", "shop", (T.FieldSig("name", T.STR), T.FieldSig("qty", T.INT, has_default=True)))
@@ -42,7 +42,7 @@ def conforms(v: object, t: T.Type, *, finite: bool = True) -> bool:
             conforms(x, e, finite=finite) for x, e in zip(v, t.elems))
     if isinstance(t, T.RecordT):
         return isinstance(v, Record) and v.type == t and all(
-            conforms(v[f.name], f.type, finite=finite) for f in t.fields)
+            conforms(record_field(v, f.name), f.type, finite=finite) for f in t.fields)
     checks = {
         T.INT: lambda: type(v) is int,
         T.FLOAT: lambda: type(v) is float and (math.isfinite(v) or not finite),
@@ -149,19 +149,19 @@ def test_sets_are_sgl_sets_without_duplicates() -> None:
 
 def test_records_shrink_field_by_field() -> None:
     item = find(strategy_for(ITEM), lambda _: True)
-    assert item == Record(ITEM, ("", 0))
+    assert item == make_record(ITEM, ("", 0))
 
 
 def test_record_field_defaults_are_the_first_choice() -> None:
     s = strategy_for(ITEM, defaults=lambda rt: {"qty": 1} if rt == ITEM else {})
-    assert find(s, lambda _: True) == Record(ITEM, ("", 1))
+    assert find(s, lambda _: True) == make_record(ITEM, ("", 1))
     # ...but not the only one.
-    assert find(s, lambda r: r["qty"] != 1)["qty"] == 0
+    assert record_field(find(s, lambda r: record_field(r, "qty") != 1), "qty") == 0
 
 
 def test_recursive_records_terminate() -> None:
-    chain = find(strategy_for(NODE), lambda n: n["next"] is not None)
-    assert chain == Record(NODE, (0, Record(NODE, (0, None))))
+    chain = find(strategy_for(NODE), lambda n: record_field(n, "next") is not None)
+    assert chain == make_record(NODE, (0, make_record(NODE, (0, None))))
 
 
 def test_params_use_defaults_first() -> None:

@@ -48,9 +48,9 @@ from seglam_lang.syntax import ast
 
 def field_getter(rtype: RecordT, name: str) -> Callable[[Any], Any]:
     """Read field `name` of a record of type `rtype` by position (resolved at load)."""
-    for i, fs in enumerate(rtype.fields):
+    for i, fs in enumerate(rtype.fields, 1):
         if fs.name == name:
-            return lambda r: r.values[i]
+            return itemgetter(i)  # a record is the tuple (rtype, *values)
     raise KeyError(name)
 
 
@@ -494,7 +494,7 @@ class ExprCompiler:
         def dynamic(f: list) -> Any:
             v = obj(f)
             if type(v) is values.Record:
-                return v[attr]
+                return values.record_field(v, attr)
             return natives.field(method_table_name(v), attr)(v)
 
         return guard(dynamic, where)
@@ -551,7 +551,7 @@ class ExprCompiler:
         codes = ctor.bind_codes(args, kwargs, self.where(e))
         make = values.Record
         rtype = ctor.type
-        return guard(lambda f: make(rtype, tuple([c(f) for c in codes])), self.where(e))
+        return guard(lambda f: make([rtype, *[c(f) for c in codes]]), self.where(e))
 
     def native_call(self, fn: Callable[..., Any], e: ast.Call) -> Code:
         args, kwargs = self.args_of(e)

@@ -237,7 +237,7 @@ def dec_value(table: list[Any], root: Any, records: dict[tuple[str, str], Any]) 
         if kind == "m":
             v: Any = V.FrozenDict({dec(k): dec(y) for k, y in node[1]})
         elif kind == "r":
-            v = V.Record(records[(node[1], node[2])], tuple(dec(y) for y in node[3]))
+            v = V.Record((records[(node[1], node[2])], *(dec(y) for y in node[3])))
         elif kind == "t":
             v = tuple(dec(y) for y in node[1])
         elif kind == "l":

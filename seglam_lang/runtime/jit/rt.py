@@ -193,21 +193,17 @@ def replace(obj: Any, names: tuple[str, ...], vals: tuple[Any, ...]) -> Any:
 
 
 def replace_at(r: Any, indices: tuple[int, ...], vals: tuple[Any, ...]) -> Any:
-    """`r.replace(f=v, ...)` of a record whose type is known at load: the fields by position."""
-    vs = list(r.values)
+    """`r.replace(f=v, ...)` of a record whose type is known at load: the fields by their position
+    in the record's tuple (`(rtype, *values)`: field `i` is at `i + 1`)."""
+    vs = list(r[:])
     for i, v in zip(indices, vals):
         vs[i] = v
-    return values.Record(r.type, tuple(vs))
-
-
-def record_with(r: Any, vals: tuple[Any, ...]) -> Any:
-    """A record of `r`'s type with these field values (`r.replace(...)`, the tuple built by the caller)."""
-    return values.Record(r.type, vals)
+    return values.Record(vs)
 
 
 def dynamic_field(natives: Any, v: Any, attr: str) -> Any:
     if type(v) is values.Record:
-        return v[attr]
+        return values.record_field(v, attr)
     return natives.field(method_table_name(v), attr)(v)
 
 
@@ -246,7 +242,7 @@ HELPERS: dict[str, Any] = {
     "make_lambda": lambda_value, "generator": generator, "require_failed": require_failed,
     "record_require": record_require,
     "assert_failed": assert_failed, "fail_stmt": fail_stmt, "unpack": unpack, "format_plain": format_plain,
-    "replace": replace, "replace_at": replace_at, "record_with": record_with, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
+    "replace": replace, "replace_at": replace_at, "dynamic_field": dynamic_field, "dynamic_method": dynamic_method,
     # Decimal arithmetic under SGL's one context (`ops.BINARY` of a Decimal operand)
     "Decimal": Decimal, "decimal_context": ops.DECIMAL_CONTEXT, "dec_add": ops.DECIMAL_CONTEXT.add, "dec_sub": ops.DECIMAL_CONTEXT.subtract,
     "dec_mul": ops.DECIMAL_CONTEXT.multiply, "dec_div": ops.DECIMAL_CONTEXT.divide,

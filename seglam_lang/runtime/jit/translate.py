@@ -14,9 +14,10 @@ How the source is made (the safety argument, spec/tiers.md):
 - everything else the code uses (natives, `ops` functions, cells, procs, helpers of
   `jit.rt`) is a link key too, resolved by `jit.link` against the loaded module;
 - attribute access is written only on the run context `_c`, on a comprehension's own
-  accumulator `_o<n>`, and, for the fast paths below, on values to a fixed list of names (a
-  record's `values` slot; `append`, `get`, `keys`, `items`, `quantize` where the checker's types
-  prove the receiver a List, a Map, a Decimal), which `jit.validate` checks on the result.
+  accumulator `_o<n>`, and, for the fast paths below, on values to a fixed list of names
+  (`append`, `get`, `keys`, `values`, `items`, `quantize` where the checker's types prove the receiver a
+  List, a Map, a Decimal), which `jit.validate` checks on the result. A
+  record's field is read by position (`r[i + 1]`: a record is the tuple `(rtype, *values)`).
 
 Fast paths (the table in spec/tiers.md): where the checker's types prove that Python's own
 operation is what the native or `ops` function would do, it is emitted, behind the run-time test
@@ -969,9 +970,9 @@ class Translator:
         t = self.type_of(e.value)
         if isinstance(t, OptionalT):
             t = t.inner
-        if isinstance(t, RecordT):  # the field by position in the record's `values` slot
+        if isinstance(t, RecordT):  # the field by position: a record is the tuple `(rtype, *values)`
             i = [f.name for f in t.fields].index(e.attr)
-            return F(obj, f".values[{i}]")
+            return F(obj, f"[{i + 1}]")
         tname = static_type_name(t)
         if tname is not None:
             return self.guarded(e, F(self.ref(("field", tname, e.attr)), "(", obj, ")"))
@@ -1040,7 +1041,8 @@ class Translator:
         if isinstance(target, RecordCtor):
             codes = self._bound(e, f"record `{target.type.name}`", target.names, target.has_default,
                                 lambda n: F(self.rt("deep_copy"), "(", self.default_cell(k, n), ")"))
-            return self.guarded(e, F(self.rt("Record"), f"({self.ref(('rtype', k))}, (",
+            # tuple's own constructor: a record is `(rtype, *values)` (values.Record)
+            return self.guarded(e, F(self.rt("Record"), f"(({self.ref(('rtype', k))}, ",
                                      *[F(c, ", ") for c in codes], "))"))
         if isinstance(target, HostFunction):
             self.reenters()
@@ -1195,15 +1197,15 @@ class Translator:
             names = [f.name for f in t.fields]
             at = [names.index(k) for k in kwargs if k in names]
             if len(at) == len(kwargs) and at == sorted(at):
-                # the new values in field order are in their own order: the tuple built in place,
-                # the other fields read from the receiver's slot (the checker proved it a record)
+                # the new values in field order are in their own order: the record built in place,
+                # its type and the other fields read from the receiver (the checker proved it a record)
                 first, again = (obj, obj) if pure(obj) else (F(f"({(t := self.fresh('_t'))} := ", obj, ")"), F(t))
                 new = dict(zip(at, kwargs.values()))
-                fields = [new[i] if i in new else F(again, f".values[{i}]") for i in range(len(names))]
-                return self.guarded(e, F(self.rt("record_with"), "(", first, ", (", *[F(x, ", ") for x in fields],
+                fields = [new[i] if i in new else F(again, f"[{i + 1}]") for i in range(len(names))]
+                return self.guarded(e, F(self.rt("Record"), "((", first, "[0], ", *[F(x, ", ") for x in fields],
                                          "))"))
             if len(at) == len(kwargs):
-                where = "".join(f"{names.index(k)}, " for k in kwargs)
+                where = "".join(f"{names.index(k) + 1}, " for k in kwargs)
                 return self.guarded(e, F(self.rt("replace_at"), "(", obj, f", ({where}), (",
                                          *[F(v, ", ") for v in kwargs.values()], "))"))
         if isinstance(t, RecordT) or (t is None and name == "replace" and kwargs and not args):

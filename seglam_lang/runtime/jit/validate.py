@@ -9,8 +9,8 @@ code that reaches `compile()` has
 - no literal but ints, True, False and None (strings and floats are link keys);
 - attribute access only to the names listed in `_ATTRIBUTES`: on the run context `_c` (its
   budget), on a comprehension's accumulator `_o<n>`, and on a value computed by the code (never
-  a global `_g<n>`: a native, a helper or a literal) to `_VALUE_ATTRIBUTES`, the slot of a record
-  and the methods generated code calls on a List, a Map or a Decimal it proved it is (no name
+  a global `_g<n>`: a native, a helper or a literal) to `_VALUE_ATTRIBUTES`, the methods
+  generated code calls on a List, a Map or a Decimal it proved it is (no name
   starts with `_`, and each is a field or method of a value, so nothing else is reached by it);
 - no import, class, global, nonlocal, del, with, await, lambda, or Python comprehension.
 
@@ -29,7 +29,7 @@ _ATTRIBUTES = {
                      "check_collection_len", "check_str_len", "recorder"}),
     "_o": frozenset({"append", "add"}),
 }
-_VALUE_ATTRIBUTES = frozenset({"values", "append", "get", "keys", "items", "quantize"})
+_VALUE_ATTRIBUTES = frozenset({"append", "get", "keys", "values", "items", "quantize"})
 _NODES = (
     pyast.Module, pyast.FunctionDef, pyast.arguments, pyast.arg, pyast.Return, pyast.Assign, pyast.AugAssign,
     pyast.For, pyast.While, pyast.If, pyast.Raise, pyast.Try, pyast.ExceptHandler, pyast.Expr, pyast.Pass,

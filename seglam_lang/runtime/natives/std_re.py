@@ -58,7 +58,7 @@ def _scan(ctx: Any, pattern: str, text: str) -> Any:
 
 def _record(m: Any) -> Record:
     named = {k: v for k, v in m.groupdict().items() if v is not None}
-    return Record(MATCH, (m.group(0), m.start(), m.end(), list(m.groups()), named))
+    return Record((MATCH, m.group(0), m.start(), m.end(), list(m.groups()), named))
 
 
 @native("std.re", "match(pattern: Str, text: Str) -> Match?")
