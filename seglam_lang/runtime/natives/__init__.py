@@ -32,7 +32,7 @@ Adding a native module (for the stdlib engineer)
    (fixed per call by the arguments); a parameter may be a function, `Fn[T, K]` being `(T) -> K`;
    records declared with `native_record` in the same module can be used by name (declare them
    first). Defaults must be literals (`0`, `-1`, `"x"`, `None`, `True`, `[]`...).
-   Return SGL values (see `runtime.values`): `Record(MATCH, (text, start))`, `SglSet`, ...
+   Return SGL values (see `runtime.values`): `make_record(MATCH, (text, start))`, `SglSet`, ...
 3. Raise `SglRuntimeError` (or let ValueError/TypeError/LookupError/ArithmeticError propagate:
    the caller converts them with the call's position). Never return host objects.
 
