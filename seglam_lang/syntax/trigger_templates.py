@@ -294,6 +294,31 @@ def _regex(parts: Seq) -> str:
     return "".join(out)
 
 
+MAX_BACKTRACKING_PATHS = 64
+
+
+def backtracks_linearly(t: Template) -> bool:
+    """Whether a backtracking engine (Python's `re`) matches `t.regex` against a request in
+    time linear in the request's length, as RE2 does for every pattern: at most one slot (two
+    lazy slots can make it try every split of the request, quadratic and worse), and at most
+    MAX_BACKTRACKING_PATHS ways through the optional and alternative parts (tried at each
+    length of the slot at most). Such a template's matches are the same in both engines on
+    ASCII text (leftmost-first preferences, and ASCII case-folding, are the same)."""
+    return len(t.slots) <= 1 and _paths(t.parts) <= MAX_BACKTRACKING_PATHS
+
+
+def _paths(parts: Seq) -> int:
+    n = 1
+    for p in parts:
+        if isinstance(p, Opt):
+            n *= 1 + _paths(p.body)
+        elif isinstance(p, Alt):
+            n *= sum(_paths(o) for o in p.options)
+        if n > MAX_BACKTRACKING_PATHS:
+            break  # the answer is known; a huge template must not cost a huge product
+    return n
+
+
 def _part_regex(p: Part) -> str:
     if isinstance(p, Lit):
         return _escape(p.text)

@@ -16,7 +16,7 @@ from seglam_lang.cache.matcher import (
     encode_anchors,
     trigger_anchors,
 )
-from seglam_lang.syntax.trigger_templates import normalise, parse_template, words
+from seglam_lang.syntax.trigger_templates import backtracks_linearly, normalise, parse_template, words
 
 _word = st.sampled_from("alpha beta gamma delta tax area of the for and what is".split())
 
@@ -83,3 +83,39 @@ def test_an_index_trigger_is_judged_against_its_module_before_it_runs() -> None:
     assert matcher.find("echo 5").hit is None  # {y} is not a parameter of echo
     assert Matcher(TriggerIndex([Trigger("echo", "echo", "echo {x}", False, ())]),
                    lambda _family: module).find("echo 5").hit is not None
+
+
+_ascii_request_word = st.sampled_from("alpha beta gamma delta tax area of the for and what is 7 42 x-ray ALPHA".split())
+
+
+@given(_templates(), st.lists(_ascii_request_word, max_size=8), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_python_re_and_re2_agree_on_the_templates_given_to_python_re(pair: tuple[str, str], noise: list[str],
+                                                                       perturb: bool) -> None:
+    """A template that backtracks linearly is matched by Python's `re` on ASCII requests: it
+    must match exactly what RE2 matches, with the same slot spans, on requests it matches and
+    on others."""
+    template, request = pair
+    parsed = parse_template(template)
+    trig = Trigger("f", "p", template, False, ())
+    rx, _groups, py = trig.compiled()
+    assert (py is not None) == (backtracks_linearly(parsed) and parsed.regex.isascii())
+    if py is None:
+        assert len(parsed.slots) > 1 or not backtracks_linearly(parsed)
+        return
+    texts = [request, " ".join(noise), request + " " + " ".join(noise) if perturb else " ".join(noise) + " " + request]
+    for raw in texts:
+        text = normalise(raw).text
+        spans = rx.Match(re2._re2.RE2.Anchor.ANCHOR_BOTH, text.encode(), 0, len(text))
+        m = py.fullmatch(text)
+        assert (m is not None) == (spans[0][0] >= 0), (template, text)
+        if m is not None:
+            assert list(m.regs) == [tuple(s) for s in spans], (template, text)
+
+
+def test_only_templates_with_one_slot_and_few_paths_backtrack_linearly() -> None:
+    assert backtracks_linearly(parse_template("what is the area of {x} [please]"))
+    assert backtracks_linearly(parse_template("[please] (compute|calculate) [the] tax for {x} (now|today)"))
+    assert not backtracks_linearly(parse_template("add {a} and {b}"))  # two lazy slots: every split
+    many = " ".join(f"[w{i}]" for i in range(7)) + " {x}"  # 2**7 ways through the optional words
+    assert not backtracks_linearly(parse_template(many))
