@@ -278,8 +278,8 @@ class Lookup:
         if self.log_requests:
             self.log(text, outcome, spent, family=hit.family, version=version, answer=logged_answer(hit.value),
                      elapsed_ms=elapsed)
-        return Answer(hit.value, outcome == "hit", f"{hit.family}.{hit.proc}", version, hit.args, elapsed,
-                      spent.llm_calls if spent is not None else 0, load_ms=load)
+        return Answer(hit.value, outcome == "hit", hit.procedure, version, hit.args, elapsed,
+                      spent.llm_calls if spent is not None else 0, None, load)
 
     def solve(self, target: str, inputs: dict[str, Any]) -> Answer:
         """Run a procedure with structured inputs: `target` is `family.proc`, a proc name,

@@ -194,10 +194,12 @@ class Hit:
     """One successful run: the trigger's procedure, its arguments (SGL values by parameter
     name) and its answer (an SGL value). Made on every hit: a plain slotted class."""
 
-    __slots__ = ("args", "family", "pattern", "proc", "value")
+    __slots__ = ("args", "family", "pattern", "proc", "procedure", "value")
 
-    def __init__(self, family: str, proc: str, pattern: str, args: dict[str, Any], value: Any) -> None:
+    def __init__(self, family: str, proc: str, pattern: str, args: dict[str, Any], value: Any,
+                 procedure: str | None = None) -> None:
         self.family, self.proc, self.pattern, self.args, self.value = family, proc, pattern, args, value
+        self.procedure = procedure or f"{family}.{proc}"  # made once per trigger on the hit path
 
     def __repr__(self) -> str:
         return f"Hit({self.family}.{self.proc} {self.args!r} -> {self.value!r})"
@@ -232,12 +234,13 @@ class _Plan:
     its regex group and its reader; the procedure's parameter names (in order); its translated
     function when it has one (called directly when every parameter is given)."""
 
-    __slots__ = ("in_order", "module", "names", "slots", "translated")
+    __slots__ = ("in_order", "module", "names", "procedure", "slots", "translated")
 
     def __init__(self, module: Module, slots: tuple[tuple[int, str, Reader], ...], names: tuple[str, ...],
-                 translated: Callable[..., Any] | None) -> None:
+                 translated: Callable[..., Any] | None, procedure: str) -> None:
         self.module, self.slots, self.names, self.translated = module, slots, names, translated
         self.in_order = tuple(name for _, name, _ in slots) == names  # slots read in parameter order
+        self.procedure = procedure  # "family.proc"
 
 
 Loader = Callable[[str], Module | None]  # family -> loaded Module, or None when it must not run
@@ -275,7 +278,8 @@ class Matcher:
                     readers = {p.name: reader(p.type) for p in params}
                     _rx, groups, _py = trig.compiled()
                     plan = _Plan(module, tuple((i, name, readers[name]) for i, name in groups),
-                                 tuple(p.name for p in params), module.translated(trig.proc))
+                                 tuple(p.name for p in params), module.translated(trig.proc),
+                                 f"{trig.family}.{trig.proc}")
                 except ReadError as e:
                     plan = str(e)
         trig._plan = (module, plan)
@@ -373,7 +377,7 @@ class Matcher:
             return f"run failed: {e.message}"
         except RecursionError:
             return "run failed: recursion too deep"
-        return Hit(trig.family, trig.proc, trig.pattern, args, value)
+        return Hit(trig.family, trig.proc, trig.pattern, args, value, plan.procedure)
 
 
 def _decide(hits: list[Hit], rejected: list[tuple[str, str, str]], tried: int, limits: Limits | None) -> Outcome:
