@@ -84,6 +84,10 @@ class Decline(Exception):
     """This proc uses a construct the translator does not handle: it stays on the tree-walker."""
 
 
+class _Resync(Exception):
+    """The proc being made calls out to code that may call SGL back: it is made again, writing `_c.depth`."""
+
+
 class _NotInlined(Exception):
     """The proc being inlined does something that needs its own frame: it is called instead."""
 
@@ -162,10 +166,9 @@ class Unit:
         self.is_proc = is_proc
         # A proc's function that calls out to code which may call SGL back (natives, host
         # functions, function values, the tree-walker: `Translator.reenters`) writes its depth
-        # into `_c.depth` on entry and gives the old value back at each return (`returns`: the
-        # lines of its `return`s); the others never touch `_c.depth` (their depth is `_r`).
+        # into `_c.depth` on entry and gives the old value back at each return; the others never
+        # touch `_c.depth` (their depth is `_r`).
         self.reenters = False
-        self.returns: list[int] = []
         # What a direct call from this function passes as the callee's `_r`: set by `function`
         # for a proc, a lambda and a generator; a comprehension runs inside its parent, with its `_r`.
         self.callee_r = ""
@@ -290,16 +293,21 @@ class Translator:
 
     # ------------------------------------------------------------------ functions
 
-    def function(self, name: str, params: list[str], unit: Unit, body: Any, prologue: tuple[str, ...] = ()) -> None:
-        """`def name(params):` + prologue + try: body() except: located by the unit's table."""
+    def function(self, name: str, params: list[str], unit: Unit, body: Any, prologue: tuple[str, ...] = (),
+                 head: int | None = None) -> None:
+        """`def name(params):` + prologue + try: body() except: located by the unit's table.
+
+        The limits the body's fast paths compare with are read once per call (`Unit.bounds`, known
+        once the body is made): at the end of prologue line `head`, else on a line of their own
+        left for them (one line, so the positions of the body do not move)."""
         self.emit(f"def {name}({', '.join(params)}):")
         self.indent += 1
+        first = len(self.lines)
         for ln in prologue:
             self.emit(ln)
-        # The limits the body's fast paths compare with, read once per call, and a proc's write of
-        # its depth (filled in below: one line, so the positions of the body do not move).
-        reads = len(self.lines)
-        self.emit("pass")
+        if head is None:
+            head = len(self.lines) - first
+            self.emit("pass")
         self.emit("try:")
         self.indent += 1
         if not unit.callee_r:
@@ -312,13 +320,10 @@ class Translator:
                 self.emit("pass")
         finally:
             self.units.pop()
-        head = [f"{k} = {self.rt('bound_' + helper)}(_c)" for k, helper in unit.bounds.items()]
-        if unit.reenters:
-            head[:0] = ["_d = _c.depth", "_c.depth = _c.max_depth - _r + 1"]
-            for i in unit.returns:  # `return <a local>`: nothing of it is in the position table
-                self.lines[i] = re.sub(r"^( *)", r"\1_c.depth = _d; ", self.lines[i])
-        if head:
-            self.lines[reads] = " " * (4 * (self.indent - 1)) + "; ".join(head)
+        if unit.bounds:
+            reads = "; ".join(f"{k} = {self.rt('bound_' + helper)}(_c)" for k, helper in unit.bounds.items())
+            line = self.lines[first + head]
+            self.lines[first + head] = line[:len(line) - 4] + reads if line.endswith("pass") else f"{line}; {reads}"
         self.indent -= 1
         self.emit(f"except {self.rt('Exception')} as _e:")
         self.emit(f"    raise {self.rt('fail')}(_e, {self.table(unit)}) from None")
@@ -327,7 +332,18 @@ class Translator:
     def proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str) -> None:
         """A proc's function `fn(_c, _r, args...)`. `_r` is how many calls may still nest here
         (`max_depth` - the caller's depth): a direct call passes `_r - 1`, so the depth costs a
-        test of a local, and `_c.depth` is written only by a proc that `reenters`."""
+        test of a local, and `_c.depth` is written only by a proc that `reenters`. A proc is
+        made as if it did not; if it does, it is made again (the first attempt is dropped)."""
+        mark = (len(self.lines), dict(self.keys), self.counter, self.inline_serial)
+        try:
+            self._proc(d, fn, False)
+        except _Resync:
+            del self.lines[mark[0]:]
+            self.keys, self.counter, self.inline_serial = mark[1], mark[2], mark[3]
+            self.indent, self.units = 0, []
+            self._proc(d, fn, True)
+
+    def _proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str, reenters: bool) -> None:
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
         params = ["_c", "_r", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
         prologue = (
@@ -337,16 +353,19 @@ class Translator:
             "_c.fuel = _s = _c.fuel - 1",
             "if _s <= 0:",
             "    _c.tick()",
+            # the depth in `_c.depth` while it runs, the caller's given back at each return
+            *(("_d = _c.depth", "_c.depth = _c.max_depth - _r + 1") if reenters else ()),
         )
         unit = Unit(fn_name, 0, None, is_proc=True)
         unit.callee_r = "_r - 1"
+        unit.reenters = reenters
 
         def body() -> None:
             self.block(d.body)
-            if not (d.body and isinstance(d.body[-1], ast.Return)) and unit.reenters:
+            if not (d.body and isinstance(d.body[-1], ast.Return)) and reenters:
                 self.emit("_c.depth = _d")  # falling off the end returns None
 
-        self.function(fn, params, unit, body, prologue)
+        self.function(fn, params, unit, body, prologue, head=2)
 
     def reenters(self) -> None:
         """The code being emitted may call SGL back (a native or host function, a function value,
@@ -356,7 +375,8 @@ class Translator:
             raise _NotInlined
         for unit in reversed(self.units):
             if unit.is_proc:
-                unit.reenters = True
+                if not unit.reenters:
+                    raise _Resync
                 return
 
     # ------------------------------------------------------------------ statements
@@ -524,7 +544,8 @@ class Translator:
 
     def s_Return(self, s: ast.Return) -> None:
         value = self.hoisting(True, self.expr, s.value) if s.value is not None else F("None")
-        if not self.unit.loops and not self.unit.is_proc:
+        gives_depth = self.unit.is_proc and self.unit.reenters
+        if not self.unit.loops and not gives_depth:
             self.emit(F("return ", value))
             return
         if not pure(value):  # evaluated before the loops are charged and the depth given back
@@ -534,9 +555,9 @@ class Translator:
         for counter, span in reversed(self.unit.loops):
             self.emit(f"{counter} += 1")
             self.emit(Frag([f"_c.charge({counter})"], (span, NODE)))
-        line = self.emit(F("return ", value))
-        if self.unit.is_proc:
-            self.unit.returns.append(line - 1)
+        if gives_depth:
+            self.emit("_c.depth = _d")
+        self.emit(F("return ", value))
 
     def _check(self, s: Any, helper: str, test: Frag | None = None) -> None:
         text = self.ref(("str", self.mc.source_text(s.test)))
