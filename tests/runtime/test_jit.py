@@ -506,14 +506,14 @@ def test_inlined_calls_mean_the_same_on_both_tiers(name: str) -> None:
     assert result[0] == ("value" if "(value)" in name else "error"), result
 
 
-@pytest.mark.parametrize("steps", range(40, 52))
+@pytest.mark.parametrize("steps", range(40, 60))
 def test_the_step_limit_at_inlined_and_real_calls_is_the_same_on_both_tiers(steps: int) -> None:
     # fib(8) makes 67 calls: one budget after another runs out at an inlined call, then a real one
     result = assert_same_on_both_tiers(textwrap.dedent(INLINED["fib, inlined and unrolled (value)"]), steps=steps)
     assert result[0] == "error" and result[3].startswith("step limit"), result
 
 
-@pytest.mark.parametrize("depth", [50, 51])
+@pytest.mark.parametrize("depth", [50, 51, 52])
 def test_the_depth_limit_at_inlined_and_real_calls_is_the_same_on_both_tiers(depth: int) -> None:
     # the calls alternate between inlined and real: one limit stops at each kind
     result = assert_same_on_both_tiers(textwrap.dedent(INLINED["depth at an inlined call"]), call_depth=depth)

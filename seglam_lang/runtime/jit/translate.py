@@ -221,6 +221,11 @@ class Translator:
         self.inlined = 0
         self.hoist = False
         self.inline_serial = 0
+        # A proc whose body starts with `if <safe test>: return` statements charges its own step
+        # where it is first needed (`deferred`): a line emitted while `pending` charges it first,
+        # unless it is `safe` (it can neither fail nor charge); an inlined call then pays both.
+        self.pending = False
+        self.safe = False
 
     # ------------------------------------------------------------------ text
 
@@ -254,6 +259,9 @@ class Translator:
         """One line at the current indentation; the marks inside it go to the current unit's table."""
         if isinstance(frag, str):
             frag = F(frag)
+        if self.pending and not self.safe:
+            self.pending = False
+            self.charge_step()
         line = len(self.lines) + 1
         col0 = 4 * self.indent
         out: list[str] = []
@@ -340,19 +348,20 @@ class Translator:
         except _Resync:
             del self.lines[mark[0]:]
             self.keys, self.counter, self.inline_serial = mark[1], mark[2], mark[3]
-            self.indent, self.units = 0, []
+            self.indent, self.units, self.pending = 0, [], False
             self._proc(d, fn, True)
+        finally:  # a proc that declines leaves no step to charge in the next one
+            self.pending = self.safe = False
 
     def _proc(self, d: ast.ProcDecl | ast.PropertyDecl, fn: str, reenters: bool) -> None:
         fn_name = d.name if isinstance(d, ast.ProcDecl) else f"property {d.name}"
         params = ["_c", "_r", *[f"_v0_{i}" for i in range(len(d.params))]]  # parameters are slots 0..n-1
+        deferred = bool(d.body) and self.safe_if(d.body[0])
         prologue = (
             # `ProcCode.call_code`'s test of the depth, then its step
             "if _r <= 0:",
             "    raise _c.out_of_depth()",
-            "_c.fuel = _s = _c.fuel - 1",
-            "if _s <= 0:",
-            "    _c.tick()",
+            *(() if deferred else ("_c.fuel = _s = _c.fuel - 1", "if _s <= 0:", "    _c.tick()")),
             # the depth in `_c.depth` while it runs, the caller's given back at each return
             *(("_d = _c.depth", "_c.depth = _c.max_depth - _r + 1") if reenters else ()),
         )
@@ -361,11 +370,46 @@ class Translator:
         unit.reenters = reenters
 
         def body() -> None:
+            self.pending = deferred
             self.block(d.body)
             if not (d.body and isinstance(d.body[-1], ast.Return)) and reenters:
                 self.emit("_c.depth = _d")  # falling off the end returns None
+            if self.pending:
+                self.pending = False
+                self.charge_step()
 
-        self.function(fn, params, unit, body, prologue, head=2)
+        self.function(fn, params, unit, body, prologue, head=None if deferred else 2)
+
+    def charge_step(self) -> None:
+        """The proc's own step, charged in its body: on no line of the position table, an error
+        there is located by the caller at its call, as when the prologue charges it."""
+        self.emit("_c.fuel = _s = _c.fuel - 1")
+        self.emit("if _s <= 0:")
+        self.emit("    _c.tick()")
+
+    def safe_if(self, s: Any) -> bool:
+        """`if <safe test>: return ...` (no else): the test can be evaluated before the step is charged."""
+        return isinstance(s, ast.If) and not s.orelse and len(s.body) == 1 and isinstance(s.body[0], ast.Return) \
+            and self.safe_expr(s.test)
+
+    def safe_expr(self, e: Any) -> bool:
+        """Does `e` translate to Python operations that can neither fail nor charge (so it may be
+        evaluated before a step still to be charged)? Int and Bool locals and literals, `+` and `-`
+        of Ints, comparisons of Ints and Bools, `not`."""
+        if isinstance(e, ast.Name):
+            return self.mc.binding(e).kind is Kind.LOCAL and self.type_of(e) in (INT, BOOL)
+        if isinstance(e, ast.IntLit | ast.BoolLit):
+            return type(e.value) in (int, bool)
+        if isinstance(e, ast.BinOp):
+            return e.op in ("+", "-") and self.type_of(e.left) == INT and self.type_of(e.right) == INT and \
+                self.safe_expr(e.left) and self.safe_expr(e.right)
+        if isinstance(e, ast.UnaryOp):
+            return e.op == "not" and self.safe_expr(e.operand)
+        if isinstance(e, ast.Compare):
+            operands = [e.left, *e.comparators]
+            return len(e.ops) == 1 and e.ops[0] in ("<", "<=", ">", ">=", "==", "!=") and all(
+                self.type_of(x) in (INT, BOOL) and self.safe_expr(x) for x in operands)
+        return False
 
     def reenters(self) -> None:
         """The code being emitted may call SGL back (a native or host function, a function value,
@@ -489,10 +533,16 @@ class Translator:
         self.emit(self.hoisting(True, self.expr, e))
 
     def s_If(self, s: ast.If) -> None:
-        self.emit(F("if ", self.hoisting(True, self.expr, s.test), ":"))
+        keep = self.pending and self.safe_if(s)  # the step is charged in the branch, or after the `if`
+        self.safe = keep
+        try:
+            self.emit(F("if ", self.hoisting(True, self.expr, s.test), ":"))
+        finally:
+            self.safe = False
         self.indent += 1
         self.block(s.body)
         self.indent -= 1
+        self.pending = keep
         if s.orelse:
             self.emit("else:")
             self.indent += 1
@@ -1115,21 +1165,28 @@ class Translator:
         if d is None or self.inlined >= INLINE_DEPTH:
             return None
         unit = self.unit
-        mark = (len(self.lines), len(unit.entries), dict(self.keys), self.counter, self.indent)
+        mark = (len(self.lines), len(unit.entries), dict(self.keys), self.counter, self.indent, self.pending)
         saved = (self.context, self.inlined, unit.level)
         self.inline_serial += 1
         level = 100 + self.inline_serial  # the callee's locals: `_v<level>_<slot>`, its own
         try:
+            safe = len(e.args) == len(codes) and not e.keywords
             for i, c in enumerate(codes):  # the arguments, evaluated in order, then the call
+                self.safe = safe and self.safe_expr(e.args[i])
                 self.emit(F(f"_v{level}_{i} = ", c))
-            start = len(self.lines) + 1
+            self.safe = False
             self.inlined += 1
-            self.emit(f"if _r <= {self.inlined}:")
-            self.emit("    raise _c.out_of_depth()")
-            self.emit("_c.fuel = _s = _c.fuel - 1")
-            self.emit("if _s <= 0:")
-            self.emit("    _c.tick()")
-            self.block_mark(start, e, CALL)
+            if self.pending:
+                self.pending = False
+                self.charge_with_caller(e)
+            else:
+                start = len(self.lines) + 1
+                self.emit(f"if _r <= {self.inlined}:")
+                self.emit("    raise _c.out_of_depth()")
+                self.emit("_c.fuel = _s = _c.fuel - 1")
+                self.emit("if _s <= 0:")
+                self.emit("    _c.tick()")
+                self.block_mark(start, e, CALL)
             start = len(self.lines) + 1
             result = self.fresh("_t")
             self.context = (name, ((self.context[0] or unit.fn_name, _span(e)), *self.context[1]))
@@ -1144,13 +1201,29 @@ class Translator:
             self.inline_value(result, d.body[-1])
         except _NotInlined:
             del self.lines[mark[0]:], unit.entries[mark[1]:]
-            self.keys, self.counter = mark[2], mark[3]
+            self.keys, self.counter, self.pending = mark[2], mark[3], mark[5]
             return None
         finally:
             self.context, self.inlined, unit.level = saved
-            self.indent = mark[4]
+            self.indent, self.safe = mark[4], False
         self.block_mark(start, e, CALL)  # an error of the body no node of it locates: at the call
         return F(result)
+
+    def charge_with_caller(self, e: ast.Call) -> None:
+        """The caller's own step (deferred) and this inlined call's test of the depth and step, as
+        one charge of two; when either cannot pass, each in turn, as they would have been."""
+        self.emit("_s = _c.fuel - 2")
+        self.emit(f"if _s <= 0 or _r <= {self.inlined}:")
+        self.indent += 1
+        self.charge_step()  # the caller's: located by its caller
+        start = len(self.lines) + 1
+        self.emit(f"if _r <= {self.inlined}:")
+        self.emit("    raise _c.out_of_depth()")
+        self.charge_step()
+        self.block_mark(start, e, CALL)
+        self.indent -= 1
+        self.emit("else:")
+        self.emit("    _c.fuel = _s")
 
     def inline_value(self, result: str, ret: ast.Return) -> None:
         value = self.hoisting(True, self.expr, ret.value) if ret.value is not None else F("None")
