@@ -177,11 +177,18 @@ class RunContext:
     def refuel(self, left: int) -> None:
         """`left` steps left: the next tick at the earliest of FUEL steps on, the clock's turn, and
         the end of the budget (-1 steps left)."""
-        self.bank = max(left - FUEL, self.clock_at, -1)
-        self.fuel = left - self.bank
+        bank = left - FUEL
+        if bank < self.clock_at:  # never below -1
+            bank = self.clock_at
+        self.bank = bank
+        self.fuel = left - bank
 
     def charge(self, n: int) -> None:
         """Spend `n` steps (loops charge in chunks); raises when the budget or the time is out."""
+        b = self.bank - n
+        if b >= self.clock_at:  # the bank pays, and no tick is due: `bank + fuel` stays above the clock's turn
+            self.bank = b
+            return
         f = self.fuel - n
         self.fuel = f
         if f <= 0:
