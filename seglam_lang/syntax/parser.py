@@ -66,6 +66,18 @@ def _tok_span(t: Token) -> Span:
     return Span(t.line or 1, t.column or 1, t.end_line or t.line or 1, t.end_column or t.column or 1)
 
 
+
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_PYTHON_ESCAPES = frozenset("\n\r\\'\"abfnrtv01234567xNuU")
+
+
+def keep_unknown_escapes(body: str) -> str:
+    """A non-raw string's text with the backslash of every escape Python does not know (`\\d`)
+    doubled, so that it is kept as written, a backslash and the character: what CPython 3.11
+    does, but with no DeprecationWarning, whose filters (`-W error`) would otherwise decide
+    whether the program parses."""
+    return _ESCAPE.sub(lambda m: m.group(0) if m.group(1) in _PYTHON_ESCAPES else "\\" + m.group(0), body)
+
 class _Builder:
     """Turns one Lark tree node into an AST node, its children already translated."""
 
@@ -135,7 +147,8 @@ class _Builder:
         if "f" in prefix:
             return self.fstring(body, raw="r" in prefix, tok=t, span=span)
         try:
-            return ast.StrLit(pyast.literal_eval(prefix + body), raw="r" in prefix, span=span)
+            return ast.StrLit(pyast.literal_eval(prefix + (body if "r" in prefix else keep_unknown_escapes(body))),
+                              raw="r" in prefix, span=span)
         except (SyntaxError, ValueError) as e:
             raise self.error(f"invalid string literal: {e.msg if isinstance(e, SyntaxError) else e}", span) from None
 
@@ -151,7 +164,8 @@ class _Builder:
             if chunk:
                 lit = "".join(chunk)
                 try:
-                    parts.append(pyast.literal_eval(("r" if raw else "") + quote + lit + quote))
+                    parts.append(pyast.literal_eval("r" + quote + lit + quote if raw
+                                                    else quote + keep_unknown_escapes(lit) + quote))
                 except (SyntaxError, ValueError):
                     raise self.error("invalid escape in f-string", span) from None
                 chunk.clear()
