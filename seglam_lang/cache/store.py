@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import mmap
 import os
 import sqlite3
 import sys
@@ -108,7 +107,12 @@ class Store(CacheStore):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
         self._db = self._connect()
-        self._db.execute("PRAGMA journal_mode=WAL")
+        if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            # A new index: one process at a time turns WAL on. Two at once failed at once with
+            # "database is locked" (SQLite avoids the deadlock of two readers that both want to
+            # write by not waiting), so processes starting together on a new folder crashed.
+            with self.lock():
+                self._db.execute("PRAGMA journal_mode=WAL")
         self._log_db = self._connect()  # the request log's writer's own (see `_log_tx`)
         self._own_change = True
         self._seen_data_version = -1
@@ -122,7 +126,7 @@ class Store(CacheStore):
                 db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         self._log_settings = self._read_log_settings()
         self._seen_header: bytes | None = None
-        self._shm = self._map_wal_index()  # after the first transaction: the file exists
+        self._shm = self._open_wal_index()  # after the first transaction: the file exists
         self.request_log = RequestLog(self._write_requests)
 
     def _connect(self) -> sqlite3.Connection:
@@ -136,7 +140,7 @@ class Store(CacheStore):
         with self._mutex:
             shm, self._shm = self._shm, None
             if shm is not None:
-                shm.close()
+                os.close(shm)
             self._db.close()
             self._log_db.close()
 
@@ -168,12 +172,12 @@ class Store(CacheStore):
 
     def generation(self) -> int:
         """Cheap when nothing changed (every lookup asks). First the WAL-index header in
-        `index.sqlite-shm` (see `_map_wal_index`): when its bytes are the ones last seen, no
-        connection has committed since, and nothing is read from SQLite (a fraction of a
-        microsecond). Else SQLite's `data_version` (no disk read) says whether another
-        connection committed; this connection's own changes are tracked."""
+        `index.sqlite-shm` (see `_open_wal_index`): when its bytes are the ones last seen, no
+        connection has committed since, and nothing is read from SQLite (one `pread`). Else
+        SQLite's `data_version` (no disk read) says whether another connection committed; this
+        connection's own changes are tracked."""
         shm = self._shm
-        header = shm[:_WAL_HEADER_BYTES] if shm is not None else None
+        header = os.pread(shm, _WAL_HEADER_BYTES, 0) if shm is not None else None
         if header is not None and header == self._seen_header and not self._own_change:
             return self._generation
         with self._mutex:
@@ -187,28 +191,22 @@ class Store(CacheStore):
             self._seen_header = header
             return self._generation
 
-    def _map_wal_index(self) -> mmap.mmap | None:
-        """The WAL-index (`index.sqlite-shm`) mapped read-only, or None where it cannot be.
+    def _open_wal_index(self) -> int | None:
+        """The WAL-index (`index.sqlite-shm`) open for reading, or None where it cannot be.
 
         Its first 96 bytes are two copies of the WAL-index header, which every commit rewrites
         (`iChange`, `mxFrame`, salts and checksums: https://sqlite.org/walformat.html, section
         2.5); SQLite's own readers compare it to see whether the database changed. Equal bytes
-        therefore mean no commit. The file is held open (and never truncated) by SQLite while
-        this store's connections are open; `close` unmaps it before closing them."""
+        therefore mean no commit. Read with `pread`, never mapped: a mapped page of a file that
+        another process truncates is a SIGBUS that kills the process (seen with processes
+        opening and closing one new folder at once), where a read just comes back short, and a
+        short header is a changed one. `close` closes it before the connections."""
         if os.name != "posix":
             return None
         try:
-            fd = os.open(self.root / "index.sqlite-shm", os.O_RDONLY)
+            return os.open(self.root / "index.sqlite-shm", os.O_RDONLY)
         except OSError:
             return None
-        try:
-            if os.fstat(fd).st_size < _WAL_HEADER_BYTES:
-                return None
-            return mmap.mmap(fd, _WAL_HEADER_BYTES, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            return None
-        finally:
-            os.close(fd)
 
     # ------------------------------------------------------------ paths and files
 

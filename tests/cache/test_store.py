@@ -178,6 +178,32 @@ def test_concurrent_processes_ask_and_add(cache: ReasoningCache) -> None:
     assert fresh.ask("triple2 7").answer == 21  # seen by a process that did not add it
 
 
+_OPEN_AT_ONCE = """
+import sys, time
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))  # every process starts on the new folder at the same moment
+from seglam_lang.cache.store import Store
+for _ in range(40):
+    store = Store(sys.argv[1])
+    assert store.families() == [] and store.generation() >= 0
+    store.close()
+"""
+
+
+def test_processes_that_open_and_close_a_new_folder_at_once_all_survive(tmp_path: Path) -> None:
+    """Processes opening and closing one new folder at the same time: each gets through. Two
+    turning on SQLite's WAL at once made one fail with "database is locked" (a traceback, seen in
+    bench/fleet.py), and the WAL-index mapped into memory killed a process with SIGBUS when
+    another truncated it (now it is read with pread)."""
+    for round_ in range(3):
+        folder = tmp_path / f"new{round_}"
+        start = time.time() + 2.0  # after every interpreter has started and imported
+        procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, str(folder), str(start)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+        assert [code for code, _ in outcomes] == [0] * 4, [err[-500:] for _, err in outcomes]
+
+
 _SLOW_ADD = """
 import sys, time
 from seglam_lang.cache import store
