@@ -35,6 +35,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import statistics
 import sys
 import tempfile
@@ -111,10 +112,15 @@ def worker(index: int, workers: int, location: str, library_dir: str, stream: li
 # ---------------------------------------------------------------- one fleet
 
 
+class FleetError(Exception):
+    """The fleet could not finish (a worker died)."""
+
+
+
 def run_fleet(location: str, library: Library, stream: list[Row], workers: int, probes: int) -> dict[str, Any]:
     """The fleet of `workers` processes on the cache at `location` (empty): the figures."""
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(workers, timeout=900)  # a worker that dies breaks it: the others stop too
+    barrier = ctx.Barrier(workers, timeout=900)
     results = ctx.Queue()
     probe_list = [probe(k) for k in range(probes)]
     procs = [ctx.Process(target=worker, args=(i, workers, location, str(library.dir), stream, probe_list, barrier,
@@ -124,8 +130,22 @@ def run_fleet(location: str, library: Library, stream: list[Row], workers: int, 
     outs: dict[int, dict[str, Any]] = {}
     stored: dict[int, float] = {}
     seen: dict[int, list[float]] = {}
+    deadline = time.monotonic() + 1800
     while len(outs) < workers:
-        kind, key, value = results.get(timeout=1800)
+        try:
+            kind, key, value = results.get(timeout=1.0)
+        except queue.Empty:
+            # A worker that died before it reported (its traceback is on stderr) would leave the
+            # others waiting at the barrier: the fleet stops, and says so.
+            dead = [i for i, p in enumerate(procs) if i not in outs and p.exitcode not in (None, 0)]
+            if dead or time.monotonic() > deadline:
+                barrier.abort()
+                for p in procs:
+                    p.terminate()
+                    p.join()
+                why = f"worker {dead[0]} died (exit code {procs[dead[0]].exitcode})" if dead else "no result in 30 min"
+                raise FleetError(f"the fleet stopped: {why}") from None
+            continue
         if kind == "worker":
             outs[key] = value
         elif kind == "stored":
@@ -275,12 +295,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     figs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="seglam-fleet-") as tmp:
         for backend in backends:
-            if backend == "postgres":
-                assert database is not None
-                with database:
-                    figs["postgres"] = run_fleet(database.url, library, stream, args.workers, args.probes)
-            else:
-                figs["folder"] = run_fleet(str(Path(tmp) / "cache"), library, stream, args.workers, args.probes)
+            try:
+                if backend == "postgres":
+                    assert database is not None
+                    with database:
+                        figs["postgres"] = run_fleet(database.url, library, stream, args.workers, args.probes)
+                else:
+                    figs["folder"] = run_fleet(str(Path(tmp) / "cache"), library, stream, args.workers, args.probes)
+            except FleetError as e:
+                print(f"fleet: error: {backend}: {e}", file=sys.stderr)
+                return 1
     result = {"stream": {"requests": len(stream), "families": len({r.family for r in stream}), "seed": args.seed},
               "workers": args.workers, "backends": figs, "ratios_postgres_to_folder": ratios(figs)}
     if args.json:
