@@ -262,7 +262,7 @@ class CacheStore(abc.ABC):
         log's bounds are applied after the batch when `prune_due`; under concurrent PostgreSQL
         writers the ids a batch spans may include another process's rows, which can only add
         a (harmless) prune."""
-        inserts = request_inserts(self._request_values(rows), len(rows), _PG_MAX_PARAMETERS)
+        inserts = request_inserts(self._request_values(rows), _PG_MAX_PARAMETERS)
         with self._log_tx() as db:
             before = _max_request_id(db)
             for sql, values in inserts:
@@ -582,14 +582,15 @@ def _set_meta(db: Db, key: str, value: str) -> None:
                (key, value))
 
 
-def request_inserts(values: list[Any], rows: int, max_parameters: int) -> list[tuple[str, list[Any]]]:
-    """The INSERTs that write `rows` request-log rows (`values`: their columns, flat): as many
+def request_inserts(values: list[Any], max_parameters: int) -> list[tuple[str, list[Any]]]:
+    """The INSERTs that write request-log rows (`values`: their columns, flat): as many
     rows per statement as `max_parameters` allows, since a statement is one step of the
     database whatever its size. Why it matters: the sqlite3 module lets go of the interpreter
     lock at every step, and each time the writer thread wants it back, the thread answering
     requests loses it at its next release (RE2 releases it on every match) for up to the
     switch interval; a batch written row by row (`executemany`) did that hundreds of times,
     and doubled `ask`'s p50 with the log on (bench/cache_latency.py)."""
+    rows = len(values) // _REQUEST_WIDTH
     per = max(1, min(rows, max_parameters // _REQUEST_WIDTH))
     return [(_insert_requests(min(per, rows - start)), values[start * _REQUEST_WIDTH:(start + per) * _REQUEST_WIDTH])
             for start in range(0, rows, per)]

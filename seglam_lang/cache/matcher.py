@@ -197,9 +197,9 @@ class Hit:
     __slots__ = ("args", "family", "pattern", "proc", "procedure", "value")
 
     def __init__(self, family: str, proc: str, pattern: str, args: dict[str, Any], value: Any,
-                 procedure: str | None = None) -> None:
+                 procedure: str) -> None:
         self.family, self.proc, self.pattern, self.args, self.value = family, proc, pattern, args, value
-        self.procedure = procedure or f"{family}.{proc}"  # made once per trigger on the hit path
+        self.procedure = procedure  # "family.proc", made once per trigger and module (`_Plan`)
 
     def __repr__(self) -> str:
         return f"Hit({self.family}.{self.proc} {self.args!r} -> {self.value!r})"
@@ -308,7 +308,6 @@ class Matcher:
                 if m is None:
                     continue
                 spans = m.regs
-                text = norm_bytes
             else:
                 if trig.is_regex:
                     if raw_bytes is None:

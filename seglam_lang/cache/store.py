@@ -302,7 +302,7 @@ class Store(CacheStore):
         and one more time the thread answering requests may lose it (see `request_inserts`)."""
         n, last = len(rows), 0
         limit = self._log_db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        inserts = request_inserts(self._request_values(rows), n, limit)
+        inserts = request_inserts(self._request_values(rows), limit)
         if len(inserts) == 1:
             last = self._log_db.execute(*inserts[0]).lastrowid or 0
         else:

@@ -293,7 +293,7 @@ def test_a_batch_is_split_into_statements_within_the_parameter_limit_and_in_orde
                                                                                     max_parameters: int) -> None:
     width = 12
     values = list(range(rows * width))
-    inserts = request_inserts(values, rows, max_parameters)
+    inserts = request_inserts(values, max_parameters)
     assert [v for _, chunk in inserts for v in chunk] == values
     for sql, chunk in inserts:
         assert sql.count("?") == len(chunk) and len(chunk) % width == 0
